@@ -1,0 +1,178 @@
+// Package testutil gives tests real, isolated infrastructure: a fresh MariaDB
+// database per test, an embedded JetStream server on a free port, and the
+// locations of the repository and of the shared read-only test data.
+//
+// Tests never share state through these helpers: every call creates new names,
+// and everything is removed by t.Cleanup.
+package testutil
+
+import (
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+)
+
+// RepoRoot is the directory holding go.mod.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// SharedDir is the read-only shared data folder laid beside the clone
+// (../shared), or HIREBUS_SHARED_DIR when set.
+func SharedDir() string {
+	if d := os.Getenv("HIREBUS_SHARED_DIR"); d != "" {
+		return d
+	}
+	return filepath.Join(RepoRoot(), "..", "shared")
+}
+
+// FacesDir is shared/testdata/faces; the test fails if it is missing because
+// the golden checks must not silently pass without their data.
+func FacesDir(t testing.TB) string {
+	t.Helper()
+	d := filepath.Join(SharedDir(), "testdata", "faces")
+	if _, err := os.Stat(filepath.Join(d, "golden.json")); err != nil {
+		t.Fatalf("face test data not found at %s (set HIREBUS_SHARED_DIR): %v", d, err)
+	}
+	return d
+}
+
+// ModelsDir is where `make models` unpacks the face-api weights
+// (HIREBUS_MODELS_DIR, default <repo>/models). Missing models fail the test:
+// `make test` fetches them first.
+func ModelsDir(t testing.TB) string {
+	t.Helper()
+	d := os.Getenv("HIREBUS_MODELS_DIR")
+	if d == "" {
+		d = filepath.Join(RepoRoot(), "models")
+	}
+	if _, err := os.Stat(filepath.Join(d, "face_recognition_model-weights_manifest.json")); err != nil {
+		t.Fatalf("face models not found in %s: run `make models` first (%v)", d, err)
+	}
+	return d
+}
+
+// RandomName returns prefix_<12 hex chars>, safe for database and stream names.
+func RandomName(prefix string) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return prefix + "_" + hex.EncodeToString(b[:])
+}
+
+// MySQLBaseDSN is the server used by tests (HIREBUS_TEST_MYSQL_DSN, default
+// the machine's MariaDB as root without password), with no database selected.
+func MySQLBaseDSN() string {
+	if d := os.Getenv("HIREBUS_TEST_MYSQL_DSN"); d != "" {
+		return d
+	}
+	return "root@tcp(127.0.0.1:3306)/?parseTime=true&multiStatements=true"
+}
+
+// MySQL creates a fresh database for this test and returns a DSN selecting it.
+// The database is dropped when the test ends.
+func MySQL(t testing.TB) string {
+	t.Helper()
+	base := MySQLBaseDSN()
+	cfg, err := mysql.ParseDSN(base)
+	if err != nil {
+		t.Fatalf("testutil: parse dsn: %v", err)
+	}
+	name := RandomName("hbt_" + sanitize(t.Name()))
+	db, err := sql.Open("mysql", base)
+	if err != nil {
+		t.Fatalf("testutil: open mysql: %v", err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("CREATE DATABASE `" + name + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+		t.Fatalf("testutil: create database %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		db, err := sql.Open("mysql", base)
+		if err != nil {
+			return
+		}
+		defer db.Close()
+		_, _ = db.Exec("DROP DATABASE IF EXISTS `" + name + "`")
+	})
+	cfg.DBName = name
+	cfg.ParseTime = true
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	return cfg.FormatDSN()
+}
+
+func sanitize(s string) string {
+	s = strings.ToLower(s)
+	var b strings.Builder
+	for _, r := range s {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		}
+		if b.Len() >= 20 {
+			break
+		}
+	}
+	return b.String()
+}
+
+// NATS starts an embedded JetStream server on a free loopback port with its
+// own store directory, and returns its client URL. It is shut down by Cleanup.
+func NATS(t testing.TB) string {
+	t.Helper()
+	srv, err := server.NewServer(&server.Options{
+		Host:      "127.0.0.1",
+		Port:      server.RANDOM_PORT,
+		JetStream: true,
+		StoreDir:  t.TempDir(),
+		NoLog:     true,
+		NoSigs:    true,
+	})
+	if err != nil {
+		t.Fatalf("testutil: nats server: %v", err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatalf("testutil: nats server not ready")
+	}
+	t.Cleanup(srv.Shutdown)
+	return srv.ClientURL()
+}
+
+// NATSConn connects to url and closes the connection at cleanup.
+func NATSConn(t testing.TB, url string) *nats.Conn {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatalf("testutil: nats connect: %v", err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
+}
+
+// Eventually polls cond until it is true or the deadline passes.
+func Eventually(t testing.TB, timeout time.Duration, cond func() bool, format string, args ...any) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if cond() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s: %s", timeout, fmt.Sprintf(format, args...))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -1,0 +1,33 @@
+# hirebus — the two set-up commands are `make run` and `make test`.
+SHELL := /bin/bash
+GO ?= go
+MODELS_DIR ?= $(or $(HIREBUS_MODELS_DIR),$(CURDIR)/models)
+export HIREBUS_MODELS_DIR := $(MODELS_DIR)
+
+.PHONY: run test bench models build vet lint fmt migrate
+
+build:
+	$(GO) build -o bin/hirebus ./cmd/hirebus
+
+run: models build
+	HIREBUS_DEV=$${HIREBUS_DEV:-1} ./bin/hirebus all
+
+models:
+	bash scripts/fetch-models.sh "$(MODELS_DIR)"
+
+test: models
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 40m ./...
+
+bench: models
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./... | tee bench.out
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+lint:
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@latest ./...
+
+migrate: build
+	./bin/hirebus migrate

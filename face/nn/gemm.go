@@ -1,0 +1,314 @@
+package nn
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// The micro-kernel computes an mr×nr tile of C from mr rows of A (row-major,
+// any stride) and one packed nr-column panel of B.
+const (
+	mr = 6
+	nr = 16
+)
+
+// Kernel flags (kernelEpi.flags); the per-column scale/shift is always applied.
+const (
+	flagResidual = 1 << iota
+	flagReLU
+	flagReLU6
+	flagLeaky
+)
+
+// kernelEpi is the fused epilogue handed to the micro-kernel. Its layout is
+// read by the assembly through go_asm.h offsets.
+type kernelEpi struct {
+	scale *float32 // nr values
+	shift *float32 // nr values
+	res   *float32 // residual tile origin, or nil
+	ldr   int      // residual row stride in elements
+	flags int
+	alpha float32
+}
+
+// portable forces the pure-Go kernels; see ForcePortable.
+var portable atomic.Bool
+
+// ForcePortable makes every layer use the portable Go kernels instead of the
+// assembly ones (when on is true). It exists so tests can check both paths
+// against the same goldens; it is safe to flip at any time.
+func ForcePortable(on bool) { portable.Store(on) }
+
+// UsingAssembly reports whether the vectorised kernels are in use.
+func UsingAssembly() bool { return haveAsm && !portable.Load() }
+
+// maxThreads caps the goroutines one product is split over (0 = GOMAXPROCS).
+var maxThreads atomic.Int32
+
+// SetMaxThreads caps how many goroutines one layer is split over; n ≤ 0
+// restores the default, GOMAXPROCS. A server running several inferences at
+// once may set 1 to avoid oversubscription.
+func SetMaxThreads(n int) { maxThreads.Store(int32(max(n, 0))) }
+
+func threads() int {
+	n := runtime.GOMAXPROCS(0)
+	if m := int(maxThreads.Load()); m > 0 && m < n {
+		n = m
+	}
+	return n
+}
+
+// PackedB is a K×N right-hand matrix (typically layer weights) stored in
+// nr-column panels for the micro-kernel, together with the per-column
+// epilogue. It is immutable once built and safe for concurrent use.
+type PackedB struct {
+	K, N   int
+	panels int
+	data   []float32 // panel p: data[p*K*nr : (p+1)*K*nr], element (k, j) at k*nr+j
+	scale  []float32 // panels*nr, padded with 1
+	shift  []float32 // panels*nr, padded with 0
+	act    Activation
+	alpha  float32
+}
+
+// PackB packs the row-major K×N matrix b with the epilogue post.
+func PackB(b []float32, k, n int, post Post) (*PackedB, error) {
+	if k <= 0 || n <= 0 || len(b) != k*n {
+		return nil, fmt.Errorf("nn: pack %dx%d matrix from %d values: %w", k, n, len(b), ErrShape)
+	}
+	if err := post.check(n); err != nil {
+		return nil, err
+	}
+	panels := (n + nr - 1) / nr
+	p := &PackedB{K: k, N: n, panels: panels, data: make([]float32, panels*k*nr),
+		scale: make([]float32, panels*nr), shift: make([]float32, panels*nr), act: post.Act, alpha: post.Alpha}
+	for j := range n {
+		pan, jj := j/nr, j%nr
+		base := pan * k * nr
+		for kk := range k {
+			p.data[base+kk*nr+jj] = b[kk*n+j]
+		}
+	}
+	for j := range p.scale {
+		p.scale[j] = 1
+		if j < n {
+			if post.Scale != nil {
+				p.scale[j] = post.Scale[j]
+			}
+			if post.Shift != nil {
+				p.shift[j] = post.Shift[j]
+			}
+		}
+	}
+	return p, nil
+}
+
+func (p *PackedB) flags() int {
+	switch p.act {
+	case ReLU:
+		return flagReLU
+	case ReLU6:
+		return flagReLU6
+	case Leaky:
+		return flagLeaky
+	}
+	return 0
+}
+
+// MatMul computes c = post(a·B) for the row-major m×K matrix a into the
+// row-major m×N matrix c, optionally adding the m×N residual res (may be nil)
+// before the activation.
+func (p *PackedB) MatMul(c, a []float32, m int, res []float32) error {
+	if m <= 0 || len(a) != m*p.K || len(c) != m*p.N || (res != nil && len(res) != m*p.N) {
+		return fmt.Errorf("nn: matmul %dx%d·%dx%d: %w", m, p.K, p.K, p.N, ErrShape)
+	}
+	runGEMM(m, p, c, res, func(buf []float32, m0, m1 int) ([]float32, int) {
+		return a[m0*p.K : m1*p.K], p.K
+	})
+	return nil
+}
+
+// fillA supplies rows [m0, m1) of the left matrix: either a view into
+// existing memory or rows written into buf (len ≥ (m1-m0)*K). It returns the
+// rows and their stride.
+type fillA func(buf []float32, m0, m1 int) ([]float32, int)
+
+var scratchPool = sync.Pool{New: func() any { return new([]float32) }}
+
+func getScratch(n int) *[]float32 {
+	s := scratchPool.Get().(*[]float32)
+	if cap(*s) < n {
+		*s = make([]float32, n)
+	}
+	*s = (*s)[:n]
+	return s
+}
+
+// chunkRows picks how many rows of A one job handles so that the rows stay
+// in L2 while every panel of B streams past them.
+func chunkRows(k int) int {
+	r := 65536 / k
+	r -= r % mr
+	return min(max(r, mr), 40*mr)
+}
+
+// runGEMM computes C = post(A·B [+ res]) with C and res row-major m×N.
+func runGEMM(m int, p *PackedB, c, res []float32, fill fillA) {
+	mc := chunkRows(p.K)
+	mChunks := (m + mc - 1) / mc
+	workers := threads()
+	nGroups := 1
+	if workers > 1 && mChunks < 2*workers {
+		nGroups = min(p.panels, (2*workers+mChunks-1)/mChunks)
+	}
+	jobs := mChunks * nGroups
+	workers = min(workers, jobs)
+	run := func(j int, buf []float32) {
+		mi, gi := j/nGroups, j%nGroups
+		m0 := mi * mc
+		m1 := min(m0+mc, m)
+		p0 := gi * p.panels / nGroups
+		p1 := (gi + 1) * p.panels / nGroups
+		gemmBlock(p, c, res, fill, buf, m0, m1, p0, p1)
+	}
+	bufLen := mc*p.K + mr*p.K + mr*nr
+	if workers <= 1 {
+		s := getScratch(bufLen)
+		for j := range jobs {
+			run(j, *s)
+		}
+		scratchPool.Put(s)
+		return
+	}
+	var next atomic.Int32
+	var wg sync.WaitGroup
+	work := func() {
+		s := getScratch(bufLen)
+		for {
+			j := int(next.Add(1)) - 1
+			if j >= jobs {
+				break
+			}
+			run(j, *s)
+		}
+		scratchPool.Put(s)
+	}
+	for range workers - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+}
+
+// gemmBlock computes rows [m0, m1) × panels [p0, p1) of C.
+func gemmBlock(p *PackedB, c, res []float32, fill fillA, buf []float32, m0, m1, p0, p1 int) {
+	k, n := p.K, p.N
+	rows := m1 - m0
+	aBuf := buf[:rows*k]
+	tailA := buf[len(buf)-mr*k-mr*nr : len(buf)-mr*nr]
+	tile := buf[len(buf)-mr*nr:]
+	a, lda := fill(aBuf, m0, m1)
+	kern := kernelPortable
+	if UsingAssembly() {
+		kern = kernelAsm
+	}
+	flags := p.flags()
+	var ep kernelEpi
+	ep.alpha = p.alpha
+	fullRows := rows - rows%mr
+	var tailReady bool
+	for pan := p0; pan < p1; pan++ {
+		b := p.data[pan*k*nr : (pan+1)*k*nr]
+		n0 := pan * nr
+		cols := min(nr, n-n0)
+		ep.scale = &p.scale[n0]
+		ep.shift = &p.shift[n0]
+		for r := 0; r < rows; r += mr {
+			m := m0 + r
+			ar := a[r*lda:]
+			if r >= fullRows {
+				// Fewer than mr rows left: the kernel always reads mr rows,
+				// so give it a zero-padded copy.
+				if !tailReady {
+					clear(tailA)
+					for i := range rows - r {
+						copy(tailA[i*k:(i+1)*k], a[(r+i)*lda:(r+i)*lda+k])
+					}
+					tailReady = true
+				}
+				ar = tailA
+			}
+			lda2 := lda
+			if r >= fullRows {
+				lda2 = k
+			}
+			if r < fullRows && cols == nr {
+				ep.flags = flags
+				ep.res, ep.ldr = nil, 0
+				if res != nil {
+					ep.flags |= flagResidual
+					ep.res, ep.ldr = &res[m*n+n0], n
+				}
+				kern(k, &ar[0], lda2, &b[0], &c[m*n+n0], n, &ep)
+				continue
+			}
+			// Partial tile: compute scale/shift only into the scratch tile,
+			// then add the residual and activate the valid part in Go.
+			ep.flags, ep.res, ep.ldr = 0, nil, 0
+			kern(k, &ar[0], lda2, &b[0], &tile[0], nr, &ep)
+			for i := range min(mr, rows-r) {
+				crow := c[(m+i)*n+n0 : (m+i)*n+n0+cols]
+				for j := range crow {
+					v := tile[i*nr+j]
+					if res != nil {
+						v += res[(m+i)*n+n0+j]
+					}
+					crow[j] = activate(v, p.act, p.alpha)
+				}
+			}
+		}
+	}
+}
+
+// kernelPortable is the Go micro-kernel: the reference for the assembly one.
+func kernelPortable(k int, a *float32, lda int, b *float32, c *float32, ldc int, ep *kernelEpi) {
+	var acc [mr][nr]float32
+	as := unsafeSlice(a, (mr-1)*lda+k)
+	bs := unsafeSlice(b, k*nr)
+	for kk := range k {
+		bk := bs[kk*nr : kk*nr+nr : kk*nr+nr]
+		for i := range mr {
+			av := as[i*lda+kk]
+			row := &acc[i]
+			for j := range nr {
+				row[j] += av * bk[j]
+			}
+		}
+	}
+	scale := unsafeSlice(ep.scale, nr)
+	shift := unsafeSlice(ep.shift, nr)
+	cs := unsafeSlice(c, (mr-1)*ldc+nr)
+	var rs []float32
+	if ep.flags&flagResidual != 0 {
+		rs = unsafeSlice(ep.res, (mr-1)*ep.ldr+nr)
+	}
+	for i := range mr {
+		for j := range nr {
+			v := acc[i][j]*scale[j] + shift[j]
+			if rs != nil {
+				v += rs[i*ep.ldr+j]
+			}
+			switch {
+			case ep.flags&flagReLU != 0:
+				v = max(v, 0)
+			case ep.flags&flagReLU6 != 0:
+				v = min(max(v, 0), 6)
+			case ep.flags&flagLeaky != 0:
+				v = max(v, ep.alpha*v)
+			}
+			cs[i*ldc+j] = v
+		}
+	}
+}

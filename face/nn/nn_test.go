@@ -1,0 +1,477 @@
+package nn
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// bothPaths runs f once with the assembly kernels (when the CPU has them)
+// and once with the portable ones.
+func bothPaths(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	paths := []bool{true}
+	if haveAsm {
+		paths = []bool{false, true}
+	}
+	for _, port := range paths {
+		name := "asm"
+		if port {
+			name = "portable"
+		}
+		t.Run(name, func(t *testing.T) {
+			ForcePortable(port)
+			defer ForcePortable(false)
+			f(t)
+		})
+	}
+}
+
+func randSlice(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = r.Float32()*2 - 1
+	}
+	return s
+}
+
+func randTensor(r *rand.Rand, h, w, c int) *Tensor {
+	return &Tensor{H: h, W: w, C: c, Data: randSlice(r, h*w*c)}
+}
+
+// refConv is the textbook convolution, accumulated in float64.
+func refConv(x *Tensor, f []float32, kh, kw, cout, stride int, pad Padding, post Post, res *Tensor) *Tensor {
+	oh, pt := outGeometry(x.H, kh, stride, pad)
+	ow, pl := outGeometry(x.W, kw, stride, pad)
+	out := NewTensor(oh, ow, cout)
+	for oy := range oh {
+		for ox := range ow {
+			for co := range cout {
+				var s float64
+				for ky := range kh {
+					for kx := range kw {
+						iy, ix := oy*stride-pt+ky, ox*stride-pl+kx
+						if iy < 0 || iy >= x.H || ix < 0 || ix >= x.W {
+							continue
+						}
+						for ci := range x.C {
+							s += float64(x.At(iy, ix, ci)) * float64(f[((ky*kw+kx)*x.C+ci)*cout+co])
+						}
+					}
+				}
+				v := float32(s)
+				if post.Scale != nil {
+					v *= post.Scale[co]
+				}
+				if post.Shift != nil {
+					v += post.Shift[co]
+				}
+				if res != nil {
+					v += res.At(oy, ox, co)
+				}
+				out.Set(oy, ox, co, activate(v, post.Act, post.Alpha))
+			}
+		}
+	}
+	return out
+}
+
+func maxDiff(t *testing.T, got, want *Tensor) float64 {
+	t.Helper()
+	if !got.SameShape(want) {
+		t.Fatalf("shape %v, want %v", got, want)
+	}
+	var m float64
+	for i := range got.Data {
+		m = max(m, math.Abs(float64(got.Data[i]-want.Data[i])))
+	}
+	return m
+}
+
+func TestConv2D(t *testing.T) {
+	cases := []struct {
+		name            string
+		h, w, cin, cout int
+		k, stride       int
+		pad             Padding
+		act             Activation
+		residual        bool
+	}{
+		{"7x7 s2 valid like recognition stem", 37, 41, 3, 32, 7, 2, Valid, ReLU, false},
+		{"3x3 same residual relu", 13, 11, 32, 32, 3, 1, Same, ReLU, true},
+		{"3x3 s2 valid down", 17, 17, 32, 64, 3, 2, Valid, ReLU, false},
+		{"3x3 same odd cout", 9, 7, 5, 21, 3, 1, Same, Linear, false},
+		{"3x3 s2 same relu6", 10, 9, 8, 40, 3, 2, Same, ReLU6, false},
+		{"1x1 pointwise leaky", 7, 5, 24, 48, 1, 1, Valid, Leaky, false},
+		{"1x1 s2 same", 8, 8, 16, 16, 1, 2, Same, Linear, true},
+		{"tiny 1x1 single pixel", 1, 1, 3, 2, 1, 1, Same, ReLU, false},
+		{"big K many rows", 30, 30, 64, 64, 3, 1, Same, ReLU, true},
+		{"5x5 same wider than input", 3, 4, 4, 17, 5, 1, Same, Linear, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			bothPaths(t, func(t *testing.T) {
+				r := rand.New(rand.NewPCG(1, uint64(tc.h*1000+tc.cout)))
+				x := randTensor(r, tc.h, tc.w, tc.cin)
+				f := randSlice(r, tc.k*tc.k*tc.cin*tc.cout)
+				post := Post{Scale: randSlice(r, tc.cout), Shift: randSlice(r, tc.cout), Act: tc.act, Alpha: 0.1}
+				oh, _ := outGeometry(tc.h, tc.k, tc.stride, tc.pad)
+				ow, _ := outGeometry(tc.w, tc.k, tc.stride, tc.pad)
+				var res *Tensor
+				if tc.residual {
+					res = randTensor(r, oh, ow, tc.cout)
+				}
+				c, err := NewConv2D(f, tc.k, tc.k, tc.cin, tc.cout, tc.stride, tc.pad, post)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := c.Forward(x, res)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := refConv(x, f, tc.k, tc.k, tc.cout, tc.stride, tc.pad, post, res)
+				if d := maxDiff(t, got, want); d > 1e-4 {
+					t.Fatalf("max diff %g", d)
+				}
+			})
+		})
+	}
+}
+
+func TestConv2DThreads(t *testing.T) {
+	// The split over goroutines must not change results.
+	r := rand.New(rand.NewPCG(7, 7))
+	x := randTensor(r, 35, 35, 32)
+	f := randSlice(r, 9*32*64)
+	c, err := NewConv2D(f, 3, 3, 32, 64, 1, Same, Post{Act: ReLU})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := refConv(x, f, 3, 3, 64, 1, Same, Post{Act: ReLU}, nil)
+	for _, n := range []int{1, 2, 3, 8} {
+		t.Run("threads", func(t *testing.T) {
+			SetMaxThreads(n)
+			defer SetMaxThreads(0)
+			got, err := c.Forward(x, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := maxDiff(t, got, want); d > 1e-4 {
+				t.Fatalf("threads %d: max diff %g", n, d)
+			}
+		})
+	}
+}
+
+func TestConv2DErrors(t *testing.T) {
+	if _, err := NewConv2D(make([]float32, 10), 3, 3, 1, 1, 1, Same, Post{}); !errors.Is(err, ErrShape) {
+		t.Fatalf("bad filter length: %v", err)
+	}
+	if _, err := NewConv2D(make([]float32, 9), 3, 3, 1, 1, 0, Same, Post{}); !errors.Is(err, ErrShape) {
+		t.Fatalf("zero stride: %v", err)
+	}
+	if _, err := NewConv2D(make([]float32, 9), 3, 3, 1, 1, 1, Same, Post{Shift: []float32{1, 2}}); !errors.Is(err, ErrShape) {
+		t.Fatalf("bad bias: %v", err)
+	}
+	c, err := NewConv2D(make([]float32, 9*2), 3, 3, 2, 1, 1, Valid, Post{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, x := range map[string]*Tensor{
+		"channels":  NewTensor(4, 4, 3),
+		"too small": NewTensor(2, 4, 2),
+		"malformed": {H: 4, W: 4, C: 2, Data: make([]float32, 3)},
+		"nil":       nil,
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := c.Forward(x, nil); !errors.Is(err, ErrShape) {
+				t.Fatalf("got %v, want ErrShape", err)
+			}
+		})
+	}
+}
+
+func refDepthwise(x *Tensor, f []float32, k, stride int, pad Padding, post Post) *Tensor {
+	oh, pt := outGeometry(x.H, k, stride, pad)
+	ow, pl := outGeometry(x.W, k, stride, pad)
+	out := NewTensor(oh, ow, x.C)
+	for oy := range oh {
+		for ox := range ow {
+			for c := range x.C {
+				var s float64
+				for ky := range k {
+					for kx := range k {
+						iy, ix := oy*stride-pt+ky, ox*stride-pl+kx
+						if iy < 0 || iy >= x.H || ix < 0 || ix >= x.W {
+							continue
+						}
+						s += float64(x.At(iy, ix, c)) * float64(f[(ky*k+kx)*x.C+c])
+					}
+				}
+				out.Set(oy, ox, c, post.apply(float32(s), c))
+			}
+		}
+	}
+	return out
+}
+
+func TestDepthwiseAndSeparable(t *testing.T) {
+	cases := []struct {
+		name       string
+		h, w, c, k int
+		stride     int
+		pad        Padding
+	}{
+		{"3x3 same s1", 12, 9, 32, 3, 1, Same},
+		{"3x3 same s2 odd channels", 11, 14, 13, 3, 2, Same},
+		{"3x3 valid s1", 8, 8, 40, 3, 1, Valid},
+		{"3x3 same s2 even", 64, 64, 64, 3, 2, Same},
+		{"5x5 same tiny input", 2, 3, 8, 5, 1, Same},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			bothPaths(t, func(t *testing.T) {
+				r := rand.New(rand.NewPCG(3, uint64(tc.c)))
+				x := randTensor(r, tc.h, tc.w, tc.c)
+				f := randSlice(r, tc.k*tc.k*tc.c)
+				post := Post{Shift: randSlice(r, tc.c), Act: ReLU6}
+				d, err := NewDepthwiseConv2D(f, tc.k, tc.k, tc.c, tc.stride, tc.pad, post)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := d.Forward(x)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := refDepthwise(x, f, tc.k, tc.stride, tc.pad, post)
+				if m := maxDiff(t, got, want); m > 1e-5 {
+					t.Fatalf("depthwise max diff %g", m)
+				}
+
+				cout := tc.c + 5
+				pw := randSlice(r, tc.c*cout)
+				bias := randSlice(r, cout)
+				s, err := NewSeparableConv2D(f, tc.k, tc.k, tc.c, pw, cout, tc.stride, tc.pad, Post{Shift: bias, Act: Leaky, Alpha: 0.1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err = s.Forward(x, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				mid := refDepthwise(x, f, tc.k, tc.stride, tc.pad, Post{})
+				want = refConv(mid, pw, 1, 1, cout, 1, Valid, Post{Shift: bias, Act: Leaky, Alpha: 0.1}, nil)
+				if m := maxDiff(t, got, want); m > 1e-4 {
+					t.Fatalf("separable max diff %g", m)
+				}
+			})
+		})
+	}
+}
+
+func TestPools(t *testing.T) {
+	x := &Tensor{H: 3, W: 3, C: 1, Data: []float32{1, 2, 3, 4, 5, 6, 7, 8, 9}}
+	cases := []struct {
+		name      string
+		max       bool
+		k, stride int
+		pad       Padding
+		want      *Tensor
+	}{
+		{"max 2 s2 valid", true, 2, 2, Valid, &Tensor{H: 1, W: 1, C: 1, Data: []float32{5}}},
+		{"max 2 s2 same", true, 2, 2, Same, &Tensor{H: 2, W: 2, C: 1, Data: []float32{5, 6, 8, 9}}},
+		{"avg 2 s2 same excludes padding", false, 2, 2, Same, &Tensor{H: 2, W: 2, C: 1, Data: []float32{3, 4.5, 7.5, 9}}},
+		{"avg 2 s1 valid", false, 2, 1, Valid, &Tensor{H: 2, W: 2, C: 1, Data: []float32{3, 4, 6, 7}}},
+		{"max 3 s2 valid", true, 3, 2, Valid, &Tensor{H: 1, W: 1, C: 1, Data: []float32{9}}},
+		{"max 3 s1 same", true, 3, 1, Same, &Tensor{H: 3, W: 3, C: 1, Data: []float32{5, 6, 6, 8, 9, 9, 8, 9, 9}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := AvgPool
+			if tc.max {
+				f = MaxPool
+			}
+			got, err := f(x, tc.k, tc.stride, tc.pad)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := maxDiff(t, got, tc.want); d > 1e-6 {
+				t.Fatalf("got %v, want %v", got.Data, tc.want.Data)
+			}
+		})
+	}
+	if _, err := MaxPool(x, 4, 1, Valid); !errors.Is(err, ErrShape) {
+		t.Fatalf("window larger than input: %v", err)
+	}
+}
+
+func TestDenseAndOps(t *testing.T) {
+	bothPaths(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(5, 5))
+		in, out := 256, 136
+		w := randSlice(r, in*out)
+		b := randSlice(r, out)
+		x := randSlice(r, in)
+		d, err := NewDense(w, in, out, Post{Shift: b})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := d.Forward(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j := range out {
+			s := float64(b[j])
+			for i := range in {
+				s += float64(x[i]) * float64(w[i*out+j])
+			}
+			if math.Abs(s-float64(got[j])) > 1e-4 {
+				t.Fatalf("out[%d] = %v, want %v", j, got[j], s)
+			}
+		}
+		if _, err := d.Forward(x[:10]); !errors.Is(err, ErrShape) {
+			t.Fatalf("short input: %v", err)
+		}
+	})
+	x := &Tensor{H: 1, W: 2, C: 2, Data: []float32{1, -2, 3, 4}}
+	m, err := MeanHW(x)
+	if err != nil || m[0] != 2 || m[1] != 1 {
+		t.Fatalf("MeanHW = %v, %v", m, err)
+	}
+	p, err := Pad(x, 1, 0, 0, 1)
+	if err != nil || p.H != 2 || p.W != 3 || p.At(1, 1, 1) != 4 || p.At(0, 0, 0) != 0 {
+		t.Fatalf("Pad = %v %v, %v", p, p.Data, err)
+	}
+	s, err := Add(x, x)
+	if err != nil || s.Data[3] != 8 {
+		t.Fatalf("Add = %v, %v", s, err)
+	}
+	Activate(s, ReLU, 0)
+	if s.Data[1] != 0 {
+		t.Fatalf("ReLU left %v", s.Data[1])
+	}
+	v := []float32{1, 2, 3}
+	Softmax(v)
+	if math.Abs(float64(v[0]+v[1]+v[2])-1) > 1e-6 || v[2] <= v[1] {
+		t.Fatalf("Softmax = %v", v)
+	}
+}
+
+func TestFoldBatchNorm(t *testing.T) {
+	p, err := FoldBatchNorm([]float32{1}, []float32{2}, []float32{3}, []float32{0.5}, []float32{4}, 1, ReLU6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// tf.batchNorm(x+1, 2, 3, 0.5, 4, 1) = (x+1-2)*4/2 + 0.5 = 2x - 1.5
+	for _, x := range []float32{0, 1, 3} {
+		want := min(max(2*x-1.5, 0), 6)
+		if got := p.apply(x, 0); math.Abs(float64(got-want)) > 1e-6 {
+			t.Fatalf("x=%v: %v, want %v", x, got, want)
+		}
+	}
+}
+
+func writeModel(t *testing.T, dir, manifest string, shard []byte) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "m-weights_manifest.json"), []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if shard != nil {
+		if err := os.WriteFile(filepath.Join(dir, "m.bin"), shard, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestLoadWeights(t *testing.T) {
+	manifest := `[{"paths":["m.bin"],"weights":[
+	 {"name":"q","shape":[2,2],"dtype":"float32","quantization":{"dtype":"uint8","scale":0.5,"min":-1}},
+	 {"name":"f","shape":[2],"dtype":"float32"},
+	 {"name":"i","shape":[],"dtype":"int32","quantization":{"dtype":"uint8","scale":1,"min":3072}},
+	 {"name":"h","shape":[1],"dtype":"float32","quantization":{"dtype":"float16"}}]}]`
+	var shard []byte
+	shard = append(shard, 0, 1, 2, 255)
+	shard = binary.LittleEndian.AppendUint32(shard, math.Float32bits(1.5))
+	shard = binary.LittleEndian.AppendUint32(shard, math.Float32bits(-2))
+	shard = append(shard, 7)
+	shard = binary.LittleEndian.AppendUint16(shard, 0x3c00) // 1.0
+	t.Run("ok", func(t *testing.T) {
+		dir := t.TempDir()
+		writeModel(t, dir, manifest, shard)
+		w, err := LoadWeights(dir, "m")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases := []struct {
+			name  string
+			shape []int
+			want  []float32
+		}{
+			{"q", []int{2, 2}, []float32{-1, -0.5, 0, 126.5}},
+			{"f", []int{2}, []float32{1.5, -2}},
+			{"i", nil, []float32{3079}},
+			{"h", []int{1}, []float32{1}},
+		}
+		for _, c := range cases {
+			got, err := w.Get(c.name, c.shape...)
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			for i := range c.want {
+				if got[i] != c.want[i] {
+					t.Fatalf("%s = %v, want %v", c.name, got, c.want)
+				}
+			}
+		}
+		if _, err := w.Get("q", 4); !errors.Is(err, ErrBadModel) {
+			t.Fatalf("wrong shape: %v", err)
+		}
+		if _, err := w.Get("nope"); !errors.Is(err, ErrBadModel) {
+			t.Fatalf("missing tensor: %v", err)
+		}
+	})
+	t.Run("missing manifest", func(t *testing.T) {
+		if _, err := LoadWeights(t.TempDir(), "m"); !errors.Is(err, ErrModelsMissing) {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("missing shard", func(t *testing.T) {
+		dir := t.TempDir()
+		writeModel(t, dir, manifest, nil)
+		if _, err := LoadWeights(dir, "m"); !errors.Is(err, ErrModelsMissing) {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("truncated shard", func(t *testing.T) {
+		dir := t.TempDir()
+		writeModel(t, dir, manifest, shard[:9])
+		if _, err := LoadWeights(dir, "m"); !errors.Is(err, ErrBadModel) {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("trailing bytes", func(t *testing.T) {
+		dir := t.TempDir()
+		writeModel(t, dir, manifest, append(append([]byte(nil), shard...), 0))
+		if _, err := LoadWeights(dir, "m"); !errors.Is(err, ErrBadModel) {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("bad json", func(t *testing.T) {
+		dir := t.TempDir()
+		writeModel(t, dir, "{", shard)
+		if _, err := LoadWeights(dir, "m"); !errors.Is(err, ErrBadModel) {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("path escape", func(t *testing.T) {
+		dir := t.TempDir()
+		writeModel(t, dir, `[{"paths":["../m.bin"],"weights":[]}]`, shard)
+		if _, err := LoadWeights(dir, "m"); !errors.Is(err, ErrBadModel) {
+			t.Fatalf("got %v", err)
+		}
+	})
+}

@@ -65,9 +65,9 @@ func writeProblem(t *testing.T, dir, slug string, files map[string]string) {
 	base := map[string]string{
 		"problem.json": `{"slug":"` + slug + `","title":"T","difficulty":"easy","time_limit_ms":1000,"memory_limit_kb":65536,
 			"examples":[{"input":"1\n","output":"1\n"}]}`,
-		"statement.md":     "# T\nEcho.\n",
-		"tests/01-a.in":    "1\n",
-		"tests/01-a.out":   "1\n",
+		"statement.md":      "# T\nEcho.\n",
+		"tests/01-a.in":     "1\n",
+		"tests/01-a.out":    "1\n",
 		"starter/python.py": "print(input())\n",
 	}
 	for k, v := range files {

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// Config is everything hirebus reads from the environment, parsed once here.
+type Config struct {
+	HTTPAddr   string // HIREBUS_HTTP_ADDR
+	MySQLDSN   string // HIREBUS_MYSQL_DSN
+	NATSURL    string // HIREBUS_NATS_URL (empty in `all` = embedded server)
+	DataDir    string // HIREBUS_DATA_DIR
+	SMTPAddr   string // HIREBUS_SMTP_ADDR (empty in `all` = development mailbox)
+	SMTPFrom   string // HIREBUS_SMTP_FROM
+	SMTPTLS    bool   // HIREBUS_SMTP_STARTTLS
+	JWTKeyFile string // HIREBUS_JWT_KEY_FILE (default <data>/jwt.key, generated if absent)
+	Dev        bool   // HIREBUS_DEV=1
+	ModelsDir  string // HIREBUS_MODELS_DIR
+	Sandbox    string // HIREBUS_SANDBOX: local | docker
+	LogLevel   string // HIREBUS_LOG_LEVEL: debug | info | warn | error
+	NATSListen string // HIREBUS_NATS_LISTEN: optional host:port for the embedded server in `all`
+
+	PineconeAPIKey    string // HIREBUS_PINECONE_API_KEY
+	PineconeIndexHost string // HIREBUS_PINECONE_INDEX_HOST
+	PineconeNamespace string // HIREBUS_PINECONE_NAMESPACE
+
+	WorkerConcurrency int // HIREBUS_WORKER_CONCURRENCY (0 = per-worker default)
+}
+
+// LoadConfig reads the environment through getenv and applies defaults.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	c := Config{
+		HTTPAddr:          or(getenv("HIREBUS_HTTP_ADDR"), ":8080"),
+		MySQLDSN:          or(getenv("HIREBUS_MYSQL_DSN"), "root@tcp(127.0.0.1:3306)/hirebus?parseTime=true"),
+		NATSURL:           getenv("HIREBUS_NATS_URL"),
+		DataDir:           or(getenv("HIREBUS_DATA_DIR"), "./data"),
+		SMTPAddr:          getenv("HIREBUS_SMTP_ADDR"),
+		SMTPFrom:          or(getenv("HIREBUS_SMTP_FROM"), "hirebus <no-reply@hirebus.local>"),
+		JWTKeyFile:        getenv("HIREBUS_JWT_KEY_FILE"),
+		ModelsDir:         or(getenv("HIREBUS_MODELS_DIR"), "./models"),
+		Sandbox:           or(getenv("HIREBUS_SANDBOX"), "local"),
+		LogLevel:          or(getenv("HIREBUS_LOG_LEVEL"), "info"),
+		NATSListen:        getenv("HIREBUS_NATS_LISTEN"),
+		PineconeAPIKey:    getenv("HIREBUS_PINECONE_API_KEY"),
+		PineconeIndexHost: getenv("HIREBUS_PINECONE_INDEX_HOST"),
+		PineconeNamespace: or(getenv("HIREBUS_PINECONE_NAMESPACE"), "hirebus"),
+	}
+	var err error
+	if c.Dev, err = parseBool("HIREBUS_DEV", getenv("HIREBUS_DEV")); err != nil {
+		return c, err
+	}
+	if c.SMTPTLS, err = parseBool("HIREBUS_SMTP_STARTTLS", getenv("HIREBUS_SMTP_STARTTLS")); err != nil {
+		return c, err
+	}
+	if v := getenv("HIREBUS_WORKER_CONCURRENCY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 256 {
+			return c, fmt.Errorf("HIREBUS_WORKER_CONCURRENCY=%q: want a number from 1 to 256", v)
+		}
+		c.WorkerConcurrency = n
+	}
+	if c.JWTKeyFile == "" {
+		c.JWTKeyFile = filepath.Join(c.DataDir, "jwt.key")
+	}
+	return c, nil
+}
+
+// Validate checks the config for a run mode ("all", "edge", "worker", "migrate").
+func (c Config) Validate(mode string) error {
+	if _, err := mysql.ParseDSN(c.MySQLDSN); err != nil {
+		return fmt.Errorf("HIREBUS_MYSQL_DSN: %v", err)
+	}
+	if cfg, _ := mysql.ParseDSN(c.MySQLDSN); cfg.DBName == "" {
+		return errors.New("HIREBUS_MYSQL_DSN must name a database, e.g. root@tcp(127.0.0.1:3306)/hirebus")
+	}
+	if mode == "edge" || mode == "all" {
+		if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+			return fmt.Errorf("HIREBUS_HTTP_ADDR=%q: want host:port or :port", c.HTTPAddr)
+		}
+	}
+	if (mode == "edge" || mode == "worker") && c.NATSURL == "" {
+		return fmt.Errorf("HIREBUS_NATS_URL is required for `hirebus %s` (only `hirebus all` embeds a server)", mode)
+	}
+	if c.SMTPAddr != "" {
+		if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
+			return fmt.Errorf("HIREBUS_SMTP_ADDR=%q: want host:port", c.SMTPAddr)
+		}
+	}
+	if c.Sandbox != "local" && c.Sandbox != "docker" {
+		return fmt.Errorf("HIREBUS_SANDBOX=%q: want local or docker", c.Sandbox)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("HIREBUS_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel)
+	}
+	if (c.PineconeAPIKey == "") != (c.PineconeIndexHost == "") {
+		return errors.New("HIREBUS_PINECONE_API_KEY and HIREBUS_PINECONE_INDEX_HOST go together")
+	}
+	return nil
+}
+
+// JWTKey reads the signing key, generating one on first run so no secret is
+// ever hard-coded; every edge of a deployment must share the file.
+func (c Config) JWTKey() ([]byte, error) {
+	if _, err := os.Stat(c.JWTKeyFile); errors.Is(err, os.ErrNotExist) {
+		if err := writeNewKey(c.JWTKeyFile); err != nil {
+			return nil, err
+		}
+	}
+	b, err := os.ReadFile(c.JWTKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("jwt key: read %s: %w", c.JWTKeyFile, err)
+	}
+	key := []byte(strings.TrimSpace(string(b)))
+	if len(key) < 32 {
+		return nil, fmt.Errorf("jwt key: %s holds fewer than 32 bytes", c.JWTKeyFile)
+	}
+	return key, nil
+}
+
+// writeNewKey creates the key file exclusively, so two processes starting at
+// once end up with the same key.
+func writeNewKey(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("jwt key: %w", err)
+	}
+	var k [48]byte
+	if _, err := rand.Read(k[:]); err != nil {
+		return fmt.Errorf("jwt key: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("jwt key: create %s: %w", path, err)
+	}
+	_, err = f.WriteString(hex.EncodeToString(k[:]) + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("jwt key: write %s: %w", path, err)
+	}
+	return nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func parseBool(name, v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "", "0", "false", "no":
+		return false, nil
+	case "1", "true", "yes":
+		return true, nil
+	}
+	return false, fmt.Errorf("%s=%q: want 1 or 0", name, v)
+}

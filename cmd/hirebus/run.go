@@ -1,0 +1,313 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hirebus/hirebus/edge"
+	"github.com/hirebus/hirebus/events"
+	"github.com/hirebus/hirebus/mailbox"
+	"github.com/hirebus/hirebus/outbox"
+	"github.com/hirebus/hirebus/schema"
+	"github.com/hirebus/hirebus/store"
+	"github.com/hirebus/hirebus/workers/mail"
+	"github.com/jmoiron/sqlx"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
+)
+
+const usage = `usage:
+  hirebus all                          embedded NATS + edge + every worker (local default)
+  hirebus edge                         the HTTP/WebSocket edge (needs HIREBUS_NATS_URL)
+  hirebus worker face|mail|code        one worker role (needs HIREBUS_NATS_URL)
+  hirebus migrate                      create the database if missing and apply migrations
+  hirebus face detect|embed|compare    run the face pipeline on image files
+  hirebus sandbox run --lang LANG ...  run a program in the sandbox
+  hirebus problems load DIR            load coding problems into MySQL`
+
+// run dispatches the sub-command.
+func run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return errors.New(usage)
+	}
+	cfg, err := LoadConfig(os.Getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogLevel)
+	slog.SetDefault(log)
+	switch args[0] {
+	case "all":
+		return runPlatform(ctx, cfg, log, "all", allWorkers())
+	case "edge":
+		return runPlatform(ctx, cfg, log, "edge", nil)
+	case "worker":
+		if len(args) != 2 {
+			return errors.New("usage: hirebus worker face|mail|code")
+		}
+		if _, ok := workerFactories[args[1]]; !ok {
+			return fmt.Errorf("unknown worker %q (have: %s)", args[1], strings.Join(allWorkers(), ", "))
+		}
+		return runPlatform(ctx, cfg, log, "worker", []string{args[1]})
+	case "migrate":
+		if err := cfg.Validate("migrate"); err != nil {
+			return err
+		}
+		db, err := openDB(ctx, cfg, true)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return afterMigrate(ctx, db)
+	case "help", "-h", "--help":
+		fmt.Println(usage)
+		return nil
+	}
+	if tool, ok := tools[args[0]]; ok {
+		return tool(ctx, cfg, args[1:])
+	}
+	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
+}
+
+// tools are sub-commands that need no running platform (face, sandbox, problems).
+var tools = map[string]func(ctx context.Context, cfg Config, args []string) error{}
+
+// afterMigrateHooks run after migrations (e.g. loading the seed problems).
+var afterMigrateHooks []func(ctx context.Context, db *sqlx.DB) error
+
+func afterMigrate(ctx context.Context, db *sqlx.DB) error {
+	for _, h := range afterMigrateHooks {
+		if err := h(ctx, db); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// Deps are the shared connections handed to every component.
+type Deps struct {
+	DB      *sqlx.DB
+	NC      *nats.Conn
+	JS      jetstream.JetStream
+	Relay   *outbox.Relay
+	Log     *slog.Logger
+	Mailbox *mailbox.Mailbox
+}
+
+// worker is what every worker package's New returns.
+type worker interface{ Run(ctx context.Context) error }
+
+// workerFactories builds each worker role from config and shared deps.
+var workerFactories = map[string]func(ctx context.Context, cfg Config, d Deps) (worker, error){
+	events.RoleMail: func(_ context.Context, cfg Config, d Deps) (worker, error) {
+		addr := cfg.SMTPAddr
+		if addr == "" && d.Mailbox != nil {
+			addr = d.Mailbox.Addr()
+		}
+		if addr == "" {
+			return nil, errors.New("HIREBUS_SMTP_ADDR is required for the mail worker")
+		}
+		return mail.New(mail.Config{SMTPAddr: addr, From: cfg.SMTPFrom, StartTLS: cfg.SMTPTLS, Concurrency: cfg.WorkerConcurrency},
+			mail.Deps{DB: d.DB, JS: d.JS, Relay: d.Relay, Log: d.Log})
+	},
+}
+
+func allWorkers() []string {
+	order := []string{events.RoleMail, events.RoleFace, events.RoleCode, events.RoleProctor, events.RoleScore}
+	var out []string
+	for _, r := range order {
+		if _, ok := workerFactories[r]; ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// runPlatform wires one process: MySQL, NATS (embedded in `all`), streams,
+// the outbox relay, then the edge and/or workers, until ctx ends.
+func runPlatform(ctx context.Context, cfg Config, log *slog.Logger, mode string, roles []string) error {
+	// Config.
+	if err := cfg.Validate(mode); err != nil {
+		return err
+	}
+	var jwtKey []byte
+	if mode != "worker" {
+		var err error
+		if jwtKey, err = cfg.JWTKey(); err != nil {
+			return err
+		}
+	}
+
+	// MySQL: `all` creates and migrates the database; other roles expect it.
+	db, err := openDB(ctx, cfg, mode == "all")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if mode == "all" {
+		if err := afterMigrate(ctx, db); err != nil {
+			return err
+		}
+	}
+
+	// NATS: embedded with JetStream in `all`, external otherwise.
+	nc, shutdownNATS, err := connectNATS(cfg, log, mode == "all")
+	if err != nil {
+		return err
+	}
+	defer shutdownNATS()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	err = events.EnsureStreams(sctx, js, events.StreamConfig{})
+	cancel()
+	if err != nil {
+		return err
+	}
+
+	// Development mailbox when no SMTP server is configured in `all`.
+	var mb *mailbox.Mailbox
+	if mode == "all" && cfg.SMTPAddr == "" {
+		if mb, err = mailbox.Start(); err != nil {
+			return err
+		}
+		defer mb.Close()
+		log.Info("development mailbox", "smtp", mb.Addr(), "list", "GET /dev/mailbox (HIREBUS_DEV=1)")
+	}
+
+	relay := outbox.New(db, events.NewPublisher(js), outbox.Config{}, log)
+	deps := Deps{DB: db, NC: nc, JS: js, Relay: relay, Log: log, Mailbox: mb}
+
+	// Components.
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return relay.Run(gctx) })
+	for _, role := range roles {
+		w, err := workerFactories[role](gctx, cfg, deps)
+		if err != nil {
+			return fmt.Errorf("worker %s: %w", role, err)
+		}
+		g.Go(func() error {
+			if err := w.Run(gctx); err != nil {
+				return fmt.Errorf("worker %s: %w", role, err)
+			}
+			return nil
+		})
+		log.Info("worker started", "role", role)
+	}
+	if mode != "worker" {
+		srv, err := edge.New(edge.Config{Addr: cfg.HTTPAddr, JWTKey: jwtKey, Dev: cfg.Dev},
+			edge.Deps{DB: db, NC: nc, JS: js, Relay: relay, Log: log, Mailbox: mb})
+		if err != nil {
+			return err
+		}
+		g.Go(func() error { return srv.Run(gctx) })
+		log.Info("hirebus edge", "url", "http://"+displayAddr(cfg.HTTPAddr), "mode", mode)
+	}
+	return g.Wait()
+}
+
+func displayAddr(a string) string {
+	if strings.HasPrefix(a, ":") {
+		return "localhost" + a
+	}
+	return a
+}
+
+func openDB(ctx context.Context, cfg Config, migrate bool) (*sqlx.DB, error) {
+	if migrate {
+		if err := schema.EnsureDatabase(ctx, cfg.MySQLDSN); err != nil {
+			return nil, fmt.Errorf("mysql at %s: %w", redactDSN(cfg.MySQLDSN), err)
+		}
+	}
+	db, err := store.Open(ctx, store.Config{DSN: cfg.MySQLDSN})
+	if err != nil {
+		return nil, fmt.Errorf("mysql at %s: %w", redactDSN(cfg.MySQLDSN), err)
+	}
+	if migrate {
+		if err := schema.Migrate(ctx, db.DB); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
+func redactDSN(dsn string) string {
+	if at := strings.LastIndex(dsn, "@"); at >= 0 {
+		if colon := strings.Index(dsn[:at], ":"); colon >= 0 {
+			return dsn[:colon] + ":***" + dsn[at:]
+		}
+	}
+	return dsn
+}
+
+// connectNATS starts the embedded server (in-process connection; it listens
+// on a port only when HIREBUS_NATS_LISTEN asks, so it never collides with a
+// NATS already on 4222) or connects to HIREBUS_NATS_URL.
+func connectNATS(cfg Config, log *slog.Logger, embedded bool) (*nats.Conn, func(), error) {
+	opts := []nats.Option{
+		nats.Name("hirebus"),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(time.Second),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn("nats disconnected", "err", err) }),
+		nats.ReconnectHandler(func(*nats.Conn) { log.Info("nats reconnected") }),
+	}
+	if !embedded || cfg.NATSURL != "" {
+		nc, err := nats.Connect(cfg.NATSURL, opts...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("nats at %s: %w", cfg.NATSURL, err)
+		}
+		return nc, func() { _ = nc.Drain() }, nil
+	}
+	sopts := &server.Options{
+		ServerName: "hirebus-embedded",
+		JetStream:  true,
+		StoreDir:   filepath.Join(cfg.DataDir, "nats"),
+		DontListen: true,
+		NoSigs:     true,
+		NoLog:      true,
+	}
+	if cfg.NATSListen != "" {
+		host, port, err := splitHostPort(cfg.NATSListen)
+		if err != nil {
+			return nil, nil, fmt.Errorf("HIREBUS_NATS_LISTEN: %w", err)
+		}
+		sopts.DontListen, sopts.Host, sopts.Port = false, host, port
+	}
+	srv, err := server.NewServer(sopts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("embedded nats: %w", err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(15 * time.Second) {
+		srv.Shutdown()
+		return nil, nil, errors.New("embedded nats: not ready after 15s")
+	}
+	log.Info("embedded NATS with JetStream", "store", sopts.StoreDir, "listen", cfg.NATSListen)
+	nc, err := nats.Connect("", append(opts, nats.InProcessServer(srv))...)
+	if err != nil {
+		srv.Shutdown()
+		return nil, nil, fmt.Errorf("embedded nats connect: %w", err)
+	}
+	return nc, func() {
+		_ = nc.Drain()
+		srv.Shutdown()
+		srv.WaitForShutdown()
+	}, nil
+}

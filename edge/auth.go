@@ -1,0 +1,676 @@
+package edge
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/hirebus/hirebus/events"
+	"github.com/hirebus/hirebus/otp"
+	"github.com/hirebus/hirebus/outbox"
+	"github.com/hirebus/hirebus/store"
+	"github.com/jmoiron/sqlx"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// User is the public view of an account.
+type User struct {
+	ID           uint64    `json:"id" db:"id"`
+	Username     string    `json:"username" db:"username"`
+	Email        string    `json:"email" db:"email"`
+	Role         string    `json:"role" db:"role"`
+	FullName     string    `json:"full_name" db:"full_name"`
+	FaceEnrolled bool      `json:"face_enrolled" db:"face_enrolled"`
+	CreatedAt    time.Time `json:"created_at" db:"created_at"`
+}
+
+const userColumns = `id, username, email, role, full_name, face_enrolled, created_at`
+
+// bcryptCost is a package variable so benchmarks of unrelated paths can
+// register users quickly; production keeps the default.
+var bcryptCost = 12
+
+var usernameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,32}$`)
+
+// bind decodes a JSON body strictly: right content type, valid JSON, no
+// trailing data. Fiber's body buffer is reused, so decoded strings are copies.
+func bind(c *fiber.Ctx, v any) error {
+	ct := strings.ToLower(strings.TrimSpace(strings.Split(c.Get(fiber.HeaderContentType), ";")[0]))
+	if ct != fiber.MIMEApplicationJSON {
+		return Errorf(415, "unsupported_media_type", "send the body as application/json")
+	}
+	body := c.Body()
+	if len(body) == 0 {
+		return badRequest("empty_body", "request body is empty")
+	}
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	if err := dec.Decode(v); err != nil {
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) {
+			return badRequest("bad_json", fmt.Sprintf("field %q has the wrong type", ute.Field))
+		}
+		return badRequest("bad_json", "body is not valid JSON")
+	}
+	if dec.More() {
+		return badRequest("bad_json", "body has trailing data after the JSON object")
+	}
+	return nil
+}
+
+func normalizeEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", badRequest("missing_email", "email is required")
+	}
+	if len(s) > 254 {
+		return "", badRequest("bad_email", "email is longer than 254 characters")
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s || !strings.Contains(s[strings.LastIndex(s, "@")+1:], ".") {
+		return "", badRequest("bad_email", "email is not a valid address")
+	}
+	return strings.ToLower(s), nil
+}
+
+func checkPassword(pw string) error {
+	if pw == "" {
+		return badRequest("missing_password", "password is required")
+	}
+	if len(pw) < 8 {
+		return badRequest("weak_password", "password must have at least 8 characters")
+	}
+	if len(pw) > 72 {
+		return badRequest("bad_password", "password must have at most 72 bytes")
+	}
+	var letter, digit bool
+	for _, r := range pw {
+		switch {
+		case unicode.IsLetter(r):
+			letter = true
+		case unicode.IsDigit(r):
+			digit = true
+		}
+	}
+	if !letter || !digit {
+		return badRequest("weak_password", "password must contain letters and digits")
+	}
+	return nil
+}
+
+func checkPurpose(p string) error {
+	if !otp.ValidPurpose(p) {
+		return badRequest("bad_purpose", "purpose must be register or reset")
+	}
+	return nil
+}
+
+func checkOTPFormat(code string) error {
+	if len(code) != otp.Digits || strings.Trim(code, "0123456789") != "" {
+		return badRequest("bad_otp", "otp must be 6 digits")
+	}
+	return nil
+}
+
+func ipHash(ip string) []byte {
+	h := sha256.Sum256([]byte("hirebus-ip\x00" + ip))
+	return h[:]
+}
+
+// principal returns the authenticated caller, if any.
+func principal(c *fiber.Ctx) (Principal, bool) {
+	p, ok := c.Locals("principal").(Principal)
+	return p, ok
+}
+
+func bearer(c *fiber.Ctx) string {
+	h := c.Get(fiber.HeaderAuthorization)
+	if tok, ok := strings.CutPrefix(h, "Bearer "); ok {
+		return strings.TrimSpace(tok)
+	}
+	return ""
+}
+
+func (s *Server) requireAuth(c *fiber.Ctx) error {
+	tok := bearer(c)
+	if tok == "" {
+		return errUnauthorized
+	}
+	p, err := s.authenticate(c.UserContext(), tok)
+	if err != nil {
+		return err
+	}
+	c.Locals("principal", p)
+	return c.Next()
+}
+
+func (s *Server) optionalAuth(c *fiber.Ctx) error {
+	if tok := bearer(c); tok != "" {
+		p, err := s.authenticate(c.UserContext(), tok)
+		if err != nil {
+			return err
+		}
+		c.Locals("principal", p)
+	}
+	return c.Next()
+}
+
+// --- send-otp / verify-otp -------------------------------------------------
+
+type sendOTPReq struct {
+	Email   string `json:"email"`
+	Purpose string `json:"purpose"`
+}
+
+func (s *Server) handleSendOTP(c *fiber.Ctx) error {
+	var req sendOTPReq
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	email, err := normalizeEmail(req.Email)
+	if err != nil {
+		return err
+	}
+	if req.Purpose == "" {
+		req.Purpose = otp.PurposeRegister
+	}
+	if err := checkPurpose(req.Purpose); err != nil {
+		return err
+	}
+	opID, err := s.requestOTP(c, email, req.Purpose)
+	if err != nil {
+		return err
+	}
+	return accepted(c, opID, nil)
+}
+
+var errTooManyOTP = Errorf(429, "too_many_requests", "too many codes requested; wait a few minutes")
+
+// requestOTP rate-limits per email and per IP (counted in MySQL so every edge
+// shares the limit) and queues the mail command.
+func (s *Server) requestOTP(c *fiber.Ctx, email, purpose string) (string, error) {
+	ctx := c.UserContext()
+	iph := ipHash(c.IP())
+	var actor uint64
+	if p, ok := principal(c); ok {
+		actor = p.UserID
+	}
+	since := time.Now().UTC().Add(-s.cfg.OTPWindow)
+	return s.accept(ctx, "send_otp", events.CmdMailSendOTP, actor, events.SendOTP{Email: email, Purpose: purpose}, func(tx *sqlx.Tx) error {
+		var byEmail, byIP int
+		if err := tx.GetContext(ctx, &byEmail, `SELECT COUNT(*) FROM otp_requests WHERE email = ? AND created_at > ?`, email, since); err != nil {
+			return fmt.Errorf("edge: otp rate: %w", store.Translate(err))
+		}
+		if err := tx.GetContext(ctx, &byIP, `SELECT COUNT(*) FROM otp_requests WHERE ip_hash = ? AND created_at > ?`, iph, since); err != nil {
+			return fmt.Errorf("edge: otp rate: %w", store.Translate(err))
+		}
+		if byEmail >= s.cfg.OTPPerEmail || byIP >= s.cfg.OTPPerIP {
+			return errTooManyOTP
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO otp_requests (email, ip_hash) VALUES (?, ?)`, email, iph); err != nil {
+			return fmt.Errorf("edge: otp request: %w", store.Translate(err))
+		}
+		return nil
+	})
+}
+
+type verifyOTPReq struct {
+	Email   string `json:"email"`
+	OTP     string `json:"otp"`
+	Purpose string `json:"purpose"`
+}
+
+var (
+	errOTPInvalid  = badRequest("invalid_otp", "the code is wrong or expired")
+	errOTPTooMany  = Errorf(429, "too_many_attempts", "too many wrong codes; request a new one")
+	errOTPRequired = Errorf(403, "otp_required", "verify the emailed code first")
+)
+
+// checkOTP verifies code against the newest live code for email+purpose and
+// marks it verified. It counts wrong tries (row-locked) toward the limit.
+func (s *Server) checkOTP(ctx context.Context, email, purpose, code string) error {
+	wrong := false
+	err := store.InTx(ctx, s.deps.DB, func(tx *sqlx.Tx) error {
+		var row struct {
+			ID       uint64       `db:"id"`
+			Hash     []byte       `db:"code_hash"`
+			Salt     []byte       `db:"salt"`
+			Attempts int          `db:"attempts"`
+			Max      int          `db:"max_attempts"`
+			Expires  time.Time    `db:"expires_at"`
+			Verified sql.NullTime `db:"verified_at"`
+		}
+		err := tx.GetContext(ctx, &row, `SELECT id, code_hash, salt, attempts, max_attempts, expires_at, verified_at FROM otp_codes
+			WHERE email = ? AND purpose = ? AND sent_at IS NOT NULL AND consumed_at IS NULL
+			ORDER BY id DESC LIMIT 1 FOR UPDATE`, email, purpose)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errOTPInvalid
+		}
+		if err != nil {
+			return fmt.Errorf("edge: read otp: %w", store.Translate(err))
+		}
+		if row.Attempts >= row.Max {
+			return errOTPTooMany
+		}
+		if time.Now().After(row.Expires) {
+			return errOTPInvalid
+		}
+		if !otp.Equal(code, row.Salt, row.Hash) {
+			if _, err := tx.ExecContext(ctx, `UPDATE otp_codes SET attempts = attempts + 1 WHERE id = ?`, row.ID); err != nil {
+				return fmt.Errorf("edge: count otp try: %w", store.Translate(err))
+			}
+			wrong = true
+			return nil // commit the counted try
+		}
+		if !row.Verified.Valid {
+			if _, err := tx.ExecContext(ctx, `UPDATE otp_codes SET verified_at = UTC_TIMESTAMP(3) WHERE id = ?`, row.ID); err != nil {
+				return fmt.Errorf("edge: mark otp: %w", store.Translate(err))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if wrong {
+		return errOTPInvalid
+	}
+	return nil
+}
+
+func (s *Server) handleVerifyOTP(c *fiber.Ctx) error {
+	var req verifyOTPReq
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	email, err := normalizeEmail(req.Email)
+	if err != nil {
+		return err
+	}
+	if req.Purpose == "" {
+		req.Purpose = otp.PurposeRegister
+	}
+	if err := checkPurpose(req.Purpose); err != nil {
+		return err
+	}
+	if err := checkOTPFormat(req.OTP); err != nil {
+		return err
+	}
+	if err := s.checkOTP(c.UserContext(), email, req.Purpose, req.OTP); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"verified": true})
+}
+
+// consumeVerifiedOTP takes the newest verified, unconsumed code in tx.
+func consumeVerifiedOTP(ctx context.Context, tx *sqlx.Tx, email, purpose string) error {
+	var id uint64
+	err := tx.GetContext(ctx, &id, `SELECT id FROM otp_codes WHERE email = ? AND purpose = ? AND verified_at IS NOT NULL
+		AND consumed_at IS NULL AND verified_at > UTC_TIMESTAMP(3) - INTERVAL 30 MINUTE ORDER BY id DESC LIMIT 1 FOR UPDATE`, email, purpose)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errOTPRequired
+	}
+	if err != nil {
+		return fmt.Errorf("edge: read verified otp: %w", store.Translate(err))
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE otp_codes SET consumed_at = UTC_TIMESTAMP(3) WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("edge: consume otp: %w", store.Translate(err))
+	}
+	return nil
+}
+
+// --- register / login / logout --------------------------------------------
+
+type registerReq struct {
+	Username string   `json:"username"`
+	Email    string   `json:"email"`
+	Password string   `json:"password"`
+	Role     string   `json:"role"`
+	FullName string   `json:"full_name"`
+	Images   []string `json:"images"`
+}
+
+func (r *registerReq) validate() (email string, err error) {
+	r.Username = strings.TrimSpace(r.Username)
+	if r.Username == "" {
+		return "", badRequest("missing_username", "username is required")
+	}
+	if !usernameRE.MatchString(r.Username) {
+		return "", badRequest("bad_username", "username must be 3-32 letters, digits, '_', '.' or '-'")
+	}
+	if email, err = normalizeEmail(r.Email); err != nil {
+		return "", err
+	}
+	if err := checkPassword(r.Password); err != nil {
+		return "", err
+	}
+	if r.Role == "" {
+		r.Role = "candidate"
+	}
+	if r.Role != "candidate" && r.Role != "recruiter" {
+		return "", badRequest("bad_role", "role must be candidate or recruiter")
+	}
+	if len(r.FullName) > 128 {
+		return "", badRequest("bad_full_name", "full_name is longer than 128 characters")
+	}
+	return email, nil
+}
+
+// registerHook lets the face feature validate and enrol images with the new
+// account; nil when the face worker is not part of this build.
+var registerHook func(s *Server, c *fiber.Ctx, tx *sqlx.Tx, out *outbox.Batch, u User, images []string) (opID string, err error)
+
+// registerPrecheck validates images before anything is written.
+var registerPrecheck func(images []string) error
+
+func (s *Server) handleRegister(c *fiber.Ctx) error {
+	var req registerReq
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	email, err := req.validate()
+	if err != nil {
+		return err
+	}
+	if len(req.Images) > 0 {
+		if registerPrecheck == nil {
+			return badRequest("face_unavailable", "face enrolment is not available on this server")
+		}
+		if err := registerPrecheck(req.Images); err != nil {
+			return err
+		}
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(req.Password), bcryptCost)
+	if err != nil {
+		return fmt.Errorf("edge: hash password: %w", err)
+	}
+	ctx := c.UserContext()
+	var (
+		u        User
+		token    string
+		welcome  string
+		enrollOp string
+	)
+	err = s.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, out *outbox.Batch) error {
+		if err := consumeVerifiedOTP(ctx, tx, email, otp.PurposeRegister); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO users (username, email, password_hash, role, full_name) VALUES (?, ?, ?, ?, ?)`,
+			req.Username, email, hash, req.Role, req.FullName)
+		if err != nil {
+			err = store.Translate(err)
+			if errors.Is(err, store.ErrDuplicate) {
+				return Errorf(409, "already_registered", "username or email is already registered")
+			}
+			return fmt.Errorf("edge: insert user: %w", err)
+		}
+		id, _ := res.LastInsertId()
+		if err := tx.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("edge: read user: %w", store.Translate(err))
+		}
+		sid, exp, err := s.createSession(ctx, tx, u.ID, "register", c.Get(fiber.HeaderUserAgent), c.IP())
+		if err != nil {
+			return err
+		}
+		if token, err = s.issueToken(u.ID, u.Role, sid, exp); err != nil {
+			return err
+		}
+		welcome = events.NewID()
+		if err := createOpTx(ctx, tx, out, welcome, "welcome", events.CmdMailWelcome, u.ID, events.Welcome{UserID: u.ID, Email: u.Email, Username: u.Username}); err != nil {
+			return err
+		}
+		if len(req.Images) > 0 {
+			if enrollOp, err = registerHook(s, c, tx, out, u, req.Images); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, u.ID, "register", c.IP(), nil)
+	})
+	if err != nil {
+		return err
+	}
+	body := fiber.Map{"user": u, "token": token, "op_id": welcome}
+	if enrollOp != "" {
+		body["enroll_op_id"] = enrollOp
+	}
+	return c.Status(fiber.StatusCreated).JSON(body)
+}
+
+// createOpTx adds an operation and its command to an open transaction.
+func createOpTx(ctx context.Context, tx *sqlx.Tx, out *outbox.Batch, opID, opType, subject string, actor uint64, payload any) error {
+	env, err := events.NewEnvelope(opType, opID, actor, payload)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO operations (id, type, user_id, status) VALUES (?, ?, ?, 'pending')`, opID, opType, actor); err != nil {
+		return fmt.Errorf("edge: create op: %w", store.Translate(err))
+	}
+	return out.Add(subject, env)
+}
+
+func audit(ctx context.Context, tx *sqlx.Tx, userID uint64, action, ip string, detail any) error {
+	var dj any
+	if detail != nil {
+		b, _ := json.Marshal(detail)
+		dj = b
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (user_id, action, ip_hash, detail) VALUES (?, ?, ?, ?)`, userID, action, ipHash(ip), dj); err != nil {
+		return fmt.Errorf("edge: audit: %w", store.Translate(err))
+	}
+	return nil
+}
+
+type loginReq struct {
+	Username string `json:"username"`
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+var errBadCredentials = Errorf(401, "invalid_credentials", "wrong username or password")
+
+// dummyHash keeps login timing similar for unknown users.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not-a-real-password-1"), bcrypt.MinCost)
+
+func (s *Server) handleLogin(c *fiber.Ctx) error {
+	var req loginReq
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	name := strings.TrimSpace(req.Username)
+	if name == "" {
+		name = strings.TrimSpace(req.Email)
+	}
+	if name == "" {
+		return badRequest("missing_username", "username or email is required")
+	}
+	if len(name) > 254 {
+		return badRequest("bad_username", "username is too long")
+	}
+	if req.Password == "" {
+		return badRequest("missing_password", "password is required")
+	}
+	if len(req.Password) > 72 {
+		return errBadCredentials
+	}
+	ctx := c.UserContext()
+	var row struct {
+		User
+		PasswordHash []byte `db:"password_hash"`
+		RequireFace  bool   `db:"require_face"`
+	}
+	err := s.deps.DB.GetContext(ctx, &row, `SELECT `+userColumns+`, password_hash, require_face FROM users WHERE username = ? OR email = ? LIMIT 1`, name, strings.ToLower(name))
+	if errors.Is(err, sql.ErrNoRows) {
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(req.Password))
+		return errBadCredentials
+	}
+	if err != nil {
+		return fmt.Errorf("edge: login lookup: %w", store.Translate(err))
+	}
+	if bcrypt.CompareHashAndPassword(row.PasswordHash, []byte(req.Password)) != nil {
+		return errBadCredentials
+	}
+	if row.RequireFace {
+		return Errorf(403, "face_required", "this account requires password and face: use /api/auth/face-login with username and password")
+	}
+	token, err := s.startSession(c, row.User, "password")
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"user": row.User, "token": token})
+}
+
+// startSession creates a session and its token for u.
+func (s *Server) startSession(c *fiber.Ctx, u User, method string) (string, error) {
+	ctx := c.UserContext()
+	var token string
+	err := store.InTx(ctx, s.deps.DB, func(tx *sqlx.Tx) error {
+		sid, exp, err := s.createSession(ctx, tx, u.ID, method, c.Get(fiber.HeaderUserAgent), c.IP())
+		if err != nil {
+			return err
+		}
+		if token, err = s.issueToken(u.ID, u.Role, sid, exp); err != nil {
+			return err
+		}
+		return audit(ctx, tx, u.ID, "login."+method, c.IP(), nil)
+	})
+	return token, err
+}
+
+func (s *Server) handleLogout(c *fiber.Ctx) error {
+	p, _ := principal(c)
+	if err := s.revokeSessions(c.UserContext(), p.UserID, p.SessionID); err != nil {
+		return err
+	}
+	s.sessions.revoke(p.SessionID)
+	return c.JSON(fiber.Map{"logged_out": true})
+}
+
+// --- password reset --------------------------------------------------------
+
+type forgotReq struct {
+	Email string `json:"email"`
+}
+
+func (s *Server) handleForgotPassword(c *fiber.Ctx) error {
+	var req forgotReq
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	email, err := normalizeEmail(req.Email)
+	if err != nil {
+		return err
+	}
+	var exists int
+	err = s.deps.DB.GetContext(c.UserContext(), &exists, `SELECT COUNT(*) FROM users WHERE email = ?`, email)
+	if err != nil {
+		return fmt.Errorf("edge: forgot lookup: %w", store.Translate(err))
+	}
+	if exists == 0 {
+		// Same answer as for a real account: do not reveal who is registered.
+		return accepted(c, events.NewID(), fiber.Map{"message": "if the address is registered, a code is on its way"})
+	}
+	opID, err := s.requestOTP(c, email, otp.PurposeReset)
+	if err != nil {
+		return err
+	}
+	return accepted(c, opID, fiber.Map{"message": "if the address is registered, a code is on its way"})
+}
+
+type resetReq struct {
+	Email       string `json:"email"`
+	OTP         string `json:"otp"`
+	NewPassword string `json:"new_password"`
+}
+
+func (s *Server) handleResetPassword(c *fiber.Ctx) error {
+	var req resetReq
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	email, err := normalizeEmail(req.Email)
+	if err != nil {
+		return err
+	}
+	if err := checkOTPFormat(req.OTP); err != nil {
+		return err
+	}
+	if err := checkPassword(req.NewPassword); err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	if err := s.checkOTP(ctx, email, otp.PurposeReset, req.OTP); err != nil {
+		return err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(req.NewPassword), bcryptCost)
+	if err != nil {
+		return fmt.Errorf("edge: hash password: %w", err)
+	}
+	var uid uint64
+	err = store.InTx(ctx, s.deps.DB, func(tx *sqlx.Tx) error {
+		if err := consumeVerifiedOTP(ctx, tx, email, otp.PurposeReset); err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &uid, `SELECT id FROM users WHERE email = ? FOR UPDATE`, email); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return errOTPInvalid
+			}
+			return fmt.Errorf("edge: reset lookup: %w", store.Translate(err))
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, uid); err != nil {
+			return fmt.Errorf("edge: reset password: %w", store.Translate(err))
+		}
+		return audit(ctx, tx, uid, "password.reset", c.IP(), nil)
+	})
+	if err != nil {
+		return err
+	}
+	// Every old session ends with the old password.
+	if err := s.revokeSessions(ctx, uid, ""); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"reset": true})
+}
+
+// --- tokens and me ---------------------------------------------------------
+
+type verifyTokenReq struct {
+	Token string `json:"token"`
+}
+
+func (s *Server) handleVerifyToken(c *fiber.Ctx) error {
+	var req verifyTokenReq
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	if req.Token == "" {
+		return badRequest("missing_token", "token is required")
+	}
+	p, err := s.authenticate(c.UserContext(), req.Token)
+	if err != nil {
+		if errors.Is(err, errUnauthorized) {
+			return c.JSON(fiber.Map{"valid": false})
+		}
+		return err
+	}
+	return c.JSON(fiber.Map{"valid": true, "userId": p.UserID, "role": p.Role})
+}
+
+func (s *Server) handleMe(c *fiber.Ctx) error {
+	p, _ := principal(c)
+	var u User
+	if err := s.deps.DB.GetContext(c.UserContext(), &u, `SELECT `+userColumns+` FROM users WHERE id = ?`, p.UserID); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return errUnauthorized
+		}
+		return fmt.Errorf("edge: me: %w", store.Translate(err))
+	}
+	return c.JSON(u)
+}

@@ -1,0 +1,103 @@
+package edge
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/hirebus/hirebus/store"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// APIError is an error with a public status, code and message; Err (if any)
+// is logged but never shown to clients.
+type APIError struct {
+	Status  int
+	Code    string
+	Message string
+	Err     error
+}
+
+func (e *APIError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return e.Code + ": " + e.Message
+}
+
+func (e *APIError) Unwrap() error { return e.Err }
+
+// Errorf builds a public error.
+func Errorf(status int, code, format string, args ...any) *APIError {
+	return &APIError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+func badRequest(code, msg string) *APIError { return &APIError{Status: 400, Code: code, Message: msg} }
+
+var (
+	errUnauthorized = &APIError{Status: 401, Code: "unauthorized", Message: "missing, invalid or revoked token"}
+	errForbidden    = &APIError{Status: 403, Code: "forbidden", Message: "not allowed"}
+)
+
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// errorHandler is the one place where errors become HTTP responses.
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	apiErr := s.classify(err)
+	if apiErr.Status >= 500 {
+		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "status", apiErr.Status, "err", err)
+	}
+	var body errorBody
+	body.Error.Code = apiErr.Code
+	body.Error.Message = apiErr.Message
+	if apiErr.Status == http.StatusServiceUnavailable {
+		c.Set(fiber.HeaderRetryAfter, "5")
+	}
+	return c.Status(apiErr.Status).JSON(body)
+}
+
+func (s *Server) classify(err error) *APIError {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		switch fe.Code {
+		case fiber.StatusRequestEntityTooLarge:
+			return Errorf(413, "body_too_large", "request body is larger than %d bytes", s.cfg.BodyLimit)
+		case fiber.StatusNotFound:
+			return Errorf(404, "not_found", "no such route")
+		case fiber.StatusMethodNotAllowed:
+			return Errorf(405, "method_not_allowed", "method not allowed")
+		}
+		if fe.Code >= 400 && fe.Code < 500 {
+			return Errorf(fe.Code, "bad_request", "%s", fe.Message)
+		}
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return Errorf(404, "not_found", "not found")
+	case errors.Is(err, store.ErrDuplicate):
+		return Errorf(409, "conflict", "already exists")
+	case errors.Is(err, store.ErrUnavailable), errors.Is(err, store.ErrConflict):
+		return &APIError{Status: 503, Code: "unavailable", Message: "the database is unavailable; try again shortly", Err: err}
+	case errors.Is(err, nats.ErrConnectionClosed), errors.Is(err, nats.ErrNoResponders), errors.Is(err, jetstream.ErrNoStreamResponse), errors.Is(err, nats.ErrTimeout):
+		return &APIError{Status: 503, Code: "unavailable", Message: "the message bus is unavailable; try again shortly", Err: err}
+	}
+	if isDBDown(err) {
+		return &APIError{Status: 503, Code: "unavailable", Message: "the database is unavailable; try again shortly", Err: err}
+	}
+	return &APIError{Status: 500, Code: "internal", Message: "internal error", Err: err}
+}
+
+func isDBDown(err error) bool {
+	return errors.Is(store.Translate(err), store.ErrUnavailable)
+}

@@ -1,0 +1,206 @@
+package edge
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/hirebus/hirebus/events"
+	"github.com/hirebus/hirebus/ops"
+	"github.com/hirebus/hirebus/outbox"
+	"github.com/jmoiron/sqlx"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// accept records a pending operation and its command in one transaction and
+// publishes the command; with NATS down the command waits in the outbox, so
+// an accepted (202) request is never lost. extra runs inside the same
+// transaction (e.g. rate-limit bookkeeping).
+func (s *Server) accept(ctx context.Context, opType, subject string, actor uint64, payload any, extra func(tx *sqlx.Tx) error) (string, error) {
+	opID := events.NewID()
+	env, err := events.NewEnvelope(opType, opID, actor, payload)
+	if err != nil {
+		return "", err
+	}
+	err = s.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, out *outbox.Batch) error {
+		if extra != nil {
+			if err := extra(tx); err != nil {
+				return err
+			}
+		}
+		if err := ops.Create(ctx, tx, opID, opType, actor); err != nil {
+			return err
+		}
+		return out.Add(subject, env)
+	})
+	if err != nil {
+		return "", err
+	}
+	return opID, nil
+}
+
+// Accepted answers 202 with the operation id.
+func accepted(c *fiber.Ctx, opID string, extra fiber.Map) error {
+	body := fiber.Map{"op_id": opID, "status": ops.StatusPending}
+	for k, v := range extra {
+		body[k] = v
+	}
+	return c.Status(fiber.StatusAccepted).JSON(body)
+}
+
+// waiters lets a request wait for its operation's op.completed event, which
+// the event fan-in of this edge sees whichever worker replica handled it.
+type waiters struct {
+	mu sync.Mutex
+	m  map[string]chan events.OpCompleted
+}
+
+func newWaiters() *waiters { return &waiters{m: map[string]chan events.OpCompleted{}} }
+
+func (w *waiters) register(opID string) chan events.OpCompleted {
+	ch := make(chan events.OpCompleted, 1)
+	w.mu.Lock()
+	w.m[opID] = ch
+	w.mu.Unlock()
+	return ch
+}
+
+func (w *waiters) cancel(opID string) {
+	w.mu.Lock()
+	delete(w.m, opID)
+	w.mu.Unlock()
+}
+
+func (w *waiters) deliver(oc events.OpCompleted) {
+	w.mu.Lock()
+	ch, ok := w.m[oc.OpID]
+	delete(w.m, oc.OpID)
+	w.mu.Unlock()
+	if ok {
+		ch <- oc
+	}
+}
+
+// acceptAndWait accepts a command and waits up to WaitTimeout for its
+// result; ok=false means the caller should answer 202 with the op id.
+func (s *Server) acceptAndWait(ctx context.Context, opType, subject string, actor uint64, payload any) (string, events.OpCompleted, bool, error) {
+	opID := events.NewID()
+	ch := s.waiters.register(opID)
+	defer s.waiters.cancel(opID)
+	env, err := events.NewEnvelope(opType, opID, actor, payload)
+	if err != nil {
+		return "", events.OpCompleted{}, false, err
+	}
+	err = s.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, out *outbox.Batch) error {
+		if err := ops.Create(ctx, tx, opID, opType, actor); err != nil {
+			return err
+		}
+		return out.Add(subject, env)
+	})
+	if err != nil {
+		return "", events.OpCompleted{}, false, err
+	}
+	t := time.NewTimer(s.cfg.WaitTimeout)
+	defer t.Stop()
+	select {
+	case oc := <-ch:
+		return opID, oc, true, nil
+	case <-t.C:
+		return opID, events.OpCompleted{}, false, nil
+	case <-ctx.Done():
+		return opID, events.OpCompleted{}, false, nil
+	}
+}
+
+func (s *Server) handleGetOp(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if len(id) != 36 {
+		return badRequest("bad_op_id", "operation id must be a UUID")
+	}
+	op, err := ops.Get(c.UserContext(), s.deps.DB, id)
+	if err != nil {
+		return err
+	}
+	if op.UserID != nil {
+		p, ok := principal(c)
+		if !ok {
+			return errUnauthorized
+		}
+		if p.UserID != *op.UserID && p.Role != "admin" {
+			return Errorf(404, "not_found", "not found")
+		}
+	}
+	return c.JSON(op)
+}
+
+// runEvents is this edge's fan-in of evt.>: an ordered consumer starting at
+// new messages, feeding op waiters, session revocations and WebSockets.
+func (s *Server) runEvents(ctx context.Context) error {
+	for {
+		err := s.consumeEvents(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		s.log.Warn("event fan-in stopped; restarting", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func (s *Server) consumeEvents(ctx context.Context) error {
+	cons, err := s.deps.JS.OrderedConsumer(ctx, events.StreamEvents, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{events.SubjectAllEvents},
+		DeliverPolicy:  jetstream.DeliverNewPolicy,
+	})
+	if err != nil {
+		return fmt.Errorf("edge: event consumer: %w", err)
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) { s.dispatch(m) })
+	if err != nil {
+		return fmt.Errorf("edge: consume events: %w", err)
+	}
+	defer cc.Stop()
+	s.readyOne.Do(func() { close(s.ready) })
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-cc.Closed():
+		return fmt.Errorf("edge: event consumer closed")
+	}
+}
+
+func (s *Server) dispatch(m jetstream.Msg) {
+	var env events.Envelope
+	if err := json.Unmarshal(m.Data(), &env); err != nil {
+		s.log.Warn("undecodable event", "subject", m.Subject(), "err", err)
+		return
+	}
+	md, _ := m.Metadata()
+	var seq uint64
+	if md != nil {
+		seq = md.Sequence.Stream
+	}
+	if env.Type == events.EvtSessionRevoked {
+		var p events.SessionRevoked
+		if json.Unmarshal(env.Payload, &p) == nil {
+			s.sessions.revoke(p.SessionID)
+			s.hub.closeSession(p.SessionID)
+		}
+		return
+	}
+	if env.Type == events.EvtOpCompleted {
+		var oc events.OpCompleted
+		if json.Unmarshal(env.Payload, &oc) == nil {
+			s.waiters.deliver(oc)
+		}
+	}
+	if uid, typ, ok := events.ParseUserSubject(m.Subject()); ok && uid != 0 {
+		s.hub.publish(uid, pushFrom(seq, typ, env))
+	}
+}

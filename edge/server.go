@@ -1,0 +1,292 @@
+// Package edge is hirebus's HTTP and WebSocket front door: it authenticates,
+// validates, reads MySQL, turns work into commands on the bus (through the
+// outbox) and pushes results to browsers. It does no heavy work itself.
+package edge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/hirebus/hirebus/mailbox"
+	"github.com/hirebus/hirebus/outbox"
+	"github.com/jmoiron/sqlx"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Config of an edge process.
+type Config struct {
+	Addr         string
+	JWTKey       []byte
+	TokenTTL     time.Duration // session and token lifetime (default 24h)
+	Dev          bool          // enables /dev/mailbox
+	BodyLimit    int           // bytes (default 16 MiB: enrolment sends several photos)
+	WaitTimeout  time.Duration // how long synchronous endpoints wait for a worker (default 8s)
+	OTPPerEmail  int           // send-otp per email per OTPWindow (default 3)
+	OTPPerIP     int           // send-otp per client IP per OTPWindow (default 20)
+	OTPWindow    time.Duration // default 10m
+	SessionCache time.Duration // how long a session check is trusted before re-reading MySQL (default 60s)
+	ProxyHeader  string        // e.g. X-Forwarded-For behind a trusted proxy; empty = socket address
+}
+
+// Validate applies defaults and checks the config.
+func (c *Config) Validate() error {
+	if len(c.JWTKey) < 32 {
+		return errors.New("edge: JWT key must be at least 32 bytes")
+	}
+	if c.Addr == "" {
+		c.Addr = ":8080"
+	}
+	if c.TokenTTL == 0 {
+		c.TokenTTL = 24 * time.Hour
+	}
+	if c.BodyLimit == 0 {
+		c.BodyLimit = 16 << 20
+	}
+	if c.WaitTimeout == 0 {
+		c.WaitTimeout = 8 * time.Second
+	}
+	if c.OTPPerEmail == 0 {
+		c.OTPPerEmail = 3
+	}
+	if c.OTPPerIP == 0 {
+		c.OTPPerIP = 20
+	}
+	if c.OTPWindow == 0 {
+		c.OTPWindow = 10 * time.Minute
+	}
+	if c.SessionCache == 0 {
+		c.SessionCache = 60 * time.Second
+	}
+	return nil
+}
+
+// Deps are the shared connections of the process.
+type Deps struct {
+	DB      *sqlx.DB
+	NC      *nats.Conn
+	JS      jetstream.JetStream
+	Relay   *outbox.Relay
+	Log     *slog.Logger
+	Mailbox *mailbox.Mailbox // development mailbox, listed at /dev/mailbox when Dev
+}
+
+// Server is one edge process.
+type Server struct {
+	cfg      Config
+	deps     Deps
+	log      *slog.Logger
+	app      *fiber.App
+	sessions *sessionCache
+	hub      *hub
+	waiters  *waiters
+	ready    chan struct{}
+	readyOne sync.Once
+}
+
+var (
+	httpRequests = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "hirebus_http_requests_total", Help: "HTTP requests by route and status.",
+	}, []string{"route", "status"})
+	httpSeconds = promauto.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "hirebus_http_request_seconds", Help: "HTTP request latency by route.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+	}, []string{"route"})
+)
+
+// New builds the edge.
+func New(cfg Config, deps Deps) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.DB == nil || deps.JS == nil || deps.NC == nil || deps.Relay == nil {
+		return nil, errors.New("edge: DB, NATS, JetStream and outbox relay are required")
+	}
+	if deps.Log == nil {
+		deps.Log = slog.Default()
+	}
+	s := &Server{
+		cfg:      cfg,
+		deps:     deps,
+		log:      deps.Log.With("component", "edge"),
+		sessions: newSessionCache(deps.DB, cfg.SessionCache),
+		waiters:  newWaiters(),
+		ready:    make(chan struct{}),
+	}
+	s.hub = newHub(s)
+	s.app = fiber.New(fiber.Config{
+		AppName:               "hirebus",
+		BodyLimit:             cfg.BodyLimit,
+		ErrorHandler:          s.errorHandler,
+		DisableStartupMessage: true,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		ProxyHeader:           cfg.ProxyHeader,
+	})
+	s.routes()
+	return s, nil
+}
+
+// App exposes the Fiber app (tests use app.Test).
+func (s *Server) App() *fiber.App { return s.app }
+
+func (s *Server) routes() {
+	app := s.app
+	app.Use(s.recoverer, s.metrics)
+	app.Get("/health", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	app.Get("/ready", s.handleReady)
+	app.Get("/metrics", adaptor.HTTPHandler(promhttp.Handler()))
+	app.Get("/docs", s.handleDocs)
+	app.Get("/docs/openapi.yaml", s.handleOpenAPI)
+	if s.cfg.Dev {
+		app.Get("/dev/mailbox", s.handleMailbox)
+	}
+
+	api := app.Group("/api")
+	auth := api.Group("/auth")
+	auth.Post("/send-otp", s.optionalAuth, s.handleSendOTP)
+	auth.Post("/verify-otp", s.handleVerifyOTP)
+	auth.Post("/register", s.handleRegister)
+	auth.Post("/login", s.handleLogin)
+	auth.Post("/logout", s.requireAuth, s.handleLogout)
+	auth.Post("/forgot-password", s.handleForgotPassword)
+	auth.Post("/reset-password", s.handleResetPassword)
+	auth.Post("/verify-token", s.handleVerifyToken)
+	api.Get("/user/me", s.requireAuth, s.handleMe)
+	api.Get("/ops/:id", s.optionalAuth, s.handleGetOp)
+	for _, r := range extraRoutes {
+		r(s, app, api)
+	}
+
+	app.Get("/ws", s.wsUpgrade, s.wsHandler())
+	s.staticRoutes()
+	app.Use(func(c *fiber.Ctx) error { return Errorf(404, "not_found", "no route for %s %s", c.Method(), c.Path()) })
+}
+
+// extraRoutes lets feature files (face, code) register their routes.
+var extraRoutes []func(s *Server, app *fiber.App, api fiber.Router)
+
+func (s *Server) recoverer(c *fiber.Ctx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &APIError{Status: 500, Code: "internal", Message: "internal error", Err: fmt.Errorf("panic: %v", r)}
+		}
+	}()
+	return c.Next()
+}
+
+func (s *Server) metrics(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	status := c.Response().StatusCode()
+	if err != nil {
+		status = s.classify(err).Status
+	}
+	route := c.Route().Path
+	httpRequests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	httpSeconds.WithLabelValues(route).Observe(time.Since(start).Seconds())
+	return err
+}
+
+func (s *Server) handleReady(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	checks := fiber.Map{"mysql": "ok", "nats": "ok"}
+	ok := true
+	if err := s.deps.DB.PingContext(ctx); err != nil {
+		checks["mysql"] = "unreachable"
+		ok = false
+	}
+	if !s.deps.NC.IsConnected() {
+		checks["nats"] = "unreachable"
+		ok = false
+	}
+	select {
+	case <-s.ready:
+	default:
+		checks["events"] = "starting"
+		ok = false
+	}
+	if !ok {
+		return c.Status(503).JSON(fiber.Map{"status": "unavailable", "checks": checks})
+	}
+	return c.JSON(fiber.Map{"status": "ready", "checks": checks})
+}
+
+func (s *Server) handleMailbox(c *fiber.Ctx) error {
+	if s.deps.Mailbox == nil {
+		return Errorf(404, "not_found", "no development mailbox: HIREBUS_SMTP_ADDR points to a real SMTP server")
+	}
+	return c.JSON(s.deps.Mailbox.List())
+}
+
+// Serve runs the edge on ln until ctx ends: the event fan-in, the session
+// janitor and the HTTP server.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 2)
+	go func() { errc <- s.runEvents(ctx) }()
+	go s.janitor(ctx)
+	go func() { errc <- s.app.Listener(ln) }()
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if err != nil {
+			cancel()
+			_ = s.app.ShutdownWithTimeout(5 * time.Second)
+			return err
+		}
+	}
+	s.hub.closeAll()
+	return s.app.ShutdownWithTimeout(10 * time.Second)
+}
+
+// Run listens on cfg.Addr.
+func (s *Server) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("edge: listen %s: %w", s.cfg.Addr, err)
+	}
+	s.log.Info("edge listening", "addr", ln.Addr().String())
+	return s.Serve(ctx, ln)
+}
+
+// WaitReady blocks until the event fan-in is consuming (tests, `all`).
+func (s *Server) WaitReady(ctx context.Context) error {
+	select {
+	case <-s.ready:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Server) janitor(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := s.cleanupSessions(ctx); err != nil {
+			s.log.Warn("session cleanup failed", "err", err)
+		} else if n > 0 {
+			s.log.Info("expired sessions and codes removed", "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,183 @@
+// Package outbox makes "write MySQL, then publish" atomic: messages are
+// inserted into the outbox table in the same transaction as the change they
+// announce, published right after commit, and re-published by a background
+// relay if the process died or NATS was down in between. Publishing twice is
+// harmless because the envelope id is the Nats-Msg-Id.
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hirebus/hirebus/events"
+	"github.com/hirebus/hirebus/store"
+	"github.com/jmoiron/sqlx"
+	"github.com/nats-io/nats.go"
+)
+
+// Relay publishes outbox rows.
+type Relay struct {
+	db       *sqlx.DB
+	pub      *events.Publisher
+	log      *slog.Logger
+	interval time.Duration
+	minAge   time.Duration
+}
+
+// Config tunes the background relay.
+type Config struct {
+	Interval time.Duration // poll period for leftovers (default 1s)
+	MinAge   time.Duration // rows younger than this are left to their writer's own flush (default 2s)
+}
+
+// New builds a relay. pub may publish to a NATS that is down: rows then wait.
+func New(db *sqlx.DB, pub *events.Publisher, cfg Config, log *slog.Logger) *Relay {
+	if cfg.Interval == 0 {
+		cfg.Interval = time.Second
+	}
+	if cfg.MinAge == 0 {
+		cfg.MinAge = 2 * time.Second
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Relay{db: db, pub: pub, log: log, interval: cfg.Interval, minAge: cfg.MinAge}
+}
+
+// Batch collects the messages added inside one transaction.
+type Batch struct {
+	ctx  context.Context
+	tx   *sqlx.Tx
+	rows []row
+}
+
+type row struct {
+	id      int64
+	subject string
+	msgID   string
+	data    []byte
+	headers nats.Header
+}
+
+// Add stores a message in the outbox inside the batch's transaction.
+func (b *Batch) Add(subject string, env events.Envelope) error {
+	data, h, err := events.Encode(b.ctx, env)
+	if err != nil {
+		return err
+	}
+	hj, err := json.Marshal(h)
+	if err != nil {
+		return fmt.Errorf("outbox: headers: %w", err)
+	}
+	res, err := b.tx.ExecContext(b.ctx, `INSERT INTO outbox (msg_id, subject, headers, data) VALUES (?, ?, ?, ?)`, env.ID, subject, hj, data)
+	if err != nil {
+		return fmt.Errorf("outbox: add %s: %w", subject, store.Translate(err))
+	}
+	id, _ := res.LastInsertId()
+	b.rows = append(b.rows, row{id: id, subject: subject, msgID: env.ID, data: data, headers: h})
+	return nil
+}
+
+// Tx runs fn in a transaction; after commit the batch's messages are
+// published at once (best effort: leftovers are the relay's job).
+func (r *Relay) Tx(ctx context.Context, fn func(tx *sqlx.Tx, out *Batch) error) error {
+	b := &Batch{ctx: ctx}
+	err := store.InTx(ctx, r.db, func(tx *sqlx.Tx) error {
+		b.tx = tx
+		return fn(tx, b)
+	})
+	if err != nil {
+		return err
+	}
+	r.flush(ctx, b.rows)
+	return nil
+}
+
+func (r *Relay) flush(ctx context.Context, rows []row) {
+	if len(rows) == 0 {
+		return
+	}
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	var done []int64
+	for _, m := range rows {
+		if err := r.pub.PublishRaw(pctx, m.subject, m.msgID, m.data, m.headers); err != nil {
+			r.log.Warn("outbox publish deferred to relay", "subject", m.subject, "err", err)
+			continue
+		}
+		done = append(done, m.id)
+	}
+	if len(done) == 0 {
+		return
+	}
+	q, args, err := sqlx.In(`DELETE FROM outbox WHERE id IN (?)`, done)
+	if err == nil {
+		_, err = r.db.ExecContext(pctx, q, args...)
+	}
+	if err != nil {
+		r.log.Warn("outbox cleanup failed; relay will republish (deduplicated)", "err", err)
+	}
+}
+
+// Run re-publishes leftovers until ctx ends.
+func (r *Relay) Run(ctx context.Context) error {
+	t := time.NewTicker(r.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if n, err := r.Sweep(ctx); err != nil {
+			r.log.Warn("outbox sweep failed", "err", err)
+		} else if n > 0 {
+			r.log.Info("outbox relayed leftovers", "count", n)
+		}
+	}
+}
+
+// Sweep publishes up to 256 rows older than MinAge and deletes them; several
+// relays can sweep at once thanks to SKIP LOCKED.
+func (r *Relay) Sweep(ctx context.Context) (int, error) {
+	n := 0
+	err := store.InTx(ctx, r.db, func(tx *sqlx.Tx) error {
+		var rows []struct {
+			ID      int64  `db:"id"`
+			MsgID   string `db:"msg_id"`
+			Subject string `db:"subject"`
+			Headers []byte `db:"headers"`
+			Data    []byte `db:"data"`
+		}
+		cutoff := time.Now().UTC().Add(-r.minAge)
+		if err := tx.SelectContext(ctx, &rows, `SELECT id, msg_id, subject, headers, data FROM outbox
+			WHERE created_at < ? ORDER BY id LIMIT 256 FOR UPDATE SKIP LOCKED`, cutoff); err != nil {
+			return fmt.Errorf("outbox: sweep select: %w", store.Translate(err))
+		}
+		var done []int64
+		for _, m := range rows {
+			var h nats.Header
+			_ = json.Unmarshal(m.Headers, &h)
+			if err := r.pub.PublishRaw(ctx, m.Subject, m.MsgID, m.Data, h); err != nil {
+				_, _ = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1 WHERE id = ?`, m.ID)
+				break // NATS is likely down; keep order and try again next tick
+			}
+			done = append(done, m.ID)
+		}
+		if len(done) > 0 {
+			q, args, err := sqlx.In(`DELETE FROM outbox WHERE id IN (?)`, done)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				return fmt.Errorf("outbox: sweep delete: %w", store.Translate(err))
+			}
+		}
+		n = len(done)
+		return nil
+	})
+	return n, err
+}

@@ -174,9 +174,46 @@ func toRGBA(src image.Image) *image.RGBA {
 	if m, ok := src.(*image.RGBA); ok && m.Rect.Min == (image.Point{}) {
 		return m
 	}
+	if m, ok := src.(*image.YCbCr); ok {
+		return ycbcrToRGBA(m)
+	}
 	b := src.Bounds()
 	dst := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
 	draw.Draw(dst, dst.Rect, src, b.Min, draw.Src)
+	return dst
+}
+
+// ycbcrToRGBA converts with the float JFIF equations truncated to bytes, as
+// jpeg-js (the decoder the reference goldens were made with) does; Go's
+// color.YCbCrToRGB rounds instead, which shifts about a third of the values
+// by one and measurably moves landmarks. Chroma is upsampled by nearest
+// neighbour, like both decoders.
+func ycbcrToRGBA(m *image.YCbCr) *image.RGBA {
+	b := m.Rect
+	dst := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	clamp := func(v float64) uint8 {
+		if v < 0 {
+			return 0
+		}
+		if v > 255 {
+			return 255
+		}
+		return uint8(v)
+	}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		o := dst.PixOffset(0, y-b.Min.Y)
+		for x := b.Min.X; x < b.Max.X; x++ {
+			yy := float64(m.Y[m.YOffset(x, y)])
+			ci := m.COffset(x, y)
+			cb := float64(m.Cb[ci]) - 128
+			cr := float64(m.Cr[ci]) - 128
+			dst.Pix[o] = clamp(yy + 1.402*cr)
+			dst.Pix[o+1] = clamp(yy - 0.3441363*cb - 0.71413636*cr)
+			dst.Pix[o+2] = clamp(yy + 1.772*cb)
+			dst.Pix[o+3] = 255
+			o += 4
+		}
+	}
 	return dst
 }
 

@@ -1,0 +1,7 @@
+//go:build linux
+
+package main
+
+import "encoding/json"
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

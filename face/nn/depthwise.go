@@ -14,6 +14,9 @@ type DepthwiseConv2D struct {
 	Pad       Padding
 	w         []float32 // [kh*kw][c]
 	post      Post
+	// scale and shift are post's, expanded to c values (1 and 0 when
+	// absent) for the vector kernel.
+	scale, shift []float32
 }
 
 // NewDepthwiseConv2D prepares a depthwise convolution.
@@ -27,7 +30,18 @@ func NewDepthwiseConv2D(filter []float32, kh, kw, c, stride int, pad Padding, po
 	if err := post.check(c); err != nil {
 		return nil, fmt.Errorf("nn: depthwise conv2d: %w", err)
 	}
-	return &DepthwiseConv2D{KH: kh, KW: kw, C: c, Stride: stride, Pad: pad, w: append([]float32(nil), filter...), post: post}, nil
+	d := &DepthwiseConv2D{KH: kh, KW: kw, C: c, Stride: stride, Pad: pad, w: append([]float32(nil), filter...), post: post,
+		scale: make([]float32, c), shift: make([]float32, c)}
+	for i := range c {
+		d.scale[i] = 1
+		if post.Scale != nil {
+			d.scale[i] = post.Scale[i]
+		}
+		if post.Shift != nil {
+			d.shift[i] = post.Shift[i]
+		}
+	}
+	return d, nil
 }
 
 // OutSize is the output height and width for an h×w input.
@@ -55,67 +69,110 @@ func (d *DepthwiseConv2D) ForwardInto(dst, x *Tensor) (*Tensor, error) {
 		return nil, fmt.Errorf("nn: depthwise conv2d: %v too small for %dx%d window: %w", x, d.KH, d.KW, ErrShape)
 	}
 	dst = ensure(dst, oh, ow, d.C)
+	// Zero-pad once so that every output pixel sees all its taps: the inner
+	// loops then run without bounds logic, and the taps of one pixel are
+	// summed in registers before a single store.
+	xp := x
+	if pb, pr := (oh-1)*d.Stride+d.KH-x.H-pt, (ow-1)*d.Stride+d.KW-x.W-pl; pt > 0 || pl > 0 || pb > 0 || pr > 0 {
+		var err error
+		if xp, err = Pad(x, pt, max(pb, 0), pl, max(pr, 0)); err != nil {
+			return nil, fmt.Errorf("nn: depthwise conv2d: %w", err)
+		}
+	}
+	var flat *flatWeights
+	if UsingAssembly() && d.C < 8 && d.Stride == 1 {
+		flat = d.flatten(ow)
+	}
 	parallelRows(oh, ow*d.C*d.KH*d.KW, func(y0, y1 int) {
 		for oy := y0; oy < y1; oy++ {
-			d.row(dst, x, oy, ow, pt, pl)
+			out := dst.Data[oy*ow*d.C : (oy+1)*ow*d.C]
+			if flat != nil {
+				d.flatRow(out, xp, oy, flat)
+				continue
+			}
+			d.row(out, xp, oy*d.Stride, ow)
 		}
 	})
 	return dst, nil
 }
 
-// row computes output row oy: every tap adds input×weight over the channel
-// vector, which is contiguous in HWC and so vectorises.
-func (d *DepthwiseConv2D) row(dst, x *Tensor, oy, ow, pt, pl int) {
+// flatWeights are a layer's weights, scale and shift tiled with period C
+// over a whole output row of n = ow*C values (see depthwiseFlatAsm).
+type flatWeights struct {
+	n               int
+	w, scale, shift []float32
+}
+
+func (d *DepthwiseConv2D) flatten(ow int) *flatWeights {
 	C := d.C
-	out := dst.Data[oy*ow*C : (oy+1)*ow*C]
-	clear(out)
-	iy0 := oy*d.Stride - pt
-	for ky := range d.KH {
-		iy := iy0 + ky
-		if iy < 0 || iy >= x.H {
-			continue
-		}
-		inRow := x.Data[iy*x.W*C : (iy+1)*x.W*C]
-		for kx := range d.KW {
-			w := d.w[(ky*d.KW+kx)*C : (ky*d.KW+kx+1)*C]
-			// Output columns whose tap kx lands inside the row.
-			ox0, ox1 := 0, ow
-			for ox0 < ow && ox0*d.Stride-pl+kx < 0 {
-				ox0++
-			}
-			for ox1 > ox0 && (ox1-1)*d.Stride-pl+kx >= x.W {
-				ox1--
-			}
-			if ox0 >= ox1 {
-				continue
-			}
-			ix := ox0*d.Stride - pl + kx
-			mulAddStrided(out[ox0*C:], inRow[ix*C:], w, ox1-ox0, C, d.Stride*C)
+	n := ow * C
+	taps := d.KH * d.KW
+	f := &flatWeights{n: n, w: make([]float32, taps*n), scale: make([]float32, n), shift: make([]float32, n)}
+	for t := range taps {
+		for i := range n {
+			f.w[t*n+i] = d.w[t*C+i%C]
 		}
 	}
+	for i := range n {
+		f.scale[i] = d.scale[i%C]
+		f.shift[i] = d.shift[i%C]
+	}
+	return f
+}
+
+// flatRow computes output row oy of a stride-1 layer with few channels.
+func (d *DepthwiseConv2D) flatRow(out []float32, xp *Tensor, oy int, flat *flatWeights) {
+	C := d.C
+	rowStride := xp.W * C
+	src := xp.Data[oy*rowStride:]
+	done := depthwiseFlatAsm(out, src, d, flat, rowStride)
 	p := &d.post
-	if p.Scale == nil && p.Shift == nil && p.Act == Linear {
-		return
-	}
-	for o := 0; o < len(out); o += C {
-		v := out[o : o+C]
-		for c := range v {
-			v[c] = p.apply(v[c], c)
+	for i := done; i < len(out); i++ {
+		var s float32
+		for ky := range d.KH {
+			for kx := range d.KW {
+				s += src[ky*rowStride+kx*C+i] * d.w[(ky*d.KW+kx)*C+i%C]
+			}
 		}
+		out[i] = p.apply(s, i%C)
 	}
 }
 
-// mulAddStrided does dst[i*c+j] += src[i*srcStride+j]*w[j] for i < n, j < c.
-func mulAddStrided(dst, src, w []float32, n, c, srcStride int) {
-	if UsingAssembly() && c >= 8 {
-		mulAddStridedAsm(dst, src, w, n, c, srcStride)
+// row computes one output row of ow pixels from the padded input whose
+// window rows start at iy.
+func (d *DepthwiseConv2D) row(out []float32, xp *Tensor, iy, ow int) {
+	C := d.C
+	src := xp.Data[iy*xp.W*C:]
+	done := 0
+	if UsingAssembly() {
+		done = depthwiseRowAsm(out, src, d, ow, xp.W*C)
+	}
+	if done == C {
 		return
 	}
-	for i := range n {
-		o := dst[i*c : i*c+c]
-		s := src[i*srcStride : i*srcStride+c]
-		for j, wv := range w[:c] {
-			o[j] += s[j] * wv
+	// Channels the vector kernel left (all of them on the portable path).
+	// Slices are cut to the channel count so the compiler drops the
+	// bounds checks in the innermost loop.
+	p := &d.post
+	rowStride := xp.W * C
+	nt := C - done
+	for ox := range ow {
+		o := out[ox*C+done : ox*C+C]
+		clear(o)
+		base := ox*d.Stride*C + done
+		for ky := range d.KH {
+			for kx := range d.KW {
+				off := base + ky*rowStride + kx*C
+				s := src[off : off+nt]
+				w := d.w[(ky*d.KW+kx)*C+done:]
+				w = w[:len(s)]
+				for c, v := range s {
+					o[c] += v * w[c]
+				}
+			}
+		}
+		for c := range o {
+			o[c] = p.apply(o[c], done+c)
 		}
 	}
 }

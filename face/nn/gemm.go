@@ -105,8 +105,11 @@ func PackB(b []float32, k, n int, post Post) (*PackedB, error) {
 	return p, nil
 }
 
-func (p *PackedB) flags() int {
-	switch p.act {
+func (p *PackedB) flags() int { return actFlags(p.act) }
+
+// actFlags maps an activation to its kernel flag.
+func actFlags(act Activation) int {
+	switch act {
 	case ReLU:
 		return flagReLU
 	case ReLU6:

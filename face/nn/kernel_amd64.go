@@ -17,18 +17,66 @@ func kernelAsm(k int, a *float32, lda int, b *float32, c *float32, ldc int, ep *
 	sgemmKernel6x16AVX2(k, a, lda, b, c, ldc, ep)
 }
 
-// mulAddStridedAVX2 is in kernel_amd64.s.
+// dwArgs are the arguments of depthwiseRowAVX2, read through go_asm.h.
+type dwArgs struct {
+	dst, src, w, scale, shift *float32
+	n                         int // output pixels
+	cvBytes                   int // bytes of channels handled (a multiple of 32: 8 floats)
+	cBytes                    int // bytes per pixel (C*4) in input and output
+	wStep                     int // bytes between filter taps
+	kh, kw                    int
+	sx                        int // input bytes between consecutive output pixels
+	sy                        int // input bytes between rows
+	flags                     int
+	alpha                     float32
+}
+
+// depthwiseRowAVX2 is in kernel_amd64.s.
 //
 //go:noescape
-func mulAddStridedAVX2(dst, src, w *float32, n, c, srcStride int)
+func depthwiseRowAVX2(a *dwArgs)
 
-func mulAddStridedAsm(dst, src, w []float32, n, c, srcStride int) {
-	if n <= 0 || c <= 0 {
-		return
+// depthwiseRowAsm computes the first C&^7 channels of one output row of d
+// from the padded input rows starting at src (rowStride floats apart) and
+// returns how many channels it did.
+func depthwiseRowAsm(out, src []float32, d *DepthwiseConv2D, ow, rowStride int) int {
+	C := d.C
+	cv := C &^ 7
+	if cv == 0 || ow <= 0 {
+		return 0
 	}
 	// Bounds are checked here once so the assembly can run unchecked.
-	_ = dst[(n-1)*c+c-1]
-	_ = src[(n-1)*srcStride+c-1]
-	_ = w[c-1]
-	mulAddStridedAVX2(&dst[0], &src[0], &w[0], n, c, srcStride)
+	_ = out[ow*C-1]
+	_ = src[(d.KH-1)*rowStride+(ow-1)*d.Stride*C+d.KW*C-1]
+	_ = d.w[d.KH*d.KW*C-1]
+	a := dwArgs{
+		dst: &out[0], src: &src[0], w: &d.w[0], scale: &d.scale[0], shift: &d.shift[0],
+		n: ow, cvBytes: cv * 4, cBytes: C * 4, wStep: C * 4, kh: d.KH, kw: d.KW,
+		sx: d.Stride * C * 4, sy: rowStride * 4, flags: actFlags(d.post.Act), alpha: d.post.Alpha,
+	}
+	depthwiseRowAVX2(&a)
+	return cv
+}
+
+// depthwiseFlatAsm handles stride-1 rows with fewer than 8 channels by
+// treating the row as one pixel of ow*C "channels": tap t's weights, scale
+// and shift are tiled with period C over the row (in flat, built by
+// flatWeights), so input element f meets weight f mod C. It returns how
+// many of the row's ow*C values it computed (a multiple of 8).
+func depthwiseFlatAsm(out, src []float32, d *DepthwiseConv2D, flat *flatWeights, rowStride int) int {
+	L := flat.n
+	lv := L &^ 7
+	if lv == 0 {
+		return 0
+	}
+	_ = out[L-1]
+	_ = src[(d.KH-1)*rowStride+(d.KW-1)*d.C+lv-1]
+	_ = flat.w[d.KH*d.KW*L-1]
+	a := dwArgs{
+		dst: &out[0], src: &src[0], w: &flat.w[0], scale: &flat.scale[0], shift: &flat.shift[0],
+		n: 1, cvBytes: lv * 4, cBytes: d.C * 4, wStep: L * 4, kh: d.KH, kw: d.KW,
+		sx: 0, sy: rowStride * 4, flags: actFlags(d.post.Act), alpha: d.post.Alpha,
+	}
+	depthwiseRowAVX2(&a)
+	return lv
 }

@@ -248,72 +248,164 @@ store:
 	VZEROUPPER
 	RET
 
-// func mulAddStridedAVX2(dst, src, w *float32, n, c, srcStride int)
+// func depthwiseRowAVX2(a *dwArgs)
 //
-// for i < n: dst[i*c+j] += src[i*srcStride+j] * w[j], j < c.
-TEXT ·mulAddStridedAVX2(SB), NOSPLIT, $0-48
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ w+16(FP), DX
-	MOVQ n+24(FP), CX
-	MOVQ c+32(FP), R8
-	MOVQ srcStride+40(FP), R9
-	SHLQ $2, R9
-	LEAQ (R8*4), R13 // c in bytes
+// For each of n output pixels and each channel block (32, then 8 lanes):
+// acc = Σ_ky Σ_kx src[ky*sy + kx*C + ch] * w[(ky*kw+kx)*C + ch], then
+// acc*scale+shift and the activation, stored once. Filter taps are wStep
+// bytes apart (cBytes normally; see depthwiseFlatAsm). Y13 = 6, Y14 = alpha,
+// Y15 = 0 throughout.
+TEXT ·depthwiseRowAVX2(SB), NOSPLIT, $0-8
+	MOVQ a+0(FP), R9
+	MOVQ dwArgs_dst(R9), DI
+	MOVQ dwArgs_src(R9), SI
+	MOVQ dwArgs_n(R9), CX
+	MOVQ dwArgs_cBytes(R9), R8
+	VXORPS       Y15, Y15, Y15
+	VBROADCASTSS dwArgs_alpha(R9), Y14
+	MOVL         $0x40c00000, AX // 6.0
+	MOVL         AX, X13
+	VBROADCASTSS X13, Y13
 
-pixel:
-	XORQ AX, AX // byte offset within the channel vector
-	MOVQ R8, BX
+dwpixel:
+	XORQ AX, AX
 
-vec32:
-	CMPQ    BX, $32
-	JLT     vec8
-	VMOVUPS (SI)(AX*1), Y0
-	VMOVUPS 32(SI)(AX*1), Y1
-	VMOVUPS 64(SI)(AX*1), Y2
-	VMOVUPS 96(SI)(AX*1), Y3
-	VMOVUPS (DI)(AX*1), Y4
-	VMOVUPS 32(DI)(AX*1), Y5
-	VMOVUPS 64(DI)(AX*1), Y6
-	VMOVUPS 96(DI)(AX*1), Y7
-	VFMADD231PS (DX)(AX*1), Y0, Y4
-	VFMADD231PS 32(DX)(AX*1), Y1, Y5
-	VFMADD231PS 64(DX)(AX*1), Y2, Y6
-	VFMADD231PS 96(DX)(AX*1), Y3, Y7
-	VMOVUPS Y4, (DI)(AX*1)
-	VMOVUPS Y5, 32(DI)(AX*1)
-	VMOVUPS Y6, 64(DI)(AX*1)
-	VMOVUPS Y7, 96(DI)(AX*1)
+dwblk32:
+	MOVQ dwArgs_cvBytes(R9), DX
+	SUBQ AX, DX
+	CMPQ DX, $128
+	JLT  dwblk8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	LEAQ   (SI)(AX*1), BX
+	MOVQ   dwArgs_w(R9), R10
+	ADDQ   AX, R10
+	MOVQ   dwArgs_kh(R9), R12
+
+dwky32:
+	MOVQ BX, R11
+	MOVQ dwArgs_kw(R9), R13
+
+dwkx32:
+	VMOVUPS     (R11), Y4
+	VMOVUPS     32(R11), Y5
+	VMOVUPS     64(R11), Y6
+	VMOVUPS     96(R11), Y7
+	VFMADD231PS (R10), Y4, Y0
+	VFMADD231PS 32(R10), Y5, Y1
+	VFMADD231PS 64(R10), Y6, Y2
+	VFMADD231PS 96(R10), Y7, Y3
+	ADDQ        R8, R11
+	ADDQ        dwArgs_wStep(R9), R10
+	DECQ        R13
+	JNE         dwkx32
+	ADDQ        dwArgs_sy(R9), BX
+	DECQ        R12
+	JNE         dwky32
+
+	MOVQ        dwArgs_scale(R9), DX
+	VMOVUPS     (DX)(AX*1), Y4
+	VMOVUPS     32(DX)(AX*1), Y5
+	VMOVUPS     64(DX)(AX*1), Y6
+	VMOVUPS     96(DX)(AX*1), Y7
+	MOVQ        dwArgs_shift(R9), DX
+	VFMADD213PS (DX)(AX*1), Y4, Y0
+	VFMADD213PS 32(DX)(AX*1), Y5, Y1
+	VFMADD213PS 64(DX)(AX*1), Y6, Y2
+	VFMADD213PS 96(DX)(AX*1), Y7, Y3
+
+	MOVQ  dwArgs_flags(R9), DX
+	TESTQ $(const_flagReLU|const_flagReLU6), DX
+	JE    dwleaky32
+	VMAXPS Y15, Y0, Y0
+	VMAXPS Y15, Y1, Y1
+	VMAXPS Y15, Y2, Y2
+	VMAXPS Y15, Y3, Y3
+	TESTQ $const_flagReLU6, DX
+	JE    dwstore32
+	VMINPS Y13, Y0, Y0
+	VMINPS Y13, Y1, Y1
+	VMINPS Y13, Y2, Y2
+	VMINPS Y13, Y3, Y3
+	JMP   dwstore32
+
+dwleaky32:
+	TESTQ  $const_flagLeaky, DX
+	JE     dwstore32
+	VMULPS Y14, Y0, Y4
+	VMAXPS Y4, Y0, Y0
+	VMULPS Y14, Y1, Y5
+	VMAXPS Y5, Y1, Y1
+	VMULPS Y14, Y2, Y6
+	VMAXPS Y6, Y2, Y2
+	VMULPS Y14, Y3, Y7
+	VMAXPS Y7, Y3, Y3
+
+dwstore32:
+	VMOVUPS Y0, (DI)(AX*1)
+	VMOVUPS Y1, 32(DI)(AX*1)
+	VMOVUPS Y2, 64(DI)(AX*1)
+	VMOVUPS Y3, 96(DI)(AX*1)
 	ADDQ    $128, AX
-	SUBQ    $32, BX
-	JMP     vec32
+	JMP     dwblk32
 
-vec8:
-	CMPQ    BX, $8
-	JLT     scalar
-	VMOVUPS (SI)(AX*1), Y0
-	VMOVUPS (DI)(AX*1), Y4
-	VFMADD231PS (DX)(AX*1), Y0, Y4
-	VMOVUPS Y4, (DI)(AX*1)
+dwblk8:
+	MOVQ dwArgs_cvBytes(R9), DX
+	SUBQ AX, DX
+	CMPQ DX, $32
+	JLT  dwnext
+	VXORPS Y0, Y0, Y0
+	LEAQ   (SI)(AX*1), BX
+	MOVQ   dwArgs_w(R9), R10
+	ADDQ   AX, R10
+	MOVQ   dwArgs_kh(R9), R12
+
+dwky8:
+	MOVQ BX, R11
+	MOVQ dwArgs_kw(R9), R13
+
+dwkx8:
+	VMOVUPS     (R11), Y4
+	VFMADD231PS (R10), Y4, Y0
+	ADDQ        R8, R11
+	ADDQ        dwArgs_wStep(R9), R10
+	DECQ        R13
+	JNE         dwkx8
+	ADDQ        dwArgs_sy(R9), BX
+	DECQ        R12
+	JNE         dwky8
+
+	MOVQ        dwArgs_scale(R9), DX
+	VMOVUPS     (DX)(AX*1), Y4
+	MOVQ        dwArgs_shift(R9), DX
+	VFMADD213PS (DX)(AX*1), Y4, Y0
+
+	MOVQ  dwArgs_flags(R9), DX
+	TESTQ $(const_flagReLU|const_flagReLU6), DX
+	JE    dwleaky8
+	VMAXPS Y15, Y0, Y0
+	TESTQ $const_flagReLU6, DX
+	JE    dwstore8
+	VMINPS Y13, Y0, Y0
+	JMP   dwstore8
+
+dwleaky8:
+	TESTQ  $const_flagLeaky, DX
+	JE     dwstore8
+	VMULPS Y14, Y0, Y4
+	VMAXPS Y4, Y0, Y0
+
+dwstore8:
+	VMOVUPS Y0, (DI)(AX*1)
 	ADDQ    $32, AX
-	SUBQ    $8, BX
-	JMP     vec8
+	JMP     dwblk8
 
-scalar:
-	TESTQ BX, BX
-	JE    nextpixel
-	VMOVSS (SI)(AX*1), X0
-	VMOVSS (DI)(AX*1), X4
-	VFMADD231SS (DX)(AX*1), X0, X4
-	VMOVSS X4, (DI)(AX*1)
-	ADDQ  $4, AX
-	DECQ  BX
-	JMP   scalar
-
-nextpixel:
-	ADDQ R13, DI
-	ADDQ R9, SI
+dwnext:
+	ADDQ dwArgs_sx(R9), SI
+	ADDQ R8, DI
 	DECQ CX
-	JNE  pixel
+	JNE  dwpixel
 	VZEROUPPER
 	RET

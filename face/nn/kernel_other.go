@@ -8,12 +8,8 @@ func kernelAsm(k int, a *float32, lda int, b *float32, c *float32, ldc int, ep *
 	kernelPortable(k, a, lda, b, c, ldc, ep)
 }
 
-func mulAddStridedAsm(dst, src, w []float32, n, c, srcStride int) {
-	for i := range n {
-		o := dst[i*c : i*c+c]
-		s := src[i*srcStride : i*srcStride+c]
-		for j, wv := range w[:c] {
-			o[j] += s[j] * wv
-		}
-	}
+func depthwiseRowAsm(out, src []float32, d *DepthwiseConv2D, ow, rowStride int) int { return 0 }
+
+func depthwiseFlatAsm(out, src []float32, d *DepthwiseConv2D, flat *flatWeights, rowStride int) int {
+	return 0
 }

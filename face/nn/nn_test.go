@@ -231,6 +231,9 @@ func TestDepthwiseAndSeparable(t *testing.T) {
 		{"3x3 valid s1", 8, 8, 40, 3, 1, Valid},
 		{"3x3 same s2 even", 64, 64, 64, 3, 2, Same},
 		{"5x5 same tiny input", 2, 3, 8, 5, 1, Same},
+		{"3x3 same s1 rgb (flat row path)", 20, 17, 3, 3, 1, Same},
+		{"3x3 valid s1 5 channels (flat row path)", 9, 7, 5, 3, 1, Valid},
+		{"3x3 same s2 3 channels", 9, 10, 3, 3, 2, Same},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -289,7 +289,9 @@
       var msg;
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
       if (!msg || typeof msg !== "object") return;
-      if (typeof msg.seq === "number") {
+      // seq is the event's position in the server's event stream; control
+      // messages (ready, replay.truncated, error) carry 0.
+      if (typeof msg.seq === "number" && msg.seq > 0) {
         // A replay may overlap what was already shown; drop duplicates.
         if (msg.seq <= self.lastSeq) return;
         self.lastSeq = msg.seq;

@@ -7,6 +7,16 @@
   var EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
   var USERNAME_RE = /^[A-Za-z0-9_.-]{3,32}$/;
 
+  // Same rule as the server (8–72 bytes, a letter and a digit), checked here
+  // so the person learns it before the round trip.
+  function passwordProblem(pw) {
+    var bytes = new TextEncoder().encode(pw).length;
+    if (bytes < 8) return "Password: at least 8 characters.";
+    if (bytes > 72) return "Password: at most 72 bytes.";
+    if (!/\p{L}/u.test(pw) || !/\p{Nd}/u.test(pw)) return "Password: use letters and at least one digit.";
+    return "";
+  }
+
   // Already signed in in this tab: go straight to the app.
   if (hb.session.token() && !/[?&]signout/.test(location.search)) {
     api("POST", "/api/auth/verify-token", { token: hb.session.token() }, { auth: false }).then(function (r) {
@@ -187,7 +197,8 @@
       role: $("#reg-role").value
     };
     if (!USERNAME_RE.test(body.username)) return say(msg, "Username: 3–32 letters, digits, dot, dash or underscore.");
-    if (body.password.length < 8) return say(msg, "Password: at least 8 characters.");
+    var pwErr = passwordProblem(body.password);
+    if (pwErr) return say(msg, pwErr);
     if (reg.shots.length > 0 && reg.shots.length < 3) return say(msg, "Take at least 3 photos for face sign-in, or remove them.");
     if (reg.shots.length) body.images = reg.shots.slice();
     busy(btn, true, "Creating account…");
@@ -195,7 +206,7 @@
       regCam.stop();
       hb.session.set(r.data.token, r.data.user);
       // The app page follows the face enrolment live when there is one.
-      location.href = "/app.html" + (r.data.op_id ? "?enroll=" + encodeURIComponent(r.data.op_id) : "");
+      location.href = "/app.html" + (r.data.enroll_op_id ? "?enroll=" + encodeURIComponent(r.data.enroll_op_id) : "");
     }, function (e) {
       busy(btn, false);
       if (e.status === 409) say(msg, "That username or e-mail is already taken.");
@@ -226,7 +237,8 @@
     var msg = $("#reset-msg"), btn = ev.target.querySelector("button[type=submit]");
     var otp = $("#reset-otp").value.trim(), pw = $("#reset-password").value;
     if (!/^\d{6}$/.test(otp)) return say(msg, "The code has 6 digits.");
-    if (pw.length < 8) return say(msg, "Password: at least 8 characters.");
+    var pwErr = passwordProblem(pw);
+    if (pwErr) return say(msg, pwErr);
     busy(btn, true, "Saving…");
     api("POST", "/api/auth/reset-password", { email: resetEmail, otp: otp, new_password: pw }, { auth: false }).then(function () {
       busy(btn, false);

@@ -245,7 +245,10 @@
       // A plain scalar may continue on more indented lines (folded with spaces).
       var out = rest;
       while (pos < raw.length && !isBlank(raw[pos]) && indentOf(raw[pos]) > indent) {
-        out += " " + stripComment(raw[pos]).trim();
+        var more = stripComment(raw[pos]).trim();
+        // "key: value" here is a mis-indented mapping entry, not more text.
+        if (splitKey(more)) throw YamlError("mapping values are not allowed here (check the indentation)", pos);
+        out += " " + more;
         pos++;
       }
       return plainScalar(out);

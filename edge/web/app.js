@@ -1,0 +1,467 @@
+// The signed-in app: account and face enrolment, the live event feed, the
+// problem list and the code editor with live grading.
+(function () {
+  "use strict";
+  var $ = hb.$, $$ = hb.$$, h = hb.h, api = hb.api, say = hb.say, busy = hb.busy;
+
+  if (!hb.session.token()) { location.replace("/"); return; }
+
+  function toLogin(reason) {
+    hb.session.clear();
+    location.replace("/" + (reason ? "#login" : ""));
+  }
+  // Any authenticated call that gets 401 means the session is gone.
+  function call(method, path, body) {
+    return api(method, path, body).catch(function (e) {
+      if (e.status === 401) toLogin("expired");
+      throw e;
+    });
+  }
+
+  // ---- live events ----------------------------------------------------------
+  var stream = new hb.EventStream();
+  var wsLive = false;
+  stream.onstatus = function (state, detail) {
+    wsLive = state === "on";
+    $("#ws-dot").className = "status-dot " + state;
+    $("#ws-text").textContent = detail;
+  };
+  var feed = $("#feed");
+  stream.on("replay.truncated", function () {
+    hb.toast("Some older events were no longer kept; reloading your data.");
+    route();
+  });
+  stream.on(function (msg) {
+    $("#ws-seq").textContent = String(stream.lastSeq);
+    if (msg.type === "ready") return;
+    $("#feed-empty").classList.add("hidden");
+    var data = msg.data === undefined ? null : msg.data;
+    var li = h("li",
+      h("div.meta",
+        h("span.seq", { text: msg.seq !== undefined ? "#" + msg.seq : "" }),
+        h("span.badge", { text: msg.type || "event" }),
+        msg.op_id ? h("code.small", { text: msg.op_id }) : null,
+        h("span.grow"),
+        h("span.small.muted", { text: hb.fmtTime(msg.time) })));
+    if (data !== null) {
+      var text = JSON.stringify(data, null, 2);
+      // Long payloads (e.g. images echoed back) would swamp the feed.
+      if (text.length > 4000) text = text.slice(0, 4000) + "\n…";
+      li.appendChild(h("pre", { text: text }));
+    }
+    feed.insertBefore(li, feed.firstChild);
+    while (feed.children.length > 200) feed.removeChild(feed.lastChild);
+  });
+  stream.on("session.revoked", function () {
+    hb.toast("Your session ended. Please sign in again.", "error");
+    setTimeout(function () { toLogin("revoked"); }, 1200);
+  });
+  $("#feed-clear").addEventListener("click", function () { hb.clear(feed); });
+  stream.start();
+
+  // waitForOp resolves with the finished operation (as GET /api/ops/:id shows
+  // it). The op.completed event is the fast path; polling covers a WebSocket
+  // that is down or an event that was missed.
+  function waitForOp(opId, timeoutMs) {
+    return new Promise(function (resolve, reject) {
+      var finished = false, pollTimer = null;
+      var deadline = Date.now() + (timeoutMs || 120000);
+      function fetchOp() {
+        return call("GET", "/api/ops/" + encodeURIComponent(opId)).then(function (r) { return r.data || {}; });
+      }
+      function settle(op) {
+        if (finished) return;
+        if (op.status !== "done" && op.status !== "failed") return;
+        finished = true;
+        off();
+        clearTimeout(pollTimer);
+        if (op.status === "done") resolve(op);
+        else {
+          var e = new Error((op.error && (op.error.message || op.error)) || "operation failed");
+          e.op = op;
+          reject(e);
+        }
+      }
+      var off = stream.on("op.completed", function (msg) {
+        if (msg.op_id === opId || (msg.data && msg.data.op_id === opId)) fetchOp().then(settle, function () {});
+      });
+      function poll() {
+        if (finished) return;
+        if (Date.now() > deadline) { finished = true; off(); reject(new Error("no result yet — it will appear in Live events")); return; }
+        fetchOp().then(settle, function () {}).then(function () {
+          if (!finished) pollTimer = setTimeout(poll, wsLive ? 5000 : 1500);
+        });
+      }
+      pollTimer = setTimeout(poll, wsLive ? 3000 : 500);
+    });
+  }
+
+  // ---- header -----------------------------------------------------------------
+  var cached = hb.session.user();
+  if (cached) $("#who").textContent = cached.username + " · " + cached.role;
+  $("#logout").addEventListener("click", function () {
+    stream.stop();
+    api("POST", "/api/auth/logout").catch(function () {}).then(function () {
+      hb.session.clear();
+      location.replace("/?signout");
+    });
+  });
+
+  // ---- routing --------------------------------------------------------------
+  var cams = [];
+  function route() {
+    var hash = location.hash.replace(/^#/, "") || "/";
+    var parts = hash.split("/").filter(Boolean);
+    var view = "home";
+    if (parts[0] === "problems") view = "problems";
+    else if (parts[0] === "problem" && parts[1]) view = "editor";
+    else if (parts[0] === "playground") view = "editor";
+    $$("section[data-view]").forEach(function (s) { s.classList.toggle("hidden", s.dataset.view !== view); });
+    $$("[data-nav]").forEach(function (a) {
+      a.classList.toggle("active", a.dataset.nav === (view === "editor" ? (parts[0] === "playground" ? "playground" : "problems") : view));
+    });
+    cams.forEach(function (c) { c.stop(); });
+    if (view === "home") showHome();
+    if (view === "problems") showProblems();
+    if (view === "editor") showEditor(parts[0] === "problem" ? decodeURIComponent(parts[1]) : null);
+  }
+  window.addEventListener("hashchange", route);
+
+  // ---- home ---------------------------------------------------------------------
+  function showHome() {
+    call("GET", "/api/user/me").then(function (r) {
+      var u = r.data || {};
+      hb.session.set(hb.session.token(), u);
+      $("#who").textContent = u.username + " · " + u.role;
+      var dl = hb.clear($("#me"));
+      [["Username", u.username], ["E-mail", u.email], ["Role", u.role], ["User id", u.id],
+        ["Face sign-in", u.face_enrolled === undefined ? null : (u.face_enrolled ? "set up" : "not set up")],
+        ["Member since", u.created_at ? new Date(u.created_at).toLocaleString() : null]]
+        .forEach(function (kv) {
+          if (kv[1] === null || kv[1] === undefined) return;
+          dl.appendChild(h("dt", { text: kv[0] }));
+          dl.appendChild(h("dd", { text: String(kv[1]) }));
+        });
+      // Fields this page does not know yet are still shown.
+      Object.keys(u).forEach(function (k) {
+        if (["username", "email", "role", "id", "face_enrolled", "created_at"].indexOf(k) >= 0) return;
+        var v = u[k];
+        if (v === null || typeof v === "object") return;
+        dl.appendChild(h("dt", { text: k }));
+        dl.appendChild(h("dd", { text: String(v) }));
+      });
+    }, function (e) { say($("#me-msg"), e.message); });
+  }
+
+  // Face enrolment (replace) with per-image progress from face.enroll.progress.
+  var enroll = { shots: [] };
+  var enrollCam = new hb.Camera($("#enroll-video"), $("#enroll-placeholder"));
+  cams.push(enrollCam);
+  function renderEnrollShots() {
+    var box = hb.clear($("#enroll-shots"));
+    enroll.shots.forEach(function (src, i) {
+      box.appendChild(h("div.shot", h("img", { src: src, alt: "photo " + (i + 1) }),
+        h("button", { type: "button", title: "Remove", text: "×", onclick: function () { enroll.shots.splice(i, 1); renderEnrollShots(); } })));
+    });
+    $("#enroll-snap").textContent = "Take photo (" + enroll.shots.length + "/3)";
+    $("#enroll-send").disabled = enroll.shots.length < 3;
+  }
+  $("#enroll-cam").addEventListener("click", function () {
+    enrollCam.start().then(function () { $("#enroll-snap").disabled = false; }, function (e) { say($("#enroll-msg"), e.message); });
+  });
+  $("#enroll-snap").addEventListener("click", function () {
+    try {
+      if (enroll.shots.length >= 5) return hb.toast("Five photos are plenty.");
+      enroll.shots.push(enrollCam.capture());
+      renderEnrollShots();
+    } catch (e) { say($("#enroll-msg"), e.message); }
+  });
+  $("#enroll-send").addEventListener("click", function () {
+    var btn = $("#enroll-send");
+    busy(btn, true, "Sending…");
+    say($("#enroll-msg"), "");
+    call("POST", "/api/auth/reset-face", { images: enroll.shots.slice() }).then(function (r) {
+      busy(btn, false);
+      enrollCam.stop();
+      enroll.shots = [];
+      renderEnrollShots();
+      $("#enroll-box").open = false;
+      followEnrollment(r.data.op_id);
+    }, function (e) { busy(btn, false); say($("#enroll-msg"), e.message); });
+  });
+
+  function followEnrollment(opId) {
+    if (!opId) return;
+    var box = $("#enroll-progress"), bar = $("#enroll-bar"), label = $("#enroll-label");
+    box.classList.remove("hidden");
+    bar.style.width = "5%";
+    label.textContent = "Checking photos…";
+    var off = stream.on("face.enroll.progress", function (msg) {
+      if (msg.op_id && msg.op_id !== opId) return;
+      var d = msg.data || {};
+      var done = d.done !== undefined ? d.done : (d.index !== undefined ? d.index + 1 : null);
+      if (done !== null && d.total) bar.style.width = Math.round(100 * done / d.total) + "%";
+      var text = d.message || d.reason || (done !== null && d.total ? "Photo " + done + " of " + d.total + (d.ok === false ? ": not usable" : ": ok") : "Working…");
+      label.textContent = text;
+    });
+    waitForOp(opId, 120000).then(function () {
+      off();
+      bar.style.width = "100%";
+      label.textContent = "Done.";
+      say($("#enroll-msg"), "Face sign-in is ready. Next time you can sign in with your camera.", "ok");
+      setTimeout(function () { box.classList.add("hidden"); }, 1500);
+      showHome();
+    }, function (e) {
+      off();
+      box.classList.add("hidden");
+      say($("#enroll-msg"), "Face set-up failed: " + e.message + ". You can try again with new photos.");
+    });
+  }
+
+  // ---- problems ---------------------------------------------------------------
+  var problems = null;
+  function showProblems() {
+    var msg = $("#problems-msg");
+    say(msg, "");
+    var load = problems ? Promise.resolve(problems) : call("GET", "/api/problems").then(function (r) { problems = Array.isArray(r.data) ? r.data : []; return problems; });
+    load.then(renderProblems, function (e) { say(msg, e.message); });
+  }
+  function renderProblems() {
+    var q = $("#problem-filter").value.trim().toLowerCase();
+    var body = hb.clear($("#problems"));
+    var list = (problems || []).filter(function (p) {
+      if (!q) return true;
+      return (String(p.title || "") + " " + (p.tags || []).join(" ") + " " + String(p.difficulty || "")).toLowerCase().indexOf(q) >= 0;
+    });
+    list.forEach(function (p) {
+      body.appendChild(h("tr.clickable", { onclick: function () { location.hash = "#/problem/" + encodeURIComponent(p.id); } },
+        h("td", h("a", { href: "#/problem/" + encodeURIComponent(p.id), text: p.title || p.slug || String(p.id) })),
+        h("td", p.difficulty ? h("span.badge", { className: "badge " + ({ easy: "ok", medium: "warn", hard: "bad" }[p.difficulty] || ""), text: p.difficulty }) : ""),
+        h("td.small.muted", { text: (p.tags || []).join(", ") })));
+    });
+    $("#problems-empty").classList.toggle("hidden", (problems || []).length > 0);
+  }
+  $("#problem-filter").addEventListener("input", renderProblems);
+
+  // ---- editor -------------------------------------------------------------------
+  var TEMPLATES = {
+    python: "import sys\n\n\ndef main():\n    data = sys.stdin.read().split()\n    print(\"hello, hirebus\", data)\n\n\nmain()\n",
+    javascript: "const input = require(\"fs\").readFileSync(0, \"utf8\").trim().split(/\\s+/);\nconsole.log(\"hello, hirebus\", input);\n",
+    go: "package main\n\nimport (\n\t\"bufio\"\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc main() {\n\tin := bufio.NewScanner(os.Stdin)\n\tfor in.Scan() {\n\t\tfmt.Println(\"read:\", in.Text())\n\t}\n\tfmt.Println(\"hello, hirebus\")\n}\n",
+    c: "#include <stdio.h>\n\nint main(void) {\n    char line[1024];\n    while (fgets(line, sizeof line, stdin)) printf(\"read: %s\", line);\n    printf(\"hello, hirebus\\n\");\n    return 0;\n}\n",
+    cpp: "#include <bits/stdc++.h>\nusing namespace std;\n\nint main() {\n    ios::sync_with_stdio(false);\n    cin.tie(nullptr);\n    string s;\n    while (cin >> s) cout << \"read: \" << s << '\\n';\n    cout << \"hello, hirebus\" << endl;\n    return 0;\n}\n",
+    java: "import java.util.*;\n\npublic class Main {\n    public static void main(String[] args) {\n        Scanner in = new Scanner(System.in);\n        while (in.hasNext()) System.out.println(\"read: \" + in.next());\n        System.out.println(\"hello, hirebus\");\n    }\n}\n"
+  };
+  var ed = { problem: null, key: "playground", submitting: false };
+  var code = $("#code"), lang = $("#lang");
+  lang.value = localStorage.getItem("hirebus.lang") || "python";
+
+  function draftKey() { return "hirebus.draft." + ed.key + "." + lang.value; }
+  function starter() {
+    var sc = ed.problem && ed.problem.starter_code;
+    return (sc && sc[lang.value]) || TEMPLATES[lang.value] || "";
+  }
+  function loadCode() {
+    var d = localStorage.getItem(draftKey());
+    code.value = d !== null ? d : starter();
+  }
+  var saveTimer = null;
+  code.addEventListener("input", function () {
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(function () {
+      try { localStorage.setItem(draftKey(), code.value); } catch (e) { /* storage full: drafts are a nicety */ }
+    }, 400);
+  });
+  lang.addEventListener("change", function () { localStorage.setItem("hirebus.lang", lang.value); loadCode(); });
+  $("#reset-code").addEventListener("click", function () {
+    if (!confirm("Replace your code with the starter code?")) return;
+    localStorage.removeItem(draftKey());
+    code.value = starter();
+  });
+  // Tab indents instead of leaving the editor (Go uses real tabs).
+  code.addEventListener("keydown", function (ev) {
+    if (ev.key === "Tab" && !ev.shiftKey && !ev.ctrlKey && !ev.metaKey && !ev.altKey) {
+      ev.preventDefault();
+      var ins = lang.value === "go" ? "\t" : "    ";
+      var s = code.selectionStart, e = code.selectionEnd;
+      code.setRangeText(ins, s, e, "end");
+      code.dispatchEvent(new Event("input"));
+    } else if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
+      ev.preventDefault();
+      runCode();
+    }
+  });
+
+  function showEditor(problemId) {
+    ed.problem = null;
+    ed.key = problemId ? "p" + problemId : "playground";
+    $("#submit").classList.toggle("hidden", !problemId);
+    var body = hb.clear($("#problem-body")), meta = hb.clear($("#problem-meta"));
+    if (!problemId) {
+      $("#problem-title").textContent = "Playground";
+      body.appendChild(h("p.muted", { text: "Write a program in any of the six languages and run it with your own input. It runs in the same sandbox as graded submissions: no network, limited time and memory." }));
+      loadCode();
+      return;
+    }
+    $("#problem-title").textContent = "Loading…";
+    call("GET", "/api/problems/" + encodeURIComponent(problemId)).then(function (r) {
+      var p = r.data || {};
+      ed.problem = p;
+      $("#problem-title").textContent = p.title || String(p.id);
+      if (p.difficulty) meta.appendChild(h("span.badge", { text: p.difficulty }));
+      var lim = p.limits || {};
+      if (lim.time_limit_ms) meta.appendChild(h("span.muted", { text: "time " + lim.time_limit_ms + " ms" }));
+      if (lim.memory_limit_kb) meta.appendChild(h("span.muted", { text: "memory " + Math.round(lim.memory_limit_kb / 1024) + " MiB" }));
+      (p.tags || []).forEach(function (t) { meta.appendChild(h("span.badge", { text: t })); });
+      body.appendChild(hb.markdown(p.statement || ""));
+      (p.examples || []).forEach(function (ex, i) {
+        body.appendChild(h("h3", { text: "Example " + (i + 1) }));
+        body.appendChild(h("div.small.muted", { text: "Input" }));
+        body.appendChild(h("pre", { text: ex.input || "" }));
+        body.appendChild(h("div.small.muted", { text: "Output" }));
+        body.appendChild(h("pre", { text: ex.output || "" }));
+        if (ex.explanation) body.appendChild(h("p.small", { text: ex.explanation }));
+        if (i === 0 && !$("#stdin").value) $("#stdin").value = ex.input || "";
+      });
+      loadCode();
+    }, function (e) {
+      $("#problem-title").textContent = "Problem not found";
+      body.appendChild(h("div.msg.error", { text: e.message }));
+    });
+  }
+
+  function showRun(res) {
+    $("#result-empty").classList.add("hidden");
+    $("#run-result").classList.remove("hidden");
+    var v = res.verdict || "?";
+    $("#run-verdict").className = "badge " + v;
+    $("#run-verdict").textContent = ({ OK: "OK", TLE: "Time limit", MLE: "Memory limit", OLE: "Output limit", RE: "Runtime error", CE: "Compile error", IE: "Internal error" })[v] || v;
+    var stats = [];
+    if (res.time_ms !== undefined) stats.push(res.time_ms + " ms");
+    if (res.memory_kb !== undefined) stats.push(Math.round(res.memory_kb / 1024 * 10) / 10 + " MiB");
+    if (res.exit_code) stats.push("exit " + res.exit_code);
+    if (res.signal) stats.push(res.signal);
+    $("#run-stats").textContent = stats.join(" · ");
+    $("#run-stdout").textContent = res.stdout || "";
+    $("#run-stderr").textContent = res.stderr || "";
+    $("#run-stderr-box").classList.toggle("hidden", !res.stderr);
+  }
+
+  function runCode() {
+    var btn = $("#run"), msg = $("#run-msg");
+    if (btn.disabled) return;
+    if (!code.value.trim()) return say(msg, "Write some code first.");
+    say(msg, "");
+    busy(btn, true, "Running…");
+    call("POST", "/api/code/execute", { language: lang.value, source: code.value, stdin: $("#stdin").value })
+      .then(function (r) {
+        if (r.status === 202 && r.data && r.data.op_id) {
+          say(msg, "Queued — waiting for a free sandbox…", "info");
+          return waitForOp(r.data.op_id, 120000).then(function (op) { say(msg, ""); return op.result || {}; });
+        }
+        return r.data || {};
+      })
+      .then(function (res) { busy(btn, false); showRun(res); }, function (e) {
+        busy(btn, false);
+        say(msg, e.status === 503 ? "The sandbox queue is full. Try again in a moment." : e.message);
+      });
+  }
+  $("#run").addEventListener("click", runCode);
+
+  // Submission: per-test verdicts arrive as code.test events while grading.
+  function testRow(t) {
+    var hidden = t.hidden || (t.input === undefined && t.expected === undefined);
+    var details = hidden ? h("span.small.muted", { text: "hidden test" }) :
+      h("details.small", h("summary", { text: "details" }),
+        h("div.muted", { text: "input" }), h("pre", { text: t.input || "" }),
+        h("div.muted", { text: "expected" }), h("pre", { text: t.expected || "" }),
+        h("div.muted", { text: "your output" }), h("pre", { text: t.output || "" }));
+    return h("tr", { "data-index": String(t.index) },
+      h("td", { text: String((t.index || 0) + 1) }),
+      h("td", h("span.badge", { className: "badge " + (t.verdict || ""), text: t.verdict || "…" })),
+      h("td.small", { text: t.time_ms !== undefined ? t.time_ms + " ms" : "" }),
+      h("td.small", { text: t.memory_kb !== undefined ? Math.round(t.memory_kb / 1024 * 10) / 10 + " MiB" : "" }),
+      h("td", details));
+  }
+  function putTest(t) {
+    var tb = $("#sub-tests");
+    var row = testRow(t);
+    var old = tb.querySelector('tr[data-index="' + String(t.index) + '"]');
+    if (old) tb.replaceChild(row, old);
+    else {
+      // Keep rows in test order even when events arrive out of order.
+      var after = $$("tr", tb).filter(function (r) { return Number(r.dataset.index) > Number(t.index); })[0];
+      tb.insertBefore(row, after || null);
+    }
+  }
+  function progress(done, total) {
+    if (!total) return;
+    $("#sub-bar").style.width = Math.round(100 * done / total) + "%";
+    $("#sub-count").textContent = done + " / " + total + " tests";
+  }
+  function showSubmission(s) {
+    var v = s.verdict || s.status || "?";
+    $("#sub-verdict").className = "badge " + v;
+    $("#sub-verdict").textContent = v;
+    var tests = s.tests || [];
+    hb.clear($("#sub-tests"));
+    tests.forEach(putTest);
+    var total = s.total || tests.length, passed = s.passed !== undefined ? s.passed : tests.filter(function (t) { return t.verdict === "AC"; }).length;
+    if (total) {
+      $("#sub-bar").style.width = "100%";
+      $("#sub-count").textContent = passed + " / " + total + " passed";
+    }
+    if (s.compile_output) { $("#sub-compile").textContent = s.compile_output; $("#sub-compile").classList.remove("hidden"); }
+  }
+
+  $("#submit").addEventListener("click", function () {
+    var btn = $("#submit"), msg = $("#run-msg");
+    if (!ed.problem || ed.submitting) return;
+    if (!code.value.trim()) return say(msg, "Write some code first.");
+    say(msg, "");
+    ed.submitting = true;
+    busy(btn, true, "Grading…");
+    $("#result-empty").classList.add("hidden");
+    $("#submit-result").classList.remove("hidden");
+    $("#sub-verdict").className = "badge pending";
+    $("#sub-verdict").textContent = "queued";
+    $("#sub-count").textContent = "";
+    $("#sub-bar").style.width = "0";
+    $("#sub-compile").classList.add("hidden");
+    hb.clear($("#sub-tests"));
+    call("POST", "/api/code/submit", { problem_id: ed.problem.id, language: lang.value, source: code.value }).then(function (r) {
+      var opId = r.data.op_id, subId = r.data.submission_id, seen = 0;
+      var off = stream.on("code.test", function (m) {
+        var d = m.data || {};
+        var mine = (m.op_id && m.op_id === opId) || (d.submission_id !== undefined && String(d.submission_id) === String(subId));
+        if (!mine) return;
+        $("#sub-verdict").className = "badge running";
+        $("#sub-verdict").textContent = "running";
+        seen++;
+        if (d.index !== undefined) putTest(d);
+        progress(d.done !== undefined ? d.done : (d.index !== undefined ? d.index + 1 : seen), d.total);
+      });
+      return waitForOp(opId, 300000).then(function () {
+        off();
+        return call("GET", "/api/code/submissions/" + encodeURIComponent(subId));
+      }, function (e) { off(); throw e; }).then(function (s) { showSubmission(s.data || {}); });
+    }).then(function () {
+      ed.submitting = false;
+      busy(btn, false);
+    }, function (e) {
+      ed.submitting = false;
+      busy(btn, false);
+      $("#sub-verdict").className = "badge failed";
+      $("#sub-verdict").textContent = "not graded";
+      say(msg, e.status === 503 ? "The grading queue is full. Try again in a moment." : e.message);
+    });
+  });
+
+  // ---- start ------------------------------------------------------------------
+  route();
+  var enrollOp = new URLSearchParams(location.search).get("enroll");
+  if (enrollOp) {
+    history.replaceState(null, "", location.pathname + location.hash);
+    followEnrollment(enrollOp);
+  }
+})();

@@ -438,7 +438,8 @@ type Runner interface {
 }
 
 // LeftoverChecker is implemented by runners that can scan for resources
-// (directories, cgroups, containers) that a finished call left behind. The
+// (directories, cgroups, containers, mounts) that finished calls or closed
+// Programs left behind; resources of open Programs are not listed. The
 // conformance suite asserts the scan is empty after every case.
 type LeftoverChecker interface {
 	Leftovers() ([]string, error)

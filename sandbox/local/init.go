@@ -72,16 +72,16 @@ type initConfig struct {
 
 // initStatus is init's report; a missing status means init was killed.
 type initStatus struct {
-	Err       string `json:"err,omitempty"`    // setup failed (IE)
-	ExecErr   string `json:"exec,omitempty"`   // the program could not be started
-	Exited    bool   `json:"exited"`           // main process finished
-	ExitCode  int    `json:"exit_code"`        // when exited normally
-	Signal    int    `json:"signal"`           // when killed by a signal
-	UserUS    int64  `json:"user_us"`          // rusage of the main process and its reaped children
-	SysUS     int64  `json:"sys_us"`           //
-	MaxRSSKB  int64  `json:"max_rss_kb"`       //
-	InitCPUUS int64  `json:"init_cpu_us"`      // init's own CPU, to subtract from cgroup totals
-	Artifacts int    `json:"artifacts"`        // files in the following tar stream
+	Err       string `json:"err,omitempty"`     // setup failed (IE)
+	ExecErr   string `json:"exec,omitempty"`    // the program could not be started
+	Exited    bool   `json:"exited"`            // main process finished
+	ExitCode  int    `json:"exit_code"`         // when exited normally
+	Signal    int    `json:"signal"`            // when killed by a signal
+	UserUS    int64  `json:"user_us"`           // rusage of the main process and its reaped children
+	SysUS     int64  `json:"sys_us"`            //
+	MaxRSSKB  int64  `json:"max_rss_kb"`        //
+	InitCPUUS int64  `json:"init_cpu_us"`       // init's own CPU, to subtract from cgroup totals
+	Artifacts int    `json:"artifacts"`         // files in the following tar stream
 	Missing   string `json:"missing,omitempty"` // why no artifacts were produced
 }
 

@@ -73,6 +73,9 @@ type Runner struct {
 
 	goOnce sync.Mutex
 	goWarm bool
+
+	mu        sync.Mutex
+	openProgs map[string]bool // program directories of open Programs
 }
 
 var _ sandbox.Runner = (*Runner)(nil)
@@ -114,7 +117,7 @@ func New(opts Options) (*Runner, error) {
 		}
 		opts.CacheDir = filepath.Join(d, "hirebus", "sandbox")
 	}
-	r := &Runner{opts: opts, slots: make(chan struct{}, opts.Slots)}
+	r := &Runner{opts: opts, slots: make(chan struct{}, opts.Slots), openProgs: map[string]bool{}}
 	if opts.BaseDir == "" {
 		d, err := os.MkdirTemp("", "hirebus-sandbox-")
 		if err != nil {
@@ -208,9 +211,13 @@ func (r *Runner) Leftovers() ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("leftovers: %w", err)
 	}
+	r.mu.Lock()
 	for _, e := range entries {
-		out = append(out, filepath.Join(r.progsDir, e.Name()))
+		if p := filepath.Join(r.progsDir, e.Name()); !r.openProgs[p] {
+			out = append(out, p)
+		}
 	}
+	r.mu.Unlock()
 	if r.cg != nil {
 		out = append(out, r.cg.leftovers()...)
 	}
@@ -239,7 +246,13 @@ func (r *Runner) Compile(ctx context.Context, lang sandbox.Language, source []by
 		os.RemoveAll(dir)
 		return nil, nil, fmt.Errorf("compile: %w", err)
 	}
+	r.mu.Lock()
+	r.openProgs[dir] = true
+	r.mu.Unlock()
 	release := func() error {
+		r.mu.Lock()
+		delete(r.openProgs, dir)
+		r.mu.Unlock()
 		if err := os.RemoveAll(dir); err != nil {
 			return fmt.Errorf("close program: %w", err)
 		}

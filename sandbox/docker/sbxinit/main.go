@@ -87,6 +87,9 @@ func supervise(stdin *os.File, stdout, stderr io.Writer) *sbxproto.Report {
 		return fail("write files: %v", err)
 	}
 	for _, c := range req.Copy {
+		if _, err := os.Stat(c.From); errors.Is(err, fs.ErrNotExist) {
+			continue // an image without the seed just builds more slowly
+		}
 		if err := copyTree(c.From, c.To); err != nil {
 			return fail("copy %s: %v", c.From, err)
 		}

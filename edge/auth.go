@@ -35,10 +35,6 @@ type User struct {
 
 const userColumns = `id, username, email, role, full_name, face_enrolled, created_at`
 
-// bcryptCost is a package variable so benchmarks of unrelated paths can
-// register users quickly; production keeps the default.
-var bcryptCost = 12
-
 var usernameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,32}$`)
 
 // bind decodes a JSON body strictly: right content type, valid JSON, no
@@ -249,7 +245,7 @@ func (s *Server) checkOTP(ctx context.Context, email, purpose, code string) erro
 			Verified sql.NullTime `db:"verified_at"`
 		}
 		err := tx.GetContext(ctx, &row, `SELECT id, code_hash, salt, attempts, max_attempts, expires_at, verified_at FROM otp_codes
-			WHERE email = ? AND purpose = ? AND sent_at IS NOT NULL AND consumed_at IS NULL
+			WHERE email = ? AND purpose = ? AND consumed_at IS NULL
 			ORDER BY id DESC LIMIT 1 FOR UPDATE`, email, purpose)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errOTPInvalid
@@ -388,7 +384,7 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(req.Password), bcryptCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(req.Password), s.cfg.PasswordCost)
 	if err != nil {
 		return fmt.Errorf("edge: hash password: %w", err)
 	}
@@ -609,7 +605,7 @@ func (s *Server) handleResetPassword(c *fiber.Ctx) error {
 	if err := s.checkOTP(ctx, email, otp.PurposeReset, req.OTP); err != nil {
 		return err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(req.NewPassword), bcryptCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(req.NewPassword), s.cfg.PasswordCost)
 	if err != nil {
 		return fmt.Errorf("edge: hash password: %w", err)
 	}

@@ -38,6 +38,7 @@ type Config struct {
 	OTPWindow    time.Duration // default 10m
 	SessionCache time.Duration // how long a session check is trusted before re-reading MySQL (default 60s)
 	ProxyHeader  string        // e.g. X-Forwarded-For behind a trusted proxy; empty = socket address
+	PasswordCost int           // bcrypt cost (default 12; tests use bcrypt.MinCost)
 }
 
 // Validate applies defaults and checks the config.
@@ -68,6 +69,12 @@ func (c *Config) Validate() error {
 	}
 	if c.SessionCache == 0 {
 		c.SessionCache = 60 * time.Second
+	}
+	if c.PasswordCost == 0 {
+		c.PasswordCost = 12
+	}
+	if c.PasswordCost < 4 || c.PasswordCost > 31 {
+		return errors.New("edge: bcrypt cost must be between 4 and 31")
 	}
 	return nil
 }

@@ -31,10 +31,36 @@ type Op struct {
 	Type      string          `json:"type" db:"type"`
 	UserID    *uint64         `json:"-" db:"user_id"`
 	Status    string          `json:"status" db:"status"`
-	Result    json.RawMessage `json:"result,omitempty" db:"result"`
-	Error     json.RawMessage `json:"error,omitempty" db:"error"`
+	Result    JSON            `json:"result,omitempty" db:"result"`
+	Error     JSON            `json:"error,omitempty" db:"error"`
 	CreatedAt time.Time       `json:"created_at" db:"created_at"`
 	UpdatedAt time.Time       `json:"updated_at" db:"updated_at"`
+}
+
+// JSON is a nullable JSON column that marshals as raw JSON.
+type JSON []byte
+
+// Scan implements sql.Scanner (NULL becomes empty).
+func (j *JSON) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*j = nil
+	case []byte:
+		*j = append((*j)[:0], v...)
+	case string:
+		*j = JSON(v)
+	default:
+		return fmt.Errorf("ops: cannot scan %T into JSON", src)
+	}
+	return nil
+}
+
+// MarshalJSON emits the stored document as is.
+func (j JSON) MarshalJSON() ([]byte, error) {
+	if len(j) == 0 {
+		return []byte("null"), nil
+	}
+	return j, nil
 }
 
 // Create inserts a pending operation.

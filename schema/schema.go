@@ -62,7 +62,7 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("schema: migrate up: %w", err)
 	}
 	for _, r := range results {
-		slog.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration)
+		slog.Debug("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration)
 	}
 	return nil
 }

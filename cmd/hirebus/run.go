@@ -109,7 +109,9 @@ type Deps struct {
 }
 
 // worker is what every worker package's New returns.
-type worker interface{ Run(ctx context.Context) error }
+type worker interface {
+	Run(ctx context.Context) error
+}
 
 // workerFactories builds each worker role from config and shared deps.
 var workerFactories = map[string]func(ctx context.Context, cfg Config, d Deps) (worker, error){
@@ -265,6 +267,8 @@ func connectNATS(cfg Config, log *slog.Logger, embedded bool) (*nats.Conn, func(
 		nats.Name("hirebus"),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(time.Second),
+		// Fail publishes at once while disconnected: the outbox keeps them.
+		nats.ReconnectBufSize(-1),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn("nats disconnected", "err", err) }),
 		nats.ReconnectHandler(func(*nats.Conn) { log.Info("nats reconnected") }),
 	}

@@ -34,6 +34,9 @@ type Config struct {
 	Concurrency int           // commands at once in this process (default 4)
 	SendTimeout time.Duration // one SMTP conversation (default 15s)
 	StartTLS    bool          // upgrade the connection with STARTTLS (production relays)
+	// Policy overrides the role's delivery policy from events.Policies
+	// (tests use a short AckWait to show redelivery quickly).
+	Policy *events.ConsumerPolicy
 }
 
 // Validate checks the config after defaults.
@@ -92,7 +95,7 @@ func New(cfg Config, deps Deps) (*Worker, error) {
 func (w *Worker) Run(ctx context.Context) error {
 	w.log.Info("mail worker running", "smtp", w.cfg.SMTPAddr)
 	return events.Consume(ctx, w.deps.JS, events.ConsumeConfig{
-		Role: events.RoleMail, Concurrency: w.cfg.Concurrency, Logger: w.log,
+		Role: events.RoleMail, Concurrency: w.cfg.Concurrency, Logger: w.log, Policy: w.cfg.Policy,
 	}, w.Handle)
 }
 

@@ -379,7 +379,7 @@ func (s *suite) testHostile(t *testing.T) {
 				}
 			}},
 		{name: "write_outside_workdir", lang: "python", stdin: hostDir,
-			src: "import sys\nhost = sys.stdin.read().strip()\nfor p in ['/etc/passwd', '/etc/x', '/usr/bin/x', '/usr/lib/x', '/prog/x', '/x', '/proc/sys/kernel/hostname', host + '/pwned', host + '/victim.txt']:\n    try:\n        with open(p, 'a') as f:\n            f.write('pwned')\n        print('wrote', p)\n    except OSError:\n        print('denied', p)\nfor p in ['/work/ok', '/tmp/ok']:\n    with open(p, 'w') as f:\n        f.write('ok')\n    print('wrote', p)\n",
+			src:     "import sys\nhost = sys.stdin.read().strip()\nfor p in ['/etc/passwd', '/etc/x', '/usr/bin/x', '/usr/lib/x', '/prog/x', '/x', '/proc/sys/kernel/hostname', host + '/pwned', host + '/victim.txt']:\n    try:\n        with open(p, 'a') as f:\n            f.write('pwned')\n        print('wrote', p)\n    except OSError:\n        print('denied', p)\nfor p in ['/work/ok', '/tmp/ok']:\n    with open(p, 'w') as f:\n        f.write('ok')\n    print('wrote', p)\n",
 			verdict: sandbox.OK,
 			check: func(t *testing.T, res *sandbox.Result) {
 				for _, line := range strings.Split(strings.TrimSpace(res.Stdout), "\n") {
@@ -392,7 +392,7 @@ func (s *suite) testHostile(t *testing.T) {
 				}
 			}},
 		{name: "read_secrets", lang: "python",
-			src: "import os\nprint('ENV', dict(os.environ))\nfor p in ['/etc/shadow', '/proc/1/environ', '/proc/self/environ', '/proc/1/cmdline', '/root/.bash_history']:\n    try:\n        with open(p, 'rb') as f:\n            print(p, f.read()[:4096])\n    except OSError:\n        print(p, 'denied')\nfor d in os.listdir('/proc'):\n    if d.isdigit():\n        try:\n            with open('/proc/%s/environ' % d, 'rb') as f:\n                print('proc', d, f.read())\n        except OSError:\n            pass\n",
+			src:     "import os\nprint('ENV', dict(os.environ))\nfor p in ['/etc/shadow', '/proc/1/environ', '/proc/self/environ', '/proc/1/cmdline', '/root/.bash_history']:\n    try:\n        with open(p, 'rb') as f:\n            print(p, f.read()[:4096])\n    except OSError:\n        print(p, 'denied')\nfor d in os.listdir('/proc'):\n    if d.isdigit():\n        try:\n            with open('/proc/%s/environ' % d, 'rb') as f:\n                print('proc', d, f.read())\n        except OSError:\n            pass\n",
 			verdict: sandbox.OK,
 			check: func(t *testing.T, res *sandbox.Result) {
 				if strings.Contains(res.Stdout+res.Stderr, secret) || strings.Contains(res.Stdout, "HIREBUS_SANDBOX_TEST_SECRET") {
@@ -403,7 +403,7 @@ func (s *suite) testHostile(t *testing.T) {
 				}
 			}},
 		{name: "daemon_outlives_run", lang: "python", stdin: daemonMarker,
-			src: "import os, sys, time\nmarker = sys.stdin.read().strip()\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        os.execv('/bin/sleep', ['sleep', marker])\n    os._exit(0)\ntime.sleep(0.3)\nprint('parent done')\n",
+			src:     "import os, sys, time\nmarker = sys.stdin.read().strip()\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        os.execv('/bin/sleep', ['sleep', marker])\n    os._exit(0)\ntime.sleep(0.3)\nprint('parent done')\n",
 			verdict: sandbox.OK, markers: []string{daemonMarker},
 			check: func(t *testing.T, res *sandbox.Result) {
 				if res.Stdout != "parent done\n" {
@@ -411,7 +411,7 @@ func (s *suite) testHostile(t *testing.T) {
 				}
 			}},
 		{name: "symlink_planted", lang: "python", stdin: hostFile,
-			src: "import os, sys\nhost = sys.stdin.read().strip()\nfor name, target in [('/work/main', '/etc/passwd'), ('/work/Main.class', '/etc/shadow'), ('/work/out.txt', host), ('/prog/evil', '/etc/passwd'), ('/tmp/x', host)]:\n    try:\n        os.symlink(target, name)\n        print('linked', name)\n    except OSError:\n        print('denied', name)\nfor n in ['/work/main', '/work/out.txt', '/tmp/x']:\n    try:\n        with open(n, 'w') as f:\n            f.write('pwned')\n        print('wrote through', n)\n    except OSError:\n        print('no write', n)\n",
+			src:     "import os, sys\nhost = sys.stdin.read().strip()\nfor name, target in [('/work/main', '/etc/passwd'), ('/work/Main.class', '/etc/shadow'), ('/work/out.txt', host), ('/prog/evil', '/etc/passwd'), ('/tmp/x', host)]:\n    try:\n        os.symlink(target, name)\n        print('linked', name)\n    except OSError:\n        print('denied', name)\nfor n in ['/work/main', '/work/out.txt', '/tmp/x']:\n    try:\n        with open(n, 'w') as f:\n            f.write('pwned')\n        print('wrote through', n)\n    except OSError:\n        print('no write', n)\n",
 			verdict: sandbox.OK,
 			check: func(t *testing.T, res *sandbox.Result) {
 				if strings.Contains(res.Stdout, "wrote through") || strings.Contains(res.Stdout, "linked /prog/evil") {
@@ -488,7 +488,7 @@ func (s *suite) testHostileCompile(t *testing.T) {
 					t.Errorf("host /etc/shadow leaked through the compiler: %s", res.Stderr)
 				}
 			}},
-		{name: "include_dev_zero", lang: lang(t, "c"), src: "#include \"/dev/zero\"\nint main(void){return 0;}\n", lim: small, wantCE: true},
+		{name: "include_dev_zero", lang: lang(t, "c"), src: "#include \"/dev/zero\"\nint main(void){return 0;}\n", lim: small, wantCE: true, check: limitHit},
 		{name: "include_dev_stdin", lang: lang(t, "cpp"), src: "#include \"/dev/stdin\"\nint main(){return 0;}\n", lim: small, wantCE: true},
 		{name: "template_bomb", lang: lang(t, "cpp"), lim: small, wantCE: true,
 			src: "template<int N> struct F { static const long v = F<N-1>::v + F<N-2>::v; };\ntemplate<> struct F<1> { static const long v = 1; };\ntemplate<> struct F<0> { static const long v = 0; };\n#define A(x) x x x x x x x x x x\nint main(){ return F<100000>::v > 0; }\n"},
@@ -521,7 +521,9 @@ func (s *suite) testHostileCompile(t *testing.T) {
 		{name: "compile_daemon", src: "int main(void){return 0;}\n", markers: []string{marker},
 			lang: withCompile("c", nil, "setsid sleep "+marker+" >/dev/null 2>&1 < /dev/null & gcc -o /work/main /prog/main.c")},
 		{name: "compile_fork_bomb", src: "x", lim: small, wantCE: true,
-			lang: withCompile("c", nil, "b() { b | b & }; b")},
+			lang: withCompile("c", nil, "b() { b | b & }; b; sleep 100"), check: limitHit},
+		{name: "macro_bomb", lang: lang(t, "c"), lim: small, wantCE: true, check: limitHit,
+			src: "#define A x x x x x x x x x x\n#define B A A A A A A A A A A\n#define C B B B B B B B B B B\n#define D C C C C C C C C C C\n#define E D D D D D D D D D D\n#define F E E E E E E E E E E\n#define G F F F F F F F F F F\n#define H G G G G G G G G G G\nint x[] = {H};\nint main(void){return 0;}\n"},
 	}
 	t.Setenv("HIREBUS_SANDBOX_TEST_SECRET", "compile-secret-"+randomDigits(8))
 	for _, tc := range cases {
@@ -556,6 +558,15 @@ func (s *suite) testHostileCompile(t *testing.T) {
 				t.Fatal("compile step wrote into a host directory")
 			}
 		})
+	}
+}
+
+// limitHit asserts a failed compile was stopped by a limit, not by the
+// compiler giving up on its own.
+func limitHit(t *testing.T, _ *sandbox.Program, res *sandbox.Result) {
+	t.Helper()
+	if !strings.Contains(res.Message, "limit") && !strings.Contains(res.Message, "memory") {
+		t.Errorf("compile not stopped by a limit: %q", res.Message)
 	}
 }
 

@@ -206,8 +206,9 @@ func supervise(stdin *os.File, stdout, stderr io.Writer) *sbxproto.Report {
 		ws := ps.Sys().(syscall.WaitStatus)
 		switch {
 		case ws.Signaled():
+			// The shell convention, as the local runner reports it.
 			rep.Signal = signalName(ws.Signal())
-			rep.ExitCode = -1
+			rep.ExitCode = 128 + int(ws.Signal())
 		default:
 			rep.ExitCode = ws.ExitStatus()
 		}

@@ -103,7 +103,7 @@ func TestSupervise(t *testing.T) {
 			}
 		}},
 		{"signal", py("import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"), nil, "", func(t *testing.T, o outcome) {
-			if o.rep.Signal != "SIGSEGV" || o.rep.ExitCode != -1 {
+			if o.rep.Signal != "SIGSEGV" || o.rep.ExitCode != 128+11 {
 				t.Fatalf("%+v", o.rep)
 			}
 		}},

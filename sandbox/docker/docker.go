@@ -246,7 +246,7 @@ func (r *Runner) CheckImages(ctx context.Context) error {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("docker sandbox: images missing (build them with `make sandbox-images`): %s", strings.Join(missing, ", "))
+		return fmt.Errorf("docker sandbox: images missing (build them with docker/sandbox/build.sh): %s", strings.Join(missing, ", "))
 	}
 	return nil
 }

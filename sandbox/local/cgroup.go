@@ -219,6 +219,19 @@ func (r *cgroupRun) stats() cgroupStats {
 	return s
 }
 
+// cpuUsage is the CPU time of the whole tree so far.
+func (r *cgroupRun) cpuUsage() (time.Duration, bool) {
+	if r.cg.v2 {
+		us, ok := readKV(r.dirs[""] + "/cpu.stat")["usage_usec"]
+		return time.Duration(us) * time.Microsecond, ok
+	}
+	d, ok := r.dirs["cpuacct"]
+	if !ok {
+		return 0, false
+	}
+	return time.Duration(readInt(d + "/cpuacct.usage")), true
+}
+
 // remove deletes the cgroup; the namespace is dead by now, but exiting
 // tasks can keep it busy for a moment.
 func (r *cgroupRun) remove() {

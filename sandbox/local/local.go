@@ -510,8 +510,16 @@ func (r *Runner) execute(ctx context.Context, spec execSpec) (*sandbox.Result, a
 
 	timer := time.AfterFunc(lim.WallTime, func() { kill("wall") })
 	stopCtx := context.AfterFunc(ctx, func() { kill("ctx") })
+	done := make(chan struct{})
+	if cgr != nil {
+		// RLIMIT_CPU has one-second granularity and is per process; the
+		// cgroup's CPU counter covers the whole tree, so watch it once
+		// the limit could have been reached.
+		go watchCPU(cgr, lim.Time, done, func() { kill("cpu") })
+	}
 	waitErr := cmd.Wait()
 	wall := time.Since(start)
+	close(done)
 	timer.Stop()
 	stopCtx()
 	wg.Wait()
@@ -588,7 +596,7 @@ func (r *Runner) execute(ctx context.Context, spec execSpec) (*sandbox.Result, a
 		res.Verdict, res.Message = sandbox.MLE, "killed by the out-of-memory killer"
 	case reason == "wall":
 		res.Verdict, res.Message = sandbox.TLE, fmt.Sprintf("wall time limit %v exceeded", lim.WallTime)
-	case res.Signal == "SIGXCPU" || cpuUS > lim.Time.Microseconds():
+	case reason == "cpu" || res.Signal == "SIGXCPU" || cpuUS > lim.Time.Microseconds():
 		res.Verdict, res.Message = sandbox.TLE, fmt.Sprintf("CPU time limit %v exceeded", lim.Time)
 	case oomMarker:
 		res.Verdict, res.Message = sandbox.MLE, "allocation failed at the memory limit"
@@ -608,6 +616,30 @@ func (r *Runner) execute(ctx context.Context, spec execSpec) (*sandbox.Result, a
 		arts.missing = st.Missing
 	}
 	return res, arts, nil
+}
+
+// watchCPU kills the sandbox when the tree's CPU time passes limit. The
+// init's own few milliseconds are included, which only errs by that much.
+func watchCPU(cgr *cgroupRun, limit time.Duration, done <-chan struct{}, kill func()) {
+	wait := limit
+	for {
+		select {
+		case <-done:
+			return
+		case <-time.After(wait):
+		}
+		used, ok := cgr.cpuUsage()
+		if !ok {
+			return
+		}
+		if used > limit {
+			kill()
+			return
+		}
+		// Cannot reach the limit sooner than the remaining CPU time
+		// spread over every core; poll at least every 100 ms.
+		wait = min(max((limit-used)/time.Duration(runtime.NumCPU()), 10*time.Millisecond), 100*time.Millisecond)
+	}
 }
 
 type capture struct {

@@ -139,8 +139,13 @@ func DecodeImage(data []byte, lim Limits) (image.Image, error) {
 	var img image.Image
 	orientation := 1
 	if format == formatJPEG {
-		img, err = jpeg.Decode(bytes.NewReader(data))
 		orientation = jpegOrientation(data)
+		// Pixel parity with the reference decoder where we can (see
+		// jpegdec.go); image/jpeg for everything else and for the errors.
+		if m, derr := decodeBaselineJPEG(data); derr == nil {
+			return orient(m, orientation), nil
+		}
+		img, err = jpeg.Decode(bytes.NewReader(data))
 	} else {
 		img, err = png.Decode(bytes.NewReader(data))
 		orientation = pngOrientation(data)

@@ -7,21 +7,16 @@ import (
 )
 
 // BenchmarkDescriptor times the recognition net on one golden 150×150 crop
-// (the figure the goals are stated in: run with -cpu 1,2). The
-// portable variant shows what the pure-Go fallback costs.
+// (the figure the goals are stated in: run with -cpu 1,2), once per
+// kernel level the CPU supports; "portable" shows what the pure-Go fallback
+// costs.
 func BenchmarkDescriptor(b *testing.B) {
 	net := loadRec(b)
 	c := loadRecCrops(b)[0]
 	rgb := rgbTensor(c.img).Data
-	for _, mode := range []struct {
-		name     string
-		portable bool
-	}{{"asm", false}, {"portable", true}} {
-		if !mode.portable && !nn.UsingAssembly() {
-			continue
-		}
-		b.Run(mode.name, func(b *testing.B) {
-			nn.ForcePortable(mode.portable)
+	for l := nn.SupportedKernel(); l >= nn.KernelPortable; l-- {
+		b.Run(l.String(), func(b *testing.B) {
+			nn.SetMaxKernel(l)
 			defer nn.ForcePortable(false)
 			b.ReportAllocs()
 			for b.Loop() {

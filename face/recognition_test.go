@@ -95,17 +95,14 @@ func l2(a [DescriptorSize]float32, b []float32) float64 {
 
 // TestRecognitionGolden is the port's exactness proof: the net on each
 // golden crop must reproduce face-api's descriptor within 1e-3 (float
-// rounding alone gives ~1e-4), through both the assembly and the portable
-// kernels.
+// rounding alone gives ~1e-4), through each kernel path
+// (every level the CPU supports: AVX-512, AVX2, portable Go).
 func TestRecognitionGolden(t *testing.T) {
 	net := loadRec(t)
 	crops := loadRecCrops(t)
-	for _, mode := range []struct {
-		name     string
-		portable bool
-	}{{"asm", false}, {"portable", true}} {
-		t.Run(mode.name, func(t *testing.T) {
-			nn.ForcePortable(mode.portable)
+	for l := nn.SupportedKernel(); l >= nn.KernelPortable; l-- {
+		t.Run(l.String(), func(t *testing.T) {
+			nn.SetMaxKernel(l)
 			defer nn.ForcePortable(false)
 			var worst float64
 			for _, c := range crops {
@@ -121,7 +118,7 @@ func TestRecognitionGolden(t *testing.T) {
 					}
 				})
 			}
-			t.Logf("%s: worst L2 distance %.3g over %d crops", mode.name, worst, len(crops))
+			t.Logf("%v: worst L2 distance %.3g over %d crops", l, worst, len(crops))
 		})
 	}
 }

@@ -18,16 +18,9 @@ func BenchmarkGEMM(b *testing.B) {
 		{2704, 256, 512}, // large 1×1 pointwise (MobileNet-like)
 	}
 	for _, s := range shapes {
-		for _, port := range []bool{false, true} {
-			if !port && !haveAsm {
-				continue
-			}
-			name := fmt.Sprintf("%dx%dx%d/asm", s.m, s.k, s.n)
-			if port {
-				name = fmt.Sprintf("%dx%dx%d/portable", s.m, s.k, s.n)
-			}
-			b.Run(name, func(b *testing.B) {
-				ForcePortable(port)
+		for l := SupportedKernel(); l >= KernelPortable; l-- {
+			b.Run(fmt.Sprintf("%dx%dx%d/%v", s.m, s.k, s.n, l), func(b *testing.B) {
+				SetMaxKernel(l)
 				defer ForcePortable(false)
 				r := rand.New(rand.NewPCG(1, 2))
 				a := randSlice(r, s.m*s.k)

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // The micro-kernel computes an mr×nr tile of C from mr rows of A (row-major,
@@ -33,16 +34,58 @@ type kernelEpi struct {
 	alpha float32
 }
 
-// portable forces the pure-Go kernels; see ForcePortable.
-var portable atomic.Bool
+// KernelLevel names a family of inner kernels, from slowest to fastest.
+type KernelLevel int32
 
-// ForcePortable makes every layer use the portable Go kernels instead of the
-// assembly ones (when on is true). It exists so tests can check both paths
-// against the same goldens; it is safe to flip at any time.
-func ForcePortable(on bool) { portable.Store(on) }
+const (
+	// KernelPortable is plain Go, used on every platform.
+	KernelPortable KernelLevel = iota
+	// KernelAVX2 uses AVX2 + FMA3 assembly (amd64).
+	KernelAVX2
+	// KernelAVX512 adds a 6×32 AVX-512F GEMM tile (amd64); the other
+	// kernels stay AVX2.
+	KernelAVX512
+)
 
-// UsingAssembly reports whether the vectorised kernels are in use.
-func UsingAssembly() bool { return haveAsm && !portable.Load() }
+func (l KernelLevel) String() string {
+	switch l {
+	case KernelPortable:
+		return "portable"
+	case KernelAVX2:
+		return "avx2"
+	case KernelAVX512:
+		return "avx512"
+	}
+	return fmt.Sprintf("KernelLevel(%d)", int32(l))
+}
+
+// kernelCap is the highest level SetMaxKernel allows.
+var kernelCap atomic.Int32
+
+func init() { kernelCap.Store(int32(KernelAVX512)) }
+
+// SetMaxKernel caps the kernels used (the CPU's best by default). Tests use
+// it to run every path against the same goldens; it is safe at any time.
+func SetMaxKernel(l KernelLevel) { kernelCap.Store(int32(l)) }
+
+// SupportedKernel is the best kernel level this CPU and build support.
+func SupportedKernel() KernelLevel { return cpuLevel }
+
+// ActiveKernel is the level in use: SupportedKernel capped by SetMaxKernel.
+func ActiveKernel() KernelLevel { return min(cpuLevel, KernelLevel(kernelCap.Load())) }
+
+// ForcePortable(true) is SetMaxKernel(KernelPortable); ForcePortable(false)
+// lifts the cap.
+func ForcePortable(on bool) {
+	if on {
+		SetMaxKernel(KernelPortable)
+		return
+	}
+	SetMaxKernel(KernelAVX512)
+}
+
+// UsingAssembly reports whether assembly kernels are in use.
+func UsingAssembly() bool { return ActiveKernel() >= KernelAVX2 }
 
 // maxThreads caps the goroutines one product is split over (0 = GOMAXPROCS).
 var maxThreads atomic.Int32
@@ -213,66 +256,99 @@ func gemmBlock(p *PackedB, c, res []float32, fill fillA, buf []float32, m0, m1, 
 	tailA := buf[len(buf)-mr*k-mr*nr : len(buf)-mr*nr]
 	tile := buf[len(buf)-mr*nr:]
 	a, lda := fill(aBuf, m0, m1)
+	level := ActiveKernel()
 	kern := kernelPortable
-	if UsingAssembly() {
+	if level >= KernelAVX2 {
 		kern = kernelAsm
 	}
 	flags := p.flags()
 	var ep kernelEpi
 	ep.alpha = p.alpha
 	fullRows := rows - rows%mr
-	var tailReady bool
-	for pan := p0; pan < p1; pan++ {
-		b := p.data[pan*k*nr : (pan+1)*k*nr]
-		n0 := pan * nr
+	if fullRows < rows {
+		// Fewer than mr rows at the end: the kernel always reads mr rows,
+		// so give it a zero-padded copy.
+		clear(tailA)
+		for i := range rows - fullRows {
+			r := fullRows + i
+			copy(tailA[i*k:(i+1)*k], a[r*lda:r*lda+k])
+		}
+	}
+	// full runs the kernel straight into C (and residual) for a complete
+	// tile; wide selects the 32-column kernel over panels pan and pan+1.
+	full := func(pan, r int, wide bool) {
+		m, n0 := m0+r, pan*nr
+		ep.scale, ep.shift = &p.scale[n0], &p.shift[n0]
+		ep.flags = flags
+		ep.res, ep.ldr = nil, 0
+		if res != nil {
+			ep.flags |= flagResidual
+			ep.res, ep.ldr = &res[m*n+n0], n
+		}
+		if wide {
+			kernelWide(k, &a[r*lda], lda, &p.data[pan*k*nr], &c[m*n+n0], n, &ep)
+			return
+		}
+		kern(k, &a[r*lda], lda, &p.data[pan*k*nr], &c[m*n+n0], n, &ep)
+	}
+	// partial computes scale/shift only into the scratch tile, then adds
+	// the residual and activates the valid part in Go.
+	partial := func(pan, r int) {
+		m, n0 := m0+r, pan*nr
 		cols := min(nr, n-n0)
-		ep.scale = &p.scale[n0]
-		ep.shift = &p.shift[n0]
-		for r := 0; r < rows; r += mr {
-			m := m0 + r
-			ar := a[r*lda:]
-			if r >= fullRows {
-				// Fewer than mr rows left: the kernel always reads mr rows,
-				// so give it a zero-padded copy.
-				if !tailReady {
-					clear(tailA)
-					for i := range rows - r {
-						copy(tailA[i*k:(i+1)*k], a[(r+i)*lda:(r+i)*lda+k])
-					}
-					tailReady = true
-				}
-				ar = tailA
-			}
-			lda2 := lda
-			if r >= fullRows {
-				lda2 = k
-			}
-			if r < fullRows && cols == nr {
-				ep.flags = flags
-				ep.res, ep.ldr = nil, 0
+		ar, lda2 := a[r*lda:], lda
+		if r >= fullRows {
+			ar, lda2 = tailA, k
+		}
+		ep.scale, ep.shift = &p.scale[n0], &p.shift[n0]
+		ep.flags, ep.res, ep.ldr = 0, nil, 0
+		kern(k, &ar[0], lda2, &p.data[pan*k*nr], &tile[0], nr, &ep)
+		for i := range min(mr, rows-r) {
+			crow := c[(m+i)*n+n0 : (m+i)*n+n0+cols]
+			for j := range crow {
+				v := tile[i*nr+j]
 				if res != nil {
-					ep.flags |= flagResidual
-					ep.res, ep.ldr = &res[m*n+n0], n
+					v += res[(m+i)*n+n0+j]
 				}
-				kern(k, &ar[0], lda2, &b[0], &c[m*n+n0], n, &ep)
-				continue
-			}
-			// Partial tile: compute scale/shift only into the scratch tile,
-			// then add the residual and activate the valid part in Go.
-			ep.flags, ep.res, ep.ldr = 0, nil, 0
-			kern(k, &ar[0], lda2, &b[0], &tile[0], nr, &ep)
-			for i := range min(mr, rows-r) {
-				crow := c[(m+i)*n+n0 : (m+i)*n+n0+cols]
-				for j := range crow {
-					v := tile[i*nr+j]
-					if res != nil {
-						v += res[(m+i)*n+n0+j]
-					}
-					crow[j] = activate(v, p.act, p.alpha)
-				}
+				crow[j] = activate(v, p.act, p.alpha)
 			}
 		}
 	}
+	for pan := p0; pan < p1; {
+		wide := level >= KernelAVX512 && pan+1 < p1 && (pan+2)*nr <= n
+		fullCols := (pan+1)*nr <= n
+		for r := 0; r < rows; r += mr {
+			switch {
+			case r < fullRows && wide:
+				full(pan, r, true)
+			case r < fullRows && fullCols:
+				full(pan, r, false)
+			default:
+				partial(pan, r)
+			}
+			if wide && r >= fullRows {
+				partial(pan+1, r)
+			}
+		}
+		pan++
+		if wide {
+			pan++
+		}
+	}
+}
+
+// kernelWidePortable is kernelWide built from two kernelPortable calls.
+func kernelWidePortable(k int, a *float32, lda int, b *float32, c *float32, ldc int, ep *kernelEpi) {
+	kernelPortable(k, a, lda, b, c, ldc, ep)
+	ep2 := *ep
+	ep2.scale = (*float32)(unsafe.Add(unsafe.Pointer(ep.scale), nr*4))
+	ep2.shift = (*float32)(unsafe.Add(unsafe.Pointer(ep.shift), nr*4))
+	if ep.res != nil {
+		ep2.res = (*float32)(unsafe.Add(unsafe.Pointer(ep.res), nr*4))
+	}
+	b2 := (*float32)(unsafe.Add(unsafe.Pointer(b), k*nr*4))
+	c2 := (*float32)(unsafe.Add(unsafe.Pointer(c), nr*4))
+	kernelPortable(k, a, lda, b2, c2, ldc, &ep2)
 }
 
 // kernelPortable is the Go micro-kernel: the reference for the assembly one.

@@ -4,9 +4,30 @@ package nn
 
 import "golang.org/x/sys/cpu"
 
-// haveAsm is decided once: the AVX2 kernel also needs FMA3, and the OS must
-// save the upper YMM state (x/sys/cpu folds that into HasAVX2).
-var haveAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+// cpuLevel is decided once: the AVX2 kernels also need FMA3, and the OS
+// must save the YMM/ZMM state (x/sys/cpu folds that into HasAVX2 and
+// HasAVX512F).
+var cpuLevel = func() KernelLevel {
+	switch {
+	case cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasAVX512F:
+		return KernelAVX512
+	case cpu.X86.HasAVX2 && cpu.X86.HasFMA:
+		return KernelAVX2
+	}
+	return KernelPortable
+}()
+
+// sgemmKernel6x32AVX512 is in kernel_amd64.s.
+//
+//go:noescape
+func sgemmKernel6x32AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int, ep *kernelEpi)
+
+// kernelWide computes a 6×32 tile from two adjacent packed panels (b is the
+// first; the second follows k*16 floats later) with scale/shift/residual
+// spanning 32 columns.
+func kernelWide(k int, a *float32, lda int, b *float32, c *float32, ldc int, ep *kernelEpi) {
+	sgemmKernel6x32AVX512(k, a, lda, b, c, ldc, ep)
+}
 
 // sgemmKernel6x16AVX2 is in kernel_amd64.s.
 //

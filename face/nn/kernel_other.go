@@ -2,7 +2,13 @@
 
 package nn
 
-const haveAsm = false
+const cpuLevel = KernelPortable
+
+// kernelWide is never selected without AVX-512; it is kept correct anyway
+// by running the 16-column kernel on both panels.
+func kernelWide(k int, a *float32, lda int, b *float32, c *float32, ldc int, ep *kernelEpi) {
+	kernelWidePortable(k, a, lda, b, c, ldc, ep)
+}
 
 func kernelAsm(k int, a *float32, lda int, b *float32, c *float32, ldc int, ep *kernelEpi) {
 	kernelPortable(k, a, lda, b, c, ldc, ep)

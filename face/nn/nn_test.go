@@ -10,22 +10,17 @@ import (
 	"testing"
 )
 
-// bothPaths runs f once with the assembly kernels (when the CPU has them)
-// and once with the portable ones.
+// bothPaths runs f once per kernel level this CPU supports (the portable
+// Go kernels always included).
 func bothPaths(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
-	paths := []bool{true}
-	if haveAsm {
-		paths = []bool{false, true}
-	}
-	for _, port := range paths {
-		name := "asm"
-		if port {
-			name = "portable"
-		}
-		t.Run(name, func(t *testing.T) {
-			ForcePortable(port)
+	for l := SupportedKernel(); l >= KernelPortable; l-- {
+		t.Run(l.String(), func(t *testing.T) {
+			SetMaxKernel(l)
 			defer ForcePortable(false)
+			if ActiveKernel() != l {
+				t.Fatalf("active kernel %v, want %v", ActiveKernel(), l)
+			}
 			f(t)
 		})
 	}

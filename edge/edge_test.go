@@ -2,6 +2,7 @@ package edge_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -295,4 +296,34 @@ func jsonReq(path, body string) *http.Request {
 	req := httptest.NewRequest("POST", path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	return req
+}
+
+func TestPagesAndDocs(t *testing.T) {
+	p := platformtest.Start(t, platformtest.Options{NoMailWorker: true})
+	for _, tc := range []struct {
+		path, ctype, contains string
+		status                int
+	}{
+		{"/", "text/html", "<html", 200},
+		{"/app.html", "text/html", "<html", 200},
+		{"/style.css", "text/css", "", 200},
+		{"/docs", "text/html", "<html", 200},
+		{"/docs/openapi.yaml", "application/yaml", "openapi:", 200},
+		{"/health", "application/json", `"ok"`, 200},
+		{"/metrics", "text/plain", "hirebus_http_requests_total", 200},
+		{"/nope.html", "application/json", "not_found", 404},
+		{"/web.go", "application/json", "not_found", 404},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			resp, err := http.Get(p.URL + tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tc.status || !strings.HasPrefix(resp.Header.Get("Content-Type"), tc.ctype) || !strings.Contains(strings.ToLower(string(body)), strings.ToLower(tc.contains)) {
+				t.Fatalf("%s: %d %s %.80q", tc.path, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+			}
+		})
+	}
 }

@@ -23,6 +23,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Config of an edge process.
@@ -194,9 +196,14 @@ func (s *Server) recoverer(c *fiber.Ctx) (err error) {
 	return c.Next()
 }
 
+var tracer = otel.Tracer("hirebus/edge")
+
 func (s *Server) metrics(c *fiber.Ctx) error {
 	start := time.Now()
+	ctx, span := tracer.Start(c.UserContext(), c.Method()+" "+c.Path(), trace.WithSpanKind(trace.SpanKindServer))
+	c.SetUserContext(ctx)
 	err := c.Next()
+	span.End()
 	status := c.Response().StatusCode()
 	if err != nil {
 		status = s.classify(err).Status

@@ -35,6 +35,9 @@ type Config struct {
 	PineconeNamespace string // HIREBUS_PINECONE_NAMESPACE
 
 	WorkerConcurrency int // HIREBUS_WORKER_CONCURRENCY (0 = per-worker default)
+
+	OTLPEndpoint string  // HIREBUS_OTLP_ENDPOINT, e.g. http://otel-collector:4318 (empty = no export)
+	TraceRatio   float64 // HIREBUS_TRACE_RATIO, sampled share of new traces (default 0.1)
 }
 
 // LoadConfig reads the environment through getenv and applies defaults.
@@ -54,6 +57,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		PineconeAPIKey:    getenv("HIREBUS_PINECONE_API_KEY"),
 		PineconeIndexHost: getenv("HIREBUS_PINECONE_INDEX_HOST"),
 		PineconeNamespace: or(getenv("HIREBUS_PINECONE_NAMESPACE"), "hirebus"),
+		OTLPEndpoint:      getenv("HIREBUS_OTLP_ENDPOINT"),
+		TraceRatio:        0.1,
+	}
+	if v := getenv("HIREBUS_TRACE_RATIO"); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || r < 0 || r > 1 {
+			return c, fmt.Errorf("HIREBUS_TRACE_RATIO=%q: want a number from 0 to 1", v)
+		}
+		c.TraceRatio = r
 	}
 	var err error
 	if c.Dev, err = parseBool("HIREBUS_DEV", getenv("HIREBUS_DEV")); err != nil {

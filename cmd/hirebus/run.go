@@ -146,6 +146,11 @@ func runPlatform(ctx context.Context, cfg Config, log *slog.Logger, mode string,
 	if err := cfg.Validate(mode); err != nil {
 		return err
 	}
+	stopTelemetry, err := setupTelemetry(ctx, cfg, "hirebus-"+mode)
+	if err != nil {
+		return err
+	}
+	defer stopTelemetry()
 	var jwtKey []byte
 	if mode != "worker" {
 		var err error

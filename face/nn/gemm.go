@@ -219,7 +219,7 @@ func runGEMM(m int, p *PackedB, c, res []float32, fill fillA) {
 		p1 := (gi + 1) * p.panels / nGroups
 		gemmBlock(p, c, res, fill, buf, m0, m1, p0, p1)
 	}
-	bufLen := mc*p.K + mr*p.K + mr*nr
+	bufLen := mc*p.K + mr*p.K + 2*mr*nr
 	if workers <= 1 {
 		s := getScratch(bufLen)
 		for j := range jobs {
@@ -253,8 +253,8 @@ func gemmBlock(p *PackedB, c, res []float32, fill fillA, buf []float32, m0, m1, 
 	k, n := p.K, p.N
 	rows := m1 - m0
 	aBuf := buf[:rows*k]
-	tailA := buf[len(buf)-mr*k-mr*nr : len(buf)-mr*nr]
-	tile := buf[len(buf)-mr*nr:]
+	tailA := buf[len(buf)-mr*k-2*mr*nr : len(buf)-2*mr*nr]
+	tile := buf[len(buf)-2*mr*nr:]
 	a, lda := fill(aBuf, m0, m1)
 	level := ActiveKernel()
 	kern := kernelPortable
@@ -291,22 +291,31 @@ func gemmBlock(p *PackedB, c, res []float32, fill fillA, buf []float32, m0, m1, 
 		}
 		kern(k, &a[r*lda], lda, &p.data[pan*k*nr], &c[m*n+n0], n, &ep)
 	}
-	// partial computes scale/shift only into the scratch tile, then adds
-	// the residual and activates the valid part in Go.
-	partial := func(pan, r int) {
+	// partial computes scale/shift only into the scratch tile (32 columns
+	// wide when wide is set), then adds the residual and activates the
+	// valid part in Go.
+	partial := func(pan, r int, wide bool) {
 		m, n0 := m0+r, pan*nr
-		cols := min(nr, n-n0)
+		width := nr
+		if wide {
+			width = 2 * nr
+		}
+		cols := min(width, n-n0)
 		ar, lda2 := a[r*lda:], lda
 		if r >= fullRows {
 			ar, lda2 = tailA, k
 		}
 		ep.scale, ep.shift = &p.scale[n0], &p.shift[n0]
 		ep.flags, ep.res, ep.ldr = 0, nil, 0
-		kern(k, &ar[0], lda2, &p.data[pan*k*nr], &tile[0], nr, &ep)
+		if wide {
+			kernelWide(k, &ar[0], lda2, &p.data[pan*k*nr], &tile[0], width, &ep)
+		} else {
+			kern(k, &ar[0], lda2, &p.data[pan*k*nr], &tile[0], width, &ep)
+		}
 		for i := range min(mr, rows-r) {
 			crow := c[(m+i)*n+n0 : (m+i)*n+n0+cols]
 			for j := range crow {
-				v := tile[i*nr+j]
+				v := tile[i*width+j]
 				if res != nil {
 					v += res[(m+i)*n+n0+j]
 				}
@@ -315,19 +324,18 @@ func gemmBlock(p *PackedB, c, res []float32, fill fillA, buf []float32, m0, m1, 
 		}
 	}
 	for pan := p0; pan < p1; {
-		wide := level >= KernelAVX512 && pan+1 < p1 && (pan+2)*nr <= n
+		// The 32-column kernel needs two panels; it may also cover a
+		// second panel that is only partly used (N not a multiple of 32).
+		wide := level >= KernelAVX512 && pan+1 < p1
 		fullCols := (pan+1)*nr <= n
+		if wide {
+			fullCols = (pan+2)*nr <= n
+		}
 		for r := 0; r < rows; r += mr {
-			switch {
-			case r < fullRows && wide:
-				full(pan, r, true)
-			case r < fullRows && fullCols:
-				full(pan, r, false)
-			default:
-				partial(pan, r)
-			}
-			if wide && r >= fullRows {
-				partial(pan+1, r)
+			if r < fullRows && fullCols {
+				full(pan, r, wide)
+			} else {
+				partial(pan, r, wide)
 			}
 		}
 		pan++

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestConfig(t *testing.T) {
+	cases := []struct {
+		name    string
+		env     map[string]string
+		mode    string
+		wantErr string
+	}{
+		{"defaults for all", nil, "all", ""},
+		{"edge needs nats url", nil, "edge", "HIREBUS_NATS_URL is required"},
+		{"worker needs nats url", nil, "worker", "HIREBUS_NATS_URL is required"},
+		{"edge with nats url", map[string]string{"HIREBUS_NATS_URL": "nats://127.0.0.1:4222"}, "edge", ""},
+		{"bad dsn", map[string]string{"HIREBUS_MYSQL_DSN": "nonsense"}, "all", "HIREBUS_MYSQL_DSN"},
+		{"dsn without database", map[string]string{"HIREBUS_MYSQL_DSN": "root@tcp(127.0.0.1:3306)/"}, "all", "must name a database"},
+		{"bad http addr", map[string]string{"HIREBUS_HTTP_ADDR": "8080"}, "all", "HIREBUS_HTTP_ADDR"},
+		{"bad smtp addr", map[string]string{"HIREBUS_SMTP_ADDR": "mail"}, "all", "HIREBUS_SMTP_ADDR"},
+		{"bad sandbox", map[string]string{"HIREBUS_SANDBOX": "vm"}, "all", "HIREBUS_SANDBOX"},
+		{"bad log level", map[string]string{"HIREBUS_LOG_LEVEL": "loud"}, "all", "HIREBUS_LOG_LEVEL"},
+		{"pinecone half configured", map[string]string{"HIREBUS_PINECONE_API_KEY": "k"}, "all", "go together"},
+		{"bad dev flag", map[string]string{"HIREBUS_DEV": "maybe"}, "all", "HIREBUS_DEV"},
+		{"bad concurrency", map[string]string{"HIREBUS_WORKER_CONCURRENCY": "0"}, "all", "HIREBUS_WORKER_CONCURRENCY"},
+		{"bad trace ratio", map[string]string{"HIREBUS_TRACE_RATIO": "2"}, "all", "HIREBUS_TRACE_RATIO"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := LoadConfig(func(k string) string { return tc.env[k] })
+			if err == nil {
+				err = cfg.Validate(tc.mode)
+			}
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("error %v, want it to mention %q", err, tc.wantErr)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("config error spans lines: %q", err)
+			}
+		})
+	}
+}
+
+func TestJWTKeyGeneratedOnceAndKept(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := LoadConfig(func(k string) string {
+		if k == "HIREBUS_DATA_DIR" {
+			return dir
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k1, err := cfg.JWTKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, err := cfg.JWTKey()
+	if err != nil || string(k1) != string(k2) || len(k1) < 32 {
+		t.Fatalf("key not stable: %v", err)
+	}
+	st, err := os.Stat(filepath.Join(dir, "jwt.key"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("key file mode: %v %v", st.Mode(), err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "jwt.key"), []byte("short"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfg.JWTKey(); err == nil {
+		t.Fatal("short key accepted")
+	}
+}

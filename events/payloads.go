@@ -60,3 +60,108 @@ type DeadLetter struct {
 	Error      string   `json:"error"`
 	Envelope   Envelope `json:"envelope"`
 }
+
+// CodeExecute asks the code worker to compile (if needed) and run one
+// program once. Limits of zero take the worker's defaults.
+type CodeExecute struct {
+	Language      string `json:"language"`
+	Source        string `json:"source"`
+	Stdin         string `json:"stdin,omitempty"`
+	TimeLimitMS   int64  `json:"time_limit_ms,omitempty"`
+	MemoryLimitKB int64  `json:"memory_limit_kb,omitempty"`
+}
+
+// CodeSubmit asks the code worker to grade a stored submission. The source
+// is read from its coding_submissions row, so the command stays small
+// whatever the source size.
+type CodeSubmit struct {
+	SubmissionID uint64 `json:"submission_id"`
+	ProblemID    int64  `json:"problem_id"`
+	Language     string `json:"language"`
+}
+
+// CodeTest reports one graded test of a submission as it finishes. It never
+// carries the test's input or expected output.
+type CodeTest struct {
+	SubmissionID uint64 `json:"submission_id"`
+	Index        int    `json:"index"`
+	Verdict      string `json:"verdict"`
+	TimeMS       int64  `json:"time_ms"`
+	MemoryKB     int64  `json:"memory_kb"`
+	Done         int    `json:"done"`
+	Total        int    `json:"total"`
+}
+
+// FaceEnroll asks the face worker to enrol (register) or replace (reset)
+// a user's face from several images (base64 or data URLs).
+type FaceEnroll struct {
+	UserID uint64   `json:"user_id"`
+	Images []string `json:"images"`
+	Source string   `json:"source"` // register | reset
+}
+
+// FaceIdentify asks for a face login decision: 1:1 against UserID when it
+// is set (the edge resolved a username or email), 1:N otherwise.
+type FaceIdentify struct {
+	Image  string `json:"image"`
+	UserID uint64 `json:"user_id,omitempty"`
+}
+
+// FaceDetect asks for the faces in one image.
+type FaceDetect struct {
+	Image    string `json:"image"`
+	Detector string `json:"detector,omitempty"` // tiny (default) | ssd
+}
+
+// FaceFrameCheck asks whether a proctoring frame shows exactly the enrolled
+// candidate.
+type FaceFrameCheck struct {
+	AssessmentID uint64 `json:"assessment_id"`
+	UserID       uint64 `json:"user_id"`
+	Image        string `json:"image"`
+}
+
+// FaceDeleteUser removes a user's enrolled face data.
+type FaceDeleteUser struct {
+	UserID uint64 `json:"user_id"`
+}
+
+// FaceEnrollProgress reports one checked enrolment image.
+type FaceEnrollProgress struct {
+	OpID   string   `json:"op_id"`
+	Index  int      `json:"index"` // 0-based image index
+	Total  int      `json:"total"`
+	OK     bool     `json:"ok"`
+	Reason string   `json:"reason,omitempty"` // code when !OK: no_face, multiple_faces, ...
+	Detail string   `json:"detail,omitempty"`
+	Score  float64  `json:"score,omitempty"`
+	Box    *FaceBox `json:"box,omitempty"`
+}
+
+// FaceBox is a face rectangle in image pixels.
+type FaceBox struct {
+	X      float64 `json:"x"`
+	Y      float64 `json:"y"`
+	Width  float64 `json:"width"`
+	Height float64 `json:"height"`
+}
+
+// FaceAlert is a proctoring finding (face.absent, face.multiple,
+// face.mismatch) about one frame.
+type FaceAlert struct {
+	OpID         string   `json:"op_id"`
+	AssessmentID uint64   `json:"assessment_id"`
+	UserID       uint64   `json:"user_id"`
+	Kind         string   `json:"kind"` // the event type
+	Confidence   float64  `json:"confidence"`
+	Faces        int      `json:"faces"`
+	Distance     *float64 `json:"distance,omitempty"` // face.mismatch: to the enrolled set
+}
+
+// FaceIndexChanged tells every face worker replica that a user's enrolled
+// descriptors changed; replicas re-read that user from the system of record.
+type FaceIndexChanged struct {
+	Kind   string `json:"kind"` // replaced | deleted
+	UserID uint64 `json:"user_id"`
+	OpID   string `json:"op_id,omitempty"`
+}

@@ -205,6 +205,11 @@ func runGEMM(m int, p *PackedB, c, res []float32, fill fillA) {
 	mc := chunkRows(p.K)
 	mChunks := (m + mc - 1) / mc
 	workers := threads()
+	if m*p.K*p.N < 1<<20 {
+		// Below ~1M multiply-adds (tens of µs) waking another thread
+		// costs about as much as it saves.
+		workers = 1
+	}
 	nGroups := 1
 	if workers > 1 && mChunks < 2*workers {
 		nGroups = min(p.panels, (2*workers+mChunks-1)/mChunks)

@@ -134,7 +134,7 @@
       hb.session.set(hb.session.token(), u);
       $("#who").textContent = u.username + " · " + u.role;
       var dl = hb.clear($("#me"));
-      [["Username", u.username], ["E-mail", u.email], ["Role", u.role], ["User id", u.id],
+      [["Username", u.username], ["Full name", u.full_name || null], ["E-mail", u.email], ["Role", u.role], ["User id", u.id],
         ["Face sign-in", u.face_enrolled === undefined ? null : (u.face_enrolled ? "set up" : "not set up")],
         ["Member since", u.created_at ? new Date(u.created_at).toLocaleString() : null]]
         .forEach(function (kv) {
@@ -144,9 +144,9 @@
         });
       // Fields this page does not know yet are still shown.
       Object.keys(u).forEach(function (k) {
-        if (["username", "email", "role", "id", "face_enrolled", "created_at"].indexOf(k) >= 0) return;
+        if (["username", "full_name", "email", "role", "id", "face_enrolled", "created_at"].indexOf(k) >= 0) return;
         var v = u[k];
-        if (v === null || typeof v === "object") return;
+        if (v === null || v === "" || typeof v === "object") return;
         dl.appendChild(h("dt", { text: k }));
         dl.appendChild(h("dd", { text: String(v) }));
       });

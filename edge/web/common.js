@@ -116,9 +116,11 @@
     token: function () { return sessionStorage.getItem(TOKEN_KEY) || ""; },
     user: function () { try { return JSON.parse(sessionStorage.getItem(USER_KEY) || "null"); } catch (e) { return null; } },
     set: function (token, user) {
+      // A new session starts its event history afresh; refreshing the
+      // cached user of the same session keeps the resume point.
+      if (sessionStorage.getItem(TOKEN_KEY) !== token) sessionStorage.removeItem(SEQ_KEY);
       sessionStorage.setItem(TOKEN_KEY, token);
       if (user) sessionStorage.setItem(USER_KEY, JSON.stringify(user));
-      sessionStorage.removeItem(SEQ_KEY);
     },
     clear: function () {
       sessionStorage.removeItem(TOKEN_KEY);
@@ -263,7 +265,10 @@
     var token = session.token();
     if (!token) { self.onstatus("off", "not signed in"); return; }
     var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws";
-    if (self.lastSeq) url += "?last_seq=" + self.lastSeq;
+    // Always ask for a replay: on the first connect (last_seq 0) this brings
+    // the events that happened between an HTTP answer and the socket opening,
+    // e.g. the result of the registration that led to this page.
+    url += "?last_seq=" + self.lastSeq;
     var opened = false;
     var ws;
     try {

@@ -26,9 +26,10 @@ import (
 const Dim = 128
 
 // DefaultModel names the descriptors produced by the port of face-api's
-// recognition net (a dlib-style ResNet-34). Descriptors of different models
-// are never compared.
-const DefaultModel = "faceapi-resnet34-v1"
+// recognition net (a dlib-style ResNet-34); it equals face.ModelID, repeated
+// here so the index does not import the pipeline. Descriptors of different
+// models are never compared.
+const DefaultModel = "face-api@1.7.15/face_recognition_model"
 
 // Source says why a descriptor was stored; it matches the SQL enum.
 type Source string

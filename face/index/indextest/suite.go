@@ -361,12 +361,13 @@ func populationMean() []float32 {
 
 // GoldenFace is one face of the golden photos.
 type GoldenFace struct {
-	Name           string    // "sample1.jpg#0"
-	Image          string    // "sample1.jpg"
-	Crop           string    // "crop0.png"
-	Score          float32   // SSD detector score
-	Descriptor     []float32 // whole-pipeline descriptor
-	CropDescriptor []float32 // recognition net on the rounded crop alone
+	Name           string     // "sample1.jpg#0"
+	Image          string     // "sample1.jpg"
+	Crop           string     // "crop0.png"
+	Score          float32    // SSD detector score
+	Box            [4]float64 // SSD box x, y, width, height in image pixels
+	Descriptor     []float32  // whole-pipeline descriptor
+	CropDescriptor []float32  // recognition net on the rounded crop alone
 }
 
 // Golden loads the 22 golden faces in file order (crop0 … crop21). Per the
@@ -380,7 +381,10 @@ func Golden(t testing.TB) []GoldenFace {
 	var g struct {
 		Images map[string]struct {
 			SSDFaces []struct {
-				Score            float32   `json:"score"`
+				Score float32 `json:"score"`
+				Box   struct {
+					X, Y, Width, Height float64
+				} `json:"box"`
 				Descriptor       []float32 `json:"descriptor"`
 				Crop150          string    `json:"crop150"`
 				Crop150Descriptr []float32 `json:"crop150_descriptor"`
@@ -398,6 +402,7 @@ func Golden(t testing.TB) []GoldenFace {
 			}
 			out = append(out, GoldenFace{
 				Name: name + "#" + string(rune('0'+i)), Image: name, Crop: f.Crop150, Score: f.Score,
+				Box:        [4]float64{f.Box.X, f.Box.Y, f.Box.Width, f.Box.Height},
 				Descriptor: f.Descriptor, CropDescriptor: f.Crop150Descriptr,
 			})
 		}

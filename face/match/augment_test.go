@@ -43,7 +43,9 @@ func augmentations() []augmentation {
 		{"rotate -8°", func(m *image.RGBA) *image.RGBA { return affine(m, 1, -8, 0, 0) }},
 		{"darker 30%", func(m *image.RGBA) *image.RGBA { return pointwise(m, func(v float64) float64 { return v * 0.7 }) }},
 		{"brighter 30%", func(m *image.RGBA) *image.RGBA { return pointwise(m, func(v float64) float64 { return v * 1.3 }) }},
-		{"low contrast", func(m *image.RGBA) *image.RGBA { return pointwise(m, func(v float64) float64 { return 128 + (v-128)*0.6 }) }},
+		{"low contrast", func(m *image.RGBA) *image.RGBA {
+			return pointwise(m, func(v float64) float64 { return 128 + (v-128)*0.6 })
+		}},
 		{"blur 3x3", blur},
 		{"noise σ=8", noise},
 		{"jpeg q=30", jpegRoundTrip},
@@ -161,7 +163,6 @@ func jpegRoundTrip(m *image.RGBA) *image.RGBA {
 	}
 	return toRGBA(img)
 }
-
 
 type augResult struct {
 	dist  [][]float32   // [face][augmentation]

@@ -90,7 +90,7 @@ func TestIdentify(t *testing.T) {
 		{"single close user", []index.Match{m(7, 0.2)}, 7, true, match.Accepted},
 		{"clear margin", []index.Match{m(7, 0.25), m(8, 0.25+th.Margin+0.01)}, 7, true, match.Accepted},
 		{"runner-up too close", []index.Match{m(7, 0.25), m(8, 0.25+th.Margin-0.01)}, 0, false, match.Ambiguous},
-		{"best not strict enough", []index.Match{m(7, th.Identify + 0.001), m(8, 0.9)}, 0, false, match.NoMatch},
+		{"best not strict enough", []index.Match{m(7, th.Identify+0.001), m(8, 0.9)}, 0, false, match.NoMatch},
 		{"unsorted input", []index.Match{m(8, 0.7), m(7, 0.2)}, 7, true, match.Accepted},
 		// Several descriptors of one user are not a runner-up.
 		{"same user twice", []index.Match{m(7, 0.2), m(7, 0.22), m(9, 0.6)}, 7, true, match.Accepted},
@@ -147,7 +147,7 @@ func TestCheckDuplicate(t *testing.T) {
 	}{
 		{"nobody close", [][]index.Match{{m(2, far)}, {m(3, far)}, {m(2, far)}}, 1, 0, false},
 		{"one image close is chance", [][]index.Match{{m(2, close)}, {m(2, far)}, {m(3, far)}}, 1, 0, false},
-		{"majority close to one user", [][]index.Match{{m(2, close)}, {m(2, close - 0.1)}, {m(3, far)}}, 1, 2, true},
+		{"majority close to one user", [][]index.Match{{m(2, close)}, {m(2, close-0.1)}, {m(3, far)}}, 1, 2, true},
 		{"votes split between users", [][]index.Match{{m(2, close)}, {m(3, close)}, {m(4, close)}}, 1, 0, false},
 		{"own old face on reset", [][]index.Match{{m(1, 0.1)}, {m(1, 0.1)}, {m(1, 0.1)}}, 1, 0, false},
 		{"a user counted once per image", [][]index.Match{{m(2, close), m(2, close)}, {m(3, far)}, {m(3, far)}}, 1, 0, false},

@@ -231,13 +231,13 @@
     var body = hb.clear($("#problems"));
     var list = (problems || []).filter(function (p) {
       if (!q) return true;
-      return (String(p.title || "") + " " + (p.tags || []).join(" ") + " " + String(p.difficulty || "")).toLowerCase().indexOf(q) >= 0;
+      return (String(p.title || "") + " " + String(p.slug || "") + " " + String(p.difficulty || "")).toLowerCase().indexOf(q) >= 0;
     });
     list.forEach(function (p) {
       body.appendChild(h("tr.clickable", { onclick: function () { location.hash = "#/problem/" + encodeURIComponent(p.id); } },
         h("td", h("a", { href: "#/problem/" + encodeURIComponent(p.id), text: p.title || p.slug || String(p.id) })),
         h("td", p.difficulty ? h("span.badge", { className: "badge " + ({ easy: "ok", medium: "warn", hard: "bad" }[p.difficulty] || ""), text: p.difficulty }) : ""),
-        h("td.small.muted", { text: (p.tags || []).join(", ") })));
+        h("td.small.muted", { text: [p.time_limit_ms ? p.time_limit_ms + " ms" : "", p.test_count ? p.test_count + " tests" : ""].filter(Boolean).join(" · ") })));
     });
     $("#problems-empty").classList.toggle("hidden", (problems || []).length > 0);
   }
@@ -258,7 +258,7 @@
 
   function draftKey() { return "hirebus.draft." + ed.key + "." + lang.value; }
   function starter() {
-    var sc = ed.problem && ed.problem.starter_code;
+    var sc = ed.problem && (ed.problem.starter || ed.problem.starter_code);
     return (sc && sc[lang.value]) || TEMPLATES[lang.value] || "";
   }
   function loadCode() {
@@ -309,10 +309,12 @@
       ed.problem = p;
       $("#problem-title").textContent = p.title || String(p.id);
       if (p.difficulty) meta.appendChild(h("span.badge", { text: p.difficulty }));
-      var lim = p.limits || {};
+      var lim = p.limits || p;
       if (lim.time_limit_ms) meta.appendChild(h("span.muted", { text: "time " + lim.time_limit_ms + " ms" }));
       if (lim.memory_limit_kb) meta.appendChild(h("span.muted", { text: "memory " + Math.round(lim.memory_limit_kb / 1024) + " MiB" }));
-      (p.tags || []).forEach(function (t) { meta.appendChild(h("span.badge", { text: t })); });
+      if (p.test_count) meta.appendChild(h("span.muted", { text: p.test_count + " tests" }));
+      var mode = p.comparison && p.comparison.mode;
+      if (mode && mode !== "trailing_whitespace") meta.appendChild(h("span.badge", { text: mode === "float" ? "float tolerance" : mode + " match" }));
       body.appendChild(hb.markdown(p.statement || ""));
       (p.examples || []).forEach(function (ex, i) {
         body.appendChild(h("h3", { text: "Example " + (i + 1) }));
@@ -369,16 +371,15 @@
   $("#run").addEventListener("click", runCode);
 
   // Submission: per-test verdicts arrive as code.test events while grading.
+  var VERDICT_TEXT = { AC: "Accepted", WA: "Wrong answer", TLE: "Time limit", MLE: "Memory limit", OLE: "Output limit", RE: "Runtime error", CE: "Compile error", IE: "Internal error" };
   function testRow(t) {
-    var hidden = t.hidden || (t.input === undefined && t.expected === undefined);
-    var details = hidden ? h("span.small.muted", { text: "hidden test" }) :
-      h("details.small", h("summary", { text: "details" }),
-        h("div.muted", { text: "input" }), h("pre", { text: t.input || "" }),
-        h("div.muted", { text: "expected" }), h("pre", { text: t.expected || "" }),
-        h("div.muted", { text: "your output" }), h("pre", { text: t.output || "" }));
+    // Test inputs and expected outputs never reach the browser; the
+    // grader's message says what went wrong without quoting them.
+    var why = [t.message, t.signal, t.exit_code ? "exit " + t.exit_code : ""].filter(Boolean).join(" · ");
+    var details = h("span.small.muted", { text: why || (t.name || "") });
     return h("tr", { "data-index": String(t.index) },
       h("td", { text: String((t.index || 0) + 1) }),
-      h("td", h("span.badge", { className: "badge " + (t.verdict || ""), text: t.verdict || "…" })),
+      h("td", h("span.badge", { className: "badge " + (t.verdict || ""), title: VERDICT_TEXT[t.verdict] || "", text: t.verdict || "…" })),
       h("td.small", { text: t.time_ms !== undefined ? t.time_ms + " ms" : "" }),
       h("td.small", { text: t.memory_kb !== undefined ? Math.round(t.memory_kb / 1024 * 10) / 10 + " MiB" : "" }),
       h("td", details));
@@ -400,9 +401,11 @@
     $("#sub-count").textContent = done + " / " + total + " tests";
   }
   function showSubmission(s) {
+    // The grade may sit at the top level or under "result".
+    if (s.result && typeof s.result === "object" && s.verdict === undefined) s = Object.assign({}, s, s.result);
     var v = s.verdict || s.status || "?";
     $("#sub-verdict").className = "badge " + v;
-    $("#sub-verdict").textContent = v;
+    $("#sub-verdict").textContent = VERDICT_TEXT[v] ? v + " · " + VERDICT_TEXT[v] : v;
     var tests = s.tests || [];
     hb.clear($("#sub-tests"));
     tests.forEach(putTest);
@@ -441,10 +444,14 @@
         if (d.index !== undefined) putTest(d);
         progress(d.done !== undefined ? d.done : (d.index !== undefined ? d.index + 1 : seen), d.total);
       });
-      return waitForOp(opId, 300000).then(function () {
+      return waitForOp(opId, 300000).then(function (op) {
         off();
-        return call("GET", "/api/code/submissions/" + encodeURIComponent(subId));
-      }, function (e) { off(); throw e; }).then(function (s) { showSubmission(s.data || {}); });
+        // The stored submission is the reference; the operation's result
+        // carries the same grade if that read fails.
+        return call("GET", "/api/code/submissions/" + encodeURIComponent(subId)).then(
+          function (s) { return s.data || {}; },
+          function () { return op.result || {}; });
+      }, function (e) { off(); throw e; }).then(showSubmission);
     }).then(function () {
       ed.submitting = false;
       busy(btn, false);

@@ -69,6 +69,13 @@ const (
 	EvtCodeTest           = "code.test"
 )
 
+// Operation types of the code worker (operations.type and the envelope
+// type of their commands).
+const (
+	OpCodeExecute = "code.execute"
+	OpCodeSubmit  = "code.submit"
+)
+
 // Subject filters.
 const (
 	SubjectAllCommands   = "cmd.>"

@@ -165,3 +165,70 @@ type FaceIndexChanged struct {
 	UserID uint64 `json:"user_id"`
 	OpID   string `json:"op_id,omitempty"`
 }
+
+// CodeExecuteResult is the op.completed result of a code.execute operation.
+// Stdout and Stderr are cut to the worker's report cap (Truncated says so).
+type CodeExecuteResult struct {
+	Verdict   string `json:"verdict"` // OK, TLE, MLE, OLE, RE, CE, IE
+	Stdout    string `json:"stdout"`
+	Stderr    string `json:"stderr"` // the compiler's message on CE
+	ExitCode  int    `json:"exit_code"`
+	Signal    string `json:"signal"`
+	TimeMS    int64  `json:"time_ms"`
+	WallMS    int64  `json:"wall_ms"`
+	MemoryKB  int64  `json:"memory_kb"`
+	Message   string `json:"message,omitempty"`
+	Truncated bool   `json:"truncated,omitempty"`
+}
+
+// CodeTestResult is one graded test as stored and shown to the candidate:
+// never the test's name, input or expected output.
+type CodeTestResult struct {
+	Index    int    `json:"index"`
+	Verdict  string `json:"verdict"`
+	TimeMS   int64  `json:"time_ms"`
+	MemoryKB int64  `json:"memory_kb"`
+	ExitCode int    `json:"exit_code"`
+	Signal   string `json:"signal,omitempty"`
+	Message  string `json:"message,omitempty"`
+}
+
+// CodeSubmitResult is the op.completed result of a code.submit operation.
+type CodeSubmitResult struct {
+	SubmissionID  uint64           `json:"submission_id"`
+	ProblemID     int64            `json:"problem_id"`
+	Verdict       string           `json:"verdict"` // AC, WA, TLE, MLE, OLE, RE, CE, IE
+	VerdictText   string           `json:"verdict_text"`
+	Passed        int              `json:"passed"`
+	Total         int              `json:"total"`
+	Score         float64          `json:"score"`
+	TimeMS        int64            `json:"time_ms"`
+	MemoryKB      int64            `json:"memory_kb"`
+	CompileOutput string           `json:"compile_output,omitempty"`
+	Tests         []CodeTestResult `json:"tests"`
+}
+
+// FaceIdentifyResult is the result of a face_identify operation. UserID is
+// set only when Matched.
+type FaceIdentifyResult struct {
+	Matched  bool    `json:"matched"`
+	Mode     string  `json:"mode"` // verify (1:1) | identify (1:N)
+	UserID   uint64  `json:"user_id,omitempty"`
+	Distance float64 `json:"distance"`         // to the nearest (or claimed) user; -1 when nobody is enrolled
+	Margin   float64 `json:"margin,omitempty"` // 1:N: runner-up distance minus Distance
+	Reason   string  `json:"reason,omitempty"` // accepted | no_match | ambiguous | not_enrolled
+}
+
+// FaceDetectResult is the result of a face_detect operation.
+type FaceDetectResult struct {
+	Count  int             `json:"count"`
+	Width  int             `json:"width"`
+	Height int             `json:"height"`
+	Faces  []FaceDetection `json:"faces"`
+}
+
+// FaceDetection is one detected face.
+type FaceDetection struct {
+	Score float64 `json:"score"`
+	Box   FaceBox `json:"box"`
+}

@@ -1,0 +1,463 @@
+package edge
+
+// The coding API: problems (public views only: hidden tests never leave
+// MySQL through the edge), one-off runs (execute: waits a bounded time for
+// the code worker) and graded submissions (submit: 202, per-test verdicts
+// arrive over the WebSocket as code.test, the result as op.completed).
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/hirebus/hirebus/events"
+	"github.com/hirebus/hirebus/ops"
+	"github.com/hirebus/hirebus/outbox"
+	"github.com/hirebus/hirebus/problems"
+	"github.com/hirebus/hirebus/sandbox"
+	"github.com/hirebus/hirebus/store"
+	"github.com/jmoiron/sqlx"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// CodeConfig tunes the coding API of one edge. Zero fields take defaults.
+type CodeConfig struct {
+	// MaxQueue is how many code commands may wait or run before new ones
+	// are refused with 503 (default 256).
+	MaxQueue int
+	// MaxLimits is the ceiling for the time and memory limits an execute
+	// may ask for (default sandbox.MaxLimits(); keep it equal to the code
+	// worker's MaxLimits).
+	MaxLimits sandbox.Limits
+	// MaxStdinBytes caps an execute's stdin (default 1 MiB).
+	MaxStdinBytes int
+}
+
+func (c CodeConfig) withDefaults() CodeConfig {
+	if c.MaxQueue <= 0 {
+		c.MaxQueue = 256
+	}
+	if c.MaxLimits == (sandbox.Limits{}) {
+		c.MaxLimits = sandbox.MaxLimits()
+	}
+	if c.MaxStdinBytes <= 0 {
+		c.MaxStdinBytes = 1 << 20
+	}
+	return c
+}
+
+// codeConfigs holds each server's CodeConfig. It lives beside Server
+// rather than in Config so the coding feature stays in this file.
+var codeConfigs sync.Map // *Server → CodeConfig
+
+// SetCodeConfig replaces the coding API settings of s (safe at any time).
+func (s *Server) SetCodeConfig(c CodeConfig) {
+	codeConfigs.Store(s, c.withDefaults())
+}
+
+func (s *Server) codeConfig() CodeConfig {
+	if v, ok := codeConfigs.Load(s); ok {
+		return v.(CodeConfig)
+	}
+	return CodeConfig{}.withDefaults()
+}
+
+func init() {
+	extraRoutes = append(extraRoutes, func(s *Server, _ *fiber.App, api fiber.Router) {
+		api.Get("/problems", s.requireAuth, s.handleListProblems)
+		api.Get("/problems/:id", s.requireAuth, s.handleGetProblem)
+		api.Get("/code/languages", s.requireAuth, s.handleLanguages)
+		api.Post("/code/execute", s.requireAuth, s.handleExecute)
+		api.Post("/code/submit", s.requireAuth, s.handleSubmit)
+		api.Get("/code/submissions", s.requireAuth, s.handleListSubmissions)
+		api.Get("/code/submissions/:id", s.requireAuth, s.handleGetSubmission)
+	})
+}
+
+// --- problems ----------------------------------------------------------------
+
+func (s *Server) handleListProblems(c *fiber.Ctx) error {
+	ps, err := problems.List(c.UserContext(), s.deps.DB)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"problems": ps})
+}
+
+func (s *Server) handleGetProblem(c *fiber.Ctx) error {
+	pp, err := s.lookupProblem(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(pp)
+}
+
+// lookupProblem finds a problem by numeric id or slug.
+func (s *Server) lookupProblem(ctx context.Context, ref string) (*problems.PublicProblem, error) {
+	ref = strings.TrimSpace(ref)
+	var (
+		pp  *problems.PublicProblem
+		err error
+	)
+	if id, perr := strconv.ParseInt(ref, 10, 64); perr == nil {
+		if id <= 0 {
+			return nil, Errorf(404, "problem_not_found", "no problem %q", ref)
+		}
+		pp, err = problems.Get(ctx, s.deps.DB, id)
+	} else {
+		if ref == "" || len(ref) > 64 {
+			return nil, Errorf(404, "problem_not_found", "no problem %q", ref)
+		}
+		pp, err = problems.GetBySlug(ctx, s.deps.DB, ref)
+	}
+	if errors.Is(err, problems.ErrNotFound) {
+		return nil, Errorf(404, "problem_not_found", "no problem %q", ref)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return pp, nil
+}
+
+func (s *Server) handleLanguages(c *fiber.Ctx) error {
+	type lang struct {
+		ID       string `json:"id"`
+		Name     string `json:"name"`
+		Compiled bool   `json:"compiled"`
+	}
+	var out []lang
+	for _, l := range sandbox.Languages() {
+		out = append(out, lang{ID: l.ID, Name: l.Name, Compiled: l.Compiled()})
+	}
+	return c.JSON(fiber.Map{"languages": out})
+}
+
+// --- validation shared by execute and submit ---------------------------------
+
+func validateCode(language, source string) (sandbox.Language, error) {
+	lang, err := sandbox.LookupLanguage(language)
+	if err != nil {
+		ids := make([]string, 0, 8)
+		for _, l := range sandbox.Languages() {
+			ids = append(ids, l.ID)
+		}
+		return lang, Errorf(400, "unknown_language", "unknown language %q (supported: %s)", language, strings.Join(ids, ", "))
+	}
+	if err := sandbox.ValidateSource([]byte(source)); err != nil {
+		if errors.Is(err, sandbox.ErrSourceTooLarge) {
+			return lang, Errorf(413, "source_too_large", "source is %d bytes; the maximum is %d", len(source), sandbox.MaxSourceBytes)
+		}
+		return lang, badRequest("empty_source", "source is empty")
+	}
+	return lang, nil
+}
+
+// checkCodeQueue answers 503 when the code workers are too far behind: a
+// full queue must be refused at once, not left to hang. CMD is a work
+// queue, so its message count on cmd.code.> is exactly what waits or runs.
+// If the count cannot be read the request goes through: the outbox keeps
+// commands while NATS is away.
+func (s *Server) checkCodeQueue(ctx context.Context) error {
+	limit := s.codeConfig().MaxQueue
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	n, err := codeQueueDepth(ctx, s.deps.JS)
+	if err != nil {
+		s.log.Warn("code queue depth unknown; accepting", "err", err)
+		return nil
+	}
+	if n >= uint64(limit) {
+		return Errorf(503, "queue_full", "the code runners are busy (%d jobs queued); try again shortly", n)
+	}
+	return nil
+}
+
+func codeQueueDepth(ctx context.Context, js jetstream.JetStream) (uint64, error) {
+	st, err := js.Stream(ctx, events.StreamCommands)
+	if err != nil {
+		return 0, err
+	}
+	info, err := st.Info(ctx, jetstream.WithSubjectFilter(events.RoleSubject(events.RoleCode)))
+	if err != nil {
+		return 0, err
+	}
+	var n uint64
+	for _, c := range info.State.Subjects {
+		n += c
+	}
+	return n, nil
+}
+
+// --- execute -----------------------------------------------------------------
+
+type executeReq struct {
+	Language      string `json:"language"`
+	Source        string `json:"source"`
+	Stdin         string `json:"stdin"`
+	TimeLimitMS   *int64 `json:"time_limit_ms"`
+	MemoryLimitKB *int64 `json:"memory_limit_kb"`
+}
+
+// Smallest limits accepted: below them no runtime even starts, which would
+// only produce confusing verdicts.
+const (
+	minTimeLimitMS   = 100
+	minMemoryLimitKB = 16 << 10
+)
+
+func (s *Server) executePayload(req executeReq) (events.CodeExecute, error) {
+	cc := s.codeConfig()
+	lang, err := validateCode(req.Language, req.Source)
+	if err != nil {
+		return events.CodeExecute{}, err
+	}
+	if len(req.Stdin) > cc.MaxStdinBytes {
+		return events.CodeExecute{}, Errorf(413, "stdin_too_large", "stdin is %d bytes; the maximum is %d", len(req.Stdin), cc.MaxStdinBytes)
+	}
+	p := events.CodeExecute{Language: lang.ID, Source: req.Source, Stdin: req.Stdin}
+	if req.TimeLimitMS != nil {
+		v := *req.TimeLimitMS
+		maxMS := cc.MaxLimits.Time.Milliseconds()
+		switch {
+		case v < minTimeLimitMS:
+			return p, Errorf(400, "limit_too_low", "time_limit_ms must be at least %d", minTimeLimitMS)
+		case maxMS > 0 && v > maxMS:
+			return p, Errorf(400, "limit_too_high", "time_limit_ms %d is above the maximum %d", v, maxMS)
+		}
+		p.TimeLimitMS = v
+	}
+	if req.MemoryLimitKB != nil {
+		v := *req.MemoryLimitKB
+		maxKB := cc.MaxLimits.MemoryBytes >> 10
+		switch {
+		case v < minMemoryLimitKB:
+			return p, Errorf(400, "limit_too_low", "memory_limit_kb must be at least %d", minMemoryLimitKB)
+		case maxKB > 0 && v > maxKB:
+			return p, Errorf(400, "limit_too_high", "memory_limit_kb %d is above the maximum %d", v, maxKB)
+		}
+		p.MemoryLimitKB = v
+	}
+	// Source and stdin travel inside the command: it must fit one NATS
+	// message (the envelope adds little beyond the JSON-escaped payload).
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return p, err
+	}
+	if max := s.deps.NC.MaxPayload(); max > 0 && int64(len(raw))+8<<10 > max {
+		return p, Errorf(413, "payload_too_large", "source and stdin together are too large to run (%d bytes encoded; limit about %d)", len(raw), max-8<<10)
+	}
+	return p, nil
+}
+
+func (s *Server) handleExecute(c *fiber.Ctx) error {
+	pr, ok := principal(c)
+	if !ok {
+		return errUnauthorized
+	}
+	var req executeReq
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	payload, err := s.executePayload(req)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	if err := s.checkCodeQueue(ctx); err != nil {
+		return err
+	}
+	opID, oc, done, err := s.acceptAndWait(ctx, events.OpCodeExecute, events.CmdCodeExecute, pr.UserID, payload)
+	if err != nil {
+		return err
+	}
+	if !done {
+		return accepted(c, opID, nil)
+	}
+	if oc.Status != ops.StatusDone {
+		return opFailure(oc)
+	}
+	var res events.CodeExecuteResult
+	if err := json.Unmarshal(oc.Result, &res); err != nil {
+		return &APIError{Status: 500, Code: "internal", Message: "undecodable worker result", Err: err}
+	}
+	return c.JSON(struct {
+		OpID string `json:"op_id"`
+		events.CodeExecuteResult
+	}{opID, res})
+}
+
+// opFailure maps a failed operation to an HTTP error: the worker's input
+// codes are the client's fault, anything else is the service's.
+func opFailure(oc events.OpCompleted) error {
+	code, msg := "internal", "the operation failed"
+	if oc.Error != nil {
+		code, msg = oc.Error.Code, oc.Error.Message
+	}
+	switch code {
+	case "unknown_language", "empty_source", "bad_limit", "limit_too_high", "bad_command", "bad_input":
+		return Errorf(400, code, "%s", msg)
+	case "source_too_large":
+		return Errorf(413, code, "%s", msg)
+	case "problem_not_found":
+		return Errorf(404, code, "%s", msg)
+	}
+	return Errorf(503, code, "%s", msg)
+}
+
+// --- submit ------------------------------------------------------------------
+
+type submitReq struct {
+	ProblemID json.RawMessage `json:"problem_id"`
+	Language  string          `json:"language"`
+	Source    string          `json:"source"`
+}
+
+func (s *Server) handleSubmit(c *fiber.Ctx) error {
+	pr, ok := principal(c)
+	if !ok {
+		return errUnauthorized
+	}
+	var req submitReq
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	ref, err := problemRef(req.ProblemID)
+	if err != nil {
+		return err
+	}
+	lang, err := validateCode(req.Language, req.Source)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	prob, err := s.lookupProblem(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if err := s.checkCodeQueue(ctx); err != nil {
+		return err
+	}
+	opID := events.NewID()
+	var subID uint64
+	err = s.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, out *outbox.Batch) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO coding_submissions (op_id, user_id, problem_id, language, source, status, total)
+			VALUES (?, ?, ?, ?, ?, 'pending', ?)`, opID, pr.UserID, prob.ID, lang.ID, req.Source, prob.TestCount)
+		if err != nil {
+			return store.Translate(err)
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		subID = uint64(id)
+		return createOpTx(ctx, tx, out, opID, events.OpCodeSubmit, events.CmdCodeSubmit, pr.UserID,
+			events.CodeSubmit{SubmissionID: subID, ProblemID: prob.ID, Language: lang.ID})
+	})
+	if err != nil {
+		return err
+	}
+	return accepted(c, opID, fiber.Map{"submission_id": subID, "problem_id": prob.ID, "total": prob.TestCount})
+}
+
+// problemRef accepts a numeric id (number or string) or a slug.
+func problemRef(raw json.RawMessage) (string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", badRequest("missing_problem_id", "problem_id is required")
+	}
+	var n json.Number
+	if err := json.Unmarshal(raw, &n); err == nil {
+		return n.String(), nil
+	}
+	var str string
+	if err := json.Unmarshal(raw, &str); err == nil && strings.TrimSpace(str) != "" {
+		return str, nil
+	}
+	return "", badRequest("bad_problem_id", "problem_id must be a problem id or slug")
+}
+
+// --- submissions -------------------------------------------------------------
+
+type submissionView struct {
+	ID            uint64                  `json:"id" db:"id"`
+	OpID          string                  `json:"op_id" db:"op_id"`
+	UserID        uint64                  `json:"-" db:"user_id"`
+	ProblemID     int64                   `json:"problem_id" db:"problem_id"`
+	Language      string                  `json:"language" db:"language"`
+	Source        string                  `json:"source,omitempty" db:"source"`
+	Status        string                  `json:"status" db:"status"`
+	Verdict       *string                 `json:"verdict" db:"verdict"`
+	Passed        int                     `json:"passed" db:"passed"`
+	Total         int                     `json:"total" db:"total"`
+	Score         float64                 `json:"score" db:"score"`
+	TimeMS        *int64                  `json:"time_ms" db:"time_ms"`
+	MemoryKB      *int64                  `json:"memory_kb" db:"memory_kb"`
+	CompileOutput *string                 `json:"compile_output,omitempty" db:"compile_output"`
+	Results       ops.JSON                `json:"-" db:"results"`
+	Tests         []events.CodeTestResult `json:"tests,omitempty" db:"-"`
+	CreatedAt     time.Time               `json:"created_at" db:"created_at"`
+	FinishedAt    *time.Time              `json:"finished_at" db:"finished_at"`
+}
+
+func (s *Server) handleGetSubmission(c *fiber.Ctx) error {
+	pr, ok := principal(c)
+	if !ok {
+		return errUnauthorized
+	}
+	id, err := strconv.ParseUint(c.Params("id"), 10, 64)
+	if err != nil || id == 0 {
+		return Errorf(404, "not_found", "no such submission")
+	}
+	var v submissionView
+	err = s.deps.DB.GetContext(c.UserContext(), &v, `SELECT id, op_id, user_id, problem_id, language, source, status,
+		verdict, passed, total, score, time_ms, memory_kb, compile_output, results, created_at, finished_at
+		FROM coding_submissions WHERE id = ?`, id)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && v.UserID != pr.UserID && pr.Role != "admin") {
+		// Someone else's submission looks exactly like a missing one.
+		return Errorf(404, "not_found", "no such submission")
+	}
+	if err != nil {
+		return err
+	}
+	v.Tests = []events.CodeTestResult{}
+	if len(v.Results) > 0 {
+		if err := json.Unmarshal(v.Results, &v.Tests); err != nil {
+			return &APIError{Status: 500, Code: "internal", Message: "stored results are unreadable", Err: err}
+		}
+	}
+	return c.JSON(v)
+}
+
+// handleListSubmissions lists the caller's latest submissions (optionally of
+// one problem), without sources or per-test results.
+func (s *Server) handleListSubmissions(c *fiber.Ctx) error {
+	pr, ok := principal(c)
+	if !ok {
+		return errUnauthorized
+	}
+	q := `SELECT id, op_id, user_id, problem_id, language, '' AS source, status, verdict, passed, total, score,
+		time_ms, memory_kb, NULL AS compile_output, NULL AS results, created_at, finished_at
+		FROM coding_submissions WHERE user_id = ?`
+	args := []any{pr.UserID}
+	if ref := c.Query("problem_id"); ref != "" {
+		prob, err := s.lookupProblem(c.UserContext(), ref)
+		if err != nil {
+			return err
+		}
+		q += ` AND problem_id = ?`
+		args = append(args, prob.ID)
+	}
+	q += ` ORDER BY id DESC LIMIT 50`
+	list := []submissionView{}
+	if err := s.deps.DB.SelectContext(c.UserContext(), &list, q, args...); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"submissions": list})
+}

@@ -1,0 +1,697 @@
+// Package code is the code worker: it consumes cmd.code.* and runs
+// candidates' programs in a sandbox runner (sandbox/local by default,
+// sandbox/docker in production).
+//
+//   - cmd.code.execute compiles (if needed) and runs one program once and
+//     completes the operation with its output and verdict.
+//   - cmd.code.submit grades a stored submission against the problem's
+//     hidden tests with the judge, pushes each test's verdict to the user as
+//     it finishes (evt.u.<uid>.code.test, through the outbox), and stores
+//     the final result in coding_submissions and completes the operation in
+//     one transaction.
+//
+// Every command is idempotent: an operation that is already finished is not
+// run again, and the final write claims the command id (ops.Claim) so two
+// concurrent deliveries commit one result. Sandbox failures are retried
+// (temporary errors); commands that can never succeed fail their operation
+// and are dead-lettered.
+package code
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hirebus/hirebus/events"
+	"github.com/hirebus/hirebus/judge"
+	"github.com/hirebus/hirebus/ops"
+	"github.com/hirebus/hirebus/outbox"
+	"github.com/hirebus/hirebus/problems"
+	"github.com/hirebus/hirebus/sandbox"
+	"github.com/hirebus/hirebus/sandbox/docker"
+	"github.com/hirebus/hirebus/sandbox/local"
+	"github.com/hirebus/hirebus/store"
+	"github.com/jmoiron/sqlx"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+// Runner kinds for Config.Runner.
+const (
+	RunnerLocal  = "local"
+	RunnerDocker = "docker"
+)
+
+// Config of the code worker. Zero fields take defaults (see Validate).
+type Config struct {
+	// Slots bounds the sandboxes running at once in this process (and the
+	// commands handled at once). Default runtime.NumCPU().
+	Slots int
+	// Runner is "local" (default) or "docker"; ignored when Deps.Runner is set.
+	Runner string
+	// Local and Docker configure the runner of that kind.
+	Local  local.Options
+	Docker docker.Config
+	// ExecuteLimits are the limits of an execute whose request leaves them
+	// zero. Default sandbox.DefaultLimits().
+	ExecuteLimits sandbox.Limits
+	// MaxLimits is the ceiling for requested and per-problem limits.
+	// Default sandbox.MaxLimits().
+	MaxLimits sandbox.Limits
+	// CompileLimits bound every compile step. Default sandbox.DefaultCompileLimits().
+	CompileLimits sandbox.Limits
+	// ReportBytes caps stdout, stderr and compiler output in results and
+	// events (bus messages must stay far below NATS's max payload).
+	// Default 64 KiB.
+	ReportBytes int
+	// TimeFactor multiplies a problem's time limit per language (JVM start
+	// costs CPU time). Missing languages use 1. Default {"java": 2}.
+	TimeFactor map[string]float64
+	// Policy overrides the role's delivery policy from events.Policies.
+	Policy *events.ConsumerPolicy
+}
+
+// Validate applies defaults and checks the config.
+func (c *Config) Validate() error {
+	if c.Slots == 0 {
+		c.Slots = runtime.NumCPU()
+	}
+	if c.Slots < 1 || c.Slots > 256 {
+		return fmt.Errorf("code worker: slots %d outside [1, 256]", c.Slots)
+	}
+	if c.Runner == "" {
+		c.Runner = RunnerLocal
+	}
+	if c.Runner != RunnerLocal && c.Runner != RunnerDocker {
+		return fmt.Errorf("code worker: runner %q: want local or docker", c.Runner)
+	}
+	if c.MaxLimits == (sandbox.Limits{}) {
+		c.MaxLimits = sandbox.MaxLimits()
+	}
+	c.ExecuteLimits = c.ExecuteLimits.WithDefaults(sandbox.DefaultLimits())
+	c.CompileLimits = c.CompileLimits.WithDefaults(sandbox.DefaultCompileLimits())
+	if err := c.ExecuteLimits.Validate(c.MaxLimits); err != nil {
+		return fmt.Errorf("code worker: execute limits: %w", err)
+	}
+	if c.ReportBytes == 0 {
+		c.ReportBytes = 64 << 10
+	}
+	if c.ReportBytes < 1024 || c.ReportBytes > 256<<10 {
+		return fmt.Errorf("code worker: report bytes %d outside [1 KiB, 256 KiB]", c.ReportBytes)
+	}
+	if c.TimeFactor == nil {
+		c.TimeFactor = map[string]float64{"java": 2}
+	}
+	for id, f := range c.TimeFactor {
+		if _, err := sandbox.LookupLanguage(id); err != nil {
+			return fmt.Errorf("code worker: time factor: %w", err)
+		}
+		if f < 1 || f > 10 {
+			return fmt.Errorf("code worker: time factor %v for %s outside [1, 10]", f, id)
+		}
+	}
+	return nil
+}
+
+// Deps are the shared connections.
+type Deps struct {
+	DB    *sqlx.DB
+	JS    jetstream.JetStream
+	Relay *outbox.Relay
+	Log   *slog.Logger
+	// Runner, when set, is used instead of building one from Config; the
+	// worker then does not close it.
+	Runner sandbox.Runner
+}
+
+// Worker consumes cmd.code.*.
+type Worker struct {
+	cfg       Config
+	deps      Deps
+	log       *slog.Logger
+	runner    sandbox.Runner
+	ownRunner bool
+	judge     *judge.Judge
+	policy    events.ConsumerPolicy
+}
+
+var (
+	metricRuns = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "hirebus_code_results_total",
+		Help: "Code worker results by command (execute, submit) and verdict.",
+	}, []string{"command", "verdict"})
+	metricTests = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "hirebus_code_tests_graded_total",
+		Help: "Test cases graded by the code worker.",
+	})
+)
+
+// New validates cfg and builds the worker and, unless deps.Runner is set,
+// its sandbox runner.
+func New(cfg Config, deps Deps) (*Worker, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.DB == nil || deps.JS == nil || deps.Relay == nil {
+		return nil, errors.New("code worker: DB, JetStream and outbox relay are required")
+	}
+	if deps.Log == nil {
+		deps.Log = slog.Default()
+	}
+	w := &Worker{cfg: cfg, deps: deps, log: deps.Log.With("worker", events.RoleCode), runner: deps.Runner}
+	if w.runner == nil {
+		r, err := newRunner(cfg, w.log)
+		if err != nil {
+			return nil, err
+		}
+		w.runner, w.ownRunner = r, true
+	}
+	w.judge = judge.New(w.runner, judge.Options{Parallelism: cfg.Slots})
+	w.policy = events.Policies[events.RoleCode]
+	if cfg.Policy != nil {
+		w.policy = *cfg.Policy
+	}
+	return w, nil
+}
+
+func newRunner(cfg Config, log *slog.Logger) (sandbox.Runner, error) {
+	switch cfg.Runner {
+	case RunnerDocker:
+		dc := cfg.Docker
+		if dc.Slots == 0 {
+			dc.Slots = cfg.Slots
+		}
+		if dc.Max == (sandbox.Limits{}) {
+			dc.Max = cfg.MaxLimits
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		r, err := docker.New(ctx, dc)
+		if err != nil {
+			return nil, fmt.Errorf("code worker: docker runner: %w", err)
+		}
+		return r, nil
+	default:
+		lo := cfg.Local
+		if lo.Slots == 0 {
+			lo.Slots = cfg.Slots
+		}
+		if lo.Logger == nil {
+			lo.Logger = log
+		}
+		r, err := local.New(lo)
+		if err != nil {
+			return nil, fmt.Errorf("code worker: local runner: %w", err)
+		}
+		return r, nil
+	}
+}
+
+// Runner is the sandbox runner in use.
+func (w *Worker) Runner() sandbox.Runner { return w.runner }
+
+// Close releases the runner the worker built; Run calls it on return.
+func (w *Worker) Close() error {
+	if w.ownRunner {
+		return w.runner.Close()
+	}
+	return nil
+}
+
+// Run consumes until ctx ends, then closes the runner it owns.
+func (w *Worker) Run(ctx context.Context) error {
+	defer w.Close()
+	w.log.Info("code worker running", "runner", w.runner.Name(), "slots", w.cfg.Slots)
+	return events.Consume(ctx, w.deps.JS, events.ConsumeConfig{
+		Role: events.RoleCode, Concurrency: w.cfg.Slots, Logger: w.log, Policy: w.cfg.Policy,
+	}, w.Handle)
+}
+
+// Handle processes one command (exported for redelivery tests).
+func (w *Worker) Handle(ctx context.Context, env events.Envelope, meta events.Meta) error {
+	switch meta.Subject {
+	case events.CmdCodeExecute:
+		return w.execute(ctx, env, meta)
+	case events.CmdCodeSubmit:
+		return w.submit(ctx, env, meta)
+	default:
+		return events.Permanent(fmt.Errorf("code worker: unknown command %s", meta.Subject))
+	}
+}
+
+// lastTry reports whether a temporary failure now would exhaust the
+// deliveries: the worker then finishes the operation itself so the client is
+// not left waiting on a dead-lettered command.
+func (w *Worker) lastTry(meta events.Meta) bool {
+	return w.policy.MaxDeliver > 0 && meta.Delivered >= uint64(w.policy.MaxDeliver)
+}
+
+// errBadInput marks command contents the edge should have refused.
+var errBadInput = errors.New("bad input")
+
+// --- execute -----------------------------------------------------------------
+
+func (w *Worker) execute(ctx context.Context, env events.Envelope, meta events.Meta) error {
+	opID, uid := env.CorrelationID, env.ActorUserID
+	pending, err := w.opPending(ctx, opID)
+	if err != nil || !pending {
+		return err
+	}
+	var p events.CodeExecute
+	if err := env.Decode(&p); err != nil {
+		return w.reject(ctx, env, events.OpCodeExecute, "bad_command", err)
+	}
+	lang, lim, err := w.executeInput(p)
+	if err != nil {
+		code := "bad_input"
+		switch {
+		case errors.Is(err, sandbox.ErrUnknownLanguage):
+			code = "unknown_language"
+		case errors.Is(err, sandbox.ErrEmptySource):
+			code = "empty_source"
+		case errors.Is(err, sandbox.ErrSourceTooLarge):
+			code = "source_too_large"
+		case errors.Is(err, sandbox.ErrLimitTooHigh):
+			code = "limit_too_high"
+		case errors.Is(err, sandbox.ErrBadLimit):
+			code = "bad_limit"
+		}
+		return w.reject(ctx, env, events.OpCodeExecute, code, err)
+	}
+
+	res, err := w.runOnce(ctx, lang, []byte(p.Source), []byte(p.Stdin), lim)
+	if err != nil {
+		if ctx.Err() != nil || !w.lastTry(meta) {
+			return err
+		}
+		w.log.Error("execute failed on every delivery; answering IE", "op", opID, "err", err)
+		res = &sandbox.Result{Verdict: sandbox.IE, Message: "the sandbox failed; try again later"}
+	}
+	out := w.executeResult(res)
+	metricRuns.WithLabelValues("execute", out.Verdict).Inc()
+	return w.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, ob *outbox.Batch) error {
+		fresh, err := ops.Claim(ctx, tx, env.ID, events.RoleCode)
+		if err != nil || !fresh {
+			return err
+		}
+		return ops.Complete(ctx, tx, ob, opID, events.OpCodeExecute, uid, out)
+	})
+}
+
+// executeInput re-checks what the edge validated: a worker must not trust a
+// command just because it is on the bus.
+func (w *Worker) executeInput(p events.CodeExecute) (sandbox.Language, sandbox.Limits, error) {
+	lang, err := sandbox.LookupLanguage(p.Language)
+	if err != nil {
+		return sandbox.Language{}, sandbox.Limits{}, err
+	}
+	if err := sandbox.ValidateSource([]byte(p.Source)); err != nil {
+		return sandbox.Language{}, sandbox.Limits{}, err
+	}
+	if p.TimeLimitMS < 0 || p.MemoryLimitKB < 0 {
+		return sandbox.Language{}, sandbox.Limits{}, fmt.Errorf("execute: negative limit: %w", sandbox.ErrBadLimit)
+	}
+	lim := sandbox.Limits{Time: time.Duration(p.TimeLimitMS) * time.Millisecond, MemoryBytes: p.MemoryLimitKB << 10}
+	if err := lim.Validate(w.cfg.MaxLimits); err != nil {
+		return sandbox.Language{}, sandbox.Limits{}, err
+	}
+	// The wall time derives from the requested CPU time, not the default's.
+	if lim.Time != 0 {
+		lim.WallTime = 2*lim.Time + time.Second
+	}
+	return lang, lim.WithDefaults(w.cfg.ExecuteLimits), nil
+}
+
+// runOnce compiles and runs; an error (or an IE verdict) is a failure of the
+// sandbox, worth retrying.
+func (w *Worker) runOnce(ctx context.Context, lang sandbox.Language, src, stdin []byte, lim sandbox.Limits) (*sandbox.Result, error) {
+	prog, cres, err := w.runner.Compile(ctx, lang, src, w.cfg.CompileLimits)
+	if err != nil {
+		return nil, fmt.Errorf("code worker: compile: %w", err)
+	}
+	if prog == nil {
+		if cres == nil || cres.Verdict == sandbox.IE {
+			return nil, fmt.Errorf("code worker: compile: sandbox internal error: %s", resultMessage(cres))
+		}
+		// Whatever stopped the compiler (error, time, memory) is the
+		// candidate's compilation error.
+		ce := *cres
+		if ce.Verdict != sandbox.CE && ce.Message != "" {
+			ce.Stderr = joinNonEmpty(ce.Stderr, "compiler: "+ce.Message)
+		}
+		ce.Verdict = sandbox.CE
+		return &ce, nil
+	}
+	defer prog.Close()
+	res, err := w.runner.Run(ctx, prog, stdin, lim)
+	if err != nil {
+		return nil, fmt.Errorf("code worker: run: %w", err)
+	}
+	if res.Verdict == sandbox.IE {
+		return nil, fmt.Errorf("code worker: run: sandbox internal error: %s", resultMessage(res))
+	}
+	return res, nil
+}
+
+func resultMessage(r *sandbox.Result) string {
+	if r == nil {
+		return "no result"
+	}
+	return joinNonEmpty(r.Message, r.Stderr)
+}
+
+func joinNonEmpty(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "\n" + b
+}
+
+func (w *Worker) executeResult(r *sandbox.Result) events.CodeExecuteResult {
+	stdout, t1 := clip(r.Stdout, w.cfg.ReportBytes)
+	stderr, t2 := clip(r.Stderr, w.cfg.ReportBytes)
+	return events.CodeExecuteResult{
+		Verdict: string(r.Verdict), Stdout: stdout, Stderr: stderr, ExitCode: r.ExitCode, Signal: r.Signal,
+		TimeMS: r.TimeMS, WallMS: r.WallMS, MemoryKB: r.MemoryKB, Message: r.Message,
+		Truncated: r.Truncated || t1 || t2,
+	}
+}
+
+// clip cuts s to at most n bytes on a UTF-8 boundary.
+func clip(s string, n int) (string, bool) {
+	if len(s) <= n {
+		return s, false
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n], true
+}
+
+// opPending reports whether the operation still waits for a result; a
+// finished one means an earlier delivery committed it.
+func (w *Worker) opPending(ctx context.Context, opID string) (bool, error) {
+	op, err := ops.Get(ctx, w.deps.DB, opID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, events.Permanent(fmt.Errorf("code worker: operation %q does not exist", opID))
+	}
+	if err != nil {
+		return false, err
+	}
+	return op.Status == ops.StatusPending, nil
+}
+
+// reject fails the operation with a public error code and dead-letters the
+// command: the edge validates the same things, so this is a bug signal.
+func (w *Worker) reject(ctx context.Context, env events.Envelope, opType, code string, cause error) error {
+	metricRuns.WithLabelValues(opType, "rejected").Inc()
+	err := w.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, ob *outbox.Batch) error {
+		fresh, err := ops.Claim(ctx, tx, env.ID, events.RoleCode)
+		if err != nil || !fresh {
+			return err
+		}
+		return ops.Fail(ctx, tx, ob, env.CorrelationID, opType, env.ActorUserID, code, publicMessage(cause))
+	})
+	if err != nil {
+		return fmt.Errorf("code worker: reject %s: %w", env.ID, err)
+	}
+	return events.Permanent(fmt.Errorf("code worker: %w: %w", errBadInput, cause))
+}
+
+// publicMessage is the innermost message of a sandbox validation error,
+// without operation prefixes.
+func publicMessage(err error) string {
+	for _, s := range []error{sandbox.ErrUnknownLanguage, sandbox.ErrEmptySource, sandbox.ErrSourceTooLarge, sandbox.ErrLimitTooHigh, sandbox.ErrBadLimit} {
+		if errors.Is(err, s) {
+			return err.Error()
+		}
+	}
+	return "the command could not be processed"
+}
+
+// --- submit ------------------------------------------------------------------
+
+type submissionRow struct {
+	ID        uint64 `db:"id"`
+	OpID      string `db:"op_id"`
+	UserID    uint64 `db:"user_id"`
+	ProblemID int64  `db:"problem_id"`
+	Language  string `db:"language"`
+	Source    string `db:"source"`
+	Status    string `db:"status"`
+}
+
+func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Meta) error {
+	var p events.CodeSubmit
+	if err := env.Decode(&p); err != nil {
+		return w.reject(ctx, env, events.OpCodeSubmit, "bad_command", err)
+	}
+	var sub submissionRow
+	err := w.deps.DB.GetContext(ctx, &sub, `SELECT id, op_id, user_id, problem_id, language, source, status
+		FROM coding_submissions WHERE id = ?`, p.SubmissionID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return w.reject(ctx, env, events.OpCodeSubmit, "bad_command", fmt.Errorf("submission %d does not exist", p.SubmissionID))
+	}
+	if err != nil {
+		return fmt.Errorf("code worker: read submission %d: %w", p.SubmissionID, store.Translate(err))
+	}
+	if sub.OpID != env.CorrelationID || sub.UserID != env.ActorUserID {
+		return w.reject(ctx, env, events.OpCodeSubmit, "bad_command", fmt.Errorf("submission %d belongs to another operation", sub.ID))
+	}
+	if sub.Status == "done" || sub.Status == "failed" {
+		return nil // an earlier delivery committed the result
+	}
+	if _, err := w.deps.DB.ExecContext(ctx, `UPDATE coding_submissions SET status = 'running',
+		started_at = COALESCE(started_at, UTC_TIMESTAMP(3)) WHERE id = ? AND status IN ('pending', 'running')`, sub.ID); err != nil {
+		return fmt.Errorf("code worker: mark submission %d running: %w", sub.ID, store.Translate(err))
+	}
+
+	lang, err := sandbox.LookupLanguage(sub.Language)
+	if err != nil {
+		return w.failSubmission(ctx, env, sub, "unknown_language", err.Error(), events.Permanent(err))
+	}
+	prob, err := problems.ForGrading(ctx, w.deps.DB, sub.ProblemID)
+	if errors.Is(err, problems.ErrNotFound) {
+		return w.failSubmission(ctx, env, sub, "problem_not_found", "the problem no longer exists", events.Permanent(err))
+	}
+	if err != nil {
+		return fmt.Errorf("code worker: %w", err)
+	}
+	if len(prob.Tests) == 0 {
+		return w.failSubmission(ctx, env, sub, "no_tests", "the problem has no tests", events.Permanent(judge.ErrNoTests))
+	}
+
+	progress := w.startProgress(ctx, env, sub.ID)
+	res, gerr := w.judge.Grade(ctx, judge.Submission{
+		Language:      lang,
+		Source:        []byte(sub.Source),
+		Tests:         prob.Tests,
+		Comparison:    prob.Comparison,
+		Limits:        w.problemLimits(prob, lang),
+		CompileLimits: w.cfg.CompileLimits,
+	}, progress.add)
+	progress.finish()
+	if gerr == nil && res.Verdict == judge.InternalError && !w.lastTry(meta) {
+		gerr = fmt.Errorf("sandbox internal error while grading: %s", firstIEMessage(res))
+	}
+	if gerr != nil {
+		if ctx.Err() != nil || !w.lastTry(meta) {
+			return fmt.Errorf("code worker: grade submission %d: %w", sub.ID, gerr)
+		}
+		w.log.Error("grading failed on every delivery", "submission", sub.ID, "err", gerr)
+		return w.failSubmission(ctx, env, sub, "internal", "grading failed; submit again later", nil)
+	}
+	metricTests.Add(float64(len(res.Tests)))
+	metricRuns.WithLabelValues("submit", string(res.Verdict)).Inc()
+	return w.storeResult(ctx, env, sub, res)
+}
+
+func firstIEMessage(res *judge.Result) string {
+	if res.Verdict == judge.InternalError && len(res.Tests) == 0 {
+		return res.CompileOutput
+	}
+	for _, t := range res.Tests {
+		if t.Verdict == judge.InternalError {
+			return t.Message
+		}
+	}
+	return ""
+}
+
+// problemLimits applies the problem's limits, the language's time factor
+// and the worker's ceiling.
+func (w *Worker) problemLimits(p *problems.Problem, lang sandbox.Language) sandbox.Limits {
+	t := time.Duration(p.TimeLimitMS) * time.Millisecond
+	if f, ok := w.cfg.TimeFactor[lang.ID]; ok {
+		t = time.Duration(float64(t) * f)
+	}
+	lim := sandbox.Limits{Time: t, MemoryBytes: int64(p.MemoryLimitKB) << 10}
+	if m := w.cfg.MaxLimits.Time; m > 0 && lim.Time > m {
+		lim.Time = m
+	}
+	if m := w.cfg.MaxLimits.MemoryBytes; m > 0 && lim.MemoryBytes > m {
+		lim.MemoryBytes = m
+	}
+	return lim
+}
+
+// PublicTests converts judge results to what candidates may see.
+func PublicTests(trs []judge.TestResult) []events.CodeTestResult {
+	out := make([]events.CodeTestResult, len(trs))
+	for i, tr := range trs {
+		out[i] = events.CodeTestResult{Index: tr.Index, Verdict: string(tr.Verdict), TimeMS: tr.TimeMS,
+			MemoryKB: tr.MemoryKB, ExitCode: tr.ExitCode, Signal: tr.Signal, Message: tr.Message}
+	}
+	return out
+}
+
+func (w *Worker) storeResult(ctx context.Context, env events.Envelope, sub submissionRow, res *judge.Result) error {
+	compileOut, _ := clip(res.CompileOutput, w.cfg.ReportBytes)
+	out := events.CodeSubmitResult{
+		SubmissionID: sub.ID, ProblemID: sub.ProblemID, Verdict: string(res.Verdict), VerdictText: res.Verdict.Description(),
+		Passed: res.Passed, Total: res.Total, Score: res.Score, TimeMS: res.TimeMS, MemoryKB: res.MemoryKB,
+		CompileOutput: compileOut, Tests: PublicTests(res.Tests),
+	}
+	testsJSON, err := json.Marshal(out.Tests)
+	if err != nil {
+		return events.Permanent(fmt.Errorf("code worker: encode results: %w", err))
+	}
+	return w.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, ob *outbox.Batch) error {
+		fresh, err := ops.Claim(ctx, tx, env.ID, events.RoleCode)
+		if err != nil || !fresh {
+			return err
+		}
+		r, err := tx.ExecContext(ctx, `UPDATE coding_submissions SET status = 'done', verdict = ?, passed = ?, total = ?,
+			score = ?, results = ?, compile_output = ?, time_ms = ?, memory_kb = ?, finished_at = UTC_TIMESTAMP(3)
+			WHERE id = ? AND status IN ('pending', 'running')`,
+			out.Verdict, out.Passed, out.Total, out.Score, testsJSON, nullIfEmpty(compileOut), out.TimeMS, out.MemoryKB, sub.ID)
+		if err != nil {
+			return fmt.Errorf("code worker: store submission %d: %w", sub.ID, store.Translate(err))
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return nil // finished by another delivery under a different command id
+		}
+		return ops.Complete(ctx, tx, ob, sub.OpID, events.OpCodeSubmit, sub.UserID, out)
+	})
+}
+
+// failSubmission stores a failed submission and fails its operation; ret is
+// returned afterwards (Permanent to dead-letter, nil to ack).
+func (w *Worker) failSubmission(ctx context.Context, env events.Envelope, sub submissionRow, code, message string, ret error) error {
+	metricRuns.WithLabelValues("submit", "failed").Inc()
+	err := w.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, ob *outbox.Batch) error {
+		fresh, err := ops.Claim(ctx, tx, env.ID, events.RoleCode)
+		if err != nil || !fresh {
+			return err
+		}
+		r, err := tx.ExecContext(ctx, `UPDATE coding_submissions SET status = 'failed', verdict = 'IE',
+			compile_output = ?, finished_at = UTC_TIMESTAMP(3) WHERE id = ? AND status IN ('pending', 'running')`, message, sub.ID)
+		if err != nil {
+			return fmt.Errorf("code worker: fail submission %d: %w", sub.ID, store.Translate(err))
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return nil
+		}
+		return ops.Fail(ctx, tx, ob, sub.OpID, events.OpCodeSubmit, sub.UserID, code, message)
+	})
+	if err != nil {
+		return err
+	}
+	return ret
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// --- per-test pushes ---------------------------------------------------------
+
+// progressPub publishes code.test events in the order the judge reports
+// them without holding the judge up: a goroutine writes whatever is queued
+// in one outbox transaction, so fast tests share a commit.
+type progressPub struct {
+	w     *Worker
+	ctx   context.Context
+	env   events.Envelope
+	subID uint64
+	ch    chan events.CodeTest
+	done  chan struct{}
+}
+
+func (w *Worker) startProgress(ctx context.Context, env events.Envelope, subID uint64) *progressPub {
+	p := &progressPub{w: w, ctx: ctx, env: env, subID: subID,
+		ch: make(chan events.CodeTest, problems.MaxTests+1), done: make(chan struct{})}
+	go p.loop()
+	return p
+}
+
+// add is the judge's progress callback (calls are serialised by the judge).
+func (p *progressPub) add(tr judge.TestResult, done, total int) {
+	ev := events.CodeTest{SubmissionID: p.subID, Index: tr.Index, Verdict: string(tr.Verdict),
+		TimeMS: tr.TimeMS, MemoryKB: tr.MemoryKB, Done: done, Total: total}
+	select {
+	case p.ch <- ev:
+	default:
+		// Cannot happen with at most MaxTests tests; dropping a push is
+		// better than stalling the grading.
+		p.w.log.Warn("code.test push dropped", "submission", p.subID, "index", tr.Index)
+	}
+}
+
+// finish waits until every queued push is written.
+func (p *progressPub) finish() {
+	close(p.ch)
+	<-p.done
+}
+
+func (p *progressPub) loop() {
+	defer close(p.done)
+	for ev := range p.ch {
+		batch := []events.CodeTest{ev}
+	drain:
+		for {
+			select {
+			case more, ok := <-p.ch:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, more)
+			default:
+				break drain
+			}
+		}
+		if err := p.publish(batch); err != nil {
+			// Pushes are a courtesy; the stored result is authoritative.
+			p.w.log.Warn("code.test pushes failed", "submission", p.subID, "err", err)
+		}
+	}
+}
+
+func (p *progressPub) publish(batch []events.CodeTest) error {
+	uid := p.env.ActorUserID
+	return p.w.deps.Relay.Tx(p.ctx, func(_ *sqlx.Tx, ob *outbox.Batch) error {
+		for _, ev := range batch {
+			e, err := events.NewEnvelope(events.EvtCodeTest, p.env.CorrelationID, uid, ev)
+			if err != nil {
+				return err
+			}
+			if err := ob.Add(events.UserSubject(uid, events.EvtCodeTest), e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

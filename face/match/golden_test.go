@@ -76,6 +76,32 @@ func TestGoldenImpostors(t *testing.T) {
 			t.Errorf("%s threshold %.2f accepts %.2f%% of impostor pairs; limit 1%%", name, v, 100*r)
 		}
 	}
+	// Leave-one-out 1:N: each face probes the other 21; any accept is wrong.
+	type nn struct{ d1, d2 float32 }
+	var loo []nn
+	for i := range faces {
+		var ds []float32
+		for j := range faces {
+			if j != i {
+				ds = append(ds, match.Distance(faces[i].Descriptor, faces[j].Descriptor))
+			}
+		}
+		slices.Sort(ds)
+		loo = append(loo, nn{ds[0], ds[1]})
+	}
+	for _, x := range []float32{0.38, 0.42, 0.45, 0.50, 0.55, 0.60} {
+		row := ""
+		for _, m := range []float32{0, 0.04, 0.08, 0.10} {
+			n := 0
+			for _, p := range loo {
+				if p.d1 < x && p.d2-p.d1 >= m {
+					n++
+				}
+			}
+			row += fmt.Sprintf("  margin %.2f: %2d/22", m, n)
+		}
+		t.Logf("leave-one-out identify, threshold %.2f:%s", x, row)
+	}
 	// Every enrolment of three different golden people must be refused.
 	n := 0
 	for i := range faces {

@@ -265,6 +265,35 @@ func (cg *cgroups) leftovers() []string {
 	return out
 }
 
+// processes lists host processes inside the runner's cgroups. A sandbox's
+// processes cannot leave its cgroup (cgroupfs is not mounted inside, and
+// the cgroup namespace hides the hierarchy), so this finds any survivor.
+func (cg *cgroups) processes() []string {
+	var names []string
+	for _, p := range cg.parents {
+		names = append(names, filepath.Base(p))
+	}
+	var out []string
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/cgroup")
+		if err != nil {
+			continue
+		}
+		for _, n := range names {
+			if bytes.Contains(b, []byte("/"+n+"/")) {
+				cmd, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+				out = append(out, "process "+e.Name()+" "+string(bytes.ReplaceAll(cmd, []byte{0}, []byte{' '})))
+				break
+			}
+		}
+	}
+	return out
+}
+
 func readInt(p string) int64 {
 	b, err := os.ReadFile(p)
 	if err != nil {

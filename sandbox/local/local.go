@@ -197,7 +197,8 @@ func (r *Runner) Close() error {
 }
 
 // Leftovers implements sandbox.LeftoverChecker: program directories of
-// closed programs, mounts or files on the root mount point, and cgroups.
+// closed programs, files on the root mount point, sandbox cgroups and any
+// process still inside them. Meant for when no call is in flight.
 func (r *Runner) Leftovers() ([]string, error) {
 	var out []string
 	entries, err := os.ReadDir(r.rootDir)
@@ -220,6 +221,7 @@ func (r *Runner) Leftovers() ([]string, error) {
 	r.mu.Unlock()
 	if r.cg != nil {
 		out = append(out, r.cg.leftovers()...)
+		out = append(out, r.cg.processes()...)
 	}
 	return out, nil
 }

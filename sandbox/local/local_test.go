@@ -35,5 +35,5 @@ func TestConformance(t *testing.T) {
 			t.Log("cgroups unavailable: memory is enforced with rlimits only")
 		}
 		return r
-	}, sandboxtest.WithHostUID(sandboxUID))
+	})
 }

@@ -33,8 +33,10 @@ type config struct {
 }
 
 // WithHostUID makes the suite fail when, after a case, a process of this
-// host uid exists that did not exist before it (the local runner's
-// sandbox user is 65534).
+// host uid living in a pid namespace other than the test's exists that did
+// not exist before it (the local runner's sandbox user is 65534; the pid
+// namespace filter keeps other programs of that uid on a shared host out,
+// but not other sandboxes: use it only where no other runner is active).
 func WithHostUID(uid int) Option { return func(c *config) { c.hostUID = uid } }
 
 // Run runs the whole suite against runners made by newRunner (called once;
@@ -628,6 +630,7 @@ func (s *suite) testBadInput(t *testing.T) {
 // procsOf lists "pid:starttime" of the host processes whose real uid is uid.
 func procsOf(uid int) map[string]bool {
 	out := map[string]bool{}
+	ownNS, _ := os.Readlink("/proc/self/ns/pid")
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
 		if _, err := strconv.Atoi(e.Name()); err != nil {
@@ -639,6 +642,9 @@ func procsOf(uid int) map[string]bool {
 		}
 		for _, line := range strings.Split(string(status), "\n") {
 			if f := strings.Fields(line); len(f) >= 2 && f[0] == "Uid:" && f[1] == strconv.Itoa(uid) {
+				if ns, err := os.Readlink("/proc/" + e.Name() + "/ns/pid"); err != nil || ns == ownNS {
+					break
+				}
 				// pid plus start time: pids are reused.
 				stat, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
 				start := ""

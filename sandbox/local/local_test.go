@@ -1,8 +1,14 @@
 package local
 
 import (
+	"context"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/hirebus/hirebus/sandbox"
 	"github.com/hirebus/hirebus/sandbox/sandboxtest"
@@ -36,4 +42,89 @@ func TestConformance(t *testing.T) {
 		}
 		return r
 	})
+}
+
+// TestLeftoversDetects proves the leftover scan used by the conformance
+// suite can fail: a process planted in a sandbox cgroup, a stray file on
+// the root mount point and an unclosed program directory are all reported.
+func TestLeftoversDetects(t *testing.T) {
+	r := newTestRunner(t, Options{})
+	defer r.Close()
+	if !r.Cgroups() {
+		t.Skip("cgroups unavailable")
+	}
+	cgr, err := r.cg.newRun("planted", 64<<20, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("/usr/bin/sleep", "30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	if err := cgr.add(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	stray := filepath.Join(r.rootDir, "stray")
+	if err := os.WriteFile(stray, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	orphan := filepath.Join(r.progsDir, "p-orphan")
+	if err := os.Mkdir(orphan, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	left, err := r.Leftovers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(left, "\n")
+	for _, want := range []string{"process " + strconv.Itoa(cmd.Process.Pid), "planted", stray, orphan} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("leftovers lack %q: %v", want, left)
+		}
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	cgr.remove()
+	os.Remove(stray)
+	os.Remove(orphan)
+	if left, _ := r.Leftovers(); len(left) != 0 {
+		t.Errorf("leftovers after cleanup: %v", left)
+	}
+}
+
+// TestRlimitsOnly runs the limit cases without cgroups: memory is then the
+// address-space rlimit and CPU time RLIMIT_CPU.
+func TestRlimitsOnly(t *testing.T) {
+	r := newTestRunner(t, Options{DisableCgroups: true})
+	defer r.Close()
+	cases := []struct {
+		name, lang, src string
+		lim             sandbox.Limits
+		want            sandbox.Verdict
+	}{
+		{"hello", "python", "print('hello')\n", sandbox.Limits{}, sandbox.OK},
+		{"alloc_python", "python", "x = b'a' * (1 << 30)\n", sandbox.Limits{MemoryBytes: 128 << 20}, sandbox.MLE},
+		{"alloc_cpp", "cpp", "#include <vector>\nint main(){ std::vector<char> v((std::size_t)1 << 30, 1); return v[7]; }\n", sandbox.Limits{MemoryBytes: 128 << 20}, sandbox.MLE},
+		{"loop", "c", "int main(void){ volatile int i = 0; for(;;) i++; }\n", sandbox.Limits{Time: time.Second, WallTime: 5 * time.Second}, sandbox.TLE},
+		{"fork_bomb", "c", "#include <unistd.h>\nint main(void){ for(;;) fork(); }\n", sandbox.Limits{Time: time.Second, WallTime: 2 * time.Second}, sandbox.TLE},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			l, _ := sandbox.LookupLanguage(tc.lang)
+			p, cres, err := r.Compile(context.Background(), l, []byte(tc.src), sandbox.Limits{})
+			if err != nil || p == nil {
+				t.Fatalf("compile: %v %+v", err, cres)
+			}
+			defer p.Close()
+			res, err := r.Run(context.Background(), p, nil, tc.lim)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Verdict != tc.want {
+				t.Fatalf("verdict %s (%s), want %s; stderr %.300s", res.Verdict, res.Message, tc.want, res.Stderr)
+			}
+		})
+	}
 }

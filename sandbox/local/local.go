@@ -69,7 +69,9 @@ type Runner struct {
 	cg       *cgroups
 	slots    chan struct{}
 	closed   atomic.Bool
-	active   sync.WaitGroup
+	// active is read-held by every sandbox in flight; Close takes it
+	// exclusively to wait for them.
+	active sync.RWMutex
 
 	goOnce sync.Mutex
 	goWarm bool
@@ -184,7 +186,8 @@ func (r *Runner) Close() error {
 	if r.closed.Swap(true) {
 		return nil
 	}
-	r.active.Wait()
+	r.active.Lock()
+	defer r.active.Unlock()
 	if r.cg != nil {
 		r.cg.remove()
 	}
@@ -347,8 +350,11 @@ const initMemorySlack = 24 << 20
 // execute runs one command in a fresh sandbox and judges the outcome.
 func (r *Runner) execute(ctx context.Context, spec execSpec) (*sandbox.Result, artifactStream, error) {
 	var arts artifactStream
-	r.active.Add(1)
-	defer r.active.Done()
+	r.active.RLock()
+	defer r.active.RUnlock()
+	if r.closed.Load() {
+		return nil, arts, sandbox.ErrClosed
+	}
 	select {
 	case r.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -569,9 +575,13 @@ func (r *Runner) execute(ctx context.Context, spec execSpec) (*sandbox.Result, a
 		cpuUS = st.UserUS + st.SysUS
 	}
 	res.TimeMS = max(cpuUS, 0) / 1000
-	res.MemoryKB = st.MaxRSSKB
-	if res.MemoryKB == 0 && cgs.PeakBytes > 0 {
-		res.MemoryKB = cgs.PeakBytes >> 10
+	// Memory is what the limit is enforced on: the cgroup's peak charge
+	// (anonymous memory and files the tree wrote, not shared library
+	// pages). ru_maxrss is the fallback; it can never be below init's own
+	// RSS because the program is forked from init before execve.
+	res.MemoryKB = cgs.PeakBytes >> 10
+	if res.MemoryKB == 0 {
+		res.MemoryKB = st.MaxRSSKB
 	}
 	if haveStatus && st.Exited {
 		res.ExitCode = st.ExitCode

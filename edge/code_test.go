@@ -1,0 +1,434 @@
+package edge_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hirebus/hirebus/edge"
+	"github.com/hirebus/hirebus/events"
+	"github.com/hirebus/hirebus/internal/platformtest"
+	"github.com/hirebus/hirebus/internal/testutil"
+	"github.com/hirebus/hirebus/problems"
+	"github.com/hirebus/hirebus/sandbox/local"
+	"github.com/hirebus/hirebus/workers/code/codetest"
+	"github.com/jmoiron/sqlx"
+)
+
+func TestMain(m *testing.M) {
+	// The code worker's local sandbox re-executes this test binary as its
+	// init; that process must not run the tests.
+	local.MaybeRunInit()
+	os.Exit(m.Run())
+}
+
+func TestCodeExecute(t *testing.T) {
+	e := codetest.Start(t)
+	e.StartWorker(t, codetest.Options{})
+	u := e.Register("coder", "candidate")
+
+	cases := []struct {
+		name       string
+		body       map[string]any
+		verdict    string
+		stdout     string
+		stderrHas  string
+		exitCode   int
+		wantSignal bool
+	}{
+		{name: "python hello", body: map[string]any{"language": "python", "source": "print('hello, world')\n"},
+			verdict: "OK", stdout: "hello, world\n"},
+		{name: "python stdin", body: map[string]any{"language": "python3", "source": "import sys\nprint(sum(int(x) for x in sys.stdin.read().split()))\n", "stdin": "20 22\n"},
+			verdict: "OK", stdout: "42\n"},
+		{name: "c compile error", body: map[string]any{"language": "c", "source": "int main(void) { return undeclared_thing; }\n"},
+			verdict: "CE", stderrHas: "undeclared_thing"},
+		{name: "c hello", body: map[string]any{"language": "c", "source": "#include <stdio.h>\nint main(void){ puts(\"hi from c\"); return 0; }\n"},
+			verdict: "OK", stdout: "hi from c\n"},
+		{name: "runtime error exit code", body: map[string]any{"language": "python", "source": "import sys\nsys.exit(3)\n"},
+			verdict: "RE", exitCode: 3},
+		{name: "segfault", body: map[string]any{"language": "c", "source": "int main(void){ volatile int *p = 0; return *p; }\n"},
+			verdict: "RE", wantSignal: true},
+		{name: "infinite loop with a small time limit", body: map[string]any{"language": "python", "source": "while True:\n    pass\n", "time_limit_ms": 300},
+			verdict: "TLE"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.Do("POST", "/api/code/execute", u.Token, tc.body)
+			if r.Status != 200 {
+				t.Fatalf("execute: %d %s", r.Status, r.Body)
+			}
+			var res struct {
+				OpID string `json:"op_id"`
+				events.CodeExecuteResult
+			}
+			r.JSON(t, &res)
+			if res.Verdict != tc.verdict {
+				t.Fatalf("verdict %s, want %s: %s", res.Verdict, tc.verdict, r.Body)
+			}
+			if tc.stdout != "" && res.Stdout != tc.stdout {
+				t.Errorf("stdout %q, want %q", res.Stdout, tc.stdout)
+			}
+			if tc.stderrHas != "" && !strings.Contains(res.Stderr, tc.stderrHas) {
+				t.Errorf("stderr %q lacks %q", res.Stderr, tc.stderrHas)
+			}
+			if (tc.verdict == "OK" || tc.verdict == "RE") && !tc.wantSignal && res.ExitCode != tc.exitCode {
+				t.Errorf("exit code %d, want %d", res.ExitCode, tc.exitCode)
+			}
+			if tc.wantSignal && res.Signal == "" {
+				t.Errorf("no signal reported: %s", r.Body)
+			}
+			if res.OpID == "" {
+				t.Error("no op_id")
+			}
+			// Every field of the contract is present, even when zero.
+			m := r.Map(t)
+			for _, k := range []string{"verdict", "stdout", "stderr", "exit_code", "signal", "time_ms", "memory_kb"} {
+				if _, ok := m[k]; !ok {
+					t.Errorf("response lacks %q: %s", k, r.Body)
+				}
+			}
+		})
+	}
+}
+
+// pushes collects code.test pushes of one operation until its op.completed.
+func pushes(t *testing.T, ws *platformtest.WS, opID string) ([]events.CodeTest, events.OpCompleted, []string) {
+	t.Helper()
+	var (
+		tests []events.CodeTest
+		raw   []string
+	)
+	for {
+		m := ws.WaitFor(60*time.Second, func(p platformtest.Push) bool { return p.OpID == opID })
+		raw = append(raw, string(m.Data))
+		switch m.Type {
+		case events.EvtCodeTest:
+			var ct events.CodeTest
+			if err := json.Unmarshal(m.Data, &ct); err != nil {
+				t.Fatal(err)
+			}
+			tests = append(tests, ct)
+		case events.EvtOpCompleted:
+			var oc events.OpCompleted
+			if err := json.Unmarshal(m.Data, &oc); err != nil {
+				t.Fatal(err)
+			}
+			return tests, oc, raw
+		}
+	}
+}
+
+func TestCodeSubmit(t *testing.T) {
+	e := codetest.Start(t)
+	e.StartWorker(t, codetest.Options{})
+	u := e.Register("solver", "candidate")
+	other := e.Register("snoop", "candidate")
+	ws := platformtest.DialWS(t, e.URL, u.Token, -1)
+
+	full, err := problemsForGrading(e.DB, "fizzbuzz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(full.Tests)
+	var bodies []string // everything the candidate saw, checked for hidden tests at the end
+
+	cases := []struct {
+		name       string
+		source     string
+		lang       string
+		verdict    string
+		passed     int
+		firstWrong int // index of the first non-AC test, -1 for none
+	}{
+		{name: "correct python", lang: "python", source: codetest.SeedSolution(t, "fizzbuzz", "python.py"), verdict: "AC", passed: n, firstWrong: -1},
+		// Numbers only: right for n=1, wrong from n=3 (test index 1) on.
+		{name: "wrong python", lang: "python", source: "n = int(input())\nprint('\\n'.join(str(i) for i in range(1, n + 1)))\n", verdict: "WA", passed: 1, firstWrong: 1},
+		{name: "compile error c", lang: "c", source: "int main(void) { return nope; }\n", verdict: "CE", passed: 0, firstWrong: -1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.Do("POST", "/api/code/submit", u.Token, map[string]any{"problem_id": "fizzbuzz", "language": tc.lang, "source": tc.source})
+			if r.Status != 202 {
+				t.Fatalf("submit: %d %s", r.Status, r.Body)
+			}
+			bodies = append(bodies, string(r.Body))
+			acc := r.Map(t)
+			opID := acc["op_id"].(string)
+			subID := uint64(acc["submission_id"].(float64))
+			if int(acc["total"].(float64)) != n {
+				t.Errorf("total %v, want %d", acc["total"], n)
+			}
+
+			tests, oc, raw := pushes(t, ws, opID)
+			bodies = append(bodies, raw...)
+			if tc.verdict == "CE" {
+				if len(tests) != 0 {
+					t.Errorf("%d test pushes after a compile error", len(tests))
+				}
+			} else {
+				if len(tests) != n {
+					t.Fatalf("%d code.test pushes, want %d", len(tests), n)
+				}
+				seen := map[int]bool{}
+				for i, ct := range tests {
+					if ct.Done != i+1 || ct.Total != n || ct.SubmissionID != subID {
+						t.Errorf("push %d: done %d total %d submission %d", i, ct.Done, ct.Total, ct.SubmissionID)
+					}
+					seen[ct.Index] = true
+				}
+				if len(seen) != n {
+					t.Errorf("pushes cover %d distinct tests, want %d", len(seen), n)
+				}
+			}
+			if oc.Status != "done" {
+				t.Fatalf("op %s: %+v", oc.Status, oc.Error)
+			}
+			var res events.CodeSubmitResult
+			if err := json.Unmarshal(oc.Result, &res); err != nil {
+				t.Fatal(err)
+			}
+			if res.Verdict != tc.verdict || res.Passed != tc.passed || res.Total != n || res.SubmissionID != subID {
+				t.Fatalf("result %s %d/%d (submission %d), want %s %d/%d: %s", res.Verdict, res.Passed, res.Total, res.SubmissionID, tc.verdict, tc.passed, n, oc.Result)
+			}
+			if tc.verdict == "CE" && !strings.Contains(res.CompileOutput, "nope") {
+				t.Errorf("compile output %q lacks the compiler message", res.CompileOutput)
+			}
+			if tc.firstWrong >= 0 {
+				if res.Tests[tc.firstWrong].Verdict != "WA" {
+					t.Errorf("test %d verdict %s, want WA", tc.firstWrong, res.Tests[tc.firstWrong].Verdict)
+				}
+				for i := 0; i < tc.firstWrong; i++ {
+					if res.Tests[i].Verdict != "AC" {
+						t.Errorf("test %d verdict %s, want AC", i, res.Tests[i].Verdict)
+					}
+				}
+			}
+
+			// Stored with per-test results; only the owner may read it.
+			r = e.Do("GET", "/api/code/submissions/"+strconv.FormatUint(subID, 10), u.Token, nil)
+			if r.Status != 200 {
+				t.Fatalf("get submission: %d %s", r.Status, r.Body)
+			}
+			bodies = append(bodies, string(r.Body))
+			var sv struct {
+				Status  string                  `json:"status"`
+				Verdict string                  `json:"verdict"`
+				Passed  int                     `json:"passed"`
+				Total   int                     `json:"total"`
+				Score   float64                 `json:"score"`
+				Tests   []events.CodeTestResult `json:"tests"`
+				Source  string                  `json:"source"`
+			}
+			r.JSON(t, &sv)
+			wantTests := n
+			if tc.verdict == "CE" {
+				wantTests = 0
+			}
+			if sv.Status != "done" || sv.Verdict != tc.verdict || sv.Passed != tc.passed || sv.Total != n || len(sv.Tests) != wantTests || sv.Source != tc.source {
+				t.Fatalf("stored submission: %s", r.Body)
+			}
+			if r := e.Do("GET", "/api/code/submissions/"+strconv.FormatUint(subID, 10), other.Token, nil); r.Status != 404 {
+				t.Errorf("another user read the submission: %d %s", r.Status, r.Body)
+			}
+		})
+	}
+
+	r := e.Do("GET", "/api/problems", u.Token, nil)
+	if r.Status != 200 {
+		t.Fatalf("list problems: %d %s", r.Status, r.Body)
+	}
+	bodies = append(bodies, string(r.Body))
+	var list struct{ Problems []map[string]any }
+	r.JSON(t, &list)
+	if len(list.Problems) < 10 {
+		t.Errorf("%d problems listed, want the seed set (>= 10)", len(list.Problems))
+	}
+	for _, ref := range []string{"fizzbuzz", strconv.FormatInt(full.ID, 10)} {
+		r = e.Do("GET", "/api/problems/"+ref, u.Token, nil)
+		if r.Status != 200 {
+			t.Fatalf("get problem %s: %d %s", ref, r.Status, r.Body)
+		}
+		bodies = append(bodies, string(r.Body))
+		m := r.Map(t)
+		if _, ok := m["tests"]; ok {
+			t.Errorf("problem %s exposes tests", ref)
+		}
+		if int(m["test_count"].(float64)) != n {
+			t.Errorf("test_count %v, want %d", m["test_count"], n)
+		}
+	}
+	r = e.Do("GET", "/api/code/submissions?problem_id=fizzbuzz", u.Token, nil)
+	if r.Status != 200 || strings.Count(string(r.Body), `"op_id"`) != len(cases) {
+		t.Errorf("list submissions: %d %s", r.Status, r.Body)
+	}
+	bodies = append(bodies, string(r.Body))
+
+	// No hidden test input or expected output appears in anything the
+	// candidate received (tests equal to a public example excepted; short
+	// ones would match by accident).
+	public := map[string]bool{}
+	for _, ex := range full.Examples {
+		public[ex.Input], public[ex.Output] = true, true
+	}
+	all := strings.Join(bodies, "\n")
+	checked := 0
+	for _, tc := range full.Tests {
+		for _, s := range []string{tc.Input, tc.Output} {
+			if len(s) < 12 || public[s] {
+				continue
+			}
+			checked++
+			// A prefix also catches a leak that was cut at an output cap.
+			if len(s) > 64 {
+				s = s[:64]
+			}
+			enc, _ := json.Marshal(s)
+			if strings.Contains(all, strings.Trim(string(enc), `"`)) {
+				t.Errorf("hidden test %s leaked", tc.Name)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no hidden test was long enough to check")
+	}
+}
+
+// problemsForGrading reads a problem with its hidden tests, as only the
+// worker may.
+func problemsForGrading(db *sqlx.DB, slug string) (*problems.Problem, error) {
+	pp, err := problems.GetBySlug(context.Background(), db, slug)
+	if err != nil {
+		return nil, err
+	}
+	return problems.ForGrading(context.Background(), db, pp.ID)
+}
+
+func TestCodeBadInput(t *testing.T) {
+	e := codetest.Start(t)
+	// No worker: every case must be refused before anything is queued.
+	u := e.Register("clumsy", "candidate")
+	big := strings.Repeat("a", 1<<20)
+	cases := []struct {
+		name   string
+		path   string
+		token  string
+		body   any
+		status int
+		code   string
+	}{
+		{"execute unknown language", "/api/code/execute", u.Token, map[string]any{"language": "cobol", "source": "x"}, 400, "unknown_language"},
+		{"execute empty source", "/api/code/execute", u.Token, map[string]any{"language": "python", "source": "  \n"}, 400, "empty_source"},
+		{"execute 1 MB source", "/api/code/execute", u.Token, map[string]any{"language": "python", "source": big}, 413, "source_too_large"},
+		{"execute time limit too high", "/api/code/execute", u.Token, map[string]any{"language": "python", "source": "print(1)", "time_limit_ms": 600000}, 400, "limit_too_high"},
+		{"execute memory limit too high", "/api/code/execute", u.Token, map[string]any{"language": "python", "source": "print(1)", "memory_limit_kb": 64 << 20}, 400, "limit_too_high"},
+		{"execute memory limit too low", "/api/code/execute", u.Token, map[string]any{"language": "python", "source": "print(1)", "memory_limit_kb": 1}, 400, "limit_too_low"},
+		{"execute stdin too large", "/api/code/execute", u.Token, map[string]any{"language": "python", "source": "print(1)", "stdin": strings.Repeat("1", 2<<20)}, 413, "stdin_too_large"},
+		{"execute malformed json", "/api/code/execute", u.Token, `{"language": "python", "source": `, 400, "bad_json"},
+		{"execute wrong type", "/api/code/execute", u.Token, `{"language": 3, "source": "print(1)"}`, 400, "bad_json"},
+		{"execute without token", "/api/code/execute", "", map[string]any{"language": "python", "source": "print(1)"}, 401, "unauthorized"},
+		{"submit unknown problem id", "/api/code/submit", u.Token, map[string]any{"problem_id": 999999, "language": "python", "source": "print(1)"}, 404, "problem_not_found"},
+		{"submit unknown problem slug", "/api/code/submit", u.Token, map[string]any{"problem_id": "no-such-problem", "language": "python", "source": "print(1)"}, 404, "problem_not_found"},
+		{"submit missing problem", "/api/code/submit", u.Token, map[string]any{"language": "python", "source": "print(1)"}, 400, "missing_problem_id"},
+		{"submit bad problem id", "/api/code/submit", u.Token, map[string]any{"problem_id": []int{1}, "language": "python", "source": "print(1)"}, 400, "bad_problem_id"},
+		{"submit unknown language", "/api/code/submit", u.Token, map[string]any{"problem_id": "fizzbuzz", "language": "brainfuck", "source": "+"}, 400, "unknown_language"},
+		{"submit empty source", "/api/code/submit", u.Token, map[string]any{"problem_id": "fizzbuzz", "language": "python", "source": ""}, 400, "empty_source"},
+		{"submit 1 MB source", "/api/code/submit", u.Token, map[string]any{"problem_id": "fizzbuzz", "language": "python", "source": big}, 413, "source_too_large"},
+		{"submit malformed json", "/api/code/submit", u.Token, `{"problem_id": 1,,}`, 400, "bad_json"},
+		{"submit without token", "/api/code/submit", "", map[string]any{"problem_id": "fizzbuzz", "language": "python", "source": "print(1)"}, 401, "unauthorized"},
+		{"problem unknown", "/api/problems/424242", u.Token, nil, 404, "problem_not_found"},
+		{"problem unknown slug", "/api/problems/nope", u.Token, nil, 404, "problem_not_found"},
+		{"problems without token", "/api/problems", "", nil, 401, "unauthorized"},
+		{"submission unknown", "/api/code/submissions/987654", u.Token, nil, 404, "not_found"},
+		{"submission bad id", "/api/code/submissions/abc", u.Token, nil, 404, "not_found"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			method := "POST"
+			if tc.body == nil {
+				method = "GET"
+			}
+			r := e.Do(method, tc.path, tc.token, tc.body)
+			if r.Status != tc.status || r.ErrorCode() != tc.code {
+				t.Fatalf("%d %s, want %d %s", r.Status, truncate(r.Body), tc.status, tc.code)
+			}
+		})
+	}
+	t.Run("wrong content type", func(t *testing.T) {
+		r := platformtest.DoRaw(t, "POST", e.URL+"/api/code/execute", "text/plain", `{"language":"python","source":"print(1)"}`)
+		if r.Status != 415 && r.Status != 401 {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+	})
+	// Nothing reached the queue or the submissions table.
+	var n int
+	if err := e.DB.Get(&n, `SELECT COUNT(*) FROM coding_submissions`); err != nil || n != 0 {
+		t.Fatalf("%d submissions stored after bad input (%v)", n, err)
+	}
+	var ops int
+	if err := e.DB.Get(&ops, `SELECT COUNT(*) FROM operations WHERE type LIKE 'code.%'`); err != nil || ops != 0 {
+		t.Fatalf("%d code operations created after bad input (%v)", ops, err)
+	}
+}
+
+func truncate(b []byte) string {
+	if len(b) > 300 {
+		return string(b[:300]) + "…"
+	}
+	return string(b)
+}
+
+func TestCodeQueueFull(t *testing.T) {
+	e := codetest.Start(t)
+	e.Edge.SetCodeConfig(edge.CodeConfig{MaxQueue: 2})
+	u := e.Register("eager", "candidate")
+	src := codetest.SeedSolution(t, "fizzbuzz", "python.py")
+	submit := func() platformtest.Response {
+		return e.Do("POST", "/api/code/submit", u.Token, map[string]any{"problem_id": "fizzbuzz", "language": "python", "source": src})
+	}
+	// No worker yet: two submissions fill the queue.
+	var opIDs []string
+	for range 2 {
+		r := submit()
+		if r.Status != 202 {
+			t.Fatalf("submit: %d %s", r.Status, r.Body)
+		}
+		opIDs = append(opIDs, r.Map(t)["op_id"].(string))
+	}
+	// The commands reach the stream through the outbox right after commit;
+	// from then on the edge refuses at once instead of queueing or hanging.
+	var full platformtest.Response
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		start := time.Now()
+		full = submit()
+		if time.Since(start) > 3*time.Second {
+			t.Fatalf("a refused submit took %s", time.Since(start))
+		}
+		if full.Status == 202 {
+			opIDs = append(opIDs, full.Map(t)["op_id"].(string))
+		}
+		return full.Status == 503
+	}, "queue never reported full")
+	if full.ErrorCode() != "queue_full" {
+		t.Fatalf("503 with code %q: %s", full.ErrorCode(), full.Body)
+	}
+	start := time.Now()
+	r := e.Do("POST", "/api/code/execute", u.Token, map[string]any{"language": "python", "source": "print(1)"})
+	if r.Status != 503 || r.ErrorCode() != "queue_full" || time.Since(start) > 3*time.Second {
+		t.Fatalf("execute on a full queue: %d %s after %s", r.Status, r.Body, time.Since(start))
+	}
+
+	// A worker drains the queue; everything accepted is graded and the
+	// edge accepts again.
+	e.StartWorker(t, codetest.Options{})
+	for _, id := range opIDs {
+		op := e.WaitOp(u.Token, id, 90*time.Second)
+		if op["status"] != "done" {
+			t.Fatalf("op %s: %v", id, op)
+		}
+	}
+	testutil.Eventually(t, 30*time.Second, func() bool { return submit().Status == 202 }, "edge still refuses after the queue drained")
+}

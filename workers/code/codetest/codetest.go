@@ -1,0 +1,120 @@
+// Package codetest starts a real platform (platformtest) with the seed
+// problems loaded and, on request, a code worker using the local sandbox
+// runner. Test binaries that use it must call local.MaybeRunInit() first in
+// TestMain: the runner re-executes the test binary as the sandbox's init.
+package codetest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/hirebus/hirebus/internal/platformtest"
+	"github.com/hirebus/hirebus/internal/testutil"
+	"github.com/hirebus/hirebus/problems"
+	"github.com/hirebus/hirebus/sandbox"
+	"github.com/hirebus/hirebus/sandbox/local"
+	"github.com/hirebus/hirebus/workers/code"
+)
+
+// Options tune Start.
+type Options struct {
+	Slots int // worker slots (default 2)
+	// Config adjusts the worker config before New.
+	Config func(*code.Config)
+}
+
+// Env is a running platform with the seed problems.
+type Env struct {
+	*platformtest.Platform
+	Runner *CountingRunner
+}
+
+// Start brings up the platform and loads the seed problems; the worker is
+// started with StartWorker.
+func Start(t testing.TB) *Env {
+	t.Helper()
+	p := platformtest.Start(t, platformtest.Options{})
+	ps, err := problems.LoadSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := problems.Upsert(context.Background(), p.DB, ps); err != nil {
+		t.Fatal(err)
+	}
+	return &Env{Platform: p}
+}
+
+// NewRunner builds a local runner closed at test end. The Go build cache is
+// shared across runs: warming it takes a while once.
+func NewRunner(t testing.TB, slots int) *local.Runner {
+	t.Helper()
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	r, err := local.New(local.Options{Slots: slots, CacheDir: filepath.Join(dir, "hirebus", "sandbox"), Logger: platformtest.Logger()})
+	if err != nil {
+		t.Fatalf("local runner: %v", err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// NewWorker builds a code worker on a counting local runner (not started).
+func (e *Env) NewWorker(t testing.TB, opt Options) *code.Worker {
+	t.Helper()
+	if opt.Slots == 0 {
+		opt.Slots = 2
+	}
+	e.Runner = &CountingRunner{Runner: NewRunner(t, opt.Slots)}
+	cfg := code.Config{Slots: opt.Slots}
+	if opt.Config != nil {
+		opt.Config(&cfg)
+	}
+	w, err := code.New(cfg, code.Deps{DB: e.DB, JS: e.JS, Relay: e.Relay, Log: e.Log, Runner: e.Runner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// StartWorker builds and runs a code worker until the test ends.
+func (e *Env) StartWorker(t testing.TB, opt Options) *code.Worker {
+	t.Helper()
+	w := e.NewWorker(t, opt)
+	e.Go(w.Run)
+	return w
+}
+
+// SeedSolution reads a reference solution shipped with a seed problem.
+func SeedSolution(t testing.TB, slug, file string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testutil.RepoRoot(), "problems", "seed", slug, "solutions", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// CountingRunner is the real runner that also counts compiles and runs, so
+// tests can prove a redelivered command did not run again.
+type CountingRunner struct {
+	sandbox.Runner
+	Compiles atomic.Int64
+	Runs     atomic.Int64
+}
+
+// Compile counts and delegates.
+func (c *CountingRunner) Compile(ctx context.Context, lang sandbox.Language, src []byte, lim sandbox.Limits) (*sandbox.Program, *sandbox.Result, error) {
+	c.Compiles.Add(1)
+	return c.Runner.Compile(ctx, lang, src, lim)
+}
+
+// Run counts and delegates.
+func (c *CountingRunner) Run(ctx context.Context, p *sandbox.Program, stdin []byte, lim sandbox.Limits) (*sandbox.Result, error) {
+	c.Runs.Add(1)
+	return c.Runner.Run(ctx, p, stdin, lim)
+}

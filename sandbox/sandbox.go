@@ -317,10 +317,10 @@ var languages = []Language{
 	{
 		ID: "java", Name: "Java 17", SourceFile: "Main.java",
 		Compile: []string{javaHome + "/bin/javac", "-J-Xmx{heap_mb}m", "-J-XX:+UseSerialGC", "-J-XX:TieredStopAtLevel=1",
-			"-J-Xshare:auto", "-encoding", "UTF-8", "-d", WorkDir, ProgramDir + "/Main.java"},
+			"-J-Xshare:auto", "-J-XX:-UsePerfData", "-encoding", "UTF-8", "-d", WorkDir, ProgramDir + "/Main.java"},
 		Artifacts: []string{"*.class"},
 		Run: []string{javaHome + "/bin/java", "-Xmx{heap_mb}m", "-Xss64m", "-XX:+UseSerialGC",
-			"-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", ProgramDir, "Main"},
+			"-XX:TieredStopAtLevel=1", "-Xshare:auto", "-XX:-UsePerfData", "-cp", ProgramDir, "Main"},
 		NoAddressSpaceLimit: true,
 		OOMMarkers:          commonOOM,
 	},

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/hirebus/hirebus/events"
+	"github.com/hirebus/hirebus/face"
+	"github.com/hirebus/hirebus/face/index"
+	"github.com/hirebus/hirebus/face/match"
+	faceworker "github.com/hirebus/hirebus/workers/face"
+)
+
+// The face worker and the `hirebus face` tool.
+func init() {
+	workerFactories[events.RoleFace] = newFaceWorker
+	tools["face"] = func(ctx context.Context, cfg Config, args []string) error {
+		// compare judges "same person" by the 1:1 face login threshold.
+		return face.RunCLIConfig(ctx, args, face.CLIConfig{
+			ModelsDir:       cfg.ModelsDir,
+			VerifyThreshold: float64(match.DefaultThresholds().Verify),
+		}, os.Stdout)
+	}
+}
+
+// newFaceWorker picks the vector index: Pinecone when its key and host are
+// set, else the embedded MySQL-backed index. Without models it fails with
+// face.Load's one-line error, so the process exits non-zero at once.
+func newFaceWorker(_ context.Context, cfg Config, d Deps) (worker, error) {
+	p, err := face.Load(cfg.ModelsDir)
+	if err != nil {
+		return nil, err
+	}
+	var idx index.Index
+	if cfg.PineconeAPIKey != "" && cfg.PineconeIndexHost != "" {
+		pc, err := index.NewPinecone(index.PineconeConfig{
+			APIKey: cfg.PineconeAPIKey, IndexHost: cfg.PineconeIndexHost, Namespace: cfg.PineconeNamespace, Model: p.ModelID(),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("face index: %w", err)
+		}
+		idx = pc
+		d.Log.Info("face index: pinecone", "host", cfg.PineconeIndexHost, "namespace", cfg.PineconeNamespace)
+	}
+	return faceworker.New(faceworker.Config{ModelsDir: cfg.ModelsDir, Concurrency: cfg.WorkerConcurrency},
+		faceworker.Deps{DB: d.DB, JS: d.JS, Relay: d.Relay, Log: d.Log, Embedder: p, Index: idx})
+}

@@ -1,0 +1,517 @@
+package edge
+
+// The face API: enrolment with registration and reset-face, face login,
+// face detection and proctoring frames. The edge only does cheap checks
+// (sizes, base64, image headers); faces are found and compared by the face
+// worker (workers/face), which the edge waits for a bounded time.
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/hirebus/hirebus/events"
+	"github.com/hirebus/hirebus/face"
+	"github.com/hirebus/hirebus/ops"
+	"github.com/hirebus/hirebus/outbox"
+	"github.com/hirebus/hirebus/store"
+	"github.com/jmoiron/sqlx"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Face operation types (operations.type).
+const (
+	opFaceEnroll   = "face_enroll"
+	opFaceIdentify = "face_identify"
+	opFaceDetect   = "face_detect"
+	opFaceFrame    = "face_frame_check"
+)
+
+// Limits of face images at the edge; the worker re-checks everything.
+const (
+	// faceImageMaxBytes bounds one decoded image (the worker's default).
+	faceImageMaxBytes = 4 << 20
+	// minEnrollImages and maxEnrollImages bound an enrolment.
+	minEnrollImages = 3
+	maxEnrollImages = 10
+	// commandOverhead is room for the envelope and headers of a command
+	// next to its images, within the NATS max payload.
+	commandOverhead = 16 << 10
+	// faceLoginRedeemMinutes is how long a timed-out face login can be
+	// finished with its op id.
+	faceLoginRedeemMinutes = 5
+)
+
+func init() {
+	registerPrecheck = precheckEnrollImages
+	registerHook = registerEnroll
+	extraRoutes = append(extraRoutes, func(s *Server, app *fiber.App, api fiber.Router) {
+		api.Post("/auth/reset-face", s.requireAuth, s.handleResetFace)
+		api.Post("/auth/face-login", s.handleFaceLogin)
+		app.Post("/detect_face", s.optionalAuth, s.handleDetectFace)
+		api.Post("/face/detect", s.optionalAuth, s.handleDetectFace)
+		api.Post("/proctor/frame", s.requireAuth, s.handleProctorFrame)
+	})
+}
+
+// imageError maps the face package's decode errors to a public 4xx.
+func imageError(which string, err error) *APIError {
+	msg := err.Error()
+	for _, p := range []string{"face: decode base64 image: ", "face: decode image: "} {
+		msg = strings.TrimPrefix(msg, p)
+	}
+	msg = which + ": " + msg
+	switch {
+	case errors.Is(err, face.ErrTooLarge):
+		return Errorf(413, "image_too_large", "%s", msg)
+	case errors.Is(err, face.ErrTruncated):
+		return badRequest("truncated_image", msg)
+	case errors.Is(err, face.ErrUnsupported):
+		return badRequest("unsupported_image", msg)
+	case errors.Is(err, face.ErrBadEncoding):
+		return badRequest("bad_base64", msg)
+	default:
+		return badRequest("not_image", msg)
+	}
+}
+
+// precheckImage is the edge's cheap look at one image: it decodes the
+// base64 (size-capped before any copy), sniffs JPEG/PNG magic and reads the
+// header's dimensions, so a decompression bomb or a non-image never reaches
+// the bus. Pixels are decoded by the worker.
+func precheckImage(which, s string) error {
+	if strings.TrimSpace(s) == "" {
+		return badRequest("missing_image", which+" is empty")
+	}
+	data, err := face.DecodeBase64(s, faceImageMaxBytes)
+	if err != nil {
+		return imageError(which, err)
+	}
+	var cfg image.Config
+	switch {
+	case bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF}):
+		cfg, err = jpeg.DecodeConfig(bytes.NewReader(data))
+	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
+		cfg, err = png.DecodeConfig(bytes.NewReader(data))
+	default:
+		// DecodeImage names the format (GIF, WebP, ...) when it knows it.
+		_, err = face.DecodeImage(data, face.Limits{MaxBytes: faceImageMaxBytes})
+		if err == nil {
+			err = face.ErrNotImage
+		}
+		return imageError(which, err)
+	}
+	if err != nil {
+		return imageError(which, fmt.Errorf("%w: %v", face.ErrTruncated, err))
+	}
+	lim := face.DefaultLimits()
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return imageError(which, fmt.Errorf("%w: empty %dx%d canvas", face.ErrNotImage, cfg.Width, cfg.Height))
+	}
+	if cfg.Width > lim.MaxSide || cfg.Height > lim.MaxSide || cfg.Width*cfg.Height > lim.MaxPixels {
+		return imageError(which, fmt.Errorf("%w: %dx%d exceeds %d px per side / %d megapixels", face.ErrTooLarge, cfg.Width, cfg.Height, lim.MaxSide, lim.MaxPixels/1_000_000))
+	}
+	return nil
+}
+
+func precheckEnrollImages(images []string) error {
+	switch n := len(images); {
+	case n < minEnrollImages:
+		return badRequest("too_few_images", fmt.Sprintf("send at least %d face images (got %d)", minEnrollImages, n))
+	case n > maxEnrollImages:
+		return badRequest("too_many_images", fmt.Sprintf("send at most %d face images (got %d)", maxEnrollImages, n))
+	}
+	for i, img := range images {
+		if err := precheckImage(fmt.Sprintf("image %d", i+1), img); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkCommandSize refuses images that would not fit in one bus message:
+// the command would sit in the outbox forever.
+func (s *Server) checkCommandSize(images ...string) error {
+	total := 0
+	for _, img := range images {
+		total += len(img)
+	}
+	limit := int(s.deps.NC.MaxPayload()) - commandOverhead
+	if total > limit {
+		return Errorf(413, "images_too_large", "the images add up to %d KiB of base64; at most %d KiB fit in one request (send webcam-sized JPEGs, e.g. 640×480)", total>>10, limit>>10)
+	}
+	return nil
+}
+
+// registerEnroll adds the enrolment command to the register transaction.
+func registerEnroll(s *Server, c *fiber.Ctx, tx *sqlx.Tx, out *outbox.Batch, u User, images []string) (string, error) {
+	if err := s.checkCommandSize(images...); err != nil {
+		return "", err
+	}
+	opID := events.NewID()
+	err := createOpTx(c.UserContext(), tx, out, opID, opFaceEnroll, events.CmdFaceEnroll, u.ID,
+		events.FaceEnroll{UserID: u.ID, Images: images, Source: "register"})
+	return opID, err
+}
+
+type resetFaceReq struct {
+	Images []string `json:"images"`
+}
+
+func (s *Server) handleResetFace(c *fiber.Ctx) error {
+	var req resetFaceReq
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	if err := precheckEnrollImages(req.Images); err != nil {
+		return err
+	}
+	if err := s.checkCommandSize(req.Images...); err != nil {
+		return err
+	}
+	p, _ := principal(c)
+	ctx := c.UserContext()
+	opID, err := s.accept(ctx, opFaceEnroll, events.CmdFaceEnroll, p.UserID,
+		events.FaceEnroll{UserID: p.UserID, Images: req.Images, Source: "reset"}, func(tx *sqlx.Tx) error {
+			return audit(ctx, tx, p.UserID, "face.reset", c.IP(), nil)
+		})
+	if err != nil {
+		return err
+	}
+	return accepted(c, opID, nil)
+}
+
+// faceOpError turns a failed face operation into the HTTP answer.
+func faceOpError(oc events.OpCompleted) error {
+	code, msg := "face_failed", "the face check failed"
+	if oc.Error != nil {
+		code, msg = oc.Error.Code, oc.Error.Message
+	}
+	status := 422
+	switch code {
+	case "image_too_large":
+		status = 413
+	case "not_image", "truncated_image", "unsupported_image", "bad_base64", "bad_request":
+		status = 400
+	}
+	return Errorf(status, code, "%s", msg)
+}
+
+// --- detect ------------------------------------------------------------------
+
+type detectReq struct {
+	Image    string `json:"image"`
+	Detector string `json:"detector"`
+}
+
+func (s *Server) handleDetectFace(c *fiber.Ctx) error {
+	var req detectReq
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	if req.Detector != "" && req.Detector != "tiny" && req.Detector != "ssd" {
+		return badRequest("bad_detector", "detector must be tiny or ssd")
+	}
+	if err := precheckImage("image", req.Image); err != nil {
+		return err
+	}
+	if err := s.checkCommandSize(req.Image); err != nil {
+		return err
+	}
+	var actor uint64
+	if p, ok := principal(c); ok {
+		actor = p.UserID
+	}
+	opID, oc, done, err := s.acceptAndWait(c.UserContext(), opFaceDetect, events.CmdFaceDetect, actor, events.FaceDetect{Image: req.Image, Detector: req.Detector})
+	if err != nil {
+		return err
+	}
+	if !done {
+		return accepted(c, opID, nil)
+	}
+	if oc.Status != ops.StatusDone {
+		return faceOpError(oc)
+	}
+	var res events.FaceDetectResult
+	if err := json.Unmarshal(oc.Result, &res); err != nil {
+		return fmt.Errorf("edge: detect result: %w", err)
+	}
+	if res.Faces == nil {
+		res.Faces = []events.FaceDetection{}
+	}
+	return c.JSON(fiber.Map{"op_id": opID, "count": res.Count, "faces": res.Faces, "width": res.Width, "height": res.Height})
+}
+
+// --- proctor frames -------------------------------------------------------------
+
+type frameReq struct {
+	AssessmentID uint64 `json:"assessment_id"`
+	Image        string `json:"image"`
+}
+
+func (s *Server) handleProctorFrame(c *fiber.Ctx) error {
+	var req frameReq
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	if req.AssessmentID == 0 {
+		return badRequest("missing_assessment_id", "assessment_id is required")
+	}
+	p, _ := principal(c)
+	ctx := c.UserContext()
+	var candidate uint64
+	err := s.deps.DB.GetContext(ctx, &candidate, `SELECT candidate_id FROM assessments WHERE id = ?`, req.AssessmentID)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && candidate != p.UserID) {
+		// Someone else's assessment looks the same as none.
+		return Errorf(404, "not_found", "no such assessment")
+	}
+	if err != nil {
+		return fmt.Errorf("edge: frame assessment: %w", store.Translate(err))
+	}
+	if err := precheckImage("image", req.Image); err != nil {
+		return err
+	}
+	if err := s.checkCommandSize(req.Image); err != nil {
+		return err
+	}
+	opID, err := s.accept(ctx, opFaceFrame, events.CmdFaceFrameCheck, p.UserID,
+		events.FaceFrameCheck{AssessmentID: req.AssessmentID, UserID: p.UserID, Image: req.Image}, nil)
+	if err != nil {
+		return err
+	}
+	return accepted(c, opID, nil)
+}
+
+// --- face login ------------------------------------------------------------------
+
+type faceLoginReq struct {
+	Image    string `json:"image"`
+	Username string `json:"username"`
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	// OpID finishes a login whose identify answer came after the edge
+	// stopped waiting (the 202 answer).
+	OpID string `json:"op_id"`
+}
+
+// loginUser is an account as face login needs it.
+type loginUser struct {
+	User
+	PasswordHash []byte `db:"password_hash"`
+	RequireFace  bool   `db:"require_face"`
+}
+
+var (
+	errFaceNotRecognized = Errorf(401, "face_not_recognized", "the face does not match the account")
+	errUsernameRequired  = Errorf(401, "username_required", "the face was not recognised with certainty; enter your username or email and try again")
+	errPasswordRequired  = Errorf(401, "password_required", "this account requires password and face: send username, password and image")
+)
+
+func (s *Server) handleFaceLogin(c *fiber.Ctx) error {
+	var req faceLoginReq
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	if len(req.Password) > 72 {
+		return errBadCredentials
+	}
+	if req.OpID != "" && req.Image == "" {
+		return s.redeemFaceLogin(c, req)
+	}
+	if err := precheckImage("image", req.Image); err != nil {
+		return err
+	}
+	if err := s.checkCommandSize(req.Image); err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	name := strings.TrimSpace(req.Username)
+	if name == "" {
+		name = strings.TrimSpace(req.Email)
+	}
+	var claimed *loginUser
+	if name != "" {
+		if len(name) > 254 {
+			return badRequest("bad_username", "username is too long")
+		}
+		u, err := s.loadLoginUser(ctx, `username = ? OR email = ?`, name, strings.ToLower(name))
+		if errors.Is(err, sql.ErrNoRows) {
+			if req.Password != "" {
+				_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(req.Password))
+				return errBadCredentials
+			}
+			return errFaceNotRecognized
+		}
+		if err != nil {
+			return err
+		}
+		// The password is cheap to check next to a face: refuse early.
+		if req.Password != "" && bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(req.Password)) != nil {
+			return errBadCredentials
+		}
+		if req.Password == "" {
+			required, err := s.faceLoginNeedsPassword(ctx, u)
+			if err != nil {
+				return err
+			}
+			if required {
+				return errPasswordRequired
+			}
+		}
+		claimed = &u
+	}
+	payload := events.FaceIdentify{Image: req.Image}
+	if claimed != nil {
+		payload.UserID = claimed.ID
+	}
+	opID, oc, done, err := s.acceptAndWait(ctx, opFaceIdentify, events.CmdFaceIdentify, 0, payload)
+	if err != nil {
+		return err
+	}
+	if !done {
+		return accepted(c, opID, fiber.Map{"message": "still checking the face: poll GET /api/ops/" + opID + " and, when it is done, POST /api/auth/face-login {op_id} (with password if the account needs it)"})
+	}
+	return s.finishFaceLogin(c, opID, oc, req.Password, claimed)
+}
+
+// redeemFaceLogin finishes a face login from its operation id: the op must
+// be a face_identify started without an account, done, young and not used
+// before. The op id is the secret here (unguessable, given only to the
+// requester), which is why it is good for one session only.
+func (s *Server) redeemFaceLogin(c *fiber.Ctx, req faceLoginReq) error {
+	if len(req.OpID) != 36 {
+		return badRequest("bad_op_id", "op_id must be a UUID")
+	}
+	ctx := c.UserContext()
+	var row struct {
+		Type   string   `db:"type"`
+		UserID *uint64  `db:"user_id"`
+		Status string   `db:"status"`
+		Result ops.JSON `db:"result"`
+		Error  ops.JSON `db:"error"`
+		Young  bool     `db:"young"`
+	}
+	err := s.deps.DB.GetContext(ctx, &row, `SELECT type, user_id, status, result, error,
+		created_at > NOW(3) - INTERVAL `+fmt.Sprint(faceLoginRedeemMinutes)+` MINUTE AS young FROM operations WHERE id = ?`, req.OpID)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (row.Type != opFaceIdentify || row.UserID != nil)) {
+		return Errorf(404, "not_found", "no such face login")
+	}
+	if err != nil {
+		return fmt.Errorf("edge: face login op: %w", store.Translate(err))
+	}
+	if !row.Young {
+		return Errorf(410, "expired", "this face login is older than %d minutes; start again", faceLoginRedeemMinutes)
+	}
+	oc := events.OpCompleted{OpID: req.OpID, OpType: row.Type, Status: row.Status, Result: json.RawMessage(row.Result)}
+	switch row.Status {
+	case ops.StatusPending:
+		return accepted(c, req.OpID, fiber.Map{"message": "still checking the face"})
+	case ops.StatusFailed:
+		var e events.OpError
+		if json.Unmarshal(row.Error, &e) == nil {
+			oc.Error = &e
+		}
+	}
+	return s.finishFaceLogin(c, req.OpID, oc, req.Password, nil)
+}
+
+// finishFaceLogin turns an identify result into a session. claimed is the
+// account named in the request (already password-checked if a password was
+// sent), nil for 1:N.
+func (s *Server) finishFaceLogin(c *fiber.Ctx, opID string, oc events.OpCompleted, password string, claimed *loginUser) error {
+	if oc.Status != ops.StatusDone {
+		return faceOpError(oc)
+	}
+	var res events.FaceIdentifyResult
+	if err := json.Unmarshal(oc.Result, &res); err != nil {
+		return fmt.Errorf("edge: identify result: %w", err)
+	}
+	if !res.Matched || res.UserID == 0 {
+		if res.Mode == "identify" {
+			return errUsernameRequired
+		}
+		return errFaceNotRecognized
+	}
+	ctx := c.UserContext()
+	// One session per identify operation, whichever path gets there first.
+	var fresh bool
+	err := store.InTx(ctx, s.deps.DB, func(tx *sqlx.Tx) error {
+		var err error
+		fresh, err = ops.Claim(ctx, tx, opID, "face-login")
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !fresh {
+		return Errorf(409, "already_used", "this face login was already used; start again")
+	}
+	u := claimed
+	passwordOK := claimed != nil && password != ""
+	if u == nil || u.ID != res.UserID {
+		lu, err := s.loadLoginUser(ctx, `id = ?`, res.UserID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errFaceNotRecognized
+		}
+		if err != nil {
+			return err
+		}
+		u, passwordOK = &lu, false
+		if password != "" {
+			if bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(password)) != nil {
+				return errBadCredentials
+			}
+			passwordOK = true
+		}
+	}
+	if !passwordOK {
+		required, err := s.faceLoginNeedsPassword(ctx, *u)
+		if err != nil {
+			return err
+		}
+		if required {
+			return errPasswordRequired
+		}
+	}
+	method := "face"
+	if passwordOK {
+		method = "password+face"
+	}
+	token, err := s.startSession(c, u.User, method)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"user": u.User, "token": token, "method": method, "distance": res.Distance})
+}
+
+func (s *Server) loadLoginUser(ctx context.Context, where string, args ...any) (loginUser, error) {
+	var u loginUser
+	err := s.deps.DB.GetContext(ctx, &u, `SELECT `+userColumns+`, password_hash, require_face FROM users WHERE `+where+` LIMIT 1`, args...)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("edge: face login lookup: %w", store.Translate(err))
+	}
+	return u, err
+}
+
+// faceLoginNeedsPassword: the user, or a company the user belongs to,
+// requires password and face together.
+func (s *Server) faceLoginNeedsPassword(ctx context.Context, u loginUser) (bool, error) {
+	if u.RequireFace {
+		return true, nil
+	}
+	var n int
+	err := s.deps.DB.GetContext(ctx, &n, `SELECT COUNT(*) FROM company_members m JOIN companies c ON c.id = m.company_id
+		WHERE m.user_id = ? AND c.require_face_login`, u.ID)
+	if err != nil {
+		return false, fmt.Errorf("edge: face policy: %w", store.Translate(err))
+	}
+	return n > 0, nil
+}

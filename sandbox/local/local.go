@@ -763,6 +763,17 @@ func (r *Runner) goCache(ctx context.Context) string {
 	if r.goWarm {
 		return r.cacheDir()
 	}
+	// The cache is written by the sandbox user during the warm-up, so its
+	// parent stays root-only: no host process of that uid can reach and
+	// poison it. Compiles see it only through their private overlay.
+	if err := os.MkdirAll(r.opts.CacheDir, 0o700); err != nil {
+		r.opts.Logger.Warn("sandbox: go cache unusable", "err", err)
+		return ""
+	}
+	if err := os.Chmod(r.opts.CacheDir, 0o700); err != nil {
+		r.opts.Logger.Warn("sandbox: go cache unusable", "err", err)
+		return ""
+	}
 	dir := r.cacheDir()
 	marker := filepath.Join(dir, ".hirebus-warm")
 	if _, err := os.Stat(marker); err == nil {
@@ -786,8 +797,22 @@ func (r *Runner) cacheDir() string {
 	return filepath.Join(r.opts.CacheDir, "gocache-"+strings.TrimSpace(ver))
 }
 
+// WarmUp prepares what the first compile would otherwise wait for (the Go
+// standard-library cache, ~10 s on two cores); the worker may call it in
+// the background at start. Safe to call more than once.
+func (r *Runner) WarmUp(ctx context.Context) error {
+	if r.closed.Load() {
+		return fmt.Errorf("warm up: %w", sandbox.ErrClosed)
+	}
+	if r.goCache(ctx) == "" {
+		return errors.New("warm up: go cache could not be built")
+	}
+	return nil
+}
+
 func (r *Runner) warmGoCache(ctx context.Context, dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	os.RemoveAll(dir) // a half-built cache from an interrupted warm-up
+	if err := os.Mkdir(dir, 0o755); err != nil {
 		return fmt.Errorf("warm go cache: %w", err)
 	}
 	// The compile user writes it during the warm-up only.

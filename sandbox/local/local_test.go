@@ -128,3 +128,33 @@ func TestRlimitsOnly(t *testing.T) {
 		})
 	}
 }
+
+// TestGoCacheIsolated checks the Go cache is shared read-only: a compile
+// that rewrites every cache file must not affect the next compile.
+func TestGoCacheIsolated(t *testing.T) {
+	r := newTestRunner(t, Options{})
+	defer r.Close()
+	if err := r.WarmUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	goLang, _ := sandbox.LookupLanguage("go")
+	poison := goLang
+	poison.Compile = []string{"/bin/sh", "-c", "find /gocache -type f -exec sh -c 'echo poison > \"$1\"' _ {} \\; ; echo poisoned; exit 1"}
+	_, res, err := r.Compile(context.Background(), poison, []byte("package main\n"), sandbox.Limits{})
+	if err != nil || res == nil || !strings.Contains(res.Stdout, "poisoned") || res.Stderr != "" {
+		t.Fatalf("poisoning compile did not run: %v %+v", err, res)
+	}
+	p, res, err := r.Compile(context.Background(), goLang, []byte("package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"clean\") }\n"), sandbox.Limits{})
+	if err != nil || p == nil {
+		t.Fatalf("compile after poisoning: %v %+v", err, res)
+	}
+	defer p.Close()
+	out, err := r.Run(context.Background(), p, nil, sandbox.Limits{})
+	if err != nil || out.Stdout != "clean\n" {
+		t.Fatalf("run: %v %+v", err, out)
+	}
+	fi, err := os.Stat(r.opts.CacheDir)
+	if err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("cache parent must be root-only: %v %v", fi.Mode(), err)
+	}
+}

@@ -223,7 +223,11 @@
   function showProblems() {
     var msg = $("#problems-msg");
     say(msg, "");
-    var load = problems ? Promise.resolve(problems) : call("GET", "/api/problems").then(function (r) { problems = Array.isArray(r.data) ? r.data : []; return problems; });
+    var load = problems ? Promise.resolve(problems) : call("GET", "/api/problems").then(function (r) {
+      var d = r.data || {};
+      problems = Array.isArray(d) ? d : (Array.isArray(d.problems) ? d.problems : []);
+      return problems;
+    });
     load.then(renderProblems, function (e) { say(msg, e.message); });
   }
   function renderProblems() {
@@ -234,8 +238,8 @@
       return (String(p.title || "") + " " + String(p.slug || "") + " " + String(p.difficulty || "")).toLowerCase().indexOf(q) >= 0;
     });
     list.forEach(function (p) {
-      body.appendChild(h("tr.clickable", { onclick: function () { location.hash = "#/problem/" + encodeURIComponent(p.id); } },
-        h("td", h("a", { href: "#/problem/" + encodeURIComponent(p.id), text: p.title || p.slug || String(p.id) })),
+      body.appendChild(h("tr.clickable", { onclick: function () { location.hash = "#/problem/" + encodeURIComponent(p.slug || p.id); } },
+        h("td", h("a", { href: "#/problem/" + encodeURIComponent(p.slug || p.id), text: p.title || p.slug || String(p.id) })),
         h("td", p.difficulty ? h("span.badge", { className: "badge " + ({ easy: "ok", medium: "warn", hard: "bad" }[p.difficulty] || ""), text: p.difficulty }) : ""),
         h("td.small.muted", { text: [p.time_limit_ms ? p.time_limit_ms + " ms" : "", p.test_count ? p.test_count + " tests" : ""].filter(Boolean).join(" · ") })));
     });
@@ -252,7 +256,7 @@
     cpp: "#include <bits/stdc++.h>\nusing namespace std;\n\nint main() {\n    ios::sync_with_stdio(false);\n    cin.tie(nullptr);\n    string s;\n    while (cin >> s) cout << \"read: \" << s << '\\n';\n    cout << \"hello, hirebus\" << endl;\n    return 0;\n}\n",
     java: "import java.util.*;\n\npublic class Main {\n    public static void main(String[] args) {\n        Scanner in = new Scanner(System.in);\n        while (in.hasNext()) System.out.println(\"read: \" + in.next());\n        System.out.println(\"hello, hirebus\");\n    }\n}\n"
   };
-  var ed = { problem: null, key: "playground", submitting: false };
+  var ed = { problem: null, key: "", submitting: false };
   var code = $("#code"), lang = $("#lang");
   lang.value = localStorage.getItem("hirebus.lang") || "python";
 
@@ -292,9 +296,19 @@
     }
   });
 
+  function clearResults() {
+    say($("#run-msg"), "");
+    $("#run-result").classList.add("hidden");
+    $("#submit-result").classList.add("hidden");
+    $("#result-empty").classList.remove("hidden");
+  }
+
   function showEditor(problemId) {
+    var key = problemId ? "p" + problemId : "playground";
+    // Results and input belong to the program they came from.
+    if (key !== ed.key) { clearResults(); $("#stdin").value = ""; }
     ed.problem = null;
-    ed.key = problemId ? "p" + problemId : "playground";
+    ed.key = key;
     $("#submit").classList.toggle("hidden", !problemId);
     var body = hb.clear($("#problem-body")), meta = hb.clear($("#problem-meta"));
     if (!problemId) {
@@ -315,7 +329,9 @@
       if (p.test_count) meta.appendChild(h("span.muted", { text: p.test_count + " tests" }));
       var mode = p.comparison && p.comparison.mode;
       if (mode && mode !== "trailing_whitespace") meta.appendChild(h("span.badge", { text: mode === "float" ? "float tolerance" : mode + " match" }));
-      body.appendChild(hb.markdown(p.statement || ""));
+      // Statements often start with their own title; the card shows it already.
+      var stmt = String(p.statement || "").replace(/^\s*#{1,3}\s+(.*)\n/, function (all, t) { return t.trim() === String(p.title).trim() ? "" : all; });
+      body.appendChild(hb.markdown(stmt));
       (p.examples || []).forEach(function (ex, i) {
         body.appendChild(h("h3", { text: "Example " + (i + 1) }));
         body.appendChild(h("div.small.muted", { text: "Input" }));
@@ -334,7 +350,9 @@
 
   function showRun(res) {
     $("#result-empty").classList.add("hidden");
+    $("#submit-result").classList.add("hidden");
     $("#run-result").classList.remove("hidden");
+    $("#run-result").scrollIntoView({ behavior: "smooth", block: "nearest" });
     var v = res.verdict || "?";
     $("#run-verdict").className = "badge " + v;
     $("#run-verdict").textContent = ({ OK: "OK", TLE: "Time limit", MLE: "Memory limit", OLE: "Output limit", RE: "Runtime error", CE: "Compile error", IE: "Internal error" })[v] || v;
@@ -425,7 +443,9 @@
     ed.submitting = true;
     busy(btn, true, "Grading…");
     $("#result-empty").classList.add("hidden");
+    $("#run-result").classList.add("hidden");
     $("#submit-result").classList.remove("hidden");
+    $("#submit-result").scrollIntoView({ behavior: "smooth", block: "nearest" });
     $("#sub-verdict").className = "badge pending";
     $("#sub-verdict").textContent = "queued";
     $("#sub-count").textContent = "";
@@ -434,6 +454,7 @@
     hb.clear($("#sub-tests"));
     call("POST", "/api/code/submit", { problem_id: ed.problem.id, language: lang.value, source: code.value }).then(function (r) {
       var opId = r.data.op_id, subId = r.data.submission_id, seen = 0;
+      if (r.data.total) progress(0, r.data.total);
       var off = stream.on("code.test", function (m) {
         var d = m.data || {};
         var mine = (m.op_id && m.op_id === opId) || (d.submission_id !== undefined && String(d.submission_id) === String(subId));

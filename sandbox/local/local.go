@@ -775,7 +775,7 @@ func (r *Runner) goCache(ctx context.Context) string {
 		return ""
 	}
 	dir := r.cacheDir()
-	marker := filepath.Join(dir, ".hirebus-warm")
+	marker := dir + ".warm" // outside the cache: compiles never see it
 	if _, err := os.Stat(marker); err == nil {
 		r.goWarm = true
 		return dir

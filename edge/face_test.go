@@ -415,4 +415,3 @@ func mustJSON(t *testing.T, v any) []byte {
 	}
 	return b
 }
-

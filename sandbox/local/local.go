@@ -1,11 +1,3 @@
-// Package local is the default sandbox runner: every compile and run gets
-// fresh Linux namespaces (user, pid, mount, net, ipc, uts, cgroup) created
-// by re-executing the current binary as a tiny init (see MaybeRunInit),
-// a tmpfs root with read-only binds of the toolchains, private tmpfs work
-// and tmp directories, no network (a new net namespace with only
-// loopback), rlimits, a cgroup for memory/pids/CPU accounting, and the
-// unprivileged uid 65534. The namespace's init is PID 1, so killing it —
-// on wall-time or output-cap overrun — kills the whole process tree.
 package local
 
 import (

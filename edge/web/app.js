@@ -201,7 +201,9 @@
       var d = msg.data || {};
       var done = d.done !== undefined ? d.done : (d.index !== undefined ? d.index + 1 : null);
       if (done !== null && d.total) bar.style.width = Math.round(100 * done / d.total) + "%";
-      var text = d.message || d.reason || (done !== null && d.total ? "Photo " + done + " of " + d.total + (d.ok === false ? ": not usable" : ": ok") : "Working…");
+      var text = done !== null && d.total ? "Photo " + done + " of " + d.total : "Working…";
+      if (d.ok === false) text += ": not usable (" + String(d.reason || "rejected").replace(/_/g, " ") + (d.detail ? " — " + d.detail : "") + ")";
+      else if (d.ok === true) text += ": ok";
       label.textContent = text;
     });
     waitForOp(opId, 120000).then(function () {

@@ -72,15 +72,22 @@
     try { image = faceCam.capture(); } catch (e) { return say(msg, e.message); }
     var body = { image: image };
     var username = $("#face-username").value.trim();
+    var password = $("#face-password").value;
     if (username) body.username = username;
+    if (password) body.password = password;
     say(msg, "");
     busy(btn, true, "Checking…");
     api("POST", "/api/auth/face-login", body, { auth: false })
       .then(function (r) {
         if (r.status === 202 && r.data && r.data.op_id) {
-          // The face worker is busy: the edge handed back an operation id.
+          // The face worker is busy: wait for the identification, then
+          // redeem the operation for a session (its result holds no token).
           say(msg, "Still checking your photo…", "info");
-          return hb.waitOp(r.data.op_id, 30000).then(function (op) { return op.result; });
+          var redeem = { op_id: r.data.op_id };
+          if (password) redeem.password = password;
+          return hb.waitOp(r.data.op_id, 60000).catch(function () { /* the redeem call reports the failure */ })
+            .then(function () { return api("POST", "/api/auth/face-login", redeem, { auth: false }); })
+            .then(function (r2) { return r2.data; });
         }
         return r.data;
       })
@@ -88,10 +95,20 @@
         if (!data || !data.token) throw new Error("face not recognised");
         faceCam.stop();
         signedIn(data);
-      }, function (e) {
+      })
+      .catch(function (e) {
         busy(btn, false);
         var text = e.message;
-        if (e.status === 401 && !username) text += " — enter your username above and try again.";
+        if (e.code === "password_required") {
+          $("#face-password-field").classList.remove("hidden");
+          $("#face-password").focus();
+          text = "This account signs in with password and face: enter your password and try again.";
+        } else if (e.code === "username_required" || (e.status === 401 && !username)) {
+          $("#face-username").focus();
+          text = "We could not tell for sure who this is. Enter your username above and try again.";
+        } else if (e.status === 401) {
+          text = "The face does not match this account.";
+        }
         say(msg, text);
       });
   });
@@ -211,6 +228,7 @@
       busy(btn, false);
       if (e.status === 409) say(msg, "That username or e-mail is already taken.");
       else if (e.status === 403) { say(msg, "Your e-mail is not verified any more — request a new code."); regStep(1); }
+      else if (e.code === "face_unavailable") say(msg, "Face sign-in is not available on this server: remove the photos to continue.");
       else say(msg, e.message);
     });
   });

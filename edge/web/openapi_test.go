@@ -40,6 +40,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		{"post", "/api/face/detect"}, {"get", "/api/ops/{id}"}, {"get", "/ws"}, {"get", "/dev/mailbox"},
 		{"get", "/api/problems"}, {"get", "/api/problems/{id}"}, {"post", "/api/code/execute"},
 		{"post", "/api/code/submit"}, {"get", "/api/code/submissions/{id}"},
+		{"get", "/api/code/languages"}, {"get", "/api/code/submissions"}, {"post", "/api/proctor/frame"},
 	}
 	for _, r := range routes {
 		t.Run(r.method+" "+r.path, func(t *testing.T) {

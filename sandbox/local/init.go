@@ -253,6 +253,14 @@ func setupRoot(cfg *initConfig) error {
 	if err := unix.Mount("proc", filepath.Join(root, "proc"), "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
 		return fmt.Errorf("init: mount proc: %w", err)
 	}
+	// No namespaces below ours: a program with a nested user namespace
+	// would get capabilities there and reach much more kernel code.
+	for _, ns := range []string{"user", "mnt", "net", "pid", "ipc", "uts", "cgroup"} {
+		p := filepath.Join(root, "proc/sys/user/max_"+ns+"_namespaces")
+		if err := os.WriteFile(p, []byte("0"), 0o644); err != nil && ns == "user" {
+			return fmt.Errorf("init: forbid nested user namespaces: %w", err)
+		}
+	}
 	if err := unix.PivotRoot(root, filepath.Join(root, "old")); err != nil {
 		return fmt.Errorf("init: pivot_root: %w", err)
 	}

@@ -412,6 +412,13 @@ func (s *suite) testHostile(t *testing.T) {
 					t.Errorf("stdout %q", res.Stdout)
 				}
 			}},
+		{name: "nested_namespaces", lang: "c", verdict: sandbox.OK,
+			src: "#define _GNU_SOURCE\n#include <sched.h>\n#include <stdio.h>\nint main(void){ int f[] = {CLONE_NEWUSER, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUSER | CLONE_NEWNET}; for (int i = 0; i < 4; i++) puts(unshare(f[i]) == 0 ? \"created\" : \"blocked\"); return 0; }\n",
+			check: func(t *testing.T, res *sandbox.Result) {
+				if strings.Contains(res.Stdout, "created") {
+					t.Errorf("program could create namespaces: %q", res.Stdout)
+				}
+			}},
 		{name: "symlink_planted", lang: "python", stdin: hostFile,
 			src:     "import os, sys\nhost = sys.stdin.read().strip()\nfor name, target in [('/work/main', '/etc/passwd'), ('/work/Main.class', '/etc/shadow'), ('/work/out.txt', host), ('/prog/evil', '/etc/passwd'), ('/tmp/x', host)]:\n    try:\n        os.symlink(target, name)\n        print('linked', name)\n    except OSError:\n        print('denied', name)\nfor n in ['/work/main', '/work/out.txt', '/tmp/x']:\n    try:\n        with open(n, 'w') as f:\n            f.write('pwned')\n        print('wrote through', n)\n    except OSError:\n        print('no write', n)\n",
 			verdict: sandbox.OK,

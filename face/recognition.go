@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"sync"
 
 	"github.com/hirebus/hirebus/face/nn"
 )
@@ -172,25 +173,76 @@ func (n *RecognitionNet) DescriptorRGB(rgb []float32) ([DescriptorSize]float32, 
 	if len(rgb) != size {
 		return [DescriptorSize]float32{}, fmt.Errorf("face: descriptor: %d values, want %d: %w", len(rgb), size, ErrInput)
 	}
-	x := nn.NewTensor(RecognitionInputSize, RecognitionInputSize, 3)
+	ws := getRecScratch()
+	defer recScratchPool.Put(ws)
+	x := ws.get(RecognitionInputSize, RecognitionInputSize, 3)
 	for i, v := range rgb {
 		x.Data[i] = (v - recognitionMeanRGB[i%3]) / 255
 	}
-	return n.forward(x)
+	return n.forwardWS(ws, x)
+}
+
+// recScratch holds the activations of one forward pass. The shapes never
+// change (the input is always 150×150), so recycling them through a pool
+// removes ~3 MB of allocation and zeroing per face; each pass takes its own
+// scratch, which keeps concurrent calls independent.
+type recScratch struct {
+	slots []*nn.Tensor
+	next  int
+}
+
+var recScratchPool = sync.Pool{New: func() any { return new(recScratch) }}
+
+func getRecScratch() *recScratch {
+	ws := recScratchPool.Get().(*recScratch)
+	ws.next = 0
+	return ws
+}
+
+// get returns the next slot as an h×w×c tensor with unspecified contents.
+func (ws *recScratch) get(h, w, c int) *nn.Tensor {
+	if ws.next == len(ws.slots) {
+		ws.slots = append(ws.slots, nn.NewTensor(h, w, c))
+	}
+	t := ws.slots[ws.next]
+	if n := h * w * c; cap(t.Data) >= n {
+		t.H, t.W, t.C, t.Data = h, w, c, t.Data[:n]
+	} else {
+		t = nn.NewTensor(h, w, c)
+		ws.slots[ws.next] = t
+	}
+	ws.next++
+	return t
+}
+
+// put keeps the tensor an op returned in the slot last handed out (an op
+// allocates anew when the slot is too small).
+func (ws *recScratch) put(t *nn.Tensor) *nn.Tensor {
+	ws.slots[ws.next-1] = t
+	return t
 }
 
 // forward runs the network on a normalised 150×150×3 input.
-func (n *RecognitionNet) forward(x *nn.Tensor) (desc [DescriptorSize]float32, err error) {
-	out, err := n.stem.Forward(x, nil)
+func (n *RecognitionNet) forward(x *nn.Tensor) ([DescriptorSize]float32, error) {
+	ws := getRecScratch()
+	defer recScratchPool.Put(ws)
+	return n.forwardWS(ws, x)
+}
+
+func (n *RecognitionNet) forwardWS(ws *recScratch, x *nn.Tensor) (desc [DescriptorSize]float32, err error) {
+	oh, ow := n.stem.OutSize(x.H, x.W)
+	out, err := n.stem.ForwardInto(ws.get(oh, ow, n.stem.Cout), x, nil)
 	if err != nil {
 		return desc, fmt.Errorf("face: recognition conv32_down: %w", err)
 	}
-	if out, err = nn.MaxPool(out, 3, 2, nn.Valid); err != nil {
+	ws.put(out)
+	if out, err = nn.MaxPoolInto(ws.get(1, 1, 1), out, 3, 2, nn.Valid); err != nil {
 		return desc, fmt.Errorf("face: recognition max pool: %w", err)
 	}
+	ws.put(out)
 	for i := range n.blocks {
 		b := &n.blocks[i]
-		if out, err = b.forward(out); err != nil {
+		if out, err = b.forward(ws, out); err != nil {
 			return desc, fmt.Errorf("face: recognition %s: %w", b.name, err)
 		}
 	}
@@ -206,39 +258,51 @@ func (n *RecognitionNet) forward(x *nn.Tensor) (desc [DescriptorSize]float32, er
 	return desc, nil
 }
 
-func (b *recBlock) forward(x *nn.Tensor) (*nn.Tensor, error) {
-	h, err := b.conv1.Forward(x, nil)
+func (b *recBlock) forward(ws *recScratch, x *nn.Tensor) (*nn.Tensor, error) {
+	oh, ow := b.conv1.OutSize(x.H, x.W)
+	h, err := b.conv1.ForwardInto(ws.get(oh, ow, b.conv1.Cout), x, nil)
 	if err != nil {
 		return nil, err
 	}
-	if !b.down {
-		return b.conv2.Forward(h, x)
-	}
-	pooled, err := nn.AvgPool(x, 2, 2, nn.Valid)
-	if err != nil {
-		return nil, err
-	}
-	oh, ow := b.conv2.OutSize(h.H, h.W)
+	ws.put(h)
+	oh, ow = b.conv2.OutSize(h.H, h.W)
 	cout := b.conv2.Cout
+	if !b.down {
+		out, err := b.conv2.ForwardInto(ws.get(oh, ow, cout), h, x)
+		if err != nil {
+			return nil, err
+		}
+		return ws.put(out), nil
+	}
+	pooled, err := nn.AvgPoolInto(ws.get(1, 1, 1), x, 2, 2, nn.Valid)
+	if err != nil {
+		return nil, err
+	}
+	ws.put(pooled)
 	grow := pooled.H != oh || pooled.W != ow
 	if grow && (pooled.H != oh+1 || pooled.W != ow+1) {
 		return nil, fmt.Errorf("skip %v does not fit conv output %dx%d: %w", pooled, oh, ow, nn.ErrShape)
 	}
 	// The skip, zero-extended from pooled.C to cout channels (tf.concat
 	// with zeros), cut to the conv output's spatial size.
-	skip := nn.NewTensor(oh, ow, cout)
+	skip := ws.get(oh, ow, cout)
+	clear(skip.Data)
 	for y := range oh {
 		for xx := range ow {
 			copy(skip.Data[(y*ow+xx)*cout:], pooled.Data[(y*pooled.W+xx)*pooled.C:(y*pooled.W+xx+1)*pooled.C])
 		}
 	}
-	out, err := b.conv2.Forward(h, skip)
-	if err != nil || !grow {
-		return out, err
+	out, err := b.conv2.ForwardInto(ws.get(oh, ow, cout), h, skip)
+	if err != nil {
+		return nil, err
+	}
+	ws.put(out)
+	if !grow {
+		return out, nil
 	}
 	// residualDown appends a zero row and column to the conv output before
 	// adding the skip, so the last row and column are ReLU(skip) alone.
-	full := nn.NewTensor(pooled.H, pooled.W, cout)
+	full := ws.get(pooled.H, pooled.W, cout)
 	for y := range pooled.H {
 		for xx := range pooled.W {
 			dst := full.Data[(y*pooled.W+xx)*cout : (y*pooled.W+xx+1)*cout]
@@ -246,6 +310,7 @@ func (b *recBlock) forward(x *nn.Tensor) (*nn.Tensor, error) {
 				copy(dst, out.Data[(y*ow+xx)*cout:(y*ow+xx+1)*cout])
 				continue
 			}
+			clear(dst)
 			for c, v := range pooled.Data[(y*pooled.W+xx)*pooled.C : (y*pooled.W+xx+1)*pooled.C] {
 				dst[c] = max(v, 0)
 			}

@@ -73,11 +73,12 @@ func (d *DepthwiseConv2D) ForwardInto(dst, x *Tensor) (*Tensor, error) {
 	// loops then run without bounds logic, and the taps of one pixel are
 	// summed in registers before a single store.
 	xp := x
-	if pb, pr := (oh-1)*d.Stride+d.KH-x.H-pt, (ow-1)*d.Stride+d.KW-x.W-pl; pt > 0 || pl > 0 || pb > 0 || pr > 0 {
-		var err error
-		if xp, err = Pad(x, pt, max(pb, 0), pl, max(pr, 0)); err != nil {
-			return nil, fmt.Errorf("nn: depthwise conv2d: %w", err)
-		}
+	if pb, pr := max((oh-1)*d.Stride+d.KH-x.H-pt, 0), max((ow-1)*d.Stride+d.KW-x.W-pl, 0); pt > 0 || pl > 0 || pb > 0 || pr > 0 {
+		ph, pw := x.H+pt+pb, x.W+pl+pr
+		s := getScratch(ph * pw * x.C)
+		defer scratchPool.Put(s)
+		xp = &Tensor{H: ph, W: pw, C: x.C, Data: *s}
+		padInto(xp.Data, x, pt, pb, pl, pr)
 	}
 	var flat *flatWeights
 	if UsingAssembly() && d.C < 8 && d.Stride == 1 {

@@ -101,3 +101,29 @@ func depthwiseFlatAsm(out, src []float32, d *DepthwiseConv2D, flat *flatWeights,
 	depthwiseRowAVX2(&a)
 	return lv
 }
+
+// vecMaxAVX2 and vecAddAVX2 are in kernel_amd64.s; n is a multiple of 8.
+//
+//go:noescape
+func vecMaxAVX2(dst, src *float32, n int)
+
+//go:noescape
+func vecAddAVX2(dst, src *float32, n int)
+
+// vecMax does dst = max(dst, src) for len(dst) a multiple of 8.
+func vecMax(dst, src []float32) {
+	if len(dst) == 0 {
+		return
+	}
+	_ = src[len(dst)-1]
+	vecMaxAVX2(&dst[0], &src[0], len(dst)&^7)
+}
+
+// vecAdd does dst += src for len(dst) a multiple of 8.
+func vecAdd(dst, src []float32) {
+	if len(dst) == 0 {
+		return
+	}
+	_ = src[len(dst)-1]
+	vecAddAVX2(&dst[0], &src[0], len(dst)&^7)
+}

@@ -652,3 +652,85 @@ store512:
 	VMOVUPS Z11, 64(DI)
 	VZEROUPPER
 	RET
+
+// func vecMaxAVX2(dst, src *float32, n int)
+TEXT ·vecMaxAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+
+vmax32:
+	CMPQ    CX, $32
+	JLT     vmax8
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VMAXPS  (DI), Y0, Y0
+	VMAXPS  32(DI), Y1, Y1
+	VMAXPS  64(DI), Y2, Y2
+	VMAXPS  96(DI), Y3, Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ    $128, SI
+	ADDQ    $128, DI
+	SUBQ    $32, CX
+	JMP     vmax32
+
+vmax8:
+	CMPQ    CX, $8
+	JLT     vmaxdone
+	VMOVUPS (SI), Y0
+	VMAXPS  (DI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     vmax8
+
+vmaxdone:
+	VZEROUPPER
+	RET
+
+// func vecAddAVX2(dst, src *float32, n int)
+TEXT ·vecAddAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+
+vadd32:
+	CMPQ    CX, $32
+	JLT     vadd8
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VADDPS  (DI), Y0, Y0
+	VADDPS  32(DI), Y1, Y1
+	VADDPS  64(DI), Y2, Y2
+	VADDPS  96(DI), Y3, Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ    $128, SI
+	ADDQ    $128, DI
+	SUBQ    $32, CX
+	JMP     vadd32
+
+vadd8:
+	CMPQ    CX, $8
+	JLT     vadddone
+	VMOVUPS (SI), Y0
+	VADDPS  (DI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     vadd8
+
+vadddone:
+	VZEROUPPER
+	RET

@@ -19,3 +19,19 @@ func depthwiseRowAsm(out, src []float32, d *DepthwiseConv2D, ow, rowStride int) 
 func depthwiseFlatAsm(out, src []float32, d *DepthwiseConv2D, flat *flatWeights, rowStride int) int {
 	return 0
 }
+
+func vecMax(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		if v > dst[i] {
+			dst[i] = v
+		}
+	}
+}
+
+func vecAdd(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] += v
+	}
+}

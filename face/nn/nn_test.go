@@ -473,3 +473,112 @@ func TestLoadWeights(t *testing.T) {
 		}
 	})
 }
+
+func refPool(x *Tensor, k, stride int, pad Padding, isMax bool) *Tensor {
+	oh, pt := outGeometry(x.H, k, stride, pad)
+	ow, pl := outGeometry(x.W, k, stride, pad)
+	out := NewTensor(oh, ow, x.C)
+	for oy := range oh {
+		for ox := range ow {
+			for c := range x.C {
+				best, sum, n := float32(math.Inf(-1)), 0.0, 0
+				for ky := range k {
+					for kx := range k {
+						iy, ix := oy*stride-pt+ky, ox*stride-pl+kx
+						if iy < 0 || iy >= x.H || ix < 0 || ix >= x.W {
+							continue
+						}
+						v := x.At(iy, ix, c)
+						best = max(best, v)
+						sum += float64(v)
+						n++
+					}
+				}
+				if isMax {
+					out.Set(oy, ox, c, best)
+				} else {
+					out.Set(oy, ox, c, float32(sum/float64(n)))
+				}
+			}
+		}
+	}
+	return out
+}
+
+func TestPoolsRandom(t *testing.T) {
+	cases := []struct {
+		name      string
+		h, w, c   int
+		k, stride int
+		pad       Padding
+	}{
+		{"2 s2 same odd", 13, 11, 16, 2, 2, Same},
+		{"2 s1 same", 13, 13, 40, 2, 1, Same},
+		{"3 s2 valid", 72, 72, 32, 3, 2, Valid},
+		{"2 s2 valid few channels", 9, 8, 5, 2, 2, Valid},
+		{"7 s2 valid", 7, 7, 256, 7, 2, Valid},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			bothPaths(t, func(t *testing.T) {
+				r := rand.New(rand.NewPCG(9, uint64(tc.c)))
+				x := randTensor(r, tc.h, tc.w, tc.c)
+				for _, isMax := range []bool{true, false} {
+					// A too-large scratch dst must be reused and reshaped.
+					dst := NewTensor(tc.h, tc.w, tc.c+1)
+					var got *Tensor
+					var err error
+					if isMax {
+						got, err = MaxPoolInto(dst, x, tc.k, tc.stride, tc.pad)
+					} else {
+						got, err = AvgPoolInto(dst, x, tc.k, tc.stride, tc.pad)
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got != dst {
+						t.Fatalf("dst with room was not reused")
+					}
+					if d := maxDiff(t, got, refPool(x, tc.k, tc.stride, tc.pad, isMax)); d > 1e-5 {
+						t.Fatalf("max=%v: diff %g", isMax, d)
+					}
+				}
+			})
+		})
+	}
+}
+
+func TestElementwise(t *testing.T) {
+	bothPaths(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(11, 11))
+		for _, n := range []int{1, 7, 8, 45, 130} {
+			a, b := randTensor(r, 1, n, 1), randTensor(r, 1, n, 1)
+			a.Data[0] = 7 // exercise the ReLU6 clip
+			sum, err := Add(a, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			acc := a.Clone()
+			if err := AddInPlace(acc, b); err != nil {
+				t.Fatal(err)
+			}
+			for i := range n {
+				if want := a.Data[i] + b.Data[i]; sum.Data[i] != want || acc.Data[i] != want {
+					t.Fatalf("n=%d [%d]: Add %v, AddInPlace %v, want %v", n, i, sum.Data[i], acc.Data[i], want)
+				}
+			}
+			for _, act := range []Activation{Linear, ReLU, ReLU6, Leaky} {
+				got := a.Clone()
+				Activate(got, act, 0.1)
+				for i, v := range a.Data {
+					if want := activate(v, act, 0.1); got.Data[i] != want {
+						t.Fatalf("act %d: %v -> %v, want %v", act, v, got.Data[i], want)
+					}
+				}
+			}
+		}
+		if err := AddInPlace(NewTensor(1, 2, 1), NewTensor(2, 1, 1)); !errors.Is(err, ErrShape) {
+			t.Fatalf("shape mismatch: %v", err)
+		}
+	})
+}

@@ -8,16 +8,28 @@ import (
 // MaxPool is TF maxPool with a k×k window: padded cells never win (SAME
 // pads with -Inf).
 func MaxPool(x *Tensor, k, stride int, pad Padding) (*Tensor, error) {
-	return pool(x, k, stride, pad, true)
+	return pool(nil, x, k, stride, pad, true)
+}
+
+// MaxPoolInto is MaxPool writing into dst's storage when it is large enough
+// (dst is reshaped; it must not alias x).
+func MaxPoolInto(dst, x *Tensor, k, stride int, pad Padding) (*Tensor, error) {
+	return pool(dst, x, k, stride, pad, true)
 }
 
 // AvgPool is TF avgPool with a k×k window; with SAME padding the average is
 // over the cells inside the input only, as in TF.
 func AvgPool(x *Tensor, k, stride int, pad Padding) (*Tensor, error) {
-	return pool(x, k, stride, pad, false)
+	return pool(nil, x, k, stride, pad, false)
 }
 
-func pool(x *Tensor, k, stride int, pad Padding, isMax bool) (*Tensor, error) {
+// AvgPoolInto is AvgPool writing into dst's storage when it is large enough
+// (dst is reshaped; it must not alias x).
+func AvgPoolInto(dst, x *Tensor, k, stride int, pad Padding) (*Tensor, error) {
+	return pool(dst, x, k, stride, pad, false)
+}
+
+func pool(dst, x *Tensor, k, stride int, pad Padding, isMax bool) (*Tensor, error) {
 	if err := checkWindow("pool", k, stride, pad); err != nil {
 		return nil, err
 	}
@@ -30,7 +42,8 @@ func pool(x *Tensor, k, stride int, pad Padding, isMax bool) (*Tensor, error) {
 		return nil, fmt.Errorf("nn: pool: %v too small for %dx%d window: %w", x, k, k, ErrShape)
 	}
 	C := x.C
-	out := NewTensor(oh, ow, C)
+	out := ensure(dst, oh, ow, C)
+	asm := UsingAssembly()
 	parallelRows(oh, ow*C*k*k, func(y0, y1 int) {
 		for oy := y0; oy < y1; oy++ {
 			iy0, iy1 := max(oy*stride-pt, 0), min(oy*stride-pt+k, x.H)
@@ -46,13 +59,9 @@ func pool(x *Tensor, k, stride int, pad Padding, isMax bool) (*Tensor, error) {
 							copy(o, in)
 							first = false
 						case isMax:
-							for c, v := range in {
-								o[c] = max(o[c], v)
-							}
+							maxInto(o, in, asm)
 						default:
-							for c, v := range in {
-								o[c] += v
-							}
+							addInto(o, in, asm)
 						}
 					}
 				}
@@ -68,6 +77,34 @@ func pool(x *Tensor, k, stride int, pad Padding, isMax bool) (*Tensor, error) {
 	return out, nil
 }
 
+// maxInto does dst = max(dst, src) elementwise (len(src) ≥ len(dst)).
+func maxInto(dst, src []float32, asm bool) {
+	n := 0
+	if asm && len(dst) >= 8 {
+		n = len(dst) &^ 7
+		vecMax(dst[:n], src[:n])
+	}
+	src = src[:len(dst)]
+	for i := n; i < len(dst); i++ {
+		if src[i] > dst[i] {
+			dst[i] = src[i]
+		}
+	}
+}
+
+// addInto does dst += src elementwise (len(src) ≥ len(dst)).
+func addInto(dst, src []float32, asm bool) {
+	n := 0
+	if asm && len(dst) >= 8 {
+		n = len(dst) &^ 7
+		vecAdd(dst[:n], src[:n])
+	}
+	src = src[:len(dst)]
+	for i := n; i < len(dst); i++ {
+		dst[i] += src[i]
+	}
+}
+
 // Add returns a + b elementwise (same shapes).
 func Add(a, b *Tensor) (*Tensor, error) {
 	if err := a.valid(); err != nil {
@@ -77,9 +114,7 @@ func Add(a, b *Tensor) (*Tensor, error) {
 		return nil, fmt.Errorf("nn: add %v + %v: %w", a, b, ErrShape)
 	}
 	out := a.Clone()
-	for i, v := range b.Data {
-		out.Data[i] += v
-	}
+	addInto(out.Data, b.Data, UsingAssembly())
 	return out, nil
 }
 
@@ -88,20 +123,34 @@ func AddInPlace(dst, src *Tensor) error {
 	if dst.valid() != nil || src.valid() != nil || !dst.SameShape(src) {
 		return fmt.Errorf("nn: add in place %v += %v: %w", dst, src, ErrShape)
 	}
-	d := dst.Data[:len(src.Data)]
-	for i, v := range src.Data {
-		d[i] += v
-	}
+	addInto(dst.Data, src.Data, UsingAssembly())
 	return nil
 }
 
 // Activate applies act in place (alpha is the Leaky slope).
 func Activate(t *Tensor, act Activation, alpha float32) {
-	if act == Linear {
-		return
-	}
-	for i, v := range t.Data {
-		t.Data[i] = activate(v, act, alpha)
+	d := t.Data
+	switch act {
+	case ReLU:
+		for i, v := range d {
+			if v < 0 {
+				d[i] = 0
+			}
+		}
+	case ReLU6:
+		for i, v := range d {
+			if v < 0 {
+				d[i] = 0
+			} else if v > 6 {
+				d[i] = 6
+			}
+		}
+	case Leaky:
+		for i, v := range d {
+			if a := alpha * v; a > v {
+				d[i] = a
+			}
+		}
 	}
 }
 
@@ -131,13 +180,26 @@ func Pad(x *Tensor, top, bottom, left, right int) (*Tensor, error) {
 	if top < 0 || bottom < 0 || left < 0 || right < 0 {
 		return nil, fmt.Errorf("nn: pad by negative amount: %w", ErrShape)
 	}
-	out := NewTensor(x.H+top+bottom, x.W+left+right, x.C)
-	for y := range x.H {
-		src := x.Data[y*x.W*x.C : (y+1)*x.W*x.C]
-		off := ((y+top)*out.W + left) * x.C
-		copy(out.Data[off:off+len(src)], src)
-	}
+	h, w := x.H+top+bottom, x.W+left+right
+	out := &Tensor{H: h, W: w, C: x.C, Data: make([]float32, h*w*x.C)}
+	padInto(out.Data, x, top, bottom, left, right)
 	return out, nil
+}
+
+// padInto writes x zero-padded by the given amounts into buf (exactly
+// (x.H+top+bottom)*(x.W+left+right)*C long), zeroing only the border, so
+// buf may start with garbage.
+func padInto(buf []float32, x *Tensor, top, bottom, left, right int) {
+	C := x.C
+	rowLen := (x.W + left + right) * C
+	clear(buf[:top*rowLen])
+	clear(buf[(top+x.H)*rowLen : (top+x.H+bottom)*rowLen])
+	for y := range x.H {
+		row := buf[(top+y)*rowLen : (top+y+1)*rowLen]
+		clear(row[:left*C])
+		copy(row[left*C:], x.Data[y*x.W*C:(y+1)*x.W*C])
+		clear(row[(left+x.W)*C:])
+	}
 }
 
 // MeanHW averages over height and width (global average pooling), giving

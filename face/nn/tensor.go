@@ -51,9 +51,14 @@ func (t *Tensor) valid() error {
 	return nil
 }
 
-// ensure returns dst if it already has shape h×w×c, else a new tensor.
+// ensure returns dst reshaped to h×w×c when its storage is large enough
+// (contents are garbage, to be overwritten), else a new tensor. Reusing
+// storage matters: zeroing fresh multi-megabyte activations cost more than
+// some of the layers themselves.
 func ensure(dst *Tensor, h, w, c int) *Tensor {
-	if dst != nil && dst.H == h && dst.W == w && dst.C == c && len(dst.Data) == h*w*c {
+	n := h * w * c
+	if dst != nil && cap(dst.Data) >= n {
+		dst.H, dst.W, dst.C, dst.Data = h, w, c, dst.Data[:n]
 		return dst
 	}
 	return NewTensor(h, w, c)

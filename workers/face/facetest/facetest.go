@@ -30,6 +30,8 @@ type Face struct {
 	Image string // sample file name
 	X, Y  float64
 	W, H  float64
+	// Descriptor is the reference pipeline's descriptor of this face.
+	Descriptor []float32
 }
 
 var (
@@ -56,7 +58,8 @@ func Faces(t testing.TB) []Face {
 					Box struct {
 						X, Y, Width, Height float64
 					} `json:"box"`
-					Crop string `json:"crop150"`
+					Crop       string    `json:"crop150"`
+					Descriptor []float32 `json:"descriptor"`
 				} `json:"ssd_faces"`
 			} `json:"images"`
 		}
@@ -70,7 +73,7 @@ func Faces(t testing.TB) []Face {
 				if _, err := fmtSscanf(f.Crop, &n); err != nil || n < 0 || n >= len(faces) {
 					continue
 				}
-				faces[n] = Face{Index: n, Image: name, X: f.Box.X, Y: f.Box.Y, W: f.Box.Width, H: f.Box.Height}
+				faces[n] = Face{Index: n, Image: name, X: f.Box.X, Y: f.Box.Y, W: f.Box.Width, H: f.Box.Height, Descriptor: f.Descriptor}
 			}
 		}
 	})

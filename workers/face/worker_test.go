@@ -1,0 +1,220 @@
+package face_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hirebus/hirebus/events"
+	"github.com/hirebus/hirebus/face"
+	"github.com/hirebus/hirebus/face/index"
+	"github.com/hirebus/hirebus/internal/platformtest"
+	"github.com/hirebus/hirebus/internal/testutil"
+	"github.com/hirebus/hirebus/ops"
+	"github.com/hirebus/hirebus/store"
+	faceworker "github.com/hirebus/hirebus/workers/face"
+	"github.com/hirebus/hirebus/workers/face/facetest"
+	"github.com/jmoiron/sqlx"
+)
+
+var (
+	pipeOnce sync.Once
+	pipe     *face.Pipeline
+	pipeErr  error
+)
+
+func pipeline(t *testing.T) *face.Pipeline {
+	t.Helper()
+	pipeOnce.Do(func() { pipe, pipeErr = face.Load(testutil.ModelsDir(t)) })
+	if pipeErr != nil {
+		t.Fatal(pipeErr)
+	}
+	return pipe
+}
+
+func newWorker(t *testing.T, p *platformtest.Platform) *faceworker.Worker {
+	t.Helper()
+	w, err := faceworker.New(faceworker.Config{}, faceworker.Deps{DB: p.DB, JS: p.JS, Relay: p.Relay, Log: p.Log, Embedder: pipeline(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// TestNewWithoutModels: a worker without models refuses to start with one
+// line that says what to do.
+func TestNewWithoutModels(t *testing.T) {
+	p := platformtest.Start(t, platformtest.Options{NoMailWorker: true})
+	_, err := faceworker.New(faceworker.Config{ModelsDir: t.TempDir()}, faceworker.Deps{DB: p.DB, JS: p.JS, Relay: p.Relay})
+	if !errors.Is(err, face.ErrModelsMissing) {
+		t.Fatalf("err = %v, want ErrModelsMissing", err)
+	}
+	if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, "make models") {
+		t.Fatalf("message %q: want one line naming `make models`", msg)
+	}
+}
+
+// enrollEnvelope creates the operation and command the edge would.
+func enrollEnvelope(t *testing.T, p *platformtest.Platform, uid uint64, images []string) events.Envelope {
+	t.Helper()
+	opID := events.NewID()
+	env, err := events.NewEnvelope("face_enroll", opID, uid, events.FaceEnroll{UserID: uid, Images: images, Source: "register"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = store.InTx(context.Background(), p.DB, func(tx *sqlx.Tx) error {
+		return ops.Create(context.Background(), tx, opID, "face_enroll", uid)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+// TestIndexSyncAcrossReplicas: replica A enrols a face; replica B, whose
+// in-memory index was loaded before, identifies it 1:N only because it
+// applied A's evt.sys.face.index_changed. A redelivered command changes
+// nothing.
+func TestIndexSyncAcrossReplicas(t *testing.T) {
+	p := platformtest.Start(t, platformtest.Options{})
+	b := newWorker(t, p)
+	p.Go(b.Run)
+	f := facetest.Faces(t)[20]
+	// B is consuming (so it has loaded its index) once it answers a detect.
+	if r := p.Do("POST", "/detect_face", "", map[string]any{"image": facetest.Base64(t, f, facetest.Shots[0])}); r.Status != 200 {
+		t.Fatalf("detect on B: %d %s", r.Status, r.Body)
+	}
+	if n, _ := b.Index().Len(context.Background()); n != 0 {
+		t.Fatalf("B starts with %d descriptors", n)
+	}
+
+	a := newWorker(t, p) // not consuming: commands are handed to it directly
+	u := p.Register("synced", "candidate")
+	env := enrollEnvelope(t, p, u.ID, []string{
+		facetest.Base64(t, f, facetest.Shots[0]), facetest.Base64(t, f, facetest.Shots[1]), facetest.Base64(t, f, facetest.Shots[2]),
+	})
+	meta := events.Meta{Subject: events.CmdFaceEnroll, Delivered: 1}
+	if err := a.Handle(context.Background(), env, meta); err != nil {
+		t.Fatalf("A enroll: %v", err)
+	}
+	if op := p.WaitOp(u.Token, env.CorrelationID, 10*time.Second); op["status"] != "done" {
+		t.Fatalf("enroll op: %v", op)
+	}
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		n, _ := b.Index().Len(context.Background())
+		return n == 3
+	}, "replica B never applied the index change")
+
+	r := p.Do("POST", "/api/auth/face-login", "", map[string]any{"image": facetest.Base64(t, f, facetest.Shots[3])})
+	if r.Status != 200 || r.Map(t)["user"].(map[string]any)["username"] != "synced" {
+		t.Fatalf("1:N on B: %d %s", r.Status, r.Body)
+	}
+
+	// Redelivery of the committed command: no second enrolment.
+	meta.Delivered = 2
+	if err := a.Handle(context.Background(), env, meta); err != nil {
+		t.Fatalf("redelivered enroll: %v", err)
+	}
+	var enrolments, rows int
+	if err := p.DB.Get(&enrolments, `SELECT COUNT(*) FROM face_enrollments WHERE user_id = ?`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.DB.Get(&rows, `SELECT COUNT(*) FROM face_embeddings WHERE user_id = ?`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if enrolments != 1 || rows != 3 {
+		t.Fatalf("after redelivery: %d enrolments, %d descriptors", enrolments, rows)
+	}
+}
+
+// usableShots are the variants of f that the pipeline sees as one face
+// near the centre of the picture, i.e. surely f and not a neighbour.
+func usableShots(t *testing.T, f facetest.Face, want int) []string {
+	t.Helper()
+	var out []string
+	variants := append(append([]facetest.Variant{}, facetest.Shots...), facetest.Variant{Margin: 0.7, Width: 320}, facetest.Variant{Margin: 0.35, Width: 200})
+	for _, v := range variants {
+		if len(out) == want {
+			break
+		}
+		img, err := face.DecodeImage(facetest.Image(t, f, v), face.DefaultLimits())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, err := pipeline(t).Detect(img, face.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fs) != 1 || fs[0].Score < 0.6 {
+			continue
+		}
+		w := float64(img.Bounds().Dx())
+		if cx := fs[0].Box.X + fs[0].Box.Width/2; cx < 0.3*w || cx > 0.7*w {
+			continue
+		}
+		out = append(out, facetest.Base64(t, f, v))
+	}
+	return out
+}
+
+// TestGoldenFacesNeverLogInAsAnother enrols every face of the golden
+// photos as its own user (straight into the index, with the reference
+// descriptor) and tries face login with fresh shots of every face: 1:N may
+// find the right user or refuse, never another; 1:1 claiming another user
+// is always refused.
+func TestGoldenFacesNeverLogInAsAnother(t *testing.T) {
+	p := platformtest.Start(t, platformtest.Options{NoMailWorker: true})
+	w := newWorker(t, p)
+	p.Go(w.Run)
+	ctx := context.Background()
+	fs := facetest.Faces(t)
+	users := make([]uint64, len(fs))
+	names := map[string]int{}
+	for i, f := range fs {
+		name := fmt.Sprintf("golden%02d", i)
+		res, err := p.DB.Exec(`INSERT INTO users (username, email, password_hash) VALUES (?, ?, 'x')`, name, name+"@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := res.LastInsertId()
+		users[i], names[name] = uint64(id), i
+		if _, err := w.Index().ReplaceUser(ctx, users[i], events.NewID(), []index.Entry{{Vector: f.Descriptor, Quality: 0.9}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var tried, accepted, refused int
+	for i, f := range fs {
+		shots := usableShots(t, f, 2)
+		for k, img := range shots {
+			t.Run(fmt.Sprintf("face%02d/shot%d", i, k), func(t *testing.T) {
+				tried++
+				r := p.Do("POST", "/api/auth/face-login", "", map[string]any{"image": img})
+				switch r.Status {
+				case 200:
+					got := r.Map(t)["user"].(map[string]any)["username"].(string)
+					if names[got] != i {
+						t.Fatalf("face %d logged in as %s (face %d)", i, got, names[got])
+					}
+					accepted++
+				case 401:
+					refused++
+				default:
+					t.Fatalf("1:N: %d %s", r.Status, r.Body)
+				}
+				other := fmt.Sprintf("golden%02d", (i+1)%len(fs))
+				r = p.Do("POST", "/api/auth/face-login", "", map[string]any{"username": other, "image": img})
+				if r.Status != 401 {
+					t.Fatalf("face %d claiming %s: %d %s", i, other, r.Status, r.Body)
+				}
+			})
+		}
+	}
+	t.Logf("golden faces: %d shots, %d logged in as themselves, %d refused (asked for the username), 0 as someone else", tried, accepted, refused)
+	if tried < 30 {
+		t.Fatalf("only %d usable shots of 22 faces", tried)
+	}
+}

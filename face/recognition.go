@@ -173,73 +173,44 @@ func (n *RecognitionNet) DescriptorRGB(rgb []float32) ([DescriptorSize]float32, 
 	if len(rgb) != size {
 		return [DescriptorSize]float32{}, fmt.Errorf("face: descriptor: %d values, want %d: %w", len(rgb), size, ErrInput)
 	}
-	ws := getRecScratch()
-	defer recScratchPool.Put(ws)
-	x := ws.get(RecognitionInputSize, RecognitionInputSize, 3)
+	ws := getRecWorkspace()
+	defer recWorkspaces.Put(ws)
+	x := ws.Next(RecognitionInputSize, RecognitionInputSize, 3)
 	for i, v := range rgb {
 		x.Data[i] = (v - recognitionMeanRGB[i%3]) / 255
 	}
 	return n.forwardWS(ws, x)
 }
 
-// recScratch holds the activations of one forward pass. The shapes never
-// change (the input is always 150×150), so recycling them through a pool
-// removes ~3 MB of allocation and zeroing per face; each pass takes its own
-// scratch, which keeps concurrent calls independent.
-type recScratch struct {
-	slots []*nn.Tensor
-	next  int
-}
+// recWorkspaces recycle the activations of forward passes. The shapes never
+// change (the input is always 150×150), so this removes ~3 MB of allocation
+// and zeroing per face; each pass takes its own workspace, which keeps
+// concurrent calls independent.
+var recWorkspaces = sync.Pool{New: func() any { return new(nn.Workspace) }}
 
-var recScratchPool = sync.Pool{New: func() any { return new(recScratch) }}
-
-func getRecScratch() *recScratch {
-	ws := recScratchPool.Get().(*recScratch)
-	ws.next = 0
+func getRecWorkspace() *nn.Workspace {
+	ws := recWorkspaces.Get().(*nn.Workspace)
+	ws.Reset()
 	return ws
-}
-
-// get returns the next slot as an h×w×c tensor with unspecified contents.
-func (ws *recScratch) get(h, w, c int) *nn.Tensor {
-	if ws.next == len(ws.slots) {
-		ws.slots = append(ws.slots, nn.NewTensor(h, w, c))
-	}
-	t := ws.slots[ws.next]
-	if n := h * w * c; cap(t.Data) >= n {
-		t.H, t.W, t.C, t.Data = h, w, c, t.Data[:n]
-	} else {
-		t = nn.NewTensor(h, w, c)
-		ws.slots[ws.next] = t
-	}
-	ws.next++
-	return t
-}
-
-// put keeps the tensor an op returned in the slot last handed out (an op
-// allocates anew when the slot is too small).
-func (ws *recScratch) put(t *nn.Tensor) *nn.Tensor {
-	ws.slots[ws.next-1] = t
-	return t
 }
 
 // forward runs the network on a normalised 150×150×3 input.
 func (n *RecognitionNet) forward(x *nn.Tensor) ([DescriptorSize]float32, error) {
-	ws := getRecScratch()
-	defer recScratchPool.Put(ws)
+	ws := getRecWorkspace()
+	defer recWorkspaces.Put(ws)
 	return n.forwardWS(ws, x)
 }
 
-func (n *RecognitionNet) forwardWS(ws *recScratch, x *nn.Tensor) (desc [DescriptorSize]float32, err error) {
+func (n *RecognitionNet) forwardWS(ws *nn.Workspace, x *nn.Tensor) (desc [DescriptorSize]float32, err error) {
 	oh, ow := n.stem.OutSize(x.H, x.W)
-	out, err := n.stem.ForwardInto(ws.get(oh, ow, n.stem.Cout), x, nil)
+	out, err := n.stem.ForwardInto(ws.Next(oh, ow, n.stem.Cout), x, nil)
 	if err != nil {
 		return desc, fmt.Errorf("face: recognition conv32_down: %w", err)
 	}
-	ws.put(out)
-	if out, err = nn.MaxPoolInto(ws.get(1, 1, 1), out, 3, 2, nn.Valid); err != nil {
+	ph, pw := nn.OutSize(oh, 3, 2, nn.Valid), nn.OutSize(ow, 3, 2, nn.Valid)
+	if out, err = nn.MaxPoolInto(ws.Next(ph, pw, out.C), out, 3, 2, nn.Valid); err != nil {
 		return desc, fmt.Errorf("face: recognition max pool: %w", err)
 	}
-	ws.put(out)
 	for i := range n.blocks {
 		b := &n.blocks[i]
 		if out, err = b.forward(ws, out); err != nil {
@@ -258,51 +229,42 @@ func (n *RecognitionNet) forwardWS(ws *recScratch, x *nn.Tensor) (desc [Descript
 	return desc, nil
 }
 
-func (b *recBlock) forward(ws *recScratch, x *nn.Tensor) (*nn.Tensor, error) {
+func (b *recBlock) forward(ws *nn.Workspace, x *nn.Tensor) (*nn.Tensor, error) {
 	oh, ow := b.conv1.OutSize(x.H, x.W)
-	h, err := b.conv1.ForwardInto(ws.get(oh, ow, b.conv1.Cout), x, nil)
+	h, err := b.conv1.ForwardInto(ws.Next(oh, ow, b.conv1.Cout), x, nil)
 	if err != nil {
 		return nil, err
 	}
-	ws.put(h)
 	oh, ow = b.conv2.OutSize(h.H, h.W)
 	cout := b.conv2.Cout
 	if !b.down {
-		out, err := b.conv2.ForwardInto(ws.get(oh, ow, cout), h, x)
-		if err != nil {
-			return nil, err
-		}
-		return ws.put(out), nil
+		return b.conv2.ForwardInto(ws.Next(oh, ow, cout), h, x)
 	}
-	pooled, err := nn.AvgPoolInto(ws.get(1, 1, 1), x, 2, 2, nn.Valid)
+	ph, pw := nn.OutSize(x.H, 2, 2, nn.Valid), nn.OutSize(x.W, 2, 2, nn.Valid)
+	pooled, err := nn.AvgPoolInto(ws.Next(ph, pw, x.C), x, 2, 2, nn.Valid)
 	if err != nil {
 		return nil, err
 	}
-	ws.put(pooled)
 	grow := pooled.H != oh || pooled.W != ow
 	if grow && (pooled.H != oh+1 || pooled.W != ow+1) {
 		return nil, fmt.Errorf("skip %v does not fit conv output %dx%d: %w", pooled, oh, ow, nn.ErrShape)
 	}
 	// The skip, zero-extended from pooled.C to cout channels (tf.concat
 	// with zeros), cut to the conv output's spatial size.
-	skip := ws.get(oh, ow, cout)
+	skip := ws.Next(oh, ow, cout)
 	clear(skip.Data)
 	for y := range oh {
 		for xx := range ow {
 			copy(skip.Data[(y*ow+xx)*cout:], pooled.Data[(y*pooled.W+xx)*pooled.C:(y*pooled.W+xx+1)*pooled.C])
 		}
 	}
-	out, err := b.conv2.ForwardInto(ws.get(oh, ow, cout), h, skip)
-	if err != nil {
-		return nil, err
-	}
-	ws.put(out)
-	if !grow {
-		return out, nil
+	out, err := b.conv2.ForwardInto(ws.Next(oh, ow, cout), h, skip)
+	if err != nil || !grow {
+		return out, err
 	}
 	// residualDown appends a zero row and column to the conv output before
 	// adding the skip, so the last row and column are ReLU(skip) alone.
-	full := ws.get(pooled.H, pooled.W, cout)
+	full := ws.Next(pooled.H, pooled.W, cout)
 	for y := range pooled.H {
 		for xx := range pooled.W {
 			dst := full.Data[(y*pooled.W+xx)*cout : (y*pooled.W+xx+1)*cout]

@@ -582,3 +582,37 @@ func TestElementwise(t *testing.T) {
 		}
 	})
 }
+
+func TestWorkspace(t *testing.T) {
+	var ws Workspace
+	a := ws.Next(2, 3, 4)
+	b := ws.Next(1, 1, 1)
+	if a == b || len(a.Data) != 24 || len(b.Data) != 1 {
+		t.Fatalf("Next gave %v and %v", a, b)
+	}
+	ws.Reset()
+	a2 := ws.Next(2, 2, 4) // smaller: same storage
+	b2 := ws.Next(5, 5, 5) // larger: new storage
+	if a2 != a || len(a2.Data) != 16 || a2.H != 2 || a2.W != 2 {
+		t.Fatalf("slot 0 not recycled: %v", a2)
+	}
+	if len(b2.Data) != 125 {
+		t.Fatalf("slot 1 not grown: %v", b2)
+	}
+	// An Into op given a workspace tensor writes into it.
+	r := rand.New(rand.NewPCG(1, 1))
+	x := randTensor(r, 6, 6, 8)
+	c, err := NewConv2D(randSlice(r, 9*8*16), 3, 3, 8, 16, 2, Same, Post{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.Reset()
+	dst := ws.Next(OutSize(6, 3, 2, Same), OutSize(6, 3, 2, Same), 16)
+	out, err := c.ForwardInto(dst, x, nil)
+	if err != nil || out != dst {
+		t.Fatalf("ForwardInto did not use the workspace tensor: %v", err)
+	}
+	if OutSize(5, 3, 1, Valid) != 3 || OutSize(2, 3, 1, Valid) != 0 || OutSize(5, 2, 2, Same) != 3 {
+		t.Fatal("OutSize")
+	}
+}

@@ -74,6 +74,9 @@ type Config struct {
 	// TimeFactor multiplies a problem's time limit per language (JVM start
 	// costs CPU time). Missing languages use 1. Default {"java": 2}.
 	TimeFactor map[string]float64
+	// CompileCache is how many compiled programs (and compilation errors)
+	// are kept for identical sources (default 32; negative disables).
+	CompileCache int
 	// Policy overrides the role's delivery policy from events.Policies.
 	Policy *events.ConsumerPolicy
 }
@@ -106,6 +109,12 @@ func (c *Config) Validate() error {
 	if c.ReportBytes < 1024 || c.ReportBytes > 256<<10 {
 		return fmt.Errorf("code worker: report bytes %d outside [1 KiB, 256 KiB]", c.ReportBytes)
 	}
+	if c.CompileCache == 0 {
+		c.CompileCache = 32
+	}
+	if c.CompileCache > 1024 {
+		return fmt.Errorf("code worker: compile cache %d above 1024 programs", c.CompileCache)
+	}
 	if c.TimeFactor == nil {
 		c.TimeFactor = map[string]float64{"java": 2}
 	}
@@ -136,7 +145,9 @@ type Worker struct {
 	cfg       Config
 	deps      Deps
 	log       *slog.Logger
-	runner    sandbox.Runner
+	base      sandbox.Runner // the sandbox runner itself
+	runner    sandbox.Runner // base, behind the compile cache when enabled
+	cache     *cachingRunner
 	ownRunner bool
 	judge     *judge.Judge
 	policy    events.ConsumerPolicy
@@ -165,13 +176,18 @@ func New(cfg Config, deps Deps) (*Worker, error) {
 	if deps.Log == nil {
 		deps.Log = slog.Default()
 	}
-	w := &Worker{cfg: cfg, deps: deps, log: deps.Log.With("worker", events.RoleCode), runner: deps.Runner}
-	if w.runner == nil {
+	w := &Worker{cfg: cfg, deps: deps, log: deps.Log.With("worker", events.RoleCode), base: deps.Runner}
+	if w.base == nil {
 		r, err := newRunner(cfg, w.log)
 		if err != nil {
 			return nil, err
 		}
-		w.runner, w.ownRunner = r, true
+		w.base, w.ownRunner = r, true
+	}
+	w.runner = w.base
+	if cfg.CompileCache > 0 {
+		w.cache = newCachingRunner(w.base, cfg.CompileCache)
+		w.runner = w.cache
 	}
 	w.judge = judge.New(w.runner, judge.Options{Parallelism: cfg.Slots})
 	w.policy = events.Policies[events.RoleCode]
@@ -214,21 +230,28 @@ func newRunner(cfg Config, log *slog.Logger) (sandbox.Runner, error) {
 	}
 }
 
-// Runner is the sandbox runner in use.
-func (w *Worker) Runner() sandbox.Runner { return w.runner }
+// Runner is the sandbox runner in use (without the compile cache).
+func (w *Worker) Runner() sandbox.Runner { return w.base }
 
-// Close releases the runner the worker built; Run calls it on return.
+// Close drops the compile cache and releases the runner the worker built;
+// Run calls it on return.
 func (w *Worker) Close() error {
-	if w.ownRunner {
-		return w.runner.Close()
+	var err error
+	if w.cache != nil {
+		err = w.cache.Close()
 	}
-	return nil
+	if w.ownRunner {
+		if cerr := w.base.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
 }
 
 // Run consumes until ctx ends, then closes the runner it owns.
 func (w *Worker) Run(ctx context.Context) error {
 	defer w.Close()
-	w.log.Info("code worker running", "runner", w.runner.Name(), "slots", w.cfg.Slots)
+	w.log.Info("code worker running", "runner", w.base.Name(), "slots", w.cfg.Slots, "compile_cache", w.cfg.CompileCache)
 	return events.Consume(ctx, w.deps.JS, events.ConsumeConfig{
 		Role: events.RoleCode, Concurrency: w.cfg.Slots, Logger: w.log, Policy: w.cfg.Policy,
 	}, w.Handle)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -187,11 +188,11 @@ func TestConcurrentDeliveries(t *testing.T) {
 		}
 	}
 	// A third, late delivery finds the result and does nothing.
-	before := e.Runner.Compiles.Load()
+	before := e.Runner.Runs.Load()
 	if err := w.Handle(context.Background(), env, events.Meta{Subject: events.CmdCodeSubmit, Delivered: 3}); err != nil {
 		t.Fatal(err)
 	}
-	if e.Runner.Compiles.Load() != before {
+	if e.Runner.Runs.Load() != before {
 		t.Error("a delivery after the commit graded again")
 	}
 	testutil.Eventually(t, 10*time.Second, func() bool {
@@ -280,7 +281,7 @@ func TestBadCommands(t *testing.T) {
 func TestSandboxFailureIsTemporary(t *testing.T) {
 	e := codetest.Start(t)
 	u := e.Register("unlucky", "candidate")
-	r := codetest.NewRunner(t, 1)
+	r := codetest.NewRunner(t, 1, "")
 	r.Close()
 	policy := events.Policies[events.RoleCode]
 	w, err := code.New(code.Config{Slots: 1}, code.Deps{DB: e.DB, JS: e.JS, Relay: e.Relay, Log: e.Log, Runner: r})
@@ -331,4 +332,74 @@ func TestSandboxFailureIsTemporary(t *testing.T) {
 			t.Fatalf("op %s, submission %s; want both failed", op.Status, status)
 		}
 	})
+}
+
+// TestCompileCache: running and then submitting the same source compiles
+// once; the cache is bounded (LRU) and compilation errors are cached too.
+func TestCompileCache(t *testing.T) {
+	e := codetest.Start(t)
+	u := e.Register("cached", "candidate")
+	w := e.NewWorker(t, codetest.Options{Config: func(c *code.Config) { c.CompileCache = 2 }})
+	execute := func(src string) events.CodeExecuteResult {
+		t.Helper()
+		env := craft(t, e, u.ID, events.OpCodeExecute, events.CodeExecute{Language: "c", Source: src})
+		if err := w.Handle(context.Background(), env, events.Meta{Subject: events.CmdCodeExecute, Delivered: 1}); err != nil {
+			t.Fatal(err)
+		}
+		op, err := ops.Get(context.Background(), e.DB, env.CorrelationID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res events.CodeExecuteResult
+		if err := json.Unmarshal(op.Result, &res); err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	prog := func(n int) string {
+		return "#include <stdio.h>\nint main(void){ printf(\"%d\\n\", " + string(rune('0'+n)) + "); return 0; }\n"
+	}
+	steps := []struct {
+		src      string
+		verdict  string
+		stdout   string
+		compiles int64 // total compiles after the step
+	}{
+		{prog(1), "OK", "1\n", 1},
+		{prog(1), "OK", "1\n", 1}, // hit
+		{"int main(void){ return x; }\n", "CE", "", 2},
+		{"int main(void){ return x; }\n", "CE", "", 2}, // cached CE
+		{prog(2), "OK", "2\n", 3},                      // evicts prog(1)
+		{prog(1), "OK", "1\n", 4},                      // compiled again
+		{prog(2), "OK", "2\n", 4},
+	}
+	for i, s := range steps {
+		res := execute(s.src)
+		if res.Verdict != s.verdict || res.Stdout != s.stdout {
+			t.Fatalf("step %d: %s %q, want %s %q (%s)", i, res.Verdict, res.Stdout, s.verdict, s.stdout, res.Stderr)
+		}
+		if s.verdict == "CE" && !strings.Contains(res.Stderr, "x") {
+			t.Errorf("step %d: CE without the compiler message: %q", i, res.Stderr)
+		}
+		if got := e.Runner.Compiles.Load(); got != s.compiles {
+			t.Fatalf("step %d: %d compiles, want %d", i, got, s.compiles)
+		}
+	}
+	// Evicted builds are removed at once; closing drops the rest.
+	programs := func() int {
+		entries, err := os.ReadDir(e.ProgramsDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(entries)
+	}
+	if n := programs(); n > 2 {
+		t.Errorf("%d program directories with a cache of 2", n)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := programs(); n != 0 {
+		t.Errorf("%d program directories after close", n)
+	}
 }

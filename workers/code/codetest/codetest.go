@@ -30,6 +30,9 @@ type Options struct {
 type Env struct {
 	*platformtest.Platform
 	Runner *CountingRunner
+	// ProgramsDir is where the worker's runner keeps compiled programs
+	// (one directory each), for tests that check nothing is left behind.
+	ProgramsDir string
 }
 
 // Start brings up the platform and loads the seed problems; the worker is
@@ -47,15 +50,16 @@ func Start(t testing.TB) *Env {
 	return &Env{Platform: p}
 }
 
-// NewRunner builds a local runner closed at test end. The Go build cache is
+// NewRunner builds a local runner closed at test end, with its programs in
+// baseDir ("" = a private temporary directory). The Go build cache is
 // shared across runs: warming it takes a while once.
-func NewRunner(t testing.TB, slots int) *local.Runner {
+func NewRunner(t testing.TB, slots int, baseDir string) *local.Runner {
 	t.Helper()
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		dir = os.TempDir()
 	}
-	r, err := local.New(local.Options{Slots: slots, CacheDir: filepath.Join(dir, "hirebus", "sandbox"), Logger: platformtest.Logger()})
+	r, err := local.New(local.Options{Slots: slots, BaseDir: baseDir, CacheDir: filepath.Join(dir, "hirebus", "sandbox"), Logger: platformtest.Logger()})
 	if err != nil {
 		t.Fatalf("local runner: %v", err)
 	}
@@ -69,7 +73,9 @@ func (e *Env) NewWorker(t testing.TB, opt Options) *code.Worker {
 	if opt.Slots == 0 {
 		opt.Slots = 2
 	}
-	e.Runner = &CountingRunner{Runner: NewRunner(t, opt.Slots)}
+	base := t.TempDir()
+	e.ProgramsDir = filepath.Join(base, "programs")
+	e.Runner = &CountingRunner{Runner: NewRunner(t, opt.Slots, base)}
 	cfg := code.Config{Slots: opt.Slots}
 	if opt.Config != nil {
 		opt.Config(&cfg)

@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -280,10 +281,24 @@ func FuzzDecodeImage(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(b[:min(len(b), 4096)])
+		f.Add(b[:min(len(b), 1024)])
 	}
+	// Small complete images, so mutations reach the pixel decoders
+	// (including the baseline JPEG path) quickly.
+	tiny := image.NewRGBA(image.Rect(0, 0, 19, 13))
+	for i := range tiny.Pix {
+		tiny.Pix[i] = uint8(i * 7)
+	}
+	for _, q := range []int{50, 95} {
+		var j bytes.Buffer
+		_ = jpeg.Encode(&j, tiny, &jpeg.Options{Quality: q})
+		f.Add(j.Bytes())
+	}
+	var gj bytes.Buffer
+	_ = jpeg.Encode(&gj, image.NewGray(image.Rect(0, 0, 9, 17)), nil)
+	f.Add(gj.Bytes())
 	var small bytes.Buffer
-	_ = png.Encode(&small, image.NewRGBA(image.Rect(0, 0, 4, 3)))
+	_ = png.Encode(&small, tiny)
 	f.Add(small.Bytes())
 	f.Add([]byte("\xff\xd8\xff\xe1\x00\x10Exif\x00\x00MM\x00*\x00\x00\x00\x08"))
 	// Small limits keep each fuzz iteration cheap; the limit logic itself is

@@ -185,6 +185,7 @@ var (
 	ErrTooFewImages = errors.New("match: too few face images")
 	ErrInconsistent = errors.New("match: the face images do not show the same person")
 	ErrBadVector    = errors.New("match: invalid descriptor")
+	ErrDuplicate    = errors.New("match: this face is already enrolled by another user")
 )
 
 // CheckEnrollment verifies that descs (one per enrolment image) are enough
@@ -258,6 +259,24 @@ func CheckDuplicate(perImage [][]index.Match, self uint64, th Thresholds) (Dupli
 		return best, true
 	}
 	return Duplicate{}, false
+}
+
+// CheckNewEnrollment runs both enrolment checks — enough consistent images,
+// then no other user's face — and returns nil or an error wrapping
+// ErrTooFewImages, ErrInconsistent, ErrBadVector or ErrDuplicate (the
+// caller maps them to 4xx; the duplicate's user id is deliberately not in
+// the message, which reaches the applicant).
+func CheckNewEnrollment(descs [][]float32, perImage [][]index.Match, self uint64, th Thresholds) error {
+	if _, _, err := CheckEnrollment(descs, th); err != nil {
+		return err
+	}
+	if len(perImage) != len(descs) {
+		return fmt.Errorf("%w: %d search results for %d images", ErrBadVector, len(perImage), len(descs))
+	}
+	if _, dup := CheckDuplicate(perImage, self, th); dup {
+		return ErrDuplicate
+	}
+	return nil
 }
 
 // Mismatch is the proctoring decision for one frame's face against the

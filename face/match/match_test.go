@@ -185,3 +185,29 @@ func TestMismatch(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckNewEnrollment(t *testing.T) {
+	th := match.DefaultThresholds()
+	set := [][]float32{vec(0, 1), vec(0, 1.1), vec(0, 1.2)}
+	nobody := [][]index.Match{{}, {}, {}}
+	other := func(d float32) []index.Match { return []index.Match{{UserID: 9, Distance: d}} }
+	cases := []struct {
+		name     string
+		descs    [][]float32
+		perImage [][]index.Match
+		want     error
+	}{
+		{"fresh face", set, nobody, nil},
+		{"too few", set[:2], nobody[:2], match.ErrTooFewImages},
+		{"inconsistent", [][]float32{vec(0, 1), vec(0, 1.1), vec(1, 1)}, nobody, match.ErrInconsistent},
+		{"someone else's face", set, [][]index.Match{other(0.2), other(0.25), other(0.9)}, match.ErrDuplicate},
+		{"results missing", set, nobody[:1], match.ErrBadVector},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if err := match.CheckNewEnrollment(c.descs, c.perImage, 1, th); !errors.Is(err, c.want) {
+				t.Fatalf("err = %v; want %v", err, c.want)
+			}
+		})
+	}
+}

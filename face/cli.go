@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/hirebus/hirebus/face/match"
 )
 
 // ErrUsage reports bad command-line arguments to RunCLI.
@@ -17,20 +19,14 @@ var ErrUsage = errors.New("usage")
 // ErrNoFace reports an image in which no face was found where one is needed.
 var ErrNoFace = errors.New("no face found")
 
-// VerifyThresholdFallback is the 1:1 verification distance `face compare`
-// uses: descriptors closer than this are the same person. The measured
-// production thresholds belong to face/match; this constant stands in until
-// the CLI is given them through CLIConfig.VerifyThreshold.
-const VerifyThresholdFallback = 0.5
-
 // CLIConfig carries what the binary passes to the face commands beyond the
 // arguments.
 type CLIConfig struct {
 	// ModelsDir holds the face-api models.
 	ModelsDir string
-	// VerifyThreshold is the 1:1 distance threshold for compare; 0 means
-	// VerifyThresholdFallback.
-	VerifyThreshold float64
+	// Thresholds decide compare like a 1:1 face login; the zero value
+	// means match.DefaultThresholds().
+	Thresholds match.Thresholds
 	// Limits bound the images read (zero: DefaultLimits).
 	Limits Limits
 }
@@ -60,9 +56,9 @@ type cliFileError struct {
 type cliCompare struct {
 	A          string  `json:"a"`
 	B          string  `json:"b"`
-	Distance   float64 `json:"distance"`
+	Distance   float32 `json:"distance"`
 	SamePerson bool    `json:"same_person"`
-	Threshold  float64 `json:"threshold"`
+	Threshold  float32 `json:"threshold"`
 }
 
 type cliCompareError struct {
@@ -157,9 +153,12 @@ func RunCLIConfig(ctx context.Context, args []string, cfg CLIConfig, stdout io.W
 		return nil
 	}
 
-	threshold := cfg.VerifyThreshold
-	if threshold <= 0 {
-		threshold = VerifyThresholdFallback
+	th := cfg.Thresholds
+	if th == (match.Thresholds{}) {
+		th = match.DefaultThresholds()
+	}
+	if err := th.Validate(); err != nil {
+		return fmt.Errorf("face cli: %w", err)
 	}
 	descriptorOf := func(path string) ([]float32, error) {
 		res, err := analyse(path, true)
@@ -186,8 +185,9 @@ func RunCLIConfig(ctx context.Context, args []string, cfg CLIConfig, stdout io.W
 			out = cliCompareError{A: a, B: b, Error: b + ": " + err.Error()}
 			failed++
 		} else {
-			d := Distance(da, db)
-			out = cliCompare{A: a, B: b, Distance: d, SamePerson: d < threshold, Threshold: threshold}
+			// The same rule as a 1:1 face login against one enrolled face.
+			same, d := match.Verify(db, [][]float32{da}, th)
+			out = cliCompare{A: a, B: b, Distance: d, SamePerson: same, Threshold: th.Verify}
 		}
 		if err := enc.Encode(out); err != nil {
 			return fmt.Errorf("face cli: write: %w", err)

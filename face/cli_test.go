@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/hirebus/hirebus/face/match"
 	"github.com/hirebus/hirebus/internal/testutil"
 )
 
@@ -125,7 +126,7 @@ func TestRunCLI(t *testing.T) {
 			}
 			d := l["distance"].(float64)
 			th := l["threshold"].(float64)
-			if th != VerifyThresholdFallback {
+			if float32(th) != match.DefaultThresholds().Verify {
 				t.Errorf("threshold %v", th)
 			}
 			if same := l["same_person"].(bool); same != (d < th) {

@@ -57,7 +57,6 @@
     setTimeout(function () { toLogin("revoked"); }, 1200);
   });
   $("#feed-clear").addEventListener("click", function () { hb.clear(feed); });
-  stream.start();
 
   // waitForOp resolves with the finished operation (as GET /api/ops/:id shows
   // it). The op.completed event is the fast path; polling covers a WebSocket
@@ -494,4 +493,6 @@
     history.replaceState(null, "", location.pathname + location.hash);
     followEnrollment(enrollOp);
   }
+  // Connect last, so every listener above sees the replayed events too.
+  stream.start();
 })();

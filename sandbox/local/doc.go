@@ -14,8 +14,8 @@
 //     init for mounts; the program runs as 65534 (nobody) with no
 //     supplementary groups and no_new_privs, all mounts nosuid,nodev.
 //   - File system: a new tmpfs root (read-only after setup) with read-only
-//     binds of /usr/{bin,sbin,lib,lib64,libexec,include,share},
-//     /usr/local/go, /etc/ld.so.cache and /etc/java-17-openjdk, a
+//     binds of /usr (with /usr/local hidden by an empty tmpfs except
+//     /usr/local/go), /etc/ld.so.cache and /etc/java-17-openjdk, a
 //     generated /etc/passwd, minimal /dev (null, zero, full, random,
 //     urandom), a fresh /proc of the new pid namespace, the program
 //     directory read-only at /prog, and private size-limited tmpfs at

@@ -36,6 +36,8 @@ const (
 	sandboxGID = 65534
 )
 
+// bindMount is a read-only bind of Src at Dst or, with Src empty, an
+// empty read-only tmpfs at Dst that hides what a previous bind brought.
 type bindMount struct {
 	Src string `json:"src"`
 	Dst string `json:"dst"`
@@ -216,9 +218,23 @@ func setupRoot(cfg *initConfig) error {
 			return fmt.Errorf("init: mkdir %s: %w", d, err)
 		}
 	}
+	var hidden []string
 	for _, b := range cfg.Binds {
-		if err := bindRO(b.Src, filepath.Join(root, b.Dst)); err != nil {
+		dst := filepath.Join(root, b.Dst)
+		if b.Src == "" {
+			if err := unix.Mount("tmpfs", dst, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "size=16k,mode=0755"); err != nil {
+				return fmt.Errorf("init: hide %s: %w", b.Dst, err)
+			}
+			hidden = append(hidden, dst)
+			continue
+		}
+		if err := bindRO(b.Src, dst); err != nil {
 			return err
+		}
+	}
+	for _, dst := range hidden {
+		if err := unix.Mount("", dst, "", unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, ""); err != nil {
+			return fmt.Errorf("init: remount %s read-only: %w", dst, err)
 		}
 	}
 	for _, s := range cfg.Symlinks {

@@ -145,9 +145,13 @@ func New(opts Options) (*Runner, error) {
 func hostLayout() ([]bindMount, [][2]string) {
 	var binds []bindMount
 	var links [][2]string
-	for _, d := range []string{"/usr/bin", "/usr/sbin", "/usr/lib", "/usr/lib64", "/usr/libexec", "/usr/include", "/usr/share", "/usr/local/go"} {
-		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
-			binds = append(binds, bindMount{Src: d, Dst: d})
+	// One bind of /usr (fewer mounts per run), with /usr/local hidden
+	// except the Go toolchain.
+	binds = append(binds, bindMount{Src: "/usr", Dst: "/usr"})
+	if fi, err := os.Stat("/usr/local"); err == nil && fi.IsDir() {
+		binds = append(binds, bindMount{Dst: "/usr/local"})
+		if fi, err := os.Stat("/usr/local/go"); err == nil && fi.IsDir() {
+			binds = append(binds, bindMount{Src: "/usr/local/go", Dst: "/usr/local/go"})
 		}
 	}
 	for _, d := range []string{"/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"} {

@@ -334,10 +334,12 @@ func (s *suite) testHostile(t *testing.T) {
 	}{
 		{name: "fork_bomb_c", lang: "c", src: "#include <unistd.h>\nint main(void){ for(;;) fork(); }\n", lim: short, verdict: sandbox.TLE},
 		{name: "fork_bomb_python", lang: "python", src: "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n", lim: short, verdict: sandbox.TLE},
-		{name: "infinite_loop_c", lang: "c", src: "int main(void){ volatile unsigned long i = 0; for(;;) i++; }\n", lim: short, verdict: sandbox.TLE,
+		// A generous wall limit so the CPU limit ends it even on a busy host.
+		{name: "infinite_loop_c", lang: "c", src: "int main(void){ volatile unsigned long i = 0; for(;;) i++; }\n",
+			lim: sandbox.Limits{Time: time.Second, WallTime: 15 * time.Second}, verdict: sandbox.TLE,
 			check: func(t *testing.T, res *sandbox.Result) {
-				if res.TimeMS < 900 {
-					t.Errorf("CPU time %dms for a CPU-bound TLE", res.TimeMS)
+				if res.TimeMS < 900 || res.TimeMS > 1500 {
+					t.Errorf("CPU time %dms for a TLE at 1s of CPU", res.TimeMS)
 				}
 			}},
 		{name: "infinite_loop_java", lang: "java", src: "public class Main { public static void main(String[] a) { long i = 0; while (true) { i++; } } }\n",

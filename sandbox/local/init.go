@@ -303,7 +303,8 @@ func setupRoot(cfg *initConfig) error {
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("init: no_new_privs: %w", err)
 	}
-	return nil
+	// Last: from here on init itself needs none of the denied calls.
+	return installSeccomp()
 }
 
 // bindRO binds src at dst read-only. The remount must keep the source

@@ -421,6 +421,24 @@ func (s *suite) testHostile(t *testing.T) {
 					t.Errorf("program could create namespaces: %q", res.Stdout)
 				}
 			}},
+		{name: "kernel_attack_surface", lang: "c", verdict: sandbox.OK,
+			src: "#define _GNU_SOURCE\n#include <stdio.h>\n#include <string.h>\n#include <unistd.h>\n#include <sys/syscall.h>\n#include <linux/perf_event.h>\n" +
+				"int main(void){\n" +
+				"  struct perf_event_attr pa; memset(&pa, 0, sizeof pa); pa.size = sizeof pa; pa.type = PERF_TYPE_SOFTWARE; pa.config = PERF_COUNT_SW_CPU_CLOCK; pa.exclude_kernel = 1;\n" +
+				"  long r[5];\n" +
+				"  r[0] = syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, \"x\");\n" +
+				"  r[1] = syscall(SYS_add_key, \"user\", \"k\", \"v\", 1, -3 /* KEY_SPEC_SESSION_KEYRING */);\n" +
+				"  r[2] = syscall(SYS_perf_event_open, &pa, 0, -1, -1, 0);\n" +
+				"  unsigned int attr[16] = {2 /* BPF_MAP_TYPE_ARRAY */, 4, 4, 1};\n" +
+				"  r[3] = syscall(SYS_bpf, 0 /* BPF_MAP_CREATE */, attr, sizeof attr);\n" +
+				"  r[4] = syscall(SYS_userfaultfd, 1 /* UFFD_USER_MODE_ONLY */);\n" +
+				"  for (int i = 0; i < 5; i++) printf(\"%s\\n\", r[i] < 0 ? \"blocked\" : \"allowed\");\n" +
+				"  return 0; }\n",
+			check: func(t *testing.T, res *sandbox.Result) {
+				if res.Stdout != strings.Repeat("blocked\n", 5) {
+					t.Errorf("keyctl, add_key, perf_event_open, bpf, userfaultfd: %q", res.Stdout)
+				}
+			}},
 		{name: "symlink_planted", lang: "python", stdin: hostFile,
 			src:     "import os, sys\nhost = sys.stdin.read().strip()\nfor name, target in [('/work/main', '/etc/passwd'), ('/work/Main.class', '/etc/shadow'), ('/work/out.txt', host), ('/prog/evil', '/etc/passwd'), ('/tmp/x', host)]:\n    try:\n        os.symlink(target, name)\n        print('linked', name)\n    except OSError:\n        print('denied', name)\nfor n in ['/work/main', '/work/out.txt', '/tmp/x']:\n    try:\n        with open(n, 'w') as f:\n            f.write('pwned')\n        print('wrote through', n)\n    except OSError:\n        print('no write', n)\n",
 			verdict: sandbox.OK,

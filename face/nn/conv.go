@@ -1,6 +1,9 @@
 package nn
 
-import "fmt"
+import (
+	"fmt"
+	"sync/atomic"
+)
 
 // Padding selects how a window layer treats the image border.
 type Padding int
@@ -108,9 +111,120 @@ func (c *Conv2D) ForwardInto(dst, x, res *Tensor) (*Tensor, error) {
 		})
 		return dst, nil
 	}
+	// Implicit GEMM recomputes up to 5 pixels per row when ow is not a
+	// multiple of 6; beyond ~15% extra work im2col is the cheaper of the two.
+	mode := implicitMode.Load()
+	if tiles := (ow + mr - 1) / mr; c.Stride == 1 && ow >= mr && mode != implicitNever &&
+		(tiles*mr*100 <= ow*115 || mode == implicitAlways) {
+		c.forwardImplicit(dst, x, rd, oh, ow, pt, pl)
+		return dst, nil
+	}
 	g := im2colGeom{x: x, kh: c.KH, kw: c.KW, stride: c.Stride, pt: pt, pl: pl, ow: ow}
 	runGEMM(oh*ow, c.b, dst.Data, rd, g.fill)
 	return dst, nil
+}
+
+// implicitMode lets tests force the implicit-GEMM path on or off to compare
+// it with im2col; the default picks by the work each would do.
+var implicitMode atomic.Int32
+
+const (
+	implicitAuto = iota
+	implicitNever
+	implicitAlways
+)
+
+// forwardImplicit is the stride-1 convolution without im2col. In the
+// zero-padded input xp (Wp pixels wide) the patch row ky of output pixel
+// (oy, ox) is the kw*C contiguous floats at padded pixel (oy+ky, ox), and
+// the same row of pixel ox+1 starts C floats later. So a 6-pixel tile is a
+// GEMM tile with lda = C whose depth runs over kh segments Wp*C floats
+// apart, which the kernels take directly (kernelEpi.nseg). Tiles stay within
+// one output row; when ow is not a multiple of 6 the last tile of a row
+// overlaps the previous one and recomputes a few identical values.
+func (c *Conv2D) forwardImplicit(dst, x *Tensor, res []float32, oh, ow, pt, pl int) {
+	C, n := x.C, c.Cout
+	pb := max(oh-1+c.KH-x.H-pt, 0)
+	pr := max(ow-1+c.KW-x.W-pl, 0)
+	xp := x
+	if pt > 0 || pl > 0 || pb > 0 || pr > 0 {
+		h, w := x.H+pt+pb, x.W+pl+pr
+		s := getScratch(h * w * C)
+		defer scratchPool.Put(s)
+		xp = &Tensor{H: h, W: w, C: C, Data: *s}
+		padInto(xp.Data, x, pt, pb, pl, pr)
+	}
+	p := c.b
+	kseg := c.KW * C
+	rowsPer := max(1, chunkRows(p.K)/ow)
+	chunks := (oh + rowsPer - 1) / rowsPer
+	schedule(chunks, p.panels, oh*ow*p.K*n, 2*mr*nr, func(ci, p0, p1 int, tile []float32) {
+		y0 := ci * rowsPer
+		implicitBlock(p, xp, dst.Data, res, tile, y0, min(y0+rowsPer, oh), ow, kseg, c.KH, p0, p1)
+	})
+}
+
+// implicitBlock computes output rows [y0, y1) × panels [p0, p1).
+func implicitBlock(p *PackedB, xp *Tensor, c, res, tile []float32, y0, y1, ow, kseg, kh, p0, p1 int) {
+	C, n := xp.C, p.N
+	level := ActiveKernel()
+	kern := kernelPortable
+	if level >= KernelAVX2 {
+		kern = kernelAsm
+	}
+	flags := p.flags()
+	ep := kernelEpi{alpha: p.alpha, nseg: kh, segStride: xp.W * C * 4}
+	for pan := p0; pan < p1; {
+		wide := level >= KernelAVX512 && pan+1 < p1
+		width := nr
+		if wide {
+			width = 2 * nr
+		}
+		n0 := pan * nr
+		cols := min(width, n-n0)
+		b := &p.data[pan*p.K*nr]
+		ep.scale, ep.shift = &p.scale[n0], &p.shift[n0]
+		for oy := y0; oy < y1; oy++ {
+			for x0 := 0; x0 < ow; x0 += mr {
+				x0 := min(x0, ow-mr)
+				a := &xp.Data[(oy*xp.W+x0)*C]
+				m := oy*ow + x0
+				if cols == width {
+					ep.flags, ep.res, ep.ldr = flags, nil, 0
+					if res != nil {
+						ep.flags |= flagResidual
+						ep.res, ep.ldr = &res[m*n+n0], n
+					}
+					if wide {
+						kernelWide(kseg, a, C, b, &c[m*n+n0], n, &ep)
+					} else {
+						kern(kseg, a, C, b, &c[m*n+n0], n, &ep)
+					}
+					continue
+				}
+				ep.flags, ep.res, ep.ldr = 0, nil, 0
+				if wide {
+					kernelWide(kseg, a, C, b, &tile[0], width, &ep)
+				} else {
+					kern(kseg, a, C, b, &tile[0], width, &ep)
+				}
+				for i := range mr {
+					crow := c[(m+i)*n+n0 : (m+i)*n+n0+cols]
+					for j := range crow {
+						v := tile[i*width+j]
+						if res != nil {
+							v += res[(m+i)*n+n0+j]
+						}
+						crow[j] = activate(v, p.act, p.alpha)
+					}
+				}
+			}
+		}
+		pan++
+		if wide {
+			pan++
+		}
+	}
 }
 
 // im2colGeom writes convolution patches as rows of the GEMM's left matrix.

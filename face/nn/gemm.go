@@ -32,6 +32,10 @@ type kernelEpi struct {
 	ldr   int      // residual row stride in elements
 	flags int
 	alpha float32
+	// nseg > 1 splits the depth into nseg segments of k, segment s of A
+	// starting s*segStride bytes after a (implicit-GEMM convolution).
+	nseg      int
+	segStride int
 }
 
 // KernelLevel names a family of inner kernels, from slowest to fastest.
@@ -204,27 +208,41 @@ func chunkRows(k int) int {
 func runGEMM(m int, p *PackedB, c, res []float32, fill fillA) {
 	mc := chunkRows(p.K)
 	mChunks := (m + mc - 1) / mc
+	schedule(mChunks, p.panels, m*p.K*p.N, mc*p.K+mr*p.K+2*mr*nr, func(mi, p0, p1 int, buf []float32) {
+		m0 := mi * mc
+		gemmBlock(p, c, res, fill, buf, m0, min(m0+mc, m), p0, p1)
+	})
+}
+
+// schedule runs fn over mChunks row chunks × groups of B's panels, on up
+// to threads() goroutines that take jobs in order, each with its own
+// scratch buffer of bufLen floats. Panels are split only when there are
+// too few row chunks to keep every worker busy, and then in pairs when the
+// 32-column kernel is active.
+func schedule(mChunks, panels, macs, bufLen int, fn func(mi, p0, p1 int, buf []float32)) {
 	workers := threads()
-	if m*p.K*p.N < 1<<20 {
+	if macs < 1<<20 {
 		// Below ~1M multiply-adds (tens of µs) waking another thread
 		// costs about as much as it saves.
 		workers = 1
 	}
+	unit := 1
+	if ActiveKernel() >= KernelAVX512 {
+		unit = 2
+	}
+	units := (panels + unit - 1) / unit
 	nGroups := 1
 	if workers > 1 && mChunks < 2*workers {
-		nGroups = min(p.panels, (2*workers+mChunks-1)/mChunks)
+		nGroups = min(units, (2*workers+mChunks-1)/mChunks)
 	}
 	jobs := mChunks * nGroups
 	workers = min(workers, jobs)
 	run := func(j int, buf []float32) {
 		mi, gi := j/nGroups, j%nGroups
-		m0 := mi * mc
-		m1 := min(m0+mc, m)
-		p0 := gi * p.panels / nGroups
-		p1 := (gi + 1) * p.panels / nGroups
-		gemmBlock(p, c, res, fill, buf, m0, m1, p0, p1)
+		p0 := min(gi*units/nGroups*unit, panels)
+		p1 := min((gi+1)*units/nGroups*unit, panels)
+		fn(mi, p0, p1, buf)
 	}
-	bufLen := mc*p.K + mr*p.K + 2*mr*nr
 	if workers <= 1 {
 		s := getScratch(bufLen)
 		for j := range jobs {
@@ -269,6 +287,7 @@ func gemmBlock(p *PackedB, c, res []float32, fill fillA, buf []float32, m0, m1, 
 	flags := p.flags()
 	var ep kernelEpi
 	ep.alpha = p.alpha
+	ep.nseg = 1
 	fullRows := rows - rows%mr
 	if fullRows < rows {
 		// Fewer than mr rows at the end: the kernel always reads mr rows,
@@ -359,7 +378,7 @@ func kernelWidePortable(k int, a *float32, lda int, b *float32, c *float32, ldc 
 	if ep.res != nil {
 		ep2.res = (*float32)(unsafe.Add(unsafe.Pointer(ep.res), nr*4))
 	}
-	b2 := (*float32)(unsafe.Add(unsafe.Pointer(b), k*nr*4))
+	b2 := (*float32)(unsafe.Add(unsafe.Pointer(b), max(ep.nseg, 1)*k*nr*4))
 	c2 := (*float32)(unsafe.Add(unsafe.Pointer(c), nr*4))
 	kernelPortable(k, a, lda, b2, c2, ldc, &ep2)
 }
@@ -367,15 +386,19 @@ func kernelWidePortable(k int, a *float32, lda int, b *float32, c *float32, ldc 
 // kernelPortable is the Go micro-kernel: the reference for the assembly one.
 func kernelPortable(k int, a *float32, lda int, b *float32, c *float32, ldc int, ep *kernelEpi) {
 	var acc [mr][nr]float32
-	as := unsafeSlice(a, (mr-1)*lda+k)
-	bs := unsafeSlice(b, k*nr)
-	for kk := range k {
-		bk := bs[kk*nr : kk*nr+nr : kk*nr+nr]
-		for i := range mr {
-			av := as[i*lda+kk]
-			row := &acc[i]
-			for j := range nr {
-				row[j] += av * bk[j]
+	nseg := max(ep.nseg, 1)
+	bs := unsafeSlice(b, nseg*k*nr)
+	for s := range nseg {
+		as := unsafeSlice((*float32)(unsafe.Add(unsafe.Pointer(a), s*ep.segStride)), (mr-1)*lda+k)
+		bseg := bs[s*k*nr:]
+		for kk := range k {
+			bk := bseg[kk*nr : kk*nr+nr : kk*nr+nr]
+			for i := range mr {
+				av := as[i*lda+kk]
+				row := &acc[i]
+				for j := range nr {
+					row[j] += av * bk[j]
+				}
 			}
 		}
 	}

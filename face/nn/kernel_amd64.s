@@ -7,7 +7,10 @@
 //
 // C[0:6][0:16] = epilogue(A[0:6][0:k] · Bpanel[0:k][0:16])
 // Rows of A are lda floats apart; the B panel is k rows of 16 contiguous
-// floats. Accumulators: Y0..Y11 (row r in Y(2r), Y(2r+1)); B in Y12/Y13;
+// floats. With ep.nseg = S > 1 the product runs over S segments of k: A's
+// segment s starts ep.segStride bytes after segment s-1 (an implicit-GEMM
+// convolution's kernel rows) while B continues contiguously, so the total
+// depth is S*k. Accumulators: Y0..Y11 (row r in Y(2r), Y(2r+1)); B in Y12/Y13;
 // broadcast A values in Y14/Y15.
 TEXT ·sgemmKernel6x16AVX2(SB), NOSPLIT, $0-56
 	MOVQ k+0(FP), CX
@@ -20,7 +23,6 @@ TEXT ·sgemmKernel6x16AVX2(SB), NOSPLIT, $0-56
 
 	SHLQ $2, R8
 	LEAQ (R8)(R8*2), R9
-	LEAQ (SI)(R8*4), R12
 	SHLQ $2, R10
 
 	VXORPS Y0, Y0, Y0
@@ -36,8 +38,17 @@ TEXT ·sgemmKernel6x16AVX2(SB), NOSPLIT, $0-56
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
 
+	// The k loop runs once per segment (see kernelEpi.nseg): segment s
+	// reads A from a + s*segStride, B continues where it left off.
+	MOVQ SI, AX
+	MOVQ kernelEpi_nseg(R11), BX
+
+segment:
+	MOVQ  AX, SI
+	LEAQ  (SI)(R8*4), R12
+	MOVQ  k+0(FP), CX
 	TESTQ CX, CX
-	JE    epilogue
+	JE    segnext
 
 	// Two k steps per iteration while at least two remain.
 	CMPQ CX, $2
@@ -95,7 +106,7 @@ loop2:
 
 tail:
 	TESTQ CX, CX
-	JE    epilogue
+	JE    segnext
 	VMOVUPS      (DX), Y12
 	VMOVUPS      32(DX), Y13
 	VBROADCASTSS (SI), Y14
@@ -116,6 +127,13 @@ tail:
 	VFMADD231PS  Y13, Y14, Y9
 	VFMADD231PS  Y12, Y15, Y10
 	VFMADD231PS  Y13, Y15, Y11
+
+	ADDQ $64, DX // the odd step consumed one B row
+
+segnext:
+	ADDQ kernelEpi_segStride(R11), AX
+	DECQ BX
+	JG   segment
 
 epilogue:
 	// acc = acc*scale + shift
@@ -425,12 +443,17 @@ TEXT ·sgemmKernel6x32AVX512(SB), NOSPLIT, $0-56
 	MOVQ ldc+40(FP), R10
 	MOVQ ep+48(FP), R11
 
-	MOVQ CX, R13
+	MOVQ kernelEpi_nseg(R11), R13
+	CMPQ R13, $1
+	JGE  nsegok
+	MOVQ $1, R13
+
+nsegok:
+	IMULQ CX, R13
 	SHLQ $6, R13
-	ADDQ DX, R13 // second panel
+	ADDQ DX, R13 // second panel: K = nseg*k rows of 16 floats later
 	SHLQ $2, R8
 	LEAQ (R8)(R8*2), R9
-	LEAQ (SI)(R8*4), R12
 	SHLQ $2, R10
 
 	VPXORD Z0, Z0, Z0
@@ -446,8 +469,15 @@ TEXT ·sgemmKernel6x32AVX512(SB), NOSPLIT, $0-56
 	VPXORD Z10, Z10, Z10
 	VPXORD Z11, Z11, Z11
 
+	MOVQ SI, AX
+	MOVQ kernelEpi_nseg(R11), BX
+
+seg512:
+	MOVQ  AX, SI
+	LEAQ  (SI)(R8*4), R12
+	MOVQ  k+0(FP), CX
 	TESTQ CX, CX
-	JE    epi512
+	JE    segnext512
 	CMPQ  CX, $2
 	JLT   tail512
 
@@ -502,7 +532,7 @@ loop512:
 
 tail512:
 	TESTQ CX, CX
-	JE    epi512
+	JE    segnext512
 	VMOVUPS      0(DX), Z12
 	VMOVUPS      0(R13), Z13
 	VBROADCASTSS (SI), Z14
@@ -523,6 +553,14 @@ tail512:
 	VBROADCASTSS (R12)(R8*1), Z15
 	VFMADD231PS  Z12, Z15, Z10
 	VFMADD231PS  Z13, Z15, Z11
+
+	ADDQ $64, DX // the odd step consumed one B row of each panel
+	ADDQ $64, R13
+
+segnext512:
+	ADDQ kernelEpi_segStride(R11), AX
+	DECQ BX
+	JG   seg512
 
 epi512:
 	MOVQ    kernelEpi_scale(R11), AX

@@ -106,9 +106,39 @@ func TestConv2D(t *testing.T) {
 		{"tiny 1x1 single pixel", 1, 1, 3, 2, 1, 1, Same, ReLU, false},
 		{"big K many rows", 30, 30, 64, 64, 3, 1, Same, ReLU, true},
 		{"5x5 same wider than input", 3, 4, 4, 17, 5, 1, Same, Linear, false},
+		{"3x3 same rgb like tiny conv0", 20, 23, 3, 16, 3, 1, Same, Leaky, false},
+		{"3x3 valid odd width wide pair", 10, 15, 8, 48, 3, 1, Valid, ReLU, true},
+		{"3x3 same exactly 6 wide", 6, 6, 16, 32, 3, 1, Same, ReLU6, true},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
+		for _, implicit := range []bool{true, false} {
+			name := tc.name + "/im2col"
+			if implicit {
+				name = tc.name + "/implicit"
+			}
+			t.Run(name, func(t *testing.T) {
+				mode := int32(implicitNever)
+				if implicit {
+					mode = implicitAlways
+				}
+				implicitMode.Store(mode)
+				defer implicitMode.Store(implicitAuto)
+				convCase(t, tc.h, tc.w, tc.cin, tc.cout, tc.k, tc.stride, tc.pad, tc.act, tc.residual)
+			})
+		}
+	}
+}
+
+func convCase(t *testing.T, h, w, cin, cout, k, stride int, pad Padding, act Activation, residual bool) {
+	tc := struct {
+		h, w, cin, cout int
+		k, stride       int
+		pad             Padding
+		act             Activation
+		residual        bool
+	}{h, w, cin, cout, k, stride, pad, act, residual}
+	{
+		{
 			bothPaths(t, func(t *testing.T) {
 				r := rand.New(rand.NewPCG(1, uint64(tc.h*1000+tc.cout)))
 				x := randTensor(r, tc.h, tc.w, tc.cin)
@@ -133,7 +163,7 @@ func TestConv2D(t *testing.T) {
 					t.Fatalf("max diff %g", d)
 				}
 			})
-		})
+		}
 	}
 }
 

@@ -6,11 +6,13 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/hirebus/hirebus/judge"
 	"github.com/hirebus/hirebus/problems"
+	"github.com/hirebus/hirebus/sandbox"
 	"github.com/hirebus/hirebus/workers/code/codetest"
 )
 
@@ -34,10 +36,17 @@ const cAPlusB = "#include <stdio.h>\nint main(void){ long a, b; if (scanf(\"%ld 
 
 // BenchmarkGradedRunsC: graded runs per second of a trivial C program
 // through the whole path (HTTP submit → outbox → JetStream → code worker
-// with NumCPU slots → judge → MySQL result), one op per graded test; each
-// submission compiles once and runs 20 tests. Use -benchtime=Nx (N a
-// multiple of 20): setup (platform, worker) is outside the timer.
+// with NumCPU slots → judge → per-test pushes → MySQL result), one op per
+// graded test, 20 tests per submission. same-source resubmits one source
+// (compiled once, then served by the compile cache); distinct-sources makes
+// every submission compile. Use -benchtime=Nx (N a multiple of 20): setup
+// (platform, worker) is outside the timer.
 func BenchmarkGradedRunsC(b *testing.B) {
+	b.Run("same-source", func(b *testing.B) { benchGraded(b, false) })
+	b.Run("distinct-sources", func(b *testing.B) { benchGraded(b, true) })
+}
+
+func benchGraded(b *testing.B, distinct bool) {
 	e := codetest.Start(b)
 	ps := []problems.Problem{aPlusB()}
 	if err := problems.Upsert(context.Background(), e.DB, ps); err != nil {
@@ -52,8 +61,12 @@ func BenchmarkGradedRunsC(b *testing.B) {
 	subs := (b.N + benchTests - 1) / benchTests
 	b.ResetTimer()
 	start := time.Now()
-	for range subs {
-		r := e.Do("POST", "/api/code/submit", u.Token, map[string]any{"problem_id": ps[0].ID, "language": "c", "source": cAPlusB})
+	for i := range subs {
+		src := cAPlusB
+		if distinct {
+			src += fmt.Sprintf("/* %d */\n", i)
+		}
+		r := e.Do("POST", "/api/code/submit", u.Token, map[string]any{"problem_id": ps[0].ID, "language": "c", "source": src})
 		if r.Status != 202 {
 			b.Fatalf("submit: %d %s", r.Status, r.Body)
 		}
@@ -105,4 +118,40 @@ func BenchmarkExecutePythonAPI(b *testing.B) {
 	b.StopTimer()
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "ms-median")
+}
+
+// BenchmarkJudgeOnlyC grades the same 20-test submission with the judge and
+// the local runner alone (no bus, no MySQL), two submissions at a time like
+// the worker: the ceiling BenchmarkGradedRunsC is measured against.
+func BenchmarkJudgeOnlyC(b *testing.B) {
+	slots := runtime.NumCPU()
+	j := judge.New(codetest.NewRunner(b, slots, ""), judge.Options{Parallelism: slots})
+	p := aPlusB()
+	lang, _ := sandbox.LookupLanguage("c")
+	sub := judge.Submission{Language: lang, Source: []byte(cAPlusB), Tests: p.Tests,
+		Limits: sandbox.Limits{Time: time.Second, MemoryBytes: 64 << 20}}
+	subs := (b.N + benchTests - 1) / benchTests
+	next := make(chan int, subs)
+	for i := range subs {
+		next <- i
+	}
+	close(next)
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range slots {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range next {
+				res, err := j.Grade(context.Background(), sub, nil)
+				if err != nil || res.Verdict != judge.Accepted {
+					b.Errorf("grade: %v %+v", err, res)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(subs*benchTests)/time.Since(start).Seconds(), "runs/s")
 }

@@ -514,6 +514,7 @@ func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Me
 		return w.failSubmission(ctx, env, sub, "no_tests", "the problem has no tests", events.Permanent(judge.ErrNoTests))
 	}
 
+	t0 := time.Now()
 	progress := w.startProgress(ctx, env, sub.ID)
 	res, gerr := w.judge.Grade(ctx, judge.Submission{
 		Language:      lang,
@@ -523,7 +524,12 @@ func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Me
 		Limits:        w.problemLimits(prob, lang),
 		CompileLimits: w.cfg.CompileLimits,
 	}, progress.add)
+	t1 := time.Now()
 	progress.finish()
+	t2 := time.Now()
+	defer func() {
+		w.log.Debug("submission graded", "submission", sub.ID, "grade", t1.Sub(t0), "pushes_wait", t2.Sub(t1), "store", time.Since(t2))
+	}()
 	if gerr == nil && res.Verdict == judge.InternalError && !w.lastTry(meta) {
 		gerr = fmt.Errorf("sandbox internal error while grading: %s", firstIEMessage(res))
 	}

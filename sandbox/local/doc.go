@@ -21,6 +21,11 @@
 //     directory read-only at /prog, and private size-limited tmpfs at
 //     /work (cwd) and /tmp. Nothing else of the host (no /root, /home,
 //     /var, /etc/shadow, /sys) exists inside.
+//   - Syscalls: no_new_privs and, on amd64, a seccomp filter denying
+//     kernel keyrings, bpf, perf_event_open, userfaultfd, io_uring, module
+//     and kexec loading, every mount and namespace call, and foreign
+//     architectures (i386, x32). Nested namespaces are also forbidden by
+//     the per-namespace max_*_namespaces sysctls set to 0.
 //   - Network: a new network namespace whose only interface is loopback,
 //     so 127.0.0.1:3306 of the host is unreachable.
 //   - Limits: rlimits (CPU, AS, NPROC, FSIZE, NOFILE, CORE=0, STACK) are

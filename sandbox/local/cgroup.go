@@ -137,14 +137,29 @@ func setupV2(own, name string) (*cgroups, error) {
 		return nil, fmt.Errorf("create cgroup %s: %w", dir, err)
 	}
 	cg := &cgroups{v2: true, parents: map[string]string{"": dir}}
-	// Both levels must delegate the controllers; the first fails when the
+	// Both levels must delegate the controllers (cpu.stat's usage_usec
+	// needs no controller). The first write fails with EBUSY while the
 	// worker's own cgroup holds processes and is not the root ("no internal
-	// processes"), in which case cgroups are unusable here.
-	for _, d := range []string{base, dir} {
-		if err := os.WriteFile(filepath.Join(d, "cgroup.subtree_control"), []byte("+memory +pids +cpu"), 0o644); err != nil {
-			cg.remove()
-			return nil, fmt.Errorf("enable cgroup controllers in %s: %w", d, err)
+	// processes"); the worker then moves itself into a leaf of its own
+	// cgroup and retries.
+	enable := func(d string) error {
+		return os.WriteFile(filepath.Join(d, "cgroup.subtree_control"), []byte("+memory +pids"), 0o644)
+	}
+	err := enable(base)
+	if errors.Is(err, unix.EBUSY) {
+		leaf := filepath.Join(base, "hirebus-worker")
+		if mkErr := os.Mkdir(leaf, 0o755); mkErr == nil || errors.Is(mkErr, os.ErrExist) {
+			if os.WriteFile(filepath.Join(leaf, "cgroup.procs"), []byte(strconv.Itoa(os.Getpid())), 0o644) == nil {
+				err = enable(base)
+			}
 		}
+	}
+	if err == nil {
+		err = enable(dir)
+	}
+	if err != nil {
+		cg.remove()
+		return nil, fmt.Errorf("enable cgroup controllers below %s: %w", base, err)
 	}
 	return cg, nil
 }

@@ -646,3 +646,79 @@ func TestWorkspace(t *testing.T) {
 		t.Fatal("OutSize")
 	}
 }
+
+// TestKernelsDirect feeds the raw micro-kernels the same tile (two panels,
+// several depth segments, residual and each activation) and compares every
+// variant with the portable Go kernel.
+func TestKernelsDirect(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 21))
+	const k, lda, nseg = 13, 40, 3
+	segStride := 6 * lda // floats between segments
+	a := randSlice(r, nseg*segStride+mr*lda)
+	b := randSlice(r, 2*nseg*k*nr) // two panels of depth nseg*k
+	scale, shift := randSlice(r, 2*nr), randSlice(r, 2*nr)
+	res := randSlice(r, mr*2*nr)
+	for _, flags := range []int{0, flagReLU, flagReLU6 | flagResidual, flagLeaky | flagResidual} {
+		ep := kernelEpi{scale: &scale[0], shift: &shift[0], flags: flags, alpha: 0.1, nseg: nseg, segStride: segStride * 4}
+		if flags&flagResidual != 0 {
+			ep.res, ep.ldr = &res[0], 2*nr
+		}
+		want := make([]float32, mr*2*nr)
+		kernelWidePortable(k, &a[0], lda, &b[0], &want[0], 2*nr, &ep)
+		// The portable wide kernel itself must equal a direct sum.
+		for i := range mr {
+			for j := range 2 * nr {
+				var s float64
+				for sg := range nseg {
+					for kk := range k {
+						bv := b[(j/nr)*nseg*k*nr+(sg*k+kk)*nr+j%nr]
+						s += float64(a[sg*segStride+i*lda+kk]) * float64(bv)
+					}
+				}
+				v := float32(s)*scale[j] + shift[j]
+				if flags&flagResidual != 0 {
+					v += res[i*2*nr+j]
+				}
+				switch {
+				case flags&flagReLU != 0:
+					v = max(v, 0)
+				case flags&flagReLU6 != 0:
+					v = min(max(v, 0), 6)
+				case flags&flagLeaky != 0:
+					v = max(v, 0.1*v)
+				}
+				if math.Abs(float64(v-want[i*2*nr+j])) > 1e-4 {
+					t.Fatalf("flags %d: portable [%d][%d] = %v, want %v", flags, i, j, want[i*2*nr+j], v)
+				}
+			}
+		}
+		if SupportedKernel() >= KernelAVX2 {
+			got := make([]float32, mr*2*nr)
+			kernelAsm(k, &a[0], lda, &b[0], &got[0], 2*nr, &ep)
+			ep2 := ep
+			ep2.scale, ep2.shift = &scale[nr], &shift[nr]
+			if ep.res != nil {
+				ep2.res = &res[nr]
+			}
+			kernelAsm(k, &a[0], lda, &b[nseg*k*nr], &got[nr], 2*nr, &ep2)
+			if d := maxAbs(got, want); d > 1e-4 {
+				t.Fatalf("flags %d: avx2 kernel off by %g", flags, d)
+			}
+		}
+		if SupportedKernel() >= KernelAVX512 {
+			got := make([]float32, mr*2*nr)
+			kernelWide(k, &a[0], lda, &b[0], &got[0], 2*nr, &ep)
+			if d := maxAbs(got, want); d > 1e-4 {
+				t.Fatalf("flags %d: avx512 kernel off by %g", flags, d)
+			}
+		}
+	}
+}
+
+func maxAbs(a, b []float32) float64 {
+	var m float64
+	for i := range a {
+		m = max(m, math.Abs(float64(a[i]-b[i])))
+	}
+	return m
+}

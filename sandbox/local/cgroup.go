@@ -87,6 +87,7 @@ func setupV1(own map[string]string, name string) (*cgroups, error) {
 		if mnt == "" {
 			continue
 		}
+		removeStaleCgroups(filepath.Join(mnt, own[ctrl]))
 		dir := filepath.Join(mnt, own[ctrl], name)
 		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 			cg.remove()
@@ -132,6 +133,7 @@ func v1Mount(ctrl string) string {
 
 func setupV2(own, name string) (*cgroups, error) {
 	base := filepath.Join("/sys/fs/cgroup", own)
+	removeStaleCgroups(base)
 	dir := filepath.Join(base, name)
 	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 		return nil, fmt.Errorf("create cgroup %s: %w", dir, err)
@@ -162,6 +164,25 @@ func setupV2(own, name string) (*cgroups, error) {
 		return nil, fmt.Errorf("enable cgroup controllers below %s: %w", base, err)
 	}
 	return cg, nil
+}
+
+// removeStaleCgroups deletes the (empty, since their namespaces died with
+// their init) cgroups of runners that died without Close.
+func removeStaleCgroups(parent string) {
+	entries, _ := os.ReadDir(parent)
+	for _, e := range entries {
+		if _, stale := staleOwner(e.Name()); !stale || !e.IsDir() {
+			continue
+		}
+		dir := filepath.Join(parent, e.Name())
+		kids, _ := os.ReadDir(dir)
+		for _, k := range kids {
+			if k.IsDir() {
+				unix.Rmdir(filepath.Join(dir, k.Name()))
+			}
+		}
+		unix.Rmdir(dir)
+	}
 }
 
 func (cg *cgroups) remove() {

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -113,7 +114,8 @@ func New(opts Options) (*Runner, error) {
 	}
 	r := &Runner{opts: opts, slots: make(chan struct{}, opts.Slots), openProgs: map[string]bool{}}
 	if opts.BaseDir == "" {
-		d, err := os.MkdirTemp("", "hirebus-sandbox-")
+		removeStale(os.TempDir())
+		d, err := os.MkdirTemp("", fmt.Sprintf("hirebus-sandbox-%d-", os.Getpid()))
 		if err != nil {
 			return nil, fmt.Errorf("new local runner: %w", err)
 		}
@@ -138,6 +140,37 @@ func New(opts Options) (*Runner, error) {
 		}
 	}
 	return r, nil
+}
+
+// staleOwner returns the pid in a "hirebus-sandbox-<pid>-…" name when that
+// process is gone, i.e. a runner that died without Close.
+func staleOwner(name string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, "hirebus-sandbox-")
+	if !ok {
+		return 0, false
+	}
+	pidStr, _, ok := strings.Cut(rest, "-")
+	if !ok {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(pidStr)
+	if err != nil || pid <= 0 || pid == os.Getpid() {
+		return 0, false
+	}
+	if err := unix.Kill(pid, 0); err == nil || errors.Is(err, unix.EPERM) {
+		return 0, false // still running (pid reuse errs on the safe side)
+	}
+	return pid, true
+}
+
+// removeStale deletes base directories of dead runners.
+func removeStale(tmp string) {
+	entries, _ := os.ReadDir(tmp)
+	for _, e := range entries {
+		if _, stale := staleOwner(e.Name()); stale && e.IsDir() {
+			os.RemoveAll(filepath.Join(tmp, e.Name()))
+		}
+	}
 }
 
 // hostLayout lists the read-only binds of the toolchains and the top-level

@@ -158,3 +158,47 @@ func TestGoCacheIsolated(t *testing.T) {
 		t.Fatalf("cache parent must be root-only: %v %v", fi.Mode(), err)
 	}
 }
+
+// TestStaleCleanup: a runner that died without Close leaves a base
+// directory and cgroups named after its pid; the next New removes them.
+func TestStaleCleanup(t *testing.T) {
+	dead := exec.Command("/usr/bin/true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	name := "hirebus-sandbox-" + strconv.Itoa(dead.Process.Pid) + "-stale"
+	base := filepath.Join(os.TempDir(), name)
+	if err := os.MkdirAll(filepath.Join(base, "programs", "p-1"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	own, err := ownCgroups()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := v1Mount("memory")
+	var cgDir string
+	if mem != "" {
+		cgDir = filepath.Join(mem, own["memory"], name)
+		if err := os.MkdirAll(filepath.Join(cgDir, "run1"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	live := filepath.Join(os.TempDir(), "hirebus-sandbox-"+strconv.Itoa(os.Getppid())+"-live")
+	if err := os.MkdirAll(live, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(live)
+	r := newTestRunner(t, Options{})
+	defer r.Close()
+	if _, err := os.Stat(base); !os.IsNotExist(err) {
+		t.Errorf("stale base dir kept: %v", err)
+	}
+	if cgDir != "" {
+		if _, err := os.Stat(cgDir); !os.IsNotExist(err) {
+			t.Errorf("stale cgroup kept: %v", err)
+		}
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("directory of a live process removed: %v", err)
+	}
+}

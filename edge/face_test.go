@@ -2,6 +2,7 @@ package edge_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/hirebus/hirebus/edge"
 	"github.com/hirebus/hirebus/face"
+	"github.com/hirebus/hirebus/face/index"
 	"github.com/hirebus/hirebus/internal/platformtest"
 	"github.com/hirebus/hirebus/internal/testutil"
 	faceworker "github.com/hirebus/hirebus/workers/face"
@@ -29,7 +31,7 @@ var (
 )
 
 // startFaceWorker runs a face worker with the real models on p.
-func startFaceWorker(t *testing.T, p *platformtest.Platform) *faceworker.Worker {
+func startFaceWorker(t testing.TB, p *platformtest.Platform) *faceworker.Worker {
 	t.Helper()
 	pipeOnce.Do(func() { pipe, pipeErr = face.Load(testutil.ModelsDir(t)) })
 	if pipeErr != nil {
@@ -414,4 +416,53 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// BenchmarkFaceLogin is one 1:N face login over HTTP: edge → outbox → NATS
+// → face worker (decode, detect, landmarks, descriptor, search) → MySQL →
+// event → edge → session. The image is a 256 px webcam-like JPEG.
+func BenchmarkFaceLogin(b *testing.B) {
+	p := platformtest.Start(b, platformtest.Options{})
+	w := startFaceWorker(b, p)
+	f := facetest.Faces(b)[21]
+	res, err := p.DB.Exec(`INSERT INTO users (username, email, password_hash) VALUES ('bench', 'bench@example.com', 'x')`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	uid, _ := res.LastInsertId()
+	var entries []index.Entry
+	for _, v := range facetest.Shots[:3] {
+		img, err := face.DecodeImage(facetest.Image(b, f, v), face.DefaultLimits())
+		if err != nil {
+			b.Fatal(err)
+		}
+		fs, err := pipe.Embed(img, face.Options{})
+		if err != nil || len(fs) != 1 {
+			b.Fatalf("shot: %d faces, %v", len(fs), err)
+		}
+		entries = append(entries, index.Entry{Vector: fs[0].Descriptor})
+	}
+	if _, err := w.Index().ReplaceUser(context.Background(), uint64(uid), "bench-op", entries); err != nil {
+		b.Fatal(err)
+	}
+	body := map[string]any{"image": facetest.Base64(b, f, facetest.Shots[3])}
+	b.ResetTimer()
+	for b.Loop() {
+		if r := p.Do("POST", "/api/auth/face-login", "", body); r.Status != 200 {
+			b.Fatalf("face-login: %d %s", r.Status, r.Body)
+		}
+	}
+}
+
+// BenchmarkDetectFaceSample1 is POST /detect_face with sample1.jpg
+// (1920×1280, 3 faces) end to end.
+func BenchmarkDetectFaceSample1(b *testing.B) {
+	p := platformtest.Start(b, platformtest.Options{})
+	startFaceWorker(b, p)
+	body := map[string]any{"image": facetest.FileBase64(b, filepath.Join(testutil.FacesDir(b), "sample1.jpg"))}
+	for b.Loop() {
+		if r := p.Do("POST", "/detect_face", "", body); r.Status != 200 {
+			b.Fatalf("detect: %d %s", r.Status, r.Body)
+		}
+	}
 }

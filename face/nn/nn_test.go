@@ -722,3 +722,37 @@ func maxAbs(a, b []float32) float64 {
 	}
 	return m
 }
+
+// FuzzLoadWeights: any manifest/shard pair loads or fails with an error;
+// it never panics or allocates for shapes the shard cannot hold.
+func FuzzLoadWeights(f *testing.F) {
+	f.Add(`[{"paths":["m.bin"],"weights":[{"name":"q","shape":[2,2],"dtype":"float32","quantization":{"dtype":"uint8","scale":0.5,"min":-1}}]}]`, []byte{1, 2, 3, 4})
+	f.Add(`[{"paths":["m.bin"],"weights":[{"name":"f","shape":[1],"dtype":"float32"},{"name":"i","shape":[],"dtype":"int32"}]}]`, []byte{0, 0, 128, 63, 7, 0, 0, 0})
+	f.Add(`[{"paths":["m.bin"],"weights":[{"name":"h","shape":[2147483647],"dtype":"float32","quantization":{"dtype":"float16"}}]}]`, []byte{0, 60})
+	f.Fuzz(func(t *testing.T, manifest string, shard []byte) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "m-weights_manifest.json"), []byte(manifest), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "m.bin"), shard, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		w, err := LoadWeights(dir, "m")
+		if err != nil {
+			if !errors.Is(err, ErrBadModel) && !errors.Is(err, ErrModelsMissing) {
+				t.Fatalf("unclassified error: %v", err)
+			}
+			return
+		}
+		for _, n := range w.Names() {
+			p, _ := w.Param(n)
+			count := 1
+			for _, d := range p.Shape {
+				count *= d
+			}
+			if len(p.Data) != count {
+				t.Fatalf("%s: %d values for shape %v", n, len(p.Data), p.Shape)
+			}
+		}
+	})
+}

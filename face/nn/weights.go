@@ -84,7 +84,7 @@ func LoadWeights(dir, model string) (*Weights, error) {
 	for gi, g := range groups {
 		var buf []byte
 		for _, p := range g.Paths {
-			if p == "" || filepath.Base(p) != p {
+			if p == "" || p == "." || p == ".." || filepath.Base(p) != p {
 				return nil, fmt.Errorf("%s: group %d: shard path %q must be a plain file name: %w", op, gi, p, ErrBadModel)
 			}
 			b, err := os.ReadFile(filepath.Join(dir, p))
@@ -128,10 +128,10 @@ func decodeWeight(mw manifestWeight, buf []byte) (*Param, int, error) {
 	if mw.DType != "float32" && mw.DType != "int32" {
 		return nil, 0, fmt.Errorf("tensor %q: unsupported dtype %q: %w", mw.Name, mw.DType, ErrBadModel)
 	}
-	p := &Param{Name: mw.Name, Shape: append([]int(nil), mw.Shape...), DType: mw.DType, Data: make([]float32, count)}
 	isInt := mw.DType == "int32"
-	if q := mw.Quantization; q != nil {
-		var width int
+	width := 4
+	q := mw.Quantization
+	if q != nil {
 		switch q.DType {
 		case "uint8":
 			width = 1
@@ -140,38 +140,34 @@ func decodeWeight(mw manifestWeight, buf []byte) (*Param, int, error) {
 		default:
 			return nil, 0, fmt.Errorf("tensor %q: unsupported quantization %q: %w", mw.Name, q.DType, ErrBadModel)
 		}
-		n := count * width
-		if len(buf) < n {
-			return nil, 0, fmt.Errorf("tensor %q: shard truncated: %w", mw.Name, ErrBadModel)
-		}
-		for i := range p.Data {
-			var v float64
-			switch q.DType {
-			case "uint8":
-				v = float64(buf[i])*q.Scale + q.Min
-			case "uint16":
-				v = float64(binary.LittleEndian.Uint16(buf[2*i:]))*q.Scale + q.Min
-			case "float16":
-				v = float64(halfToFloat(binary.LittleEndian.Uint16(buf[2*i:])))
-			}
-			if isInt {
-				v = math.Round(v)
-			}
-			p.Data[i] = float32(v)
-		}
-		return p, n, nil
 	}
-	n := count * 4
+	// Check the shard holds the tensor before allocating for it, so a
+	// manifest claiming a huge shape cannot exhaust memory.
+	n := count * width
 	if len(buf) < n {
 		return nil, 0, fmt.Errorf("tensor %q: shard truncated: %w", mw.Name, ErrBadModel)
 	}
+	p := &Param{Name: mw.Name, Shape: append([]int(nil), mw.Shape...), DType: mw.DType, Data: make([]float32, count)}
 	for i := range p.Data {
-		bits := binary.LittleEndian.Uint32(buf[4*i:])
-		if isInt {
-			p.Data[i] = float32(int32(bits))
-		} else {
-			p.Data[i] = math.Float32frombits(bits)
+		var v float64
+		switch {
+		case q == nil && isInt:
+			p.Data[i] = float32(int32(binary.LittleEndian.Uint32(buf[4*i:])))
+			continue
+		case q == nil:
+			p.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
+			continue
+		case q.DType == "uint8":
+			v = float64(buf[i])*q.Scale + q.Min
+		case q.DType == "uint16":
+			v = float64(binary.LittleEndian.Uint16(buf[2*i:]))*q.Scale + q.Min
+		default: // float16
+			v = float64(halfToFloat(binary.LittleEndian.Uint16(buf[2*i:])))
 		}
+		if isInt {
+			v = math.Round(v)
+		}
+		p.Data[i] = float32(v)
 	}
 	return p, n, nil
 }

@@ -31,7 +31,11 @@ func init() {
 		return err
 	}
 	tools["problems"] = func(ctx context.Context, cfg Config, args []string) error {
-		if len(args) == 2 && args[0] == "validate" {
+		switch {
+		case len(args) == 0:
+			return problems.ErrUsage
+		case len(args) == 2 && args[0] == "validate":
+			// Validation needs no database.
 			return problems.RunCLI(ctx, args, nil, os.Stdout)
 		}
 		if err := cfg.Validate("migrate"); err != nil {

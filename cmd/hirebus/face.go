@@ -8,7 +8,6 @@ import (
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/face"
 	"github.com/hirebus/hirebus/face/index"
-	"github.com/hirebus/hirebus/face/match"
 	faceworker "github.com/hirebus/hirebus/workers/face"
 )
 
@@ -16,11 +15,9 @@ import (
 func init() {
 	workerFactories[events.RoleFace] = newFaceWorker
 	tools["face"] = func(ctx context.Context, cfg Config, args []string) error {
-		// compare judges "same person" by the 1:1 face login threshold.
-		return face.RunCLIConfig(ctx, args, face.CLIConfig{
-			ModelsDir:       cfg.ModelsDir,
-			VerifyThreshold: float64(match.DefaultThresholds().Verify),
-		}, os.Stdout)
+		// compare judges "same person" like a 1:1 face login
+		// (match.DefaultThresholds, face.RunCLI's default).
+		return face.RunCLI(ctx, args, cfg.ModelsDir, os.Stdout)
 	}
 }
 

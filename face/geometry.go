@@ -81,7 +81,7 @@ func nmsGreedy(boxes []Box, scores []float64, iouThreshold float64) []int {
 	return pick
 }
 
-// Point is an (x, y) image coordinate.
+// point is an (x, y) image coordinate.
 type point struct{ x, y float64 }
 
 func centre(pts [][2]float64) point {

@@ -95,14 +95,13 @@ func (n *tinyNet) forward(x *nn.Tensor) (*nn.Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i, s := range n.sep {
+	for _, s := range n.sep {
 		if out, err = nn.MaxPool(out, 2, 2, nn.Same); err != nil {
 			return nil, err
 		}
 		if out, err = s.Forward(out, nil); err != nil {
 			return nil, err
 		}
-		_ = i
 	}
 	if out, err = nn.MaxPool(out, 2, 1, nn.Same); err != nil {
 		return nil, err

@@ -26,13 +26,11 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
-ARG VERSION=dev
 # Pure Go (the face pipeline and the namespace sandbox need no cgo), so the
 # binary is static and runs on any base image.
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
-    CGO_ENABLED=0 go build -trimpath \
-      -ldflags "-s -w -X main.version=${VERSION}" \
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" \
       -o /out/hirebus ./cmd/hirebus
 
 # ---- runtime -----------------------------------------------------------------

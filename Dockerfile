@@ -56,7 +56,8 @@ CMD ["all"]
 
 # ---- runtime-toolchains --------------------------------------------------------
 # Node 20 and Go come from their official images (Debian's are older than the
-# versions the sandbox tests and the problem limits were written for).
+# versions the sandbox tests and the problem limits were written for). Built
+# for amd64, the only architecture the Java path below exists on.
 FROM node:20-${DEBIAN_RELEASE}-slim AS node
 FROM runtime AS runtime-toolchains
 USER root
@@ -64,7 +65,10 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       python3 gcc g++ libc6-dev openjdk-17-jdk-headless \
  && rm -rf /var/lib/apt/lists/*
-COPY --from=node /usr/local/bin/node /usr/local/bin/node
+# The local runner expects the toolchains where the sandbox's language table
+# names them (sandbox/sandbox.go): /usr/bin/node, /usr/local/go,
+# /usr/lib/jvm/java-17-openjdk-amd64; it hides the rest of /usr/local.
+COPY --from=node /usr/local/bin/node /usr/bin/node
 COPY --from=build /usr/local/go /usr/local/go
 ENV PATH=/usr/local/go/bin:$PATH
 USER hirebus

@@ -111,10 +111,10 @@ func (c *Conv2D) ForwardInto(dst, x, res *Tensor) (*Tensor, error) {
 		})
 		return dst, nil
 	}
-	// Implicit GEMM recomputes up to 5 pixels per row when ow is not a
+	// Implicit GEMM (any stride) recomputes up to 5 pixels per row when ow is not a
 	// multiple of 6; beyond ~15% extra work im2col is the cheaper of the two.
 	mode := implicitMode.Load()
-	if tiles := (ow + mr - 1) / mr; c.Stride == 1 && ow >= mr && mode != implicitNever &&
+	if tiles := (ow + mr - 1) / mr; ow >= mr && mode != implicitNever &&
 		(tiles*mr*100 <= ow*115 || mode == implicitAlways) {
 		c.forwardImplicit(dst, x, rd, oh, ow, pt, pl)
 		return dst, nil
@@ -134,18 +134,18 @@ const (
 	implicitAlways
 )
 
-// forwardImplicit is the stride-1 convolution without im2col. In the
-// zero-padded input xp (Wp pixels wide) the patch row ky of output pixel
-// (oy, ox) is the kw*C contiguous floats at padded pixel (oy+ky, ox), and
-// the same row of pixel ox+1 starts C floats later. So a 6-pixel tile is a
-// GEMM tile with lda = C whose depth runs over kh segments Wp*C floats
-// apart, which the kernels take directly (kernelEpi.nseg). Tiles stay within
+// forwardImplicit is the convolution without im2col. In the zero-padded
+// input xp (Wp pixels wide) the patch row ky of output pixel (oy, ox) is
+// the kw*C contiguous floats at padded pixel (oy*s+ky, ox*s), and the same
+// row of pixel ox+1 starts s*C floats later. So a 6-pixel tile is a GEMM
+// tile with lda = s*C whose depth runs over kh segments Wp*C floats apart,
+// which the kernels take directly (kernelEpi.nseg). Tiles stay within
 // one output row; when ow is not a multiple of 6 the last tile of a row
 // overlaps the previous one and recomputes a few identical values.
 func (c *Conv2D) forwardImplicit(dst, x *Tensor, res []float32, oh, ow, pt, pl int) {
-	C, n := x.C, c.Cout
-	pb := max(oh-1+c.KH-x.H-pt, 0)
-	pr := max(ow-1+c.KW-x.W-pl, 0)
+	C, n, s := x.C, c.Cout, c.Stride
+	pb := max((oh-1)*s+c.KH-x.H-pt, 0)
+	pr := max((ow-1)*s+c.KW-x.W-pl, 0)
 	xp := x
 	if pt > 0 || pl > 0 || pb > 0 || pr > 0 {
 		h, w := x.H+pt+pb, x.W+pl+pr
@@ -160,12 +160,12 @@ func (c *Conv2D) forwardImplicit(dst, x *Tensor, res []float32, oh, ow, pt, pl i
 	chunks := (oh + rowsPer - 1) / rowsPer
 	schedule(chunks, p.panels, oh*ow*p.K*n, 2*mr*nr, func(ci, p0, p1 int, tile []float32) {
 		y0 := ci * rowsPer
-		implicitBlock(p, xp, dst.Data, res, tile, y0, min(y0+rowsPer, oh), ow, kseg, c.KH, p0, p1)
+		implicitBlock(p, xp, dst.Data, res, tile, y0, min(y0+rowsPer, oh), ow, kseg, c.KH, s, p0, p1)
 	})
 }
 
 // implicitBlock computes output rows [y0, y1) × panels [p0, p1).
-func implicitBlock(p *PackedB, xp *Tensor, c, res, tile []float32, y0, y1, ow, kseg, kh, p0, p1 int) {
+func implicitBlock(p *PackedB, xp *Tensor, c, res, tile []float32, y0, y1, ow, kseg, kh, s, p0, p1 int) {
 	C, n := xp.C, p.N
 	level := ActiveKernel()
 	kern := kernelPortable
@@ -174,6 +174,7 @@ func implicitBlock(p *PackedB, xp *Tensor, c, res, tile []float32, y0, y1, ow, k
 	}
 	flags := p.flags()
 	ep := kernelEpi{alpha: p.alpha, nseg: kh, segStride: xp.W * C * 4}
+	lda := s * C
 	for pan := p0; pan < p1; {
 		wide := level >= KernelAVX512 && pan+1 < p1
 		width := nr
@@ -187,7 +188,7 @@ func implicitBlock(p *PackedB, xp *Tensor, c, res, tile []float32, y0, y1, ow, k
 		for oy := y0; oy < y1; oy++ {
 			for x0 := 0; x0 < ow; x0 += mr {
 				x0 := min(x0, ow-mr)
-				a := &xp.Data[(oy*xp.W+x0)*C]
+				a := &xp.Data[(oy*s*xp.W+x0*s)*C]
 				m := oy*ow + x0
 				if cols == width {
 					ep.flags, ep.res, ep.ldr = flags, nil, 0
@@ -196,17 +197,17 @@ func implicitBlock(p *PackedB, xp *Tensor, c, res, tile []float32, y0, y1, ow, k
 						ep.res, ep.ldr = &res[m*n+n0], n
 					}
 					if wide {
-						kernelWide(kseg, a, C, b, &c[m*n+n0], n, &ep)
+						kernelWide(kseg, a, lda, b, &c[m*n+n0], n, &ep)
 					} else {
-						kern(kseg, a, C, b, &c[m*n+n0], n, &ep)
+						kern(kseg, a, lda, b, &c[m*n+n0], n, &ep)
 					}
 					continue
 				}
 				ep.flags, ep.res, ep.ldr = 0, nil, 0
 				if wide {
-					kernelWide(kseg, a, C, b, &tile[0], width, &ep)
+					kernelWide(kseg, a, lda, b, &tile[0], width, &ep)
 				} else {
-					kern(kseg, a, C, b, &tile[0], width, &ep)
+					kern(kseg, a, lda, b, &tile[0], width, &ep)
 				}
 				for i := range mr {
 					crow := c[(m+i)*n+n0 : (m+i)*n+n0+cols]

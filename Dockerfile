@@ -33,8 +33,8 @@ RUN --mount=type=cache,target=/go/pkg/mod \
     CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" \
       -o /out/hirebus ./cmd/hirebus
 
-# ---- runtime -----------------------------------------------------------------
-FROM debian:${DEBIAN_RELEASE}-slim AS runtime
+# ---- base: what every runtime image shares ------------------------------------
+FROM debian:${DEBIAN_RELEASE}-slim AS base
 # ca-certificates: SMTP over TLS and Pinecone; tzdata: correct local times in
 # mails; curl: the container health check of the edge (GET /ready).
 RUN apt-get update \
@@ -49,7 +49,6 @@ ENV HIREBUS_HTTP_ADDR=:8080 \
     HIREBUS_DATA_DIR=/var/lib/hirebus \
     HIREBUS_MODELS_DIR=/models
 WORKDIR /var/lib/hirebus
-USER hirebus
 EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/hirebus"]
 CMD ["all"]
@@ -59,8 +58,7 @@ CMD ["all"]
 # versions the sandbox tests and the problem limits were written for). Built
 # for amd64, the only architecture the Java path below exists on.
 FROM node:20-${DEBIAN_RELEASE}-slim AS node
-FROM runtime AS runtime-toolchains
-USER root
+FROM base AS runtime-toolchains
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       python3 gcc g++ libc6-dev openjdk-17-jdk-headless \
@@ -71,4 +69,8 @@ RUN apt-get update \
 COPY --from=node /usr/local/bin/node /usr/bin/node
 COPY --from=build /usr/local/go /usr/local/go
 ENV PATH=/usr/local/go/bin:$PATH
+USER hirebus
+
+# ---- runtime (last stage, so the default target) ------------------------------
+FROM base AS runtime
 USER hirebus

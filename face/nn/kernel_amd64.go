@@ -127,3 +127,22 @@ func vecAdd(dst, src []float32) {
 	_ = src[len(dst)-1]
 	vecAddAVX2(&dst[0], &src[0], len(dst)&^7)
 }
+
+// poolRowAVX2 is in kernel_amd64.s.
+//
+//go:noescape
+func poolRowAVX2(a *dwArgs)
+
+// poolRowAsm pools the first cv (a multiple of 8) channels of n output
+// pixels whose k×k windows lie inside the input; src is the top-left input
+// pixel of the first window, rows w pixels long.
+func poolRowAsm(out, src []float32, n, cv, C, k, stride, w int, isMax bool) {
+	_ = out[(n-1)*C+cv-1]
+	_ = src[(k-1)*w*C+((n-1)*stride+k-1)*C+cv-1]
+	a := dwArgs{dst: &out[0], src: &src[0], n: n, cvBytes: cv * 4, cBytes: C * 4,
+		kh: k, kw: k, sx: stride * C * 4, sy: w * C * 4, alpha: 1 / float32(k*k)}
+	if isMax {
+		a.flags = 1
+	}
+	poolRowAVX2(&a)
+}

@@ -772,3 +772,140 @@ vadd8:
 vadddone:
 	VZEROUPPER
 	RET
+
+// func poolRowAVX2(a *dwArgs)
+//
+// Max (flags=1) or average (flags=0, times alpha = 1/(kh*kw)) pooling of n
+// output pixels over full windows, channel blocks of 32 then 8 lanes; the
+// dwArgs fields mean what they do for depthwiseRowAVX2 (w/scale/shift
+// unused). Y13 = -Inf, Y14 = alpha.
+TEXT ·poolRowAVX2(SB), NOSPLIT, $0-8
+	MOVQ a+0(FP), R9
+	MOVQ dwArgs_dst(R9), DI
+	MOVQ dwArgs_src(R9), SI
+	MOVQ dwArgs_n(R9), CX
+	MOVQ dwArgs_cBytes(R9), R8
+	VBROADCASTSS dwArgs_alpha(R9), Y14
+	MOVL         $0xff800000, AX // -Inf
+	MOVL         AX, X13
+	VBROADCASTSS X13, Y13
+
+plpixel:
+	XORQ AX, AX
+
+plblk32:
+	MOVQ dwArgs_cvBytes(R9), DX
+	SUBQ AX, DX
+	CMPQ DX, $128
+	JLT  plblk8
+	MOVQ dwArgs_flags(R9), DX
+	TESTQ DX, DX
+	JE   plzero32
+	VMOVUPS Y13, Y0
+	VMOVUPS Y13, Y1
+	VMOVUPS Y13, Y2
+	VMOVUPS Y13, Y3
+	JMP  plinit32
+
+plzero32:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+plinit32:
+	LEAQ (SI)(AX*1), BX
+	MOVQ dwArgs_kh(R9), R12
+
+plky32:
+	MOVQ BX, R11
+	MOVQ dwArgs_kw(R9), R13
+
+plkx32:
+	TESTQ DX, DX
+	JE    pladd32
+	VMAXPS (R11), Y0, Y0
+	VMAXPS 32(R11), Y1, Y1
+	VMAXPS 64(R11), Y2, Y2
+	VMAXPS 96(R11), Y3, Y3
+	JMP   plnext32
+
+pladd32:
+	VADDPS (R11), Y0, Y0
+	VADDPS 32(R11), Y1, Y1
+	VADDPS 64(R11), Y2, Y2
+	VADDPS 96(R11), Y3, Y3
+
+plnext32:
+	ADDQ R8, R11
+	DECQ R13
+	JNE  plkx32
+	ADDQ dwArgs_sy(R9), BX
+	DECQ R12
+	JNE  plky32
+	TESTQ DX, DX
+	JNE  plstore32
+	VMULPS Y14, Y0, Y0
+	VMULPS Y14, Y1, Y1
+	VMULPS Y14, Y2, Y2
+	VMULPS Y14, Y3, Y3
+
+plstore32:
+	VMOVUPS Y0, (DI)(AX*1)
+	VMOVUPS Y1, 32(DI)(AX*1)
+	VMOVUPS Y2, 64(DI)(AX*1)
+	VMOVUPS Y3, 96(DI)(AX*1)
+	ADDQ    $128, AX
+	JMP     plblk32
+
+plblk8:
+	MOVQ dwArgs_cvBytes(R9), DX
+	SUBQ AX, DX
+	CMPQ DX, $32
+	JLT  plnextpixel
+	MOVQ dwArgs_flags(R9), DX
+	VXORPS Y0, Y0, Y0
+	TESTQ DX, DX
+	JE   plinit8
+	VMOVUPS Y13, Y0
+
+plinit8:
+	LEAQ (SI)(AX*1), BX
+	MOVQ dwArgs_kh(R9), R12
+
+plky8:
+	MOVQ BX, R11
+	MOVQ dwArgs_kw(R9), R13
+
+plkx8:
+	TESTQ DX, DX
+	JE    pladd8
+	VMAXPS (R11), Y0, Y0
+	JMP   plnext8
+
+pladd8:
+	VADDPS (R11), Y0, Y0
+
+plnext8:
+	ADDQ R8, R11
+	DECQ R13
+	JNE  plkx8
+	ADDQ dwArgs_sy(R9), BX
+	DECQ R12
+	JNE  plky8
+	TESTQ DX, DX
+	JNE  plstore8
+	VMULPS Y14, Y0, Y0
+
+plstore8:
+	VMOVUPS Y0, (DI)(AX*1)
+	ADDQ    $32, AX
+	JMP     plblk8
+
+plnextpixel:
+	ADDQ dwArgs_sx(R9), SI
+	ADDQ R8, DI
+	DECQ CX
+	JNE  plpixel
+	VZEROUPPER
+	RET

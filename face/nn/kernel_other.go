@@ -35,3 +35,31 @@ func vecAdd(dst, src []float32) {
 		dst[i] += v
 	}
 }
+
+func poolRowAsm(out, src []float32, n, cv, C, k, stride, w int, isMax bool) {
+	for i := range n {
+		o := out[i*C : i*C+cv]
+		for ky := range k {
+			for kx := range k {
+				in := src[ky*w*C+(i*stride+kx)*C:]
+				in = in[:cv]
+				for c, v := range in {
+					switch {
+					case ky == 0 && kx == 0:
+						o[c] = v
+					case isMax:
+						o[c] = max(o[c], v)
+					default:
+						o[c] += v
+					}
+				}
+			}
+		}
+		if !isMax {
+			inv := 1 / float32(k*k)
+			for c := range o {
+				o[c] *= inv
+			}
+		}
+	}
+}

@@ -44,16 +44,40 @@ func pool(dst, x *Tensor, k, stride int, pad Padding, isMax bool) (*Tensor, erro
 	C := x.C
 	out := ensure(dst, oh, ow, C)
 	asm := UsingAssembly()
+	// Output columns [oxa, oxb) have their whole window inside the input
+	// horizontally; on rows where it is also inside vertically the vector
+	// kernel does the first cv channels of those pixels.
+	oxa := min((pl+stride-1)/stride, ow)
+	oxb := oxa
+	for oxb < ow && oxb*stride-pl+k <= x.W {
+		oxb++
+	}
+	cv := 0
+	if asm {
+		cv = C &^ 7
+	}
 	parallelRows(oh, ow*C*k*k, func(y0, y1 int) {
 		for oy := y0; oy < y1; oy++ {
 			iy0, iy1 := max(oy*stride-pt, 0), min(oy*stride-pt+k, x.H)
+			vec := cv > 0 && iy1-iy0 == k && oxb > oxa
+			if vec {
+				src := x.Data[(iy0*x.W+oxa*stride-pl)*C:]
+				poolRowAsm(out.Data[(oy*ow+oxa)*C:(oy*ow+oxb)*C], src, oxb-oxa, cv, C, k, stride, x.W, isMax)
+			}
 			for ox := range ow {
+				c0 := 0
+				if vec && ox >= oxa && ox < oxb {
+					c0 = cv
+					if c0 == C {
+						continue
+					}
+				}
 				ix0, ix1 := max(ox*stride-pl, 0), min(ox*stride-pl+k, x.W)
-				o := out.Data[(oy*ow+ox)*C : (oy*ow+ox+1)*C]
+				o := out.Data[(oy*ow+ox)*C+c0 : (oy*ow+ox+1)*C]
 				first := true
 				for iy := iy0; iy < iy1; iy++ {
 					for ix := ix0; ix < ix1; ix++ {
-						in := x.Data[(iy*x.W+ix)*C : (iy*x.W+ix+1)*C]
+						in := x.Data[(iy*x.W+ix)*C+c0 : (iy*x.W+ix+1)*C]
 						switch {
 						case first:
 							copy(o, in)

@@ -40,7 +40,7 @@ func checkWindow(op string, k, stride int, pad Padding) error {
 
 // Conv2D is a 2-D convolution (TF conv2d, NHWC, filter [kh, kw, cin, cout])
 // with a fused per-channel epilogue. It is immutable and safe for
-// concurrent use.
+// concurrent use; its fields describe it and are read-only.
 type Conv2D struct {
 	KH, KW, Cin, Cout int
 	Stride            int

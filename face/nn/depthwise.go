@@ -7,7 +7,7 @@ import (
 
 // DepthwiseConv2D is TF's depthwiseConv2d with channel multiplier 1
 // (filter [kh, kw, c, 1]) and a fused per-channel epilogue. It is immutable
-// and safe for concurrent use.
+// and safe for concurrent use; its exported fields are read-only.
 type DepthwiseConv2D struct {
 	KH, KW, C int
 	Stride    int

@@ -30,13 +30,14 @@ const tinyIoUThreshold = 0.4
 // bottom/right to a square, resized to inputSize, mean-subtracted and /255;
 // then sigmoid scores, anchor box decoding with the padding correction and
 // NMS at IoU 0.4.
-func (n *tinyNet) detect(img *nn.Tensor, inputSize int, scoreThreshold float64) ([]detection, error) {
-	x := resizePadded(img, padToSquare(img.H, img.W, false), inputSize, meanRGBNorm(tinyMeanRGB))
+func (n *tinyNet) detect(img pixels, inputSize int, scoreThreshold float64) ([]detection, error) {
+	iw, ih := img.size()
+	x := resizeFrom(img, padToSquare(ih, iw, false), inputSize, meanRGBNorm(tinyMeanRGB))
 	out, err := n.forward(x)
 	if err != nil {
 		return nil, err
 	}
-	rw, rh := reshapedDims(img.W, img.H, inputSize)
+	rw, rh := reshapedDims(iw, ih, inputSize)
 	cfx := float64(inputSize) / rw
 	cfy := float64(inputSize) / rh
 	cells := out.H
@@ -69,7 +70,7 @@ func (n *tinyNet) detect(img *nn.Tensor, inputSize int, scoreThreshold float64) 
 	var dets []detection
 	for _, i := range nmsGreedy(scaled, scores, tinyIoUThreshold) {
 		b := rel[i]
-		W, H := float64(img.W), float64(img.H)
+		W, H := float64(iw), float64(ih)
 		dets = append(dets, detection{score: scores[i], box: Box{X: b.X * W, Y: b.Y * H, Width: b.Width * W, Height: b.Height * H}})
 	}
 	return dets, nil
@@ -86,8 +87,9 @@ const (
 // against the anchors (variances 10, 10, 5, 5), NMS at IoU 0.5 over the
 // candidates above minConfidence, boxes clipped to [0, 1] and corrected for
 // the padding.
-func (n *ssdNet) detect(img *nn.Tensor, minConfidence float64) ([]detection, error) {
-	x := resizePadded(img, padToSquare(img.H, img.W, false), ssdInputSize, func(v float32, _ int) float32 {
+func (n *ssdNet) detect(img pixels, minConfidence float64) ([]detection, error) {
+	iw, ih := img.size()
+	x := resizeFrom(img, padToSquare(ih, iw, false), ssdInputSize, func(v float32, _ int) float32 {
 		return v/127.5 - 1
 	})
 	enc, logits, err := n.forward(x)
@@ -113,10 +115,10 @@ func (n *ssdNet) detect(img *nn.Tensor, minConfidence float64) ([]detection, err
 		scores[i] = float64(nn.Sigmoid(logits[i]))
 	}
 	picked := ssdNMS(boxes, scores, ssdMaxResults, ssdIoUThreshold, minConfidence)
-	rw, rh := reshapedDims(img.W, img.H, ssdInputSize)
+	rw, rh := reshapedDims(iw, ih, ssdInputSize)
 	padX := float64(ssdInputSize) / rw
 	padY := float64(ssdInputSize) / rh
-	W, H := float64(img.W), float64(img.H)
+	W, H := float64(iw), float64(ih)
 	dets := make([]detection, 0, len(picked))
 	for _, i := range picked {
 		b := boxes[i]
@@ -183,12 +185,13 @@ var landmarkMeanRGB = [3]float32{122.782, 117.001, 104.298}
 // padded to a centred square and resized to 112; the outputs are mapped
 // back through the padding to the crop and shifted by the (unfloored)
 // detection box. It returns nil when the box lies outside the image.
-func (n *landmarkNet) landmarks(img *nn.Tensor, det Box) ([][2]float64, int, int, error) {
-	cx, cy, cw, ch := clipFloor(det, img.W, img.H)
+func (n *landmarkNet) landmarks(img pixels, det Box) ([][2]float64, int, int, error) {
+	iw, ih := img.size()
+	cx, cy, cw, ch := clipFloor(det, iw, ih)
 	if cw <= 0 || ch <= 0 {
 		return nil, 0, 0, nil
 	}
-	face := crop(img, cx, cy, cw, ch)
+	face := img.crop(cx, cy, cw, ch)
 	x := resizePadded(face, padToSquare(ch, cw, true), 112, meanRGBNorm(landmarkMeanRGB))
 	out, err := n.forward(x)
 	if err != nil {

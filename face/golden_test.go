@@ -197,7 +197,7 @@ func TestLandmarksGoldenBox(t *testing.T) {
 	p := loadPipeline(t)
 	worst := 0.0
 	for _, im := range images {
-		img := rgbTensor(loadSample(t, dir, im.Name))
+		img := asPixels(loadSample(t, dir, im.Name))
 		for i, g := range im.SSDFaces {
 			pts, cw, ch, err := p.landmarks.landmarks(img, g.Box)
 			if err != nil {

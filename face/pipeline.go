@@ -175,7 +175,7 @@ func (p *Pipeline) run(img image.Image, opts Options, embed bool) ([]Face, []fac
 	if img == nil || img.Bounds().Empty() {
 		return nil, nil, fmt.Errorf("face: detect: %w: empty image", ErrNotImage)
 	}
-	t := rgbTensor(img)
+	t := asPixels(img)
 	var dets []detection
 	if opts.Detector == DetectorSSD {
 		dets, err = p.ssd.detect(t, opts.MinScore)
@@ -216,13 +216,14 @@ func (p *Pipeline) run(img image.Image, opts Options, embed bool) ([]Face, []fac
 // extractFaceTensors + FaceRecognitionNet do: the box clipped to the image
 // and floored, then (inside DescriptorTensor) padded to a centred square
 // and resized to 150 with tfjs' bilinear resize, values not rounded.
-func (p *Pipeline) descriptor(img *nn.Tensor, aligned Box) ([]float32, error) {
-	x, y, w, h := clipFloor(aligned, img.W, img.H)
+func (p *Pipeline) descriptor(img pixels, aligned Box) ([]float32, error) {
+	iw, ih := img.size()
+	x, y, w, h := clipFloor(aligned, iw, ih)
 	if w <= 0 || h <= 0 {
 		// face-api returns a zero descriptor for an empty crop.
 		return make([]float32, DescriptorSize), nil
 	}
-	d, err := p.recog.DescriptorTensor(crop(img, x, y, w, h))
+	d, err := p.recog.DescriptorTensor(img.crop(x, y, w, h))
 	if err != nil {
 		return nil, err
 	}

@@ -37,7 +37,7 @@ func BenchmarkPipelineSample1(b *testing.B) {
 func BenchmarkDetect(b *testing.B) {
 	p := benchPipeline(b)
 	img := loadSample(b, testutil.FacesDir(b), "sample1.jpg")
-	t := rgbTensor(img)
+	t := asPixels(img)
 	b.Run("tiny", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := p.tiny.detect(t, 416, 0.5); err != nil {

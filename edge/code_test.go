@@ -54,6 +54,12 @@ func TestCodeExecute(t *testing.T) {
 			verdict: "RE", wantSignal: true},
 		{name: "infinite loop with a small time limit", body: map[string]any{"language": "python", "source": "while True:\n    pass\n", "time_limit_ms": 300},
 			verdict: "TLE"},
+		{name: "fork bomb", body: map[string]any{"language": "c", "source": "#include <unistd.h>\nint main(void){ for (;;) fork(); }\n", "time_limit_ms": 500},
+			verdict: "TLE"},
+		{name: "no network to MariaDB", body: map[string]any{"language": "python", "source": "import socket\ntry:\n    socket.create_connection(('127.0.0.1', 3306), timeout=2)\n    print('connected')\nexcept OSError:\n    print('refused')\n"},
+			verdict: "OK", stdout: "refused\n"},
+		{name: "worker still serving", body: map[string]any{"language": "python", "source": "print('still here')\n"},
+			verdict: "OK", stdout: "still here\n"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -92,6 +98,35 @@ func TestCodeExecute(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCodeExecuteOutputCap: a program printing far more than the result
+// may carry gets its output cut at the worker's report cap (bus messages
+// must stay small), flagged as truncated.
+func TestCodeExecuteOutputCap(t *testing.T) {
+	e := codetest.Start(t)
+	e.StartWorker(t, codetest.Options{})
+	u := e.Register("chatty", "candidate")
+	r := e.Do("POST", "/api/code/execute", u.Token, map[string]any{"language": "python",
+		"source": "import sys\nsys.stdout.write('x' * 3000000)\nsys.stderr.write('e' * 300000)\n"})
+	if r.Status != 200 {
+		t.Fatalf("execute: %d %s", r.Status, truncate(r.Body))
+	}
+	var res events.CodeExecuteResult
+	r.JSON(t, &res)
+	if res.Verdict != "OK" || !res.Truncated || len(res.Stdout) != 64<<10 || len(res.Stderr) != 64<<10 || strings.Trim(res.Stdout, "x") != "" {
+		t.Fatalf("verdict %s truncated %v stdout %d stderr %d bytes", res.Verdict, res.Truncated, len(res.Stdout), len(res.Stderr))
+	}
+	// Beyond the sandbox's own output limit the verdict is OLE.
+	r = e.Do("POST", "/api/code/execute", u.Token, map[string]any{"language": "c",
+		"source": "#include <stdio.h>\nint main(void){ for (;;) fputs(\"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\\n\", stdout); }\n"})
+	if r.Status != 200 {
+		t.Fatalf("execute: %d %s", r.Status, truncate(r.Body))
+	}
+	r.JSON(t, &res)
+	if res.Verdict != "OLE" || len(res.Stdout) > 64<<10 {
+		t.Fatalf("endless output: verdict %s, %d bytes of stdout", res.Verdict, len(res.Stdout))
 	}
 }
 

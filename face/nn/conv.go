@@ -83,8 +83,10 @@ func (c *Conv2D) MulAdds(h, w int) int {
 // output's shape and is added before the activation (residual blocks).
 func (c *Conv2D) Forward(x, res *Tensor) (*Tensor, error) { return c.ForwardInto(nil, x, res) }
 
-// ForwardInto is Forward writing into dst when dst already has the output
-// shape (dst must not alias x or res); otherwise a new tensor is allocated.
+// ForwardInto is Forward writing into dst's storage when it is large enough
+// (dst is reshaped to the output and returned; e.g. from a Workspace);
+// otherwise, or with a nil dst, a new tensor is allocated. dst must not
+// alias x or res.
 func (c *Conv2D) ForwardInto(dst, x, res *Tensor) (*Tensor, error) {
 	if err := x.valid(); err != nil {
 		return nil, fmt.Errorf("nn: conv2d: %w", err)
@@ -149,9 +151,9 @@ func (c *Conv2D) forwardImplicit(dst, x *Tensor, res []float32, oh, ow, pt, pl i
 	xp := x
 	if pt > 0 || pl > 0 || pb > 0 || pr > 0 {
 		h, w := x.H+pt+pb, x.W+pl+pr
-		s := getScratch(h * w * C)
-		defer scratchPool.Put(s)
-		xp = &Tensor{H: h, W: w, C: C, Data: *s}
+		buf := getScratch(h * w * C)
+		defer scratchPool.Put(buf)
+		xp = &Tensor{H: h, W: w, C: C, Data: *buf}
 		padInto(xp.Data, x, pt, pb, pl, pr)
 	}
 	p := c.b

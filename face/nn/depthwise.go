@@ -54,8 +54,8 @@ func (d *DepthwiseConv2D) OutSize(h, w int) (oh, ow int) {
 // Forward convolves x into a new tensor.
 func (d *DepthwiseConv2D) Forward(x *Tensor) (*Tensor, error) { return d.ForwardInto(nil, x) }
 
-// ForwardInto is Forward writing into dst when it has the output shape
-// (dst must not alias x).
+// ForwardInto is Forward writing into dst's storage when it is large enough
+// (dst is reshaped and returned); dst must not alias x.
 func (d *DepthwiseConv2D) ForwardInto(dst, x *Tensor) (*Tensor, error) {
 	if err := x.valid(); err != nil {
 		return nil, fmt.Errorf("nn: depthwise conv2d: %w", err)

@@ -352,3 +352,34 @@ func FuzzDecodeBase64Image(f *testing.F) {
 		}
 	})
 }
+
+// TestPNGExifOrientation: a PNG eXIf chunk (before IDAT) is honoured too.
+func TestPNGExifOrientation(t *testing.T) {
+	src := image.NewRGBA(image.Rect(0, 0, 30, 20))
+	src.SetRGBA(0, 0, color.RGBA{255, 0, 0, 255})
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, src); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	// Big-endian TIFF with one IFD0 entry: Orientation = 6.
+	tiff := []byte("MM\x00*\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00\x00\x00\x00\x00")
+	chunk := make([]byte, 0, len(tiff)+12)
+	chunk = binary.BigEndian.AppendUint32(chunk, uint32(len(tiff)))
+	chunk = append(chunk, "eXIf"...)
+	chunk = append(chunk, tiff...)
+	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(chunk[4:]))
+	ihdrEnd := 8 + 12 + 13 // signature + IHDR chunk
+	withExif := append(append(append([]byte(nil), b[:ihdrEnd]...), chunk...), b[ihdrEnd:]...)
+	img, err := DecodeImage(withExif, DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := img.Bounds().Size(); got != (image.Point{20, 30}) {
+		t.Fatalf("size %v, want 20x30 after a 90° rotation", got)
+	}
+	// The stored top-left pixel is displayed at the top-right.
+	if c := img.(*image.RGBA).RGBAAt(19, 0); c.R != 255 || c.G != 0 {
+		t.Errorf("top-right = %v, want the red pixel", c)
+	}
+}

@@ -124,6 +124,10 @@ type Options struct {
 	// StderrBytes keeps that many leading bytes of each test's stderr in
 	// TestResult.Stderr (default 0: none).
 	StderrBytes int
+	// MaxLimits is the ceiling for Submission.Limits and CompileLimits
+	// (default sandbox.MaxLimits()); checked before anything runs so a bad
+	// request fails as a whole instead of as per-test internal errors.
+	MaxLimits sandbox.Limits
 }
 
 // Judge grades submissions with a sandbox runner.
@@ -140,6 +144,9 @@ func New(r sandbox.Runner, opts Options) *Judge {
 	if opts.StderrBytes < 0 {
 		opts.StderrBytes = 0
 	}
+	if opts.MaxLimits == (sandbox.Limits{}) {
+		opts.MaxLimits = sandbox.MaxLimits()
+	}
 	return &Judge{runner: r, opts: opts}
 }
 
@@ -149,8 +156,10 @@ func New(r sandbox.Runner, opts Options) *Judge {
 // A compile failure is a Result with Verdict CompilationError, not an error.
 // A sandbox failure on one test makes that test InternalError and grading
 // continues. Grade returns an error only when grading could not happen at
-// all: invalid submission, sandbox failure while compiling, or ctx ended
-// (then the error wraps ctx.Err()).
+// all: invalid submission (errors wrap ErrNoTests, ErrInvalidComparison or
+// the sandbox's ErrEmptySource, ErrSourceTooLarge, ErrBadLimit,
+// ErrLimitTooHigh, ErrUnknownLanguage), sandbox failure while compiling, or
+// ctx ended (then the error wraps ctx.Err()).
 func (j *Judge) Grade(ctx context.Context, sub Submission, progress ProgressFunc) (*Result, error) {
 	if j == nil || j.runner == nil {
 		return nil, ErrNilRunner
@@ -162,6 +171,12 @@ func (j *Judge) Grade(ctx context.Context, sub Submission, progress ProgressFunc
 		return nil, fmt.Errorf("judge: grade: %w", err)
 	}
 	cmp := sub.Comparison.Normalize()
+	if err := sub.Limits.Validate(j.opts.MaxLimits); err != nil {
+		return nil, fmt.Errorf("judge: run limits: %w", err)
+	}
+	if err := sub.CompileLimits.Validate(j.opts.MaxLimits); err != nil {
+		return nil, fmt.Errorf("judge: compile limits: %w", err)
+	}
 
 	prog, cres, err := j.runner.Compile(ctx, sub.Language, sub.Source, sub.CompileLimits)
 	if err != nil {

@@ -42,9 +42,9 @@ func compileFor(b *testing.B, r *Runner, langID, src string) *sandbox.Program {
 	return p
 }
 
-func benchRunner(b *testing.B) *Runner {
+func benchRunner(b *testing.B, initPath string) *Runner {
 	b.Helper()
-	r, err := New(Options{CacheDir: os.TempDir() + "/hirebus-sandbox-test-cache"})
+	r, err := New(Options{CacheDir: os.TempDir() + "/hirebus-sandbox-test-cache", InitPath: initPath})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -53,9 +53,16 @@ func benchRunner(b *testing.B) *Runner {
 }
 
 // BenchmarkOverheadC measures the sandbox overhead: a sandboxed run of a
-// hello-world C binary minus a bare fork+exec of the same binary.
+// hello-world C binary minus a bare fork+exec of the same binary, with the
+// separate init binary (as installed by make build) and with the test
+// binary re-executed as init.
 func BenchmarkOverheadC(b *testing.B) {
-	r := benchRunner(b)
+	bin := buildInitBinary(b)
+	b.Run("init-binary", func(b *testing.B) { benchOverhead(b, benchRunner(b, bin)) })
+	b.Run("self-reexec", func(b *testing.B) { benchOverhead(b, benchRunner(b, "self")) })
+}
+
+func benchOverhead(b *testing.B, r *Runner) {
 	p := compileFor(b, r, "c", helloC)
 	defer p.Close()
 	bin := filepath.Join(p.Handle.(*program).dir, "main")
@@ -84,10 +91,10 @@ func BenchmarkOverheadC(b *testing.B) {
 	reportMedian(b, over, "overhead-ms")
 }
 
-// BenchmarkPythonHello is a Python hello world end to end: store the
+// BenchmarkPythonHello (init binary) is a Python hello world end to end: store the
 // source, run it in a fresh sandbox, collect the result.
 func BenchmarkPythonHello(b *testing.B) {
-	r := benchRunner(b)
+	r := benchRunner(b, buildInitBinary(b))
 	l, _ := sandbox.LookupLanguage("python")
 	var ds []time.Duration
 	for b.Loop() {
@@ -108,9 +115,10 @@ func BenchmarkPythonHello(b *testing.B) {
 
 // BenchmarkGradedRunsC measures graded runs per second of a trivial C
 // program through the runner's parallel slots (Options.Slots, default
-// NumCPU): each op is a run with stdin whose output is compared.
+// NumCPU) with the init binary: each op is a run with stdin whose output
+// is compared.
 func BenchmarkGradedRunsC(b *testing.B) {
-	r := benchRunner(b)
+	r := benchRunner(b, buildInitBinary(b))
 	p := compileFor(b, r, "c", "#include <stdio.h>\nint main(void){ long a, c; if (scanf(\"%ld %ld\", &a, &c) != 2) return 1; printf(\"%ld\\n\", a + c); return 0; }\n")
 	defer p.Close()
 	workers := 2 * r.opts.Slots

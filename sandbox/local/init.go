@@ -46,6 +46,7 @@ type bindMount struct {
 // initConfig is everything init needs; it travels over a pipe so nothing
 // about the run appears in argv or the environment.
 type initConfig struct {
+	Proto     int         `json:"proto"`    // must equal initProto (a stale helper binary fails the probe)
 	RootDir   string      `json:"root_dir"` // empty host directory to build the new root on
 	ProgDir   string      `json:"prog_dir"` // host directory bound read-only at sandbox.ProgramDir
 	Binds     []bindMount `json:"binds"`    // read-only binds of toolchains
@@ -71,6 +72,10 @@ type initConfig struct {
 	SourceFile       string   `json:"source_file"`
 	MaxArtifactBytes int64    `json:"max_artifact_bytes"`
 }
+
+// initProto versions initConfig/initStatus: a separately built
+// hirebus-sandbox-init must speak the runner's protocol.
+const initProto = 1
 
 // initStatus is init's report; a missing status means init was killed.
 type initStatus struct {
@@ -110,6 +115,10 @@ func runInit() int {
 	cfgFile.Close()
 	if err != nil {
 		writeStatus(status, initStatus{Err: "init: read config: " + err.Error()}, nil)
+		return 1
+	}
+	if cfg.Proto != initProto {
+		writeStatus(status, initStatus{Err: fmt.Sprintf("init: protocol %d, runner speaks %d: rebuild hirebus-sandbox-init", initProto, cfg.Proto)}, nil)
 		return 1
 	}
 	if err := setupRoot(&cfg); err != nil {

@@ -48,7 +48,13 @@ type Options struct {
 	// the cgroup and be reported as MLE). Default 8 GiB. Without cgroups,
 	// RLIMIT_AS is the memory limit itself.
 	AddressSpaceCeiling int64
-	Logger              *slog.Logger
+	// InitPath is the sandbox init binary. Empty: hirebus-sandbox-init
+	// next to the running executable when it exists, is not writable by
+	// others and passes a probe run; otherwise the running executable
+	// itself (/proc/self/exe, which needs MaybeRunInit in main). "self"
+	// forces the latter.
+	InitPath string
+	Logger   *slog.Logger
 }
 
 // Runner is the local namespace runner. Safe for concurrent use.
@@ -71,6 +77,8 @@ type Runner struct {
 
 	mu        sync.Mutex
 	openProgs map[string]bool // program directories of open Programs
+
+	initPath string
 }
 
 var _ sandbox.Runner = (*Runner)(nil)
@@ -131,6 +139,7 @@ func New(opts Options) (*Runner, error) {
 		}
 	}
 	r.binds, r.symlinks = hostLayout()
+	r.initPath = "/proc/self/exe"
 	if !opts.DisableCgroups {
 		cg, err := detectCgroups(fmt.Sprintf("hirebus-sandbox-%d-%s", os.Getpid(), randomID()[:6]))
 		if err != nil {
@@ -139,7 +148,82 @@ func New(opts Options) (*Runner, error) {
 			r.cg = cg
 		}
 	}
+	if err := r.chooseInit(opts.InitPath); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("new local runner: %w", err)
+	}
 	return r, nil
+}
+
+// InitBinaryName is the file name of the separate init binary looked up
+// next to the running executable.
+const InitBinaryName = "hirebus-sandbox-init"
+
+// chooseInit picks the init binary and proves it works with one probe run.
+func (r *Runner) chooseInit(path string) error {
+	if path == "self" {
+		return nil
+	}
+	explicit := path != ""
+	if !explicit {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil
+		}
+		path = filepath.Join(filepath.Dir(exe), InitBinaryName)
+		if _, err := os.Stat(path); err != nil {
+			return nil // not installed: re-execute ourselves
+		}
+	}
+	err := trustedBinary(path)
+	if err == nil {
+		r.initPath = path
+		err = r.probe()
+	}
+	if err != nil {
+		r.initPath = "/proc/self/exe"
+		if explicit {
+			return fmt.Errorf("init binary %s: %w", path, err)
+		}
+		r.opts.Logger.Warn("sandbox: not using the init binary; re-executing hirebus instead (slower)", "path", path, "err", err)
+	}
+	return nil
+}
+
+// trustedBinary refuses an init binary others could have replaced: it
+// runs as root in every sandbox.
+func trustedBinary(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !fi.Mode().IsRegular() || !ok {
+		return errors.New("not a regular file")
+	}
+	if fi.Mode().Perm()&0o022 != 0 || (st.Uid != 0 && int(st.Uid) != os.Geteuid()) {
+		return errors.New("writable by others or owned by another user")
+	}
+	return nil
+}
+
+// probe runs /usr/bin/true in a sandbox.
+func (r *Runner) probe() error {
+	dir, err := os.MkdirTemp(r.progsDir, "probe-")
+	if err != nil {
+		return fmt.Errorf("probe: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	lang := sandbox.Language{ID: "probe", SourceFile: "probe", Run: []string{"/usr/bin/true"}}
+	res, _, err := r.execute(context.Background(), execSpec{lang: lang, args: lang.Run, progDir: dir,
+		lim: sandbox.Limits{Time: 5 * time.Second, WallTime: 10 * time.Second}.WithDefaults(sandbox.DefaultLimits())})
+	if err != nil {
+		return fmt.Errorf("probe: %w", err)
+	}
+	if res.Verdict != sandbox.OK {
+		return fmt.Errorf("probe: %s %s %s", res.Verdict, res.Message, res.Stderr)
+	}
+	return nil
 }
 
 // staleOwner returns the pid in a "hirebus-sandbox-<pid>-…" name when that
@@ -393,6 +477,7 @@ func (r *Runner) execute(ctx context.Context, spec execSpec) (*sandbox.Result, a
 
 	lim := spec.lim
 	cfg := initConfig{
+		Proto:   initProto,
 		RootDir: r.rootDir, ProgDir: spec.progDir, Binds: r.binds, Symlinks: r.symlinks,
 		EtcFiles:  []string{"/etc/ld.so.cache", "/etc/java-17-openjdk", "/etc/localtime"},
 		Args:      spec.args,
@@ -453,7 +538,7 @@ func (r *Runner) execute(ctx context.Context, spec execSpec) (*sandbox.Result, a
 	}
 
 	cmd := &exec.Cmd{
-		Path:       "/proc/self/exe",
+		Path:       r.initPath,
 		Args:       []string{initArg0},
 		Env:        []string{}, // never the worker's environment
 		Dir:        "/",

@@ -202,3 +202,52 @@ func TestStaleCleanup(t *testing.T) {
 		t.Errorf("directory of a live process removed: %v", err)
 	}
 }
+
+// buildInitBinary builds cmd/hirebus-sandbox-init as `make build` does.
+func buildInitBinary(t testing.TB) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), InitBinaryName)
+	cmd := exec.Command("go", "build", "-o", out, "./cmd/hirebus-sandbox-init")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build init binary: %v\n%s", err, b)
+	}
+	return out
+}
+
+// TestInitBinary runs sandboxes through the separate init binary and
+// checks the runner refuses one others could have replaced.
+func TestInitBinary(t *testing.T) {
+	bin := buildInitBinary(t)
+	r := newTestRunner(t, Options{InitPath: bin})
+	defer r.Close()
+	if r.initPath != bin {
+		t.Fatalf("init path %q", r.initPath)
+	}
+	l, _ := sandbox.LookupLanguage("c")
+	p, cres, err := r.Compile(context.Background(), l, []byte("#include <stdio.h>\nint main(void){ puts(\"via helper\"); return 0; }\n"), sandbox.Limits{})
+	if err != nil || p == nil {
+		t.Fatalf("compile: %v %+v", err, cres)
+	}
+	defer p.Close()
+	res, err := r.Run(context.Background(), p, nil, sandbox.Limits{})
+	if err != nil || res.Stdout != "via helper\n" {
+		t.Fatalf("run: %v %+v", err, res)
+	}
+
+	t.Run("untrusted", func(t *testing.T) {
+		if err := os.Chmod(bin, 0o777); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Chmod(bin, 0o755)
+		if r, err := New(Options{InitPath: bin, CacheDir: t.TempDir()}); err == nil {
+			r.Close()
+			t.Fatal("world-writable init binary accepted")
+		}
+	})
+	t.Run("not_an_init", func(t *testing.T) {
+		if r, err := New(Options{InitPath: "/usr/bin/true", CacheDir: t.TempDir()}); err == nil {
+			r.Close()
+			t.Fatal("a binary that is not the init passed the probe")
+		}
+	})
+}

@@ -89,6 +89,10 @@ type Embedder interface {
 	ModelID() string
 }
 
+// MaxDetections caps the faces one call analyses (face-api's SSD default
+// maxResults).
+const MaxDetections = 100
+
 // ModelID of Pipeline's descriptors.
 const ModelID = "face-api@1.7.15/face_recognition_model"
 
@@ -149,7 +153,9 @@ func Load(modelsDir string) (*Pipeline, error) {
 // ModelID implements Embedder.
 func (p *Pipeline) ModelID() string { return ModelID }
 
-// Detect finds faces and their landmarks, most confident first.
+// Detect finds faces and their landmarks, most confident first (with
+// Options.MaxFaces: the most prominent first). At most MaxDetections faces
+// are returned, which bounds the work a crafted image can cause.
 func (p *Pipeline) Detect(img image.Image, opts Options) ([]Face, error) {
 	faces, _, err := p.run(img, opts, false)
 	return faces, err
@@ -184,6 +190,9 @@ func (p *Pipeline) run(img image.Image, opts Options, embed bool) ([]Face, []fac
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("face: detect: %w", err)
+	}
+	if len(dets) > MaxDetections {
+		dets = dets[:MaxDetections] // detectors return them by score
 	}
 	if opts.MaxFaces > 0 && len(dets) > opts.MaxFaces {
 		dets = mostProminentDetections(dets, opts.MaxFaces)

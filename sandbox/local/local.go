@@ -138,6 +138,13 @@ func New(opts Options) (*Runner, error) {
 			return nil, fmt.Errorf("new local runner: %w", err)
 		}
 	}
+	// Compiled programs run from a bind of a directory below BaseDir; the
+	// bind inherits (and may not drop) the host mount's noexec.
+	var sfs unix.Statfs_t
+	if err := unix.Statfs(r.progsDir, &sfs); err == nil && sfs.Flags&unix.ST_NOEXEC != 0 {
+		r.Close()
+		return nil, fmt.Errorf("new local runner: %s is on a noexec mount; set Options.BaseDir elsewhere: %w", r.progsDir, errors.ErrUnsupported)
+	}
 	r.binds, r.symlinks = hostLayout()
 	r.initPath = "/proc/self/exe"
 	if !opts.DisableCgroups {

@@ -547,6 +547,14 @@ func (s *suite) testHostileCompile(t *testing.T) {
 					t.Errorf("worker environment visible to the compiler: %s", res.Stdout)
 				}
 			}},
+		{name: "compile_network", wantCE: true,
+			src: "#include <arpa/inet.h>\n#include <stdio.h>\n#include <sys/socket.h>\n#include <unistd.h>\nint main(void){ struct sockaddr_in a = {0}; a.sin_family = AF_INET; a.sin_port = htons(3306); a.sin_addr.s_addr = htonl(0x7f000001); int s = socket(AF_INET, SOCK_STREAM, 0); puts(connect(s, (struct sockaddr *)&a, sizeof a) == 0 ? \"connected\" : \"blocked\"); return 0; }\n",
+			lang: withCompile("c", nil, "gcc -o /tmp/probe /prog/main.c && /tmp/probe; exit 1"),
+			check: func(t *testing.T, _ *sandbox.Program, res *sandbox.Result) {
+				if strings.Contains(res.Stdout, "connected") {
+					t.Errorf("compile step reached 127.0.0.1:3306")
+				}
+			}},
 		{name: "compile_daemon", src: "int main(void){return 0;}\n", markers: []string{marker},
 			lang: withCompile("c", nil, "setsid sleep "+marker+" >/dev/null 2>&1 < /dev/null & gcc -o /work/main /prog/main.c")},
 		{name: "compile_fork_bomb", src: "x", lim: small, wantCE: true,

@@ -548,7 +548,7 @@ func (s *suite) testHostileCompile(t *testing.T) {
 				}
 			}},
 		{name: "compile_network", wantCE: true,
-			src: "#include <arpa/inet.h>\n#include <stdio.h>\n#include <sys/socket.h>\n#include <unistd.h>\nint main(void){ struct sockaddr_in a = {0}; a.sin_family = AF_INET; a.sin_port = htons(3306); a.sin_addr.s_addr = htonl(0x7f000001); int s = socket(AF_INET, SOCK_STREAM, 0); puts(connect(s, (struct sockaddr *)&a, sizeof a) == 0 ? \"connected\" : \"blocked\"); return 0; }\n",
+			src:  "#include <arpa/inet.h>\n#include <stdio.h>\n#include <sys/socket.h>\n#include <unistd.h>\nint main(void){ struct sockaddr_in a = {0}; a.sin_family = AF_INET; a.sin_port = htons(3306); a.sin_addr.s_addr = htonl(0x7f000001); int s = socket(AF_INET, SOCK_STREAM, 0); puts(connect(s, (struct sockaddr *)&a, sizeof a) == 0 ? \"connected\" : \"blocked\"); return 0; }\n",
 			lang: withCompile("c", nil, "gcc -o /tmp/probe /prog/main.c && /tmp/probe; exit 1"),
 			check: func(t *testing.T, _ *sandbox.Program, res *sandbox.Result) {
 				if strings.Contains(res.Stdout, "connected") {

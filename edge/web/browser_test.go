@@ -1,0 +1,267 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/hirebus/hirebus/internal/platformtest"
+)
+
+// findBrowser returns a Chromium binary, or "" when none is installed.
+func findBrowser() string {
+	if p := os.Getenv("HIREBUS_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// browser is one headless Chromium for a test, with every uncaught page
+// exception collected: a script error is a failure even if the flow works.
+type browser struct {
+	ctx    context.Context
+	mu     sync.Mutex
+	errors []string
+}
+
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	bin := findBrowser()
+	if bin == "" {
+		t.Skip("no Chromium found (apt-get install chromium, or set HIREBUS_CHROMIUM): the pages are not driven in a browser")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.NoSandbox, // tests run as root here
+		chromedp.DisableGPU,
+		// This machine has no outside network: keep Chromium from trying.
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	b := &browser{ctx: ctx}
+	// The first action starts the browser; it must not carry a timeout.
+	if err := chromedp.Do(ctx); err != nil {
+		cancelCtx()
+		cancelAlloc()
+		t.Fatalf("start %s: %v", bin, err)
+	}
+	lctx, cancelListen := context.WithCancel(ctx)
+	_ = chromedp.Listen(lctx, func(ev any) {
+		if e, ok := ev.(*runtime.EventExceptionThrown); ok && e.ExceptionDetails != nil {
+			d := e.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil && d.Exception.Description != "" {
+				msg = d.Exception.Description
+			}
+			b.mu.Lock()
+			b.errors = append(b.errors, fmt.Sprintf("%s (%s:%d)", msg, d.URL, d.LineNumber+1))
+			b.mu.Unlock()
+		}
+	})
+	t.Cleanup(func() {
+		cancelListen()
+		cancelCtx()
+		cancelAlloc()
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, e := range b.errors {
+			t.Errorf("uncaught exception in a page: %s", e)
+		}
+	})
+	return b
+}
+
+// do runs browser steps, each bounded so a missing element fails the test
+// instead of hanging it.
+func (b *browser) do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+}
+
+// eval evaluates a JavaScript expression in the page.
+func eval[T any](t *testing.T, b *browser, expr string) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+// waitJS polls a boolean JavaScript expression until it holds.
+func (b *browser) waitJS(t *testing.T, timeout time.Duration, expr, what string) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+expr+")"))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+			state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " | " + ((document.querySelector(".msg:not(.hidden)")||{}).textContent || "")`))
+			cancel()
+			t.Fatalf("waited %s for %s (page: %s)", timeout, what, state)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// The pages against a real platform (MariaDB, JetStream, mail worker,
+// edge): register through the form with the mailed code, see the live event
+// feed, get missed events replayed after being away, read the API docs,
+// sign out (the token is refused), sign in again.
+func TestPagesInBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	b := newBrowser(t)
+	p := platformtest.Start(t, platformtest.Options{})
+	user := fmt.Sprintf("web%d", time.Now().UnixNano()%1_000_000_000)
+	email := user + "@example.com"
+	const password = "secret123"
+
+	t.Run("register with the mailed code", func(t *testing.T) {
+		b.do(t,
+			chromedp.Navigate(p.URL+"/#register"),
+			chromedp.WaitVisible(chromedp.CSS("#reg-email")),
+			chromedp.SendKeys(chromedp.CSS("#reg-email"), email),
+			chromedp.Click(chromedp.CSS("#reg-step1 button[type=submit]")),
+			// HIREBUS_DEV: the page reads the code from /dev/mailbox.
+			chromedp.WaitVisible(chromedp.CSS("#reg-devmail button")),
+			chromedp.Click(chromedp.CSS("#reg-devmail button")),
+			chromedp.Click(chromedp.CSS("#reg-step2 button[type=submit]")),
+			chromedp.WaitVisible(chromedp.CSS("#reg-username")),
+			chromedp.SendKeys(chromedp.CSS("#reg-username"), user),
+			chromedp.SendKeys(chromedp.CSS("#reg-password"), "lettersonly"),
+			chromedp.Click(chromedp.CSS("#reg-submit")),
+		)
+		// The page refuses a password without a digit before asking the server.
+		b.waitJS(t, 5*time.Second, `/digit/.test(document.querySelector("#reg-msg").textContent)`, "the password rule message")
+		b.do(t,
+			chromedp.SetValue(chromedp.CSS("#reg-password"), password),
+			chromedp.Click(chromedp.CSS("#reg-submit")),
+		)
+		b.waitJS(t, 15*time.Second, `location.pathname === "/app.html"`, "the app page after registering")
+	})
+
+	var token string
+	var seq int
+	t.Run("profile and live events", func(t *testing.T) {
+		b.waitJS(t, 15*time.Second, `document.querySelector("#ws-text").textContent === "live"`, "the WebSocket to be live")
+		b.waitJS(t, 10*time.Second, `[...document.querySelectorAll("#me dd")].some(d => d.textContent === "`+email+`")`, "the profile from /api/user/me")
+		// The welcome mail's op.completed happened before the socket opened:
+		// the first connect replays it.
+		b.waitJS(t, 15*time.Second, `[...document.querySelectorAll("#feed .badge")].some(b => b.textContent === "op.completed")`, "op.completed in the feed")
+		token = eval[string](t, b, `sessionStorage.getItem("hirebus.token")`)
+		last := eval[string](t, b, `sessionStorage.getItem("hirebus.last_seq") || ""`)
+		var err error
+		if seq, err = strconv.Atoi(last); err != nil || seq <= 0 {
+			t.Fatalf("last_seq %q not kept", last)
+		}
+	})
+
+	t.Run("events missed while away are replayed", func(t *testing.T) {
+		if token == "" {
+			t.Skip("no session")
+		}
+		b.do(t, chromedp.Navigate(p.URL+"/docs")) // the socket closes
+		r := p.Do("POST", "/api/auth/send-otp", token, map[string]any{"email": "other-" + email, "purpose": "register"})
+		if r.Status != 202 {
+			t.Fatalf("send-otp: %d %s", r.Status, r.Body)
+		}
+		var body struct {
+			OpID string `json:"op_id"`
+		}
+		r.JSON(t, &body)
+		p.WaitOp(token, body.OpID, 15*time.Second)
+		b.do(t, chromedp.Navigate(p.URL+"/app.html"))
+		b.waitJS(t, 15*time.Second, `[...document.querySelectorAll("#feed .badge")].some(b => b.textContent === "otp.sent")`, "the missed otp.sent")
+		seqs := eval[[]string](t, b, `[...document.querySelectorAll("#feed .seq")].map(s => s.textContent)`)
+		for _, s := range seqs {
+			if n, _ := strconv.Atoi(strings.TrimPrefix(s, "#")); n <= seq {
+				t.Errorf("replayed event %s, which was seen before (last_seq %d)", s, seq)
+			}
+		}
+	})
+
+	t.Run("API docs page renders the OpenAPI document", func(t *testing.T) {
+		b.do(t, chromedp.Navigate(p.URL+"/docs"))
+		b.waitJS(t, 10*time.Second, `document.querySelectorAll("details.endpoint .method").length >= 25`, "the endpoint list")
+		paths := eval[[]string](t, b, `[...document.querySelectorAll("details.endpoint .path")].map(p => p.textContent)`)
+		for _, want := range []string{"/api/auth/register", "/ws", "/api/code/submit"} {
+			if !contains(paths, want) {
+				t.Errorf("docs page lacks %s", want)
+			}
+		}
+	})
+
+	t.Run("sign out refuses the token", func(t *testing.T) {
+		if token == "" {
+			t.Skip("no session")
+		}
+		b.do(t,
+			chromedp.Navigate(p.URL+"/app.html"),
+			chromedp.WaitVisible(chromedp.CSS("#logout")),
+			chromedp.Click(chromedp.CSS("#logout")),
+		)
+		b.waitJS(t, 10*time.Second, `location.search.includes("signout")`, "the sign-in page")
+		if r := p.Do("GET", "/api/user/me", token, nil); r.Status != 401 {
+			t.Fatalf("me with the old token: %d, want 401", r.Status)
+		}
+	})
+
+	t.Run("password sign-in", func(t *testing.T) {
+		b.do(t,
+			chromedp.Navigate(p.URL+"/?signout#login"),
+			chromedp.WaitVisible(chromedp.CSS("#login-username")),
+			chromedp.SendKeys(chromedp.CSS("#login-username"), user),
+			chromedp.SendKeys(chromedp.CSS("#login-password"), "wrong-pass-1"),
+			chromedp.Click(chromedp.CSS("#login-form button[type=submit]")),
+		)
+		b.waitJS(t, 10*time.Second, `/Wrong username or password/.test(document.querySelector("#login-msg").textContent)`, "the wrong-password message")
+		b.do(t,
+			chromedp.SetValue(chromedp.CSS("#login-password"), password),
+			chromedp.Click(chromedp.CSS("#login-form button[type=submit]")),
+		)
+		b.waitJS(t, 10*time.Second, `location.pathname === "/app.html"`, "the app page after signing in")
+	})
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

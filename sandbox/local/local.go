@@ -392,6 +392,10 @@ func (r *Runner) Compile(ctx context.Context, lang sandbox.Language, source []by
 		return prog, nil, nil
 	}
 	lim = lim.WithDefaults(sandbox.DefaultCompileLimits())
+	if err := lim.Validate(sandbox.Limits{}); err != nil {
+		release()
+		return nil, nil, fmt.Errorf("compile: %w", err)
+	}
 	goCache := ""
 	if lang.ID == "go" {
 		goCache = r.goCache(ctx)
@@ -438,6 +442,9 @@ func (r *Runner) Run(ctx context.Context, p *sandbox.Program, stdin []byte, lim 
 		return nil, fmt.Errorf("run: program closed: %w", err)
 	}
 	lim = lim.WithDefaults(sandbox.DefaultLimits())
+	if err := lim.Validate(sandbox.Limits{}); err != nil {
+		return nil, fmt.Errorf("run: %w", err)
+	}
 	res, _, err := r.execute(ctx, execSpec{
 		lang: p.Language, args: sandbox.Expand(p.Language.Run, lim.MemoryBytes), progDir: h.dir, lim: lim, stdin: stdin,
 	})

@@ -10,6 +10,7 @@ package sandboxtest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"crypto/rand"
 	"fmt"
 	"math/big"
@@ -651,8 +652,18 @@ func (s *suite) testBadInput(t *testing.T) {
 				p.Close()
 				t.Fatal("bad source accepted")
 			}
+			if !errors.Is(err, sandbox.ErrEmptySource) && !errors.Is(err, sandbox.ErrSourceTooLarge) {
+				t.Fatalf("error %v wraps neither ErrEmptySource nor ErrSourceTooLarge", err)
+			}
 		})
 	}
+	t.Run("negative_limit", func(t *testing.T) {
+		p := s.compile(t, "python", "print(1)\n")
+		defer p.Close()
+		if _, err := s.r.Run(ctx(t), p, nil, sandbox.Limits{Time: -time.Second}); !errors.Is(err, sandbox.ErrBadLimit) {
+			t.Fatalf("negative time limit: %v, want ErrBadLimit", err)
+		}
+	})
 	t.Run("closed_program", func(t *testing.T) {
 		p := s.compile(t, "python", "print(1)\n")
 		p.Close()

@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -437,7 +438,7 @@ func (w *Worker) opPending(ctx context.Context, opID string) (bool, error) {
 // reject fails the operation with a public error code and dead-letters the
 // command: the edge validates the same things, so this is a bug signal.
 func (w *Worker) reject(ctx context.Context, env events.Envelope, opType, code string, cause error) error {
-	metricRuns.WithLabelValues(opType, "rejected").Inc()
+	metricRuns.WithLabelValues(strings.TrimPrefix(opType, "code."), "rejected").Inc()
 	err := w.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, ob *outbox.Batch) error {
 		fresh, err := ops.Claim(ctx, tx, env.ID, events.RoleCode)
 		if err != nil || !fresh {

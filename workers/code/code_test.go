@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,8 @@ import (
 	"github.com/hirebus/hirebus/internal/testutil"
 	"github.com/hirebus/hirebus/ops"
 	"github.com/hirebus/hirebus/outbox"
+	"github.com/hirebus/hirebus/sandbox"
+	"github.com/hirebus/hirebus/sandbox/docker"
 	"github.com/hirebus/hirebus/sandbox/local"
 	"github.com/hirebus/hirebus/workers/code"
 	"github.com/hirebus/hirebus/workers/code/codetest"
@@ -401,5 +404,126 @@ func TestCompileCache(t *testing.T) {
 	}
 	if n := programs(); n != 0 {
 		t.Errorf("%d program directories after close", n)
+	}
+}
+
+// TestSeedSolutionsAccepted grades every reference solution of the seed set
+// through the worker: the problems' limits, the per-language time factors
+// and the toolchains of all six languages agree.
+func TestSeedSolutionsAccepted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles every seed solution (Java, Go, C++ …)")
+	}
+	e := codetest.Start(t)
+	e.StartWorker(t, codetest.Options{})
+	u := e.Register("reference", "candidate")
+	langs := map[string]string{".py": "python", ".js": "javascript", ".go": "go", ".c": "c", ".cpp": "cpp", ".java": "java"}
+	type job struct{ slug, file, opID string }
+	var jobs []job
+	dirs, err := os.ReadDir(filepath.Join(testutil.RepoRoot(), "problems", "seed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		files, _ := os.ReadDir(filepath.Join(testutil.RepoRoot(), "problems", "seed", d.Name(), "solutions"))
+		for _, f := range files {
+			lang, ok := langs[filepath.Ext(f.Name())]
+			if !ok {
+				continue
+			}
+			r := e.Do("POST", "/api/code/submit", u.Token, map[string]any{"problem_id": d.Name(), "language": lang,
+				"source": codetest.SeedSolution(t, d.Name(), f.Name())})
+			if r.Status != 202 {
+				t.Fatalf("submit %s/%s: %d %s", d.Name(), f.Name(), r.Status, r.Body)
+			}
+			jobs = append(jobs, job{d.Name(), f.Name(), r.Map(t)["op_id"].(string)})
+		}
+	}
+	if len(jobs) < 10 {
+		t.Fatalf("only %d reference solutions found", len(jobs))
+	}
+	for _, j := range jobs {
+		t.Run(j.slug+"/"+j.file, func(t *testing.T) {
+			op := e.WaitOp(u.Token, j.opID, 5*time.Minute)
+			var res events.CodeSubmitResult
+			raw, _ := json.Marshal(op["result"])
+			_ = json.Unmarshal(raw, &res)
+			if op["status"] != "done" || res.Verdict != "AC" {
+				t.Fatalf("%v: %s", op["status"], raw)
+			}
+		})
+	}
+}
+
+func TestConfig(t *testing.T) {
+	e := codetest.Start(t)
+	deps := code.Deps{DB: e.DB, JS: e.JS, Relay: e.Relay, Log: e.Log}
+	cases := []struct {
+		name string
+		cfg  code.Config
+		deps code.Deps
+		want string
+	}{
+		{"too many slots", code.Config{Slots: 1000}, deps, "slots"},
+		{"unknown runner", code.Config{Runner: "chroot"}, deps, "runner"},
+		{"report cap too small", code.Config{ReportBytes: 10}, deps, "report bytes"},
+		{"time factor for an unknown language", code.Config{TimeFactor: map[string]float64{"cobol": 2}}, deps, "unknown language"},
+		{"time factor below 1", code.Config{TimeFactor: map[string]float64{"java": 0.5}}, deps, "time factor"},
+		{"execute limits above the maximum", code.Config{ExecuteLimits: sandbox.Limits{Time: time.Hour}}, deps, "execute limits"},
+		{"no database", code.Config{}, code.Deps{JS: e.JS, Relay: e.Relay}, "required"},
+		{"docker without a daemon", code.Config{Runner: code.RunnerDocker, Docker: docker.Config{Host: "unix://" + filepath.Join(t.TempDir(), "no-docker.sock")}}, deps, "docker"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w, err := code.New(tc.cfg, tc.deps)
+			if err == nil {
+				w.Close()
+				t.Fatal("accepted")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %q does not mention %q", err, tc.want)
+			}
+		})
+	}
+	// The default is the local runner with NumCPU slots.
+	w, err := code.New(code.Config{}, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if w.Runner().Name() != "local" {
+		t.Fatalf("default runner %s", w.Runner().Name())
+	}
+}
+
+// TestDockerRunner runs an execute and a submission through a worker on the
+// Docker runner where a daemon answers (production); skipped otherwise.
+func TestDockerRunner(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	err := docker.Ping(ctx, os.Getenv("DOCKER_HOST"))
+	cancel()
+	if err != nil {
+		t.Skipf("no Docker daemon (%v): the docker runner is exercised where DOCKER_HOST or the default socket answers", err)
+	}
+	e := codetest.Start(t)
+	w, err := code.New(code.Config{Runner: code.RunnerDocker, Docker: docker.Config{Host: os.Getenv("DOCKER_HOST")}},
+		code.Deps{DB: e.DB, JS: e.JS, Relay: e.Relay, Log: e.Log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Go(w.Run)
+	u := e.Register("whale", "candidate")
+	r := e.Do("POST", "/api/code/execute", u.Token, map[string]any{"language": "python", "source": "print('in a container')\n"})
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"stdout":"in a container\n"`) {
+		t.Fatalf("execute: %d %s", r.Status, r.Body)
+	}
+	r = e.Do("POST", "/api/code/submit", u.Token, map[string]any{"problem_id": "fizzbuzz", "language": "python",
+		"source": codetest.SeedSolution(t, "fizzbuzz", "python.py")})
+	if r.Status != 202 {
+		t.Fatalf("submit: %d %s", r.Status, r.Body)
+	}
+	op := e.WaitOp(u.Token, r.Map(t)["op_id"].(string), 2*time.Minute)
+	if raw, _ := json.Marshal(op["result"]); op["status"] != "done" || !strings.Contains(string(raw), `"verdict":"AC"`) {
+		t.Fatalf("submission: %v %s", op["status"], raw)
 	}
 }

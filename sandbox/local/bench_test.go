@@ -2,9 +2,11 @@ package local
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -118,7 +120,20 @@ func BenchmarkPythonHello(b *testing.B) {
 // NumCPU) with the init binary: each op is a run with stdin whose output
 // is compared.
 func BenchmarkGradedRunsC(b *testing.B) {
-	r := benchRunner(b, buildInitBinary(b))
+	bin := buildInitBinary(b)
+	for _, slots := range []int{runtime.NumCPU(), 2 * runtime.NumCPU()} {
+		b.Run(fmt.Sprintf("slots=%d", slots), func(b *testing.B) {
+			r, err := New(Options{CacheDir: os.TempDir() + "/hirebus-sandbox-test-cache", InitPath: bin, Slots: slots})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer r.Close()
+			benchGraded(b, r)
+		})
+	}
+}
+
+func benchGraded(b *testing.B, r *Runner) {
 	p := compileFor(b, r, "c", "#include <stdio.h>\nint main(void){ long a, c; if (scanf(\"%ld %ld\", &a, &c) != 2) return 1; printf(\"%ld\\n\", a + c); return 0; }\n")
 	defer p.Close()
 	workers := 2 * r.opts.Slots

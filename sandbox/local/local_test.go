@@ -251,3 +251,43 @@ func TestInitBinary(t *testing.T) {
 		}
 	})
 }
+
+// TestNoDescriptorLeak: every run's pipes are closed, whatever the verdict.
+func TestNoDescriptorLeak(t *testing.T) {
+	r := newTestRunner(t, Options{})
+	defer r.Close()
+	l, _ := sandbox.LookupLanguage("python")
+	progs := map[string]string{
+		"ok":  "print('x')\n",
+		"ole": "while True:\n    print('x' * 1000)\n",
+		"tle": "import time\ntime.sleep(100)\n",
+		"re":  "raise SystemExit(3)\n",
+	}
+	countFDs := func() int {
+		entries, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(entries)
+	}
+	run := func() {
+		for name, src := range progs {
+			p, _, err := r.Compile(context.Background(), l, []byte(src), sandbox.Limits{})
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if _, err := r.Run(context.Background(), p, []byte("in"), sandbox.Limits{OutputBytes: 64 << 10, WallTime: 300 * time.Millisecond}); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			p.Close()
+		}
+	}
+	run() // warm anything lazily opened
+	before := countFDs()
+	for range 3 {
+		run()
+	}
+	if after := countFDs(); after > before {
+		t.Fatalf("descriptors grew from %d to %d", before, after)
+	}
+}

@@ -10,8 +10,8 @@ package sandboxtest
 import (
 	"bytes"
 	"context"
-	"errors"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"

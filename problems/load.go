@@ -197,7 +197,9 @@ func loadTests(fsys fs.FS, dir string) ([]judge.TestCase, error) {
 	return tests, nil
 }
 
-// loadStarter reads starter/<language>.<ext>; the stem is the language name.
+// loadStarter reads starter/<language>.<ext>; the name up to the first dot
+// is the language (Go starters are go.go.txt so that the seed tree never
+// holds .go files, which would make it a Go package).
 func loadStarter(fsys fs.FS, dir string, into map[string]string) error {
 	entries, err := fs.ReadDir(fsys, dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -210,7 +212,7 @@ func loadStarter(fsys fs.FS, dir string, into map[string]string) error {
 		if e.IsDir() {
 			continue
 		}
-		lang := strings.TrimSuffix(e.Name(), path.Ext(e.Name()))
+		lang, _, _ := strings.Cut(e.Name(), ".")
 		if _, dup := into[lang]; dup {
 			return fmt.Errorf("starter: two files for language %q", lang)
 		}

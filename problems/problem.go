@@ -7,7 +7,10 @@
 //	<slug>/statement.md     the statement in Markdown
 //	<slug>/tests/*.in|*.out hidden tests, graded in file-name order
 //	<slug>/starter/<language>.<ext>  starter code, keyed by language name
-//	<slug>/solutions/...    reference solutions (tests only; not loaded)
+//	<slug>/solutions/<language>.<ext> reference solutions (tests only)
+//
+// Go sources there are named go.go.txt: a .go file would turn the directory
+// into a Go package of this module.
 //
 // Hidden tests are only reachable through Problem and ForGrading; everything
 // shown to candidates goes through PublicProblem, which has no field for them.

@@ -59,7 +59,7 @@ func TestReferenceSolutions(t *testing.T) {
 		}
 		hasPython := false
 		for _, e := range entries {
-			langID := strings.TrimSuffix(e.Name(), filepath.Ext(e.Name()))
+			langID, _, _ := strings.Cut(e.Name(), ".")
 			hasPython = hasPython || langID == "python"
 			t.Run(p.Slug+"/"+langID, func(t *testing.T) {
 				lang, err := sandbox.LookupLanguage(langID)

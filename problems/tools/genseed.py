@@ -33,7 +33,9 @@ if __name__ == "__main__":
     "javascript": ("js", '''const data = require("fs").readFileSync(0, "utf8").split(/\\s+/).filter(Boolean);
 // {hint}
 '''),
-    "go": ("go", '''package main
+    # .go.txt: a .go file under problems/ would make the seed directory a Go
+    # package and break `go build ./...`.
+    "go": ("go.txt", '''package main
 
 import (
 	"bufio"

@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -290,4 +291,30 @@ func TestNoDescriptorLeak(t *testing.T) {
 	if after := countFDs(); after > before {
 		t.Fatalf("descriptors grew from %d to %d", before, after)
 	}
+}
+
+func TestClose(t *testing.T) {
+	r := newTestRunner(t, Options{})
+	l, _ := sandbox.LookupLanguage("python")
+	p, _, err := r.Compile(context.Background(), l, []byte("print(1)\n"), sandbox.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := r.opts.BaseDir
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatalf("second close: %v", err)
+	}
+	if _, err := os.Stat(base); !os.IsNotExist(err) {
+		t.Fatalf("base dir left: %v", err)
+	}
+	if _, err := r.Run(context.Background(), p, nil, sandbox.Limits{}); !errors.Is(err, sandbox.ErrClosed) {
+		t.Fatalf("run after close: %v", err)
+	}
+	if _, _, err := r.Compile(context.Background(), l, []byte("print(1)\n"), sandbox.Limits{}); !errors.Is(err, sandbox.ErrClosed) {
+		t.Fatalf("compile after close: %v", err)
+	}
+	p.Close()
 }

@@ -664,6 +664,22 @@ func (s *suite) testBadInput(t *testing.T) {
 			t.Fatalf("negative time limit: %v, want ErrBadLimit", err)
 		}
 	})
+	t.Run("context_cancelled", func(t *testing.T) {
+		p := s.compile(t, "python", "import time\ntime.sleep(100)\n")
+		defer p.Close()
+		before := s.snapshot()
+		c, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, err := s.r.Run(c, p, nil, sandbox.Limits{Time: 10 * time.Second, WallTime: 20 * time.Second})
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("run with an expiring context: %v", err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("cancellation took %v", d)
+		}
+		s.healthy(t, before)
+	})
 	t.Run("closed_program", func(t *testing.T) {
 		p := s.compile(t, "python", "print(1)\n")
 		p.Close()

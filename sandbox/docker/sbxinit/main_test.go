@@ -159,7 +159,7 @@ func TestSupervise(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req := tt.req
-			if req.Cmd != nil && len(req.Cmd) == 3 && tt.files != nil {
+			if len(req.Cmd) == 3 && tt.files != nil {
 				dir := t.TempDir()
 				req.ProgramDir = dir
 				req.Cmd = append(req.Cmd, dir)

@@ -44,7 +44,7 @@ func TestAsPID1(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build sbxinit: %v\n%s", err, out)
 	}
-	marker := "86397." + time.Now().Format("150405.000000")
+	marker := "86397." + time.Now().Format("150405000000")
 	prog := t.TempDir()
 	req := &sbxproto.Request{
 		Mode: sbxproto.ModeRun, Dir: t.TempDir(), ProgramDir: prog,
@@ -86,6 +86,7 @@ func TestAsPID1(t *testing.T) {
 	// The daemon holds the stdout pipe: only killing it before the report
 	// lets sbxinit finish without waiting out its 2 s drain timeout (the
 	// namespace teardown alone would kill it only after sbxinit exits).
+	t.Logf("wall %d report %+v", rep.WallMS, rep)
 	if rep.WallMS >= 1500 {
 		t.Errorf("sbxinit took %dms: the daemon was not killed before draining output", rep.WallMS)
 	}

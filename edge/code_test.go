@@ -467,3 +467,24 @@ func TestCodeQueueFull(t *testing.T) {
 	}
 	testutil.Eventually(t, 30*time.Second, func() bool { return submit().Status == 202 }, "edge still refuses after the queue drained")
 }
+
+// TestCodeExecuteAccepted: when the worker does not answer within the
+// edge's wait, execute answers 202 with the op id; the result arrives later
+// on the operation (and the WebSocket).
+func TestCodeExecuteAccepted(t *testing.T) {
+	e := codetest.Start(t)
+	_, url := e.StartEdge(t, func(c *edge.Config) { c.WaitTimeout = 300 * time.Millisecond })
+	u := e.Register("patient", "candidate")
+	start := time.Now()
+	r := platformtest.Do(t, "POST", url+"/api/code/execute", u.Token, map[string]any{"language": "python", "source": "print(6 * 7)\n"})
+	if r.Status != 202 || time.Since(start) > 5*time.Second {
+		t.Fatalf("execute without a worker: %d %s after %s", r.Status, r.Body, time.Since(start))
+	}
+	opID := r.Map(t)["op_id"].(string)
+	e.StartWorker(t, codetest.Options{})
+	op := e.WaitOp(u.Token, opID, 60*time.Second)
+	res, _ := json.Marshal(op["result"])
+	if op["status"] != "done" || !strings.Contains(string(res), `"stdout":"42\n"`) {
+		t.Fatalf("op: %v %s", op["status"], res)
+	}
+}

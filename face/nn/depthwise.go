@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // DepthwiseConv2D is TF's depthwiseConv2d with channel multiplier 1
@@ -69,6 +70,10 @@ func (d *DepthwiseConv2D) ForwardInto(dst, x *Tensor) (*Tensor, error) {
 		return nil, fmt.Errorf("nn: depthwise conv2d: %v too small for %dx%d window: %w", x, d.KH, d.KW, ErrShape)
 	}
 	dst = ensure(dst, oh, ow, d.C)
+	if UsingAssembly() && d.C%8 == 0 && !depthwisePadded.Load() {
+		d.forwardDirect(dst, x, oh, ow, pt, pl)
+		return dst, nil
+	}
 	// Zero-pad once so that every output pixel sees all its taps: the inner
 	// loops then run without bounds logic, and the taps of one pixel are
 	// summed in registers before a single store.
@@ -95,6 +100,80 @@ func (d *DepthwiseConv2D) ForwardInto(dst, x *Tensor) (*Tensor, error) {
 		}
 	})
 	return dst, nil
+}
+
+// depthwisePadded lets tests force the padded-copy path where forwardDirect
+// would run, to compare the two.
+var depthwisePadded atomic.Bool
+
+// forwardDirect is the vector path for channel counts that are multiples
+// of 8 without a padded copy of the input (which for the large early
+// MobileNet layers doubled the memory traffic): pixels whose window lies
+// inside the input read it in place; rows whose window crosses the top or
+// bottom edge read a zero-padded copy of just their kh input rows; the few
+// remaining edge pixels read a zero-padded copy of just their window.
+func (d *DepthwiseConv2D) forwardDirect(dst, x *Tensor, oh, ow, pt, pl int) {
+	C, s := d.C, d.Stride
+	oxa := min((pl+s-1)/s, ow)
+	oxb := oxa
+	for oxb < ow && oxb*s-pl+d.KW <= x.W {
+		oxb++
+	}
+	bandW := (ow-1)*s + d.KW
+	parallelRows(oh, ow*C*d.KH*d.KW, func(y0, y1 int) {
+		band := getScratch(d.KH * bandW * C)
+		defer scratchPool.Put(band)
+		patch := getScratch(d.KH * d.KW * C)
+		defer scratchPool.Put(patch)
+		for oy := y0; oy < y1; oy++ {
+			out := dst.Data[oy*ow*C : (oy+1)*ow*C]
+			iy0 := oy*s - pt
+			if iy0 < 0 || iy0+d.KH > x.H {
+				b := *band
+				for ky := range d.KH {
+					row := b[ky*bandW*C : (ky+1)*bandW*C]
+					iy := iy0 + ky
+					if iy < 0 || iy >= x.H {
+						clear(row)
+						continue
+					}
+					// Band column j is input column j-pl.
+					lo, hi := max(pl, 0), min(pl+x.W, bandW)
+					clear(row[:lo*C])
+					if hi > lo {
+						copy(row[lo*C:hi*C], x.Data[(iy*x.W+lo-pl)*C:(iy*x.W+hi-pl)*C])
+					}
+					clear(row[max(hi, lo)*C:])
+				}
+				depthwiseRowAsm(out, b, d, ow, bandW*C)
+				continue
+			}
+			if oxb > oxa {
+				src := x.Data[(iy0*x.W+oxa*s-pl)*C:]
+				depthwiseRowAsm(out[oxa*C:oxb*C], src, d, oxb-oxa, x.W*C)
+			}
+			for ox := 0; ox < ow; ox++ {
+				if ox >= oxa && ox < oxb {
+					ox = oxb - 1 // done in place above
+					continue
+				}
+				p := *patch
+				for ky := range d.KH {
+					iy := iy0 + ky
+					for kx := range d.KW {
+						ix := ox*s - pl + kx
+						cell := p[(ky*d.KW+kx)*C : (ky*d.KW+kx+1)*C]
+						if ix < 0 || ix >= x.W {
+							clear(cell)
+							continue
+						}
+						copy(cell, x.Data[(iy*x.W+ix)*C:(iy*x.W+ix+1)*C])
+					}
+				}
+				depthwiseRowAsm(out[ox*C:(ox+1)*C], p, d, 1, d.KW*C)
+			}
+		}
+	})
 }
 
 // flatWeights are a layer's weights, scale and shift tiled with period C

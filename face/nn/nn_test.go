@@ -259,9 +259,32 @@ func TestDepthwiseAndSeparable(t *testing.T) {
 		{"3x3 same s1 rgb (flat row path)", 20, 17, 3, 3, 1, Same},
 		{"3x3 valid s1 5 channels (flat row path)", 9, 7, 5, 3, 1, Valid},
 		{"3x3 same s2 3 channels", 9, 10, 3, 3, 2, Same},
+		{"5x5 same narrow: edge patches only", 9, 3, 16, 5, 1, Same},
+		{"3x3 same s2 odd size", 15, 13, 24, 3, 2, Same},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
+		for _, padded := range []bool{false, true} {
+			name := tc.name
+			if padded {
+				name += "/padded"
+			}
+			t.Run(name, func(t *testing.T) {
+				depthwisePadded.Store(padded)
+				defer depthwisePadded.Store(false)
+				depthwiseCase(t, tc.h, tc.w, tc.c, tc.k, tc.stride, tc.pad)
+			})
+		}
+	}
+}
+
+func depthwiseCase(t *testing.T, h, w, c, k, stride int, pad Padding) {
+	tc := struct {
+		h, w, c, k int
+		stride     int
+		pad        Padding
+	}{h, w, c, k, stride, pad}
+	{
+		{
 			bothPaths(t, func(t *testing.T) {
 				r := rand.New(rand.NewPCG(3, uint64(tc.c)))
 				x := randTensor(r, tc.h, tc.w, tc.c)
@@ -297,7 +320,7 @@ func TestDepthwiseAndSeparable(t *testing.T) {
 					t.Fatalf("separable max diff %g", m)
 				}
 			})
-		})
+		}
 	}
 }
 

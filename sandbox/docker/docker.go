@@ -49,6 +49,8 @@ const (
 	LabelSandbox  = "io.hirebus.sandbox"
 	LabelInstance = "io.hirebus.sandbox.instance"
 	LabelLanguage = "io.hirebus.sandbox.language"
+	// LabelPool marks containers created by a warm pool.
+	LabelPool = "io.hirebus.sandbox.pool"
 )
 
 // SupervisorPath is where the images install sbxinit.
@@ -164,6 +166,9 @@ type Runner struct {
 	active   sync.WaitGroup
 
 	pools map[string]*pool
+
+	mu    sync.Mutex
+	taken map[string]bool // pool containers handed to a call, until removed
 }
 
 var _ sandbox.Runner = (*Runner)(nil)
@@ -218,6 +223,7 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 		instance: hex.EncodeToString(id[:]),
 		slots:    make(chan struct{}, cfg.Slots),
 		pools:    map[string]*pool{},
+		taken:    map[string]bool{},
 	}
 	if cfg.PoolSize > 0 {
 		for _, l := range sandbox.Languages() {
@@ -277,36 +283,42 @@ func (r *Runner) Close() error {
 	return nil
 }
 
-// Leftovers lists this runner's containers other than idle pool members.
+// Leftovers lists this runner's containers except pool members that were
+// never handed out (idle or still starting).
 func (r *Runner) Leftovers() ([]string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	ids, err := r.containers(ctx)
+	list, err := r.list(ctx)
 	if err != nil {
 		return nil, err
 	}
-	idle := map[string]bool{}
-	for _, p := range r.pools {
-		for _, id := range p.idleIDs() {
-			idle[id] = true
-		}
-	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	var out []string
-	for _, id := range ids {
-		if !idle[id] {
-			out = append(out, "container "+id)
+	for _, c := range list {
+		if c.Labels[LabelPool] == "1" && !r.taken[c.ID] {
+			continue
 		}
+		out = append(out, "container "+c.ID)
 	}
 	return out, nil
 }
 
-func (r *Runner) containers(ctx context.Context) ([]string, error) {
+func (r *Runner) list(ctx context.Context) ([]container.Summary, error) {
 	list, err := r.cli.ContainerList(ctx, container.ListOptions{
 		All:     true,
 		Filters: filters.NewArgs(filters.Arg("label", LabelInstance+"="+r.instance)),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("docker sandbox: list containers: %w", err)
+	}
+	return list, nil
+}
+
+func (r *Runner) containers(ctx context.Context) ([]string, error) {
+	list, err := r.list(ctx)
+	if err != nil {
+		return nil, err
 	}
 	ids := make([]string, 0, len(list))
 	for _, c := range list {
@@ -549,7 +561,11 @@ func (r *Runner) execute(ctx context.Context, lang sandbox.Language, req *sbxpro
 	cleanup := func(id string) {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.CleanupTimeout)
 		defer cancel()
-		_ = r.remove(cctx, id)
+		if r.remove(cctx, id) == nil {
+			r.mu.Lock()
+			delete(r.taken, id)
+			r.mu.Unlock()
+		}
 	}
 
 	var id string

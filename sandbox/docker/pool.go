@@ -93,6 +93,7 @@ func (p *pool) start() (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), p.r.cfg.CleanupTimeout)
 	defer cancel()
 	cfg, host := p.r.containerConfig(p.lang, p.lim, poolProgCapacity-(1<<20))
+	cfg.Labels[LabelPool] = "1"
 	created, err := p.r.cli.ContainerCreate(ctx, cfg, host, nil, nil, "")
 	if err != nil {
 		return "", err
@@ -119,6 +120,11 @@ func (p *pool) take(ctx context.Context, lim sandbox.Limits, progBytes int64) st
 	p.idle = p.idle[1:]
 	p.mu.Unlock()
 	p.kick()
+	// From here on the container is the caller's: Leftovers reports it
+	// until execute has removed it.
+	p.r.mu.Lock()
+	p.r.taken[id] = true
+	p.r.mu.Unlock()
 
 	pids := int64(lim.Processes) + 4
 	mem := lim.MemoryBytes + supervisorMemory + progBytes
@@ -126,7 +132,11 @@ func (p *pool) take(ctx context.Context, lim sandbox.Limits, progBytes int64) st
 		Memory: mem, MemorySwap: mem, PidsLimit: &pids,
 	}})
 	if err != nil {
-		_ = p.r.remove(context.WithoutCancel(ctx), id)
+		if p.r.remove(context.WithoutCancel(ctx), id) == nil {
+			p.r.mu.Lock()
+			delete(p.r.taken, id)
+			p.r.mu.Unlock()
+		}
 		return ""
 	}
 	return id

@@ -294,6 +294,24 @@ func hostLayout() ([]bindMount, [][2]string) {
 	return binds, links
 }
 
+// Available reports whether the host has the toolchain of lang (the
+// sandbox binds the host's /usr, so the same paths must exist here).
+func Available(lang sandbox.Language) error {
+	for _, args := range [][]string{lang.Compile, lang.Run} {
+		if len(args) == 0 || strings.HasPrefix(args[0], sandbox.ProgramDir+"/") {
+			continue // the program itself
+		}
+		fi, err := os.Stat(args[0])
+		if err != nil {
+			return fmt.Errorf("language %s: %w", lang.ID, err)
+		}
+		if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o001 == 0 {
+			return fmt.Errorf("language %s: %s is not executable by the sandbox user", lang.ID, args[0])
+		}
+	}
+	return nil
+}
+
 // Name implements sandbox.Runner.
 func (r *Runner) Name() string { return "local" }
 

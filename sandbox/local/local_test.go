@@ -318,3 +318,20 @@ func TestClose(t *testing.T) {
 	}
 	p.Close()
 }
+
+func TestAvailable(t *testing.T) {
+	for _, l := range sandbox.Languages() {
+		t.Run(l.ID, func(t *testing.T) {
+			if err := Available(l); err != nil {
+				t.Fatalf("toolchain missing on this host: %v", err)
+			}
+		})
+	}
+	t.Run("missing", func(t *testing.T) {
+		l, _ := sandbox.LookupLanguage("c")
+		l.Compile = []string{"/usr/bin/no-such-compiler"}
+		if err := Available(l); err == nil {
+			t.Fatal("missing compiler reported available")
+		}
+	})
+}

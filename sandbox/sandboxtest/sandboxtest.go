@@ -209,14 +209,18 @@ func (s *suite) testStdin(t *testing.T) {
 		{"go", "go", "package main\n\nimport (\n\t\"io\"\n\t\"os\"\n)\n\nfunc main() { io.Copy(os.Stdout, os.Stdin) }\n", "go go\n"},
 		{"c_large", "c", "#include <unistd.h>\nint main(void){char b[65536];ssize_t n;while((n=read(0,b,sizeof b))>0){if(write(1,b,n)!=n)return 1;}return 0;}\n", big},
 		{"empty", "python", "import sys\nprint(len(sys.stdin.read()))\n", ""},
+		{"unread", "c", "#include <stdio.h>\nint main(void){ puts(\"ignored\"); return 0; }\n", strings.Repeat("x", 8<<20)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			res := s.run(t, tc.lang, tc.src, tc.stdin, sandbox.Limits{})
 			expectVerdict(t, res, sandbox.OK)
 			want := tc.stdin
-			if tc.name == "empty" {
+			switch tc.name {
+			case "empty":
 				want = "0\n"
+			case "unread":
+				want = "ignored\n"
 			}
 			if res.Stdout != want {
 				t.Fatalf("stdout %d bytes %.80q, want %d bytes", len(res.Stdout), res.Stdout, len(want))

@@ -2,6 +2,7 @@ package problems
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/hirebus/hirebus/judge"
 )
@@ -223,4 +226,18 @@ func loadStarter(fsys fs.FS, dir string, into map[string]string) error {
 		into[lang] = string(code)
 	}
 	return nil
+}
+
+// UpsertSeed loads the embedded seed set into db (what `hirebus migrate`
+// runs after the schema migrations); it is idempotent and returns how many
+// problems it wrote.
+func UpsertSeed(ctx context.Context, db *sqlx.DB) (int, error) {
+	ps, err := LoadSeed()
+	if err != nil {
+		return 0, err
+	}
+	if err := Upsert(ctx, db, ps); err != nil {
+		return 0, err
+	}
+	return len(ps), nil
 }

@@ -34,9 +34,16 @@ func migratedDB(t *testing.T) *sqlx.DB {
 func TestStore(t *testing.T) {
 	db := migratedDB(t)
 	ctx := context.Background()
+	n, err := UpsertSeed(ctx, db)
+	if err != nil {
+		t.Fatalf("UpsertSeed: %v", err)
+	}
 	seed, err := LoadSeed()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if n != len(seed) {
+		t.Fatalf("UpsertSeed wrote %d problems, seed has %d", n, len(seed))
 	}
 	if err := Upsert(ctx, db, seed); err != nil {
 		t.Fatalf("Upsert: %v", err)

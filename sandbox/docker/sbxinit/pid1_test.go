@@ -94,3 +94,94 @@ func TestAsPID1(t *testing.T) {
 		t.Fatalf("daemon survived sbxinit: %v", procs)
 	}
 }
+
+// TestAsPID1Unprivileged runs sbxinit as PID 1 under an unprivileged uid
+// without capabilities, as in the sandbox images, and checks what the
+// program can do to its supervisor: it must not reach sbxinit's real
+// stdout/stderr through /proc/1/fd (to forge a report), read its
+// environment, or stop it with a signal.
+func TestAsPID1Unprivileged(t *testing.T) {
+	for _, tool := range []string{"unshare", "setpriv"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to switch to the sandbox uid")
+	}
+	if err := exec.Command("unshare", "--pid", "--fork", "--mount-proc", "true").Run(); err != nil {
+		t.Skipf("cannot create a PID namespace here: %v", err)
+	}
+	const uid = "10001"
+	base, err := os.MkdirTemp("", "sbxinit-unpriv-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(base, "sbxinit")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build sbxinit: %v\n%s", err, out)
+	}
+	prog, work := filepath.Join(base, "prog"), filepath.Join(base, "work")
+	for _, d := range []string{prog, work} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(d, 10001, 10001); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := `import os, signal, sys
+try:
+    with open('/proc/1/fd/2', 'w') as f:
+        f.write('\x00\x1ehirebus-sbxinit-report\x1e\x00{"exit_code":42}\n')
+    print('fd opened')
+except OSError:
+    print('fd denied')
+try:
+    open('/proc/1/environ', 'rb').read()
+    print('environ read')
+except OSError:
+    print('environ denied')
+for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    try:
+        os.kill(1, s)
+    except OSError:
+        pass
+print('uid', os.getuid())
+`
+	req := &sbxproto.Request{
+		Mode: sbxproto.ModeRun, Dir: work, ProgramDir: prog,
+		Cmd: []string{"/usr/bin/python3", filepath.Join(prog, "main.py")},
+		Env: []string{"PATH=/usr/bin:/bin"}, CPUTimeMS: 5000, OutputBytes: 1 << 20,
+		Files: []sbxproto.File{{Name: "main.py", Mode: 0o444}},
+	}
+	var stdin bytes.Buffer
+	if err := sbxproto.WriteRequest(&stdin, req, [][]byte{[]byte(src)}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("unshare", "--pid", "--fork", "--mount-proc",
+		"setpriv", "--reuid", uid, "--regid", uid, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", bin)
+	cmd.Stdin = &stdin
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("sbxinit: %v\n%s", err, stderr.String())
+	}
+	if n := bytes.Count(stderr.Bytes(), []byte(sbxproto.Magic)); n != 1 {
+		t.Errorf("stderr holds %d reports, want exactly sbxinit's own", n)
+	}
+	_, rep, err := sbxproto.SplitReport(stderr.Bytes())
+	if err != nil {
+		t.Fatalf("report: %v\n%s", err, stderr.String())
+	}
+	want := "fd denied\nenviron denied\nuid 10001\n"
+	if rep.ExitCode != 0 || rep.Error != "" || stdout.String() != want {
+		t.Fatalf("report %+v stdout %q, want %q", rep, stdout.String(), want)
+	}
+}

@@ -42,6 +42,10 @@ type cgroupStats struct {
 
 const cgroup2Magic = 0x63677270
 
+// workerLeaf is the v2 cgroup the worker moves itself into so that its own
+// cgroup may delegate controllers to the sandboxes.
+const workerLeaf = "hirebus-worker"
+
 func detectCgroups(name string) (*cgroups, error) {
 	var sfs unix.Statfs_t
 	if err := unix.Statfs("/sys/fs/cgroup", &sfs); err != nil {
@@ -132,6 +136,9 @@ func v1Mount(ctrl string) string {
 }
 
 func setupV2(own, name string) (*cgroups, error) {
+	// A previous runner of this process may have moved it into the
+	// leaf below; sandboxes still go next to that leaf.
+	own = strings.TrimSuffix(own, "/"+workerLeaf)
 	base := filepath.Join("/sys/fs/cgroup", own)
 	removeStaleCgroups(base)
 	dir := filepath.Join(base, name)
@@ -149,7 +156,7 @@ func setupV2(own, name string) (*cgroups, error) {
 	}
 	err := enable(base)
 	if errors.Is(err, unix.EBUSY) {
-		leaf := filepath.Join(base, "hirebus-worker")
+		leaf := filepath.Join(base, workerLeaf)
 		if mkErr := os.Mkdir(leaf, 0o755); mkErr == nil || errors.Is(mkErr, os.ErrExist) {
 			if os.WriteFile(filepath.Join(leaf, "cgroup.procs"), []byte(strconv.Itoa(os.Getpid())), 0o644) == nil {
 				err = enable(base)

@@ -8,7 +8,10 @@ import (
 	"encoding/json"
 	"hash/crc32"
 	"image"
+	"image/jpeg"
 	"image/png"
+	"io"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -97,6 +100,59 @@ func bombPNG(t *testing.T, width, height uint32) string {
 	binary.BigEndian.PutUint32(b[20:], height)
 	binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
 	return base64.StdEncoding.EncodeToString(b)
+}
+
+// noisePNG is a valid side×side PNG that does not compress.
+func noisePNG(t *testing.T, side int) string {
+	m := image.NewRGBA(image.Rect(0, 0, side, side))
+	x := uint32(2463534242)
+	for i := range m.Pix {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		m.Pix[i] = byte(x)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(buf.Bytes())
+}
+
+// FuzzFaceImage sends arbitrary bytes as a face image through the edge's
+// checks (base64, magic, header, limits): the answer is a 4xx with a code,
+// or 202 for an image that passes (the edge does not wait: no worker runs
+// here), never a 5xx.
+func FuzzFaceImage(f *testing.F) {
+	p := platformtest.Start(f, platformtest.Options{NoMailWorker: true, EdgeConfig: func(c *edge.Config) { c.WaitTimeout = time.Millisecond }})
+	app := p.Edge.App()
+	var jpg, pn bytes.Buffer
+	_ = png.Encode(&pn, image.NewGray(image.Rect(0, 0, 8, 8)))
+	_ = jpegEncode(&jpg)
+	seeds := [][]byte{jpg.Bytes(), pn.Bytes(), []byte("GIF89a"), {0xFF, 0xD8, 0xFF, 0xC0, 0, 0x11}, []byte("\x89PNG\r\n\x1a\n"),
+		// A JPEG cut inside its quantisation table.
+		[]byte("\xff\xd8\xff\xdb\x00\x84\x00\b\x06\x06\a\x06\x05\b\a\a\a\t\t\b\n\f\x14\r\f\x11\x00?\x00\xf9\xfe\x8a(\xa0\x0f\xff\x1a")}
+	for _, seed := range seeds {
+		f.Add(seed, false)
+		f.Add(seed, true)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, dataURL bool) {
+		img := base64.StdEncoding.EncodeToString(data)
+		if dataURL {
+			img = "data:image/png;base64," + img
+		}
+		body, _ := json.Marshal(map[string]string{"image": img})
+		req := httptest.NewRequest("POST", "/detect_face", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := app.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 500 || (resp.StatusCode != 202 && resp.StatusCode < 400) {
+			t.Fatalf("status %d for %d bytes", resp.StatusCode, len(data))
+		}
+	})
 }
 
 // TestFaceAPI walks the face features end to end against real MariaDB,
@@ -239,6 +295,7 @@ func TestFaceAPI(t *testing.T) {
 		truncated := base64.StdEncoding.EncodeToString(raw[:len(raw)/2])
 		gif := base64.StdEncoding.EncodeToString([]byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"))
 		four := facetest.Group(t, fs[13:17], 900)
+		noise := noisePNG(t, 420) // ≈0.5 MiB of base64: three exceed a 1 MB NATS payload
 		cases := []struct {
 			name, path string
 			body       map[string]any
@@ -255,6 +312,7 @@ func TestFaceAPI(t *testing.T) {
 			{"truncated jpeg", "/api/auth/face-login", map[string]any{"image": truncated}, 400, "truncated_image"},
 			{"no face", "/api/auth/face-login", map[string]any{"image": facetest.Blank(t)}, 422, "no_face"},
 			{"four faces", "/api/auth/face-login", map[string]any{"image": four}, 422, "multiple_faces"},
+			{"over the bus limit", "/api/auth/reset-face", map[string]any{"images": []string{noise, noise, noise}}, 413, "images_too_large"},
 			{"bad image in register", "/api/auth/register", map[string]any{"username": "zed", "email": "zed@example.com", "password": "s3cret-pass1", "images": []string{good, good, gif}}, 400, "unsupported_image"},
 		}
 		for _, c := range cases {
@@ -465,4 +523,8 @@ func BenchmarkDetectFaceSample1(b *testing.B) {
 			b.Fatalf("detect: %d %s", r.Status, r.Body)
 		}
 	}
+}
+
+func jpegEncode(w io.Writer) error {
+	return jpeg.Encode(w, image.NewRGBA(image.Rect(0, 0, 8, 8)), nil)
 }

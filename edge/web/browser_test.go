@@ -13,8 +13,16 @@ import (
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-	"github.com/hirebus/hirebus/internal/platformtest"
+	"github.com/hirebus/hirebus/sandbox/local"
+	"github.com/hirebus/hirebus/workers/code/codetest"
 )
+
+func TestMain(m *testing.M) {
+	// The code worker's local sandbox re-executes this test binary as its
+	// init; that process must not run the tests.
+	local.MaybeRunInit()
+	os.Exit(m.Run())
+}
 
 // findBrowser returns a Chromium binary, or "" when none is installed.
 func findBrowser() string {
@@ -138,16 +146,18 @@ func (b *browser) waitJS(t *testing.T, timeout time.Duration, expr, what string)
 	}
 }
 
-// The pages against a real platform (MariaDB, JetStream, mail worker,
-// edge): register through the form with the mailed code, see the live event
-// feed, get missed events replayed after being away, read the API docs,
-// sign out (the token is refused), sign in again.
+// The pages against a real platform (MariaDB, JetStream, mail and code
+// workers, edge): register through the form with the mailed code, see the
+// live event feed, get missed events replayed after being away, run code and
+// submit a solution with live per-test progress, read the API docs, sign out
+// (the token is refused), sign in again.
 func TestPagesInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
 	b := newBrowser(t)
-	p := platformtest.Start(t, platformtest.Options{})
+	p := codetest.Start(t)
+	p.StartWorker(t, codetest.Options{})
 	user := fmt.Sprintf("web%d", time.Now().UnixNano()%1_000_000_000)
 	email := user + "@example.com"
 	const password = "secret123"
@@ -213,6 +223,52 @@ func TestPagesInBrowser(t *testing.T) {
 			if n, _ := strconv.Atoi(strings.TrimPrefix(s, "#")); n <= seq {
 				t.Errorf("replayed event %s, which was seen before (last_seq %d)", s, seq)
 			}
+		}
+	})
+
+	t.Run("run code in the playground", func(t *testing.T) {
+		b.do(t,
+			chromedp.Navigate(p.URL+"/app.html#/playground"),
+			chromedp.WaitVisible(chromedp.CSS("#code")),
+			chromedp.SetValue(chromedp.CSS("#lang"), "python"),
+			chromedp.SetValue(chromedp.CSS("#code"), "print(sum(map(int, input().split())))\n"),
+			chromedp.SetValue(chromedp.CSS("#stdin"), "2 3 4"),
+			chromedp.Click(chromedp.CSS("#run")),
+		)
+		b.waitJS(t, 60*time.Second, `!document.querySelector("#run-result").classList.contains("hidden")`, "the run result")
+		if got := eval[string](t, b, `document.querySelector("#run-verdict").textContent + " " + document.querySelector("#run-stdout").textContent.trim()`); got != "OK 9" {
+			t.Errorf("run shows %q, want \"OK 9\"", got)
+		}
+	})
+
+	t.Run("submit with live per-test progress", func(t *testing.T) {
+		b.do(t,
+			chromedp.Navigate(p.URL+"/app.html#/problem/fizzbuzz"),
+			chromedp.WaitVisible(chromedp.CSS("#problem-body p")),
+			chromedp.SetValue(chromedp.CSS("#lang"), "python"),
+			chromedp.SetValue(chromedp.CSS("#code"), "n = int(input())\nfor i in range(1, n + 1):\n    print(\"FizzBuzz\" if i % 15 == 0 else \"Fizz\" if i % 3 == 0 else \"Buzz\" if i % 5 == 0 else i)\n"),
+		)
+		// Record every progress text the page shows while grading.
+		eval[bool](t, b, `(window.__counts = [], new MutationObserver(() => window.__counts.push(document.querySelector("#sub-count").textContent)).observe(document.querySelector("#sub-count"), {childList: true, characterData: true, subtree: true}), true)`)
+		b.do(t, chromedp.Click(chromedp.CSS("#submit")))
+		b.waitJS(t, 90*time.Second, `/passed/.test(document.querySelector("#sub-count").textContent)`, "the graded submission")
+		verdict := eval[string](t, b, `document.querySelector("#sub-verdict").textContent`)
+		rows := eval[int](t, b, `document.querySelectorAll("#sub-tests tr").length`)
+		counts := eval[[]string](t, b, `window.__counts`)
+		if !strings.HasPrefix(verdict, "AC") {
+			t.Errorf("verdict %q, want AC", verdict)
+		}
+		if rows < 2 {
+			t.Errorf("%d test rows", rows)
+		}
+		live := 0
+		for _, c := range counts {
+			if strings.HasSuffix(c, " tests") && !strings.HasPrefix(c, "0 /") {
+				live++
+			}
+		}
+		if live == 0 {
+			t.Errorf("no per-test progress was shown before the result: %q", counts)
 		}
 	})
 

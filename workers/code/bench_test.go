@@ -34,6 +34,8 @@ func aPlusB() problems.Problem {
 
 const cAPlusB = "#include <stdio.h>\nint main(void){ long a, b; if (scanf(\"%ld %ld\", &a, &b) != 2) return 1; printf(\"%ld\\n\", a + b); return 0; }\n"
 
+// Benchmarks use the separate sandbox init binary, as production does.
+
 // BenchmarkGradedRunsC: graded runs per second of a trivial C program
 // through the whole path (HTTP submit → outbox → JetStream → code worker
 // with NumCPU slots → judge → per-test pushes → MySQL result), one op per
@@ -52,7 +54,7 @@ func benchGraded(b *testing.B, distinct bool) {
 	if err := problems.Upsert(context.Background(), e.DB, ps); err != nil {
 		b.Fatal(err)
 	}
-	e.StartWorker(b, codetest.Options{Slots: runtime.NumCPU()})
+	e.StartWorker(b, codetest.Options{Slots: runtime.NumCPU(), InitPath: codetest.BuildInitBinary(b)})
 	u := e.Register("bench", "candidate")
 	// Warm the runner (first compile, page cache) outside the timer.
 	if r := e.Do("POST", "/api/code/execute", u.Token, map[string]any{"language": "c", "source": cAPlusB, "stdin": "1 2\n"}); r.Status != 200 {
@@ -99,7 +101,7 @@ func benchGraded(b *testing.B, distinct bool) {
 // → op.completed → edge). Reports the median.
 func BenchmarkExecutePythonAPI(b *testing.B) {
 	e := codetest.Start(b)
-	e.StartWorker(b, codetest.Options{Slots: runtime.NumCPU()})
+	e.StartWorker(b, codetest.Options{Slots: runtime.NumCPU(), InitPath: codetest.BuildInitBinary(b)})
 	u := e.Register("latency", "candidate")
 	body := map[string]any{"language": "python", "source": "print('hello')\n"}
 	if r := e.Do("POST", "/api/code/execute", u.Token, body); r.Status != 200 {
@@ -125,7 +127,7 @@ func BenchmarkExecutePythonAPI(b *testing.B) {
 // the worker: the ceiling BenchmarkGradedRunsC is measured against.
 func BenchmarkJudgeOnlyC(b *testing.B) {
 	slots := runtime.NumCPU()
-	j := judge.New(codetest.NewRunner(b, slots, ""), judge.Options{Parallelism: slots})
+	j := judge.New(codetest.NewRunnerInit(b, slots, "", codetest.BuildInitBinary(b)), judge.Options{Parallelism: slots})
 	p := aPlusB()
 	lang, _ := sandbox.LookupLanguage("c")
 	sub := judge.Submission{Language: lang, Source: []byte(cAPlusB), Tests: p.Tests,

@@ -418,6 +418,7 @@ func TestSeedSolutionsAccepted(t *testing.T) {
 	e.StartWorker(t, codetest.Options{})
 	u := e.Register("reference", "candidate")
 	langs := map[string]string{".py": "python", ".js": "javascript", ".go": "go", ".c": "c", ".cpp": "cpp", ".java": "java"}
+	// Go sources are stored as *.go.txt so the seed tree is no Go package.
 	type job struct{ slug, file, opID string }
 	var jobs []job
 	dirs, err := os.ReadDir(filepath.Join(testutil.RepoRoot(), "problems", "seed"))
@@ -427,7 +428,7 @@ func TestSeedSolutionsAccepted(t *testing.T) {
 	for _, d := range dirs {
 		files, _ := os.ReadDir(filepath.Join(testutil.RepoRoot(), "problems", "seed", d.Name(), "solutions"))
 		for _, f := range files {
-			lang, ok := langs[filepath.Ext(f.Name())]
+			lang, ok := langs[filepath.Ext(strings.TrimSuffix(f.Name(), ".txt"))]
 			if !ok {
 				continue
 			}

@@ -7,6 +7,7 @@ package codetest
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -22,6 +23,9 @@ import (
 // Options tune Start.
 type Options struct {
 	Slots int // worker slots (default 2)
+	// InitPath is the sandbox init binary (BuildInitBinary); empty: the
+	// test binary re-executes itself, which costs a few ms more per run.
+	InitPath string
 	// Config adjusts the worker config before New.
 	Config func(*code.Config)
 }
@@ -55,11 +59,21 @@ func Start(t testing.TB) *Env {
 // shared across runs: warming it takes a while once.
 func NewRunner(t testing.TB, slots int, baseDir string) *local.Runner {
 	t.Helper()
+	return NewRunnerInit(t, slots, baseDir, "")
+}
+
+// NewRunnerInit is NewRunner with an explicit init binary ("" = self).
+func NewRunnerInit(t testing.TB, slots int, baseDir, initPath string) *local.Runner {
+	t.Helper()
+	if initPath == "" {
+		// Never pick up a stray init binary next to the test binary.
+		initPath = "self"
+	}
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		dir = os.TempDir()
 	}
-	r, err := local.New(local.Options{Slots: slots, BaseDir: baseDir, CacheDir: filepath.Join(dir, "hirebus", "sandbox"), Logger: platformtest.Logger()})
+	r, err := local.New(local.Options{Slots: slots, BaseDir: baseDir, InitPath: initPath, CacheDir: filepath.Join(dir, "hirebus", "sandbox"), Logger: platformtest.Logger()})
 	if err != nil {
 		t.Fatalf("local runner: %v", err)
 	}
@@ -75,7 +89,7 @@ func (e *Env) NewWorker(t testing.TB, opt Options) *code.Worker {
 	}
 	base := t.TempDir()
 	e.ProgramsDir = filepath.Join(base, "programs")
-	e.Runner = &CountingRunner{Runner: NewRunner(t, opt.Slots, base)}
+	e.Runner = &CountingRunner{Runner: NewRunnerInit(t, opt.Slots, base, opt.InitPath)}
 	cfg := code.Config{Slots: opt.Slots}
 	if opt.Config != nil {
 		opt.Config(&cfg)
@@ -93,6 +107,19 @@ func (e *Env) StartWorker(t testing.TB, opt Options) *code.Worker {
 	w := e.NewWorker(t, opt)
 	e.Go(w.Run)
 	return w
+}
+
+// BuildInitBinary builds the small sandbox init binary production installs
+// next to hirebus (`make build`) and returns its path.
+func BuildInitBinary(t testing.TB) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), local.InitBinaryName)
+	cmd := exec.Command("go", "build", "-o", out, "./sandbox/local/cmd/hirebus-sandbox-init")
+	cmd.Dir = testutil.RepoRoot()
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build %s: %v\n%s", local.InitBinaryName, err, b)
+	}
+	return out
 }
 
 // SeedSolution reads a reference solution shipped with a seed problem.

@@ -382,3 +382,26 @@ func TestDeleteUser(t *testing.T) {
 		t.Fatalf("face_enrolled = %v (%v)", enrolled, err)
 	}
 }
+
+// TestEnrollDeletedAccount: an account deleted while its enrolment waited
+// ends the operation with a reason instead of retrying forever.
+func TestEnrollDeletedAccount(t *testing.T) {
+	p := platformtest.Start(t, platformtest.Options{NoMailWorker: true})
+	w := newWorker(t, p)
+	f := facetest.Faces(t)[17]
+	uid := addUser(t, p, "gone")
+	env := enrollEnvelope(t, p, uid, []string{facetest.Base64(t, f, facetest.Shots[0]), facetest.Base64(t, f, facetest.Shots[1]), facetest.Base64(t, f, facetest.Shots[2])})
+	if _, err := p.DB.Exec(`DELETE FROM users WHERE id = ?`, uid); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Handle(context.Background(), env, events.Meta{Subject: events.CmdFaceEnroll, Delivered: 1}); err != nil {
+		t.Fatalf("handle: %v", err)
+	}
+	if status, code, _ := opRow(t, p, env.CorrelationID); status != "failed" || code != "no_such_user" {
+		t.Fatalf("op %s/%s", status, code)
+	}
+	var rows int
+	if err := p.DB.Get(&rows, `SELECT COUNT(*) FROM face_enrollments WHERE user_id = ?`, uid); err != nil || rows != 0 {
+		t.Fatalf("%d enrolment rows (%v)", rows, err)
+	}
+}

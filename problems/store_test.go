@@ -10,6 +10,7 @@ import (
 
 	_ "github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
+	"github.com/pressly/goose/v3"
 
 	"github.com/hirebus/hirebus/internal/testutil"
 	"github.com/hirebus/hirebus/schema"
@@ -253,5 +254,106 @@ func TestRunCLI(t *testing.T) {
 	seed, _ := LoadSeed()
 	if len(list) != len(seed)+1 {
 		t.Fatalf("after load+seed: %d problems, want %d", len(list), len(seed)+1)
+	}
+}
+
+// TestMigrationDownUp checks 00003_coding.sql both ways: down drops every
+// coding table (in foreign-key order) and up recreates them.
+func TestMigrationDownUp(t *testing.T) {
+	db := migratedDB(t)
+	ctx := context.Background()
+	if _, err := UpsertSeed(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectMySQL, db.DB, schema.Migrations(), goose.WithLogger(goose.NopLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 2); err != nil {
+		t.Fatalf("down to 2: %v", err)
+	}
+	var n int
+	if err := db.GetContext(ctx, &n, `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE 'coding\_%'`); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("%d coding tables left after down", n)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("up again: %v", err)
+	}
+	if _, err := UpsertSeed(ctx, db); err != nil {
+		t.Fatalf("seed after re-up: %v", err)
+	}
+}
+
+// TestCodingSchema exercises the constraints of 00003_coding.sql that the
+// code worker relies on.
+func TestCodingSchema(t *testing.T) {
+	db := migratedDB(t)
+	ctx := context.Background()
+	if _, err := UpsertSeed(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.ExecContext(ctx, `INSERT INTO users (username, email, password_hash) VALUES ('cand', 'cand@example.com', 'x')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := res.LastInsertId()
+	pp, err := GetBySlug(ctx, db, "two-sum")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = db.ExecContext(ctx, `INSERT INTO coding_sessions (user_id, problem_id, language, code) VALUES (?, ?, 'python', 'print(1)')`, uid, pp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sid, _ := res.LastInsertId()
+	insert := func(op string, session any) error {
+		_, err := db.ExecContext(ctx, `INSERT INTO coding_submissions (op_id, user_id, problem_id, session_id, language, source) VALUES (?, ?, ?, ?, 'python', 'print(1)')`,
+			op, uid, pp.ID, session)
+		return err
+	}
+	steps := []struct {
+		name    string
+		run     func() error
+		wantErr bool
+	}{
+		{"submission", func() error { return insert("00000000-0000-0000-0000-000000000001", sid) }, false},
+		{"redelivered op id is rejected", func() error { return insert("00000000-0000-0000-0000-000000000001", sid) }, true},
+		{"practice submission without session", func() error { return insert("00000000-0000-0000-0000-000000000002", nil) }, false},
+		{"unknown verdict rejected", func() error {
+			_, err := db.ExecContext(ctx, `UPDATE coding_submissions SET verdict = 'XX' WHERE op_id = '00000000-0000-0000-0000-000000000002'`)
+			return err
+		}, true},
+		{"done with results", func() error {
+			_, err := db.ExecContext(ctx, `UPDATE coding_submissions SET status = 'done', verdict = 'WA', passed = 3, total = 7, score = 3/7,
+				results = '[{"index":0,"verdict":"AC"}]', finished_at = NOW(3) WHERE op_id = '00000000-0000-0000-0000-000000000002'`)
+			return err
+		}, false},
+		{"deleting the session keeps the submission", func() error {
+			if _, err := db.ExecContext(ctx, `DELETE FROM coding_sessions WHERE id = ?`, sid); err != nil {
+				return err
+			}
+			var n int
+			if err := db.GetContext(ctx, &n, `SELECT COUNT(*) FROM coding_submissions WHERE session_id IS NULL`); err != nil {
+				return err
+			}
+			if n != 2 {
+				return errors.New("submission lost or still attached to the deleted session")
+			}
+			return nil
+		}, false},
+		{"a problem with submissions cannot be deleted", func() error {
+			_, err := db.ExecContext(ctx, `DELETE FROM coding_problems WHERE id = ?`, pp.ID)
+			return err
+		}, true},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			if err := s.run(); (err != nil) != s.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, s.wantErr)
+			}
+		})
 	}
 }

@@ -1,10 +1,12 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,8 +15,13 @@ import (
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/hirebus/hirebus/face"
+	"github.com/hirebus/hirebus/internal/platformtest"
+	"github.com/hirebus/hirebus/internal/testutil"
 	"github.com/hirebus/hirebus/sandbox/local"
 	"github.com/hirebus/hirebus/workers/code/codetest"
+	faceworker "github.com/hirebus/hirebus/workers/face"
+	"github.com/hirebus/hirebus/workers/face/facetest"
 )
 
 func TestMain(m *testing.M) {
@@ -45,7 +52,7 @@ type browser struct {
 	errors []string
 }
 
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	bin := findBrowser()
 	if bin == "" {
@@ -65,6 +72,7 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.Flag("use-fake-device-for-media-stream", true),
 		chromedp.WindowSize(1280, 900),
 	)
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	b := &browser{ctx: ctx}
@@ -300,7 +308,7 @@ func TestPagesInBrowser(t *testing.T) {
 
 	t.Run("password sign-in", func(t *testing.T) {
 		b.do(t,
-			chromedp.Navigate(p.URL+"/?signout#login"),
+			chromedp.Navigate(p.URL+"/?signout&password#login"),
 			chromedp.WaitVisible(chromedp.CSS("#login-username")),
 			chromedp.SendKeys(chromedp.CSS("#login-username"), user),
 			chromedp.SendKeys(chromedp.CSS("#login-password"), "wrong-pass-1"),
@@ -322,4 +330,85 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// Face sign-in as a person does it: the camera (Chromium's fake capture
+// device playing a golden face) gives three photos at registration, the app
+// follows the enrolment, and after signing out the same face signs in
+// without a username.
+func TestFaceSignInInBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	if findBrowser() == "" {
+		t.Skip("no Chromium found (apt-get install chromium, or set HIREBUS_CHROMIUM): the pages are not driven in a browser")
+	}
+	pipe, err := face.Load(testutil.ModelsDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The camera: one webcam-sized golden face, repeated as an MJPEG stream.
+	frame := facetest.Image(t, facetest.Faces(t)[0], facetest.Variant{Width: 480})
+	video := filepath.Join(t.TempDir(), "camera.mjpeg")
+	if err := os.WriteFile(video, bytes.Repeat(frame, 120), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, chromedp.Flag("use-file-for-fake-video-capture", video))
+	p := platformtest.Start(t, platformtest.Options{})
+	w, err := faceworker.New(faceworker.Config{}, faceworker.Deps{DB: p.DB, JS: p.JS, Relay: p.Relay, Log: p.Log, Embedder: pipe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Go(w.Run)
+	user := fmt.Sprintf("face%d", time.Now().UnixNano()%1_000_000_000)
+
+	t.Run("register with three camera photos", func(t *testing.T) {
+		b.do(t,
+			chromedp.Navigate(p.URL+"/#register"),
+			chromedp.WaitVisible(chromedp.CSS("#reg-email")),
+			chromedp.SendKeys(chromedp.CSS("#reg-email"), user+"@example.com"),
+			chromedp.Click(chromedp.CSS("#reg-step1 button[type=submit]")),
+			chromedp.WaitVisible(chromedp.CSS("#reg-devmail button")),
+			chromedp.Click(chromedp.CSS("#reg-devmail button")),
+			chromedp.Click(chromedp.CSS("#reg-step2 button[type=submit]")),
+			chromedp.WaitVisible(chromedp.CSS("#reg-username")),
+			chromedp.SendKeys(chromedp.CSS("#reg-username"), user),
+			chromedp.SendKeys(chromedp.CSS("#reg-password"), "secret123"),
+			chromedp.Click(chromedp.CSS("#reg-face summary")),
+			chromedp.Click(chromedp.CSS("#reg-cam")),
+		)
+		b.waitJS(t, 30*time.Second, `document.querySelector("#reg-video").videoWidth > 0`, "the camera picture")
+		for i := 0; i < 3; i++ {
+			b.do(t, chromedp.Click(chromedp.CSS("#reg-snap")))
+		}
+		if n := eval[int](t, b, `document.querySelectorAll("#reg-shots .shot").length`); n != 3 {
+			t.Fatalf("%d photos taken, want 3", n)
+		}
+		b.do(t, chromedp.Click(chromedp.CSS("#reg-submit")))
+		b.waitJS(t, 45*time.Second, `location.pathname === "/app.html"`, "the app page after registering")
+	})
+
+	t.Run("the app follows the enrolment", func(t *testing.T) {
+		b.waitJS(t, 90*time.Second, `!document.querySelector("#enroll-msg").classList.contains("hidden")`, "the enrolment outcome")
+		if msg := eval[string](t, b, `document.querySelector("#enroll-msg").textContent`); !strings.Contains(msg, "ready") {
+			t.Fatalf("enrolment: %q", msg)
+		}
+		b.waitJS(t, 30*time.Second, `[...document.querySelectorAll("#feed .badge")].filter(b => b.textContent === "face.enroll.progress").length === 3`, "three face.enroll.progress events")
+		b.waitJS(t, 30*time.Second, `[...document.querySelectorAll("#me dd")].some(d => d.textContent === "set up")`, "the profile to show face sign-in set up")
+	})
+
+	t.Run("the same face signs in without a username", func(t *testing.T) {
+		b.do(t, chromedp.Click(chromedp.CSS("#logout")))
+		b.waitJS(t, 30*time.Second, `location.search.includes("signout")`, "the sign-in page")
+		b.do(t,
+			// A new query string: a hash-only change loads no page.
+			chromedp.Navigate(p.URL+"/?signout&camera#face"),
+			chromedp.WaitVisible(chromedp.CSS("#face-start")),
+			chromedp.Click(chromedp.CSS("#face-start")),
+		)
+		b.waitJS(t, 30*time.Second, `!document.querySelector("#face-go").disabled`, "the camera for face sign-in")
+		b.do(t, chromedp.Click(chromedp.CSS("#face-go")))
+		b.waitJS(t, 60*time.Second, `location.pathname === "/app.html"`, "the app page after face sign-in")
+		b.waitJS(t, 30*time.Second, `document.querySelector("#who").textContent.startsWith("`+user+` ")`, "the signed-in user's name")
+	})
 }

@@ -627,6 +627,17 @@ func (r *Runner) execute(ctx context.Context, lang sandbox.Language, req *sbxpro
 		defer cancel()
 		_ = r.cli.ContainerKill(kctx, id, "KILL")
 	}
+	// After a kill the attach stream ends; if the daemon does not manage
+	// that, give up on the stream rather than hang the worker (the
+	// deferred remove and hj.Close still run).
+	drained := func() bool {
+		select {
+		case <-copied:
+			return true
+		case <-time.After(15 * time.Second):
+			return false
+		}
+	}
 	select {
 	case err := <-copied:
 		if errors.Is(err, errCap) {
@@ -636,10 +647,12 @@ func (r *Runner) execute(ctx context.Context, lang sandbox.Language, req *sbxpro
 	case <-timer.C:
 		obs.wallTimedOut = true
 		kill()
-		<-copied
+		if !drained() {
+			return nil, fmt.Errorf("docker sandbox: %s: container output did not end after kill", req.Mode)
+		}
 	case <-ctx.Done():
 		kill()
-		<-copied
+		drained()
 		return nil, fmt.Errorf("docker sandbox: %s: %w", req.Mode, ctx.Err())
 	}
 	obs.wall = time.Since(started)

@@ -8,6 +8,7 @@ export HIREBUS_MODELS_DIR := $(MODELS_DIR)
 
 build:
 	$(GO) build -o bin/hirebus ./cmd/hirebus
+	$(GO) build -o bin/hirebus-sandbox-init ./sandbox/local/cmd/hirebus-sandbox-init
 
 run: models build
 	HIREBUS_DEV=$${HIREBUS_DEV:-1} ./bin/hirebus all

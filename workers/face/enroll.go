@@ -33,11 +33,11 @@ const enrollLock = "hirebus.face.enroll"
 func (w *Worker) enroll(ctx context.Context, env events.Envelope) error {
 	var p events.FaceEnroll
 	if err := env.Decode(&p); err != nil {
-		return err
+		return w.malformed(ctx, env, err)
 	}
 	uid := p.UserID
 	if uid == 0 {
-		return events.Permanent(errors.New("face worker: enroll without user id"))
+		return w.malformed(ctx, env, errors.New("face worker: enroll without user id"))
 	}
 	if done, err := w.done(ctx, env); done || err != nil {
 		return err
@@ -299,10 +299,10 @@ func (w *Worker) recentDescriptors(ctx context.Context, self uint64) ([]userVec,
 func (w *Worker) deleteUser(ctx context.Context, env events.Envelope) error {
 	var p events.FaceDeleteUser
 	if err := env.Decode(&p); err != nil {
-		return err
+		return w.malformed(ctx, env, err)
 	}
 	if p.UserID == 0 {
-		return events.Permanent(errors.New("face worker: delete without user id"))
+		return w.malformed(ctx, env, errors.New("face worker: delete without user id"))
 	}
 	if done, err := w.done(ctx, env); done || err != nil {
 		return err

@@ -30,10 +30,10 @@ const nearMissFactor = 0.6
 func (w *Worker) frameCheck(ctx context.Context, env events.Envelope) error {
 	var p events.FaceFrameCheck
 	if err := env.Decode(&p); err != nil {
-		return err
+		return w.malformed(ctx, env, err)
 	}
 	if p.UserID == 0 || p.AssessmentID == 0 {
-		return events.Permanent(errors.New("face worker: frame check without user or assessment"))
+		return w.malformed(ctx, env, errors.New("face worker: frame check without user or assessment"))
 	}
 	if done, err := w.done(ctx, env); done || err != nil {
 		return err

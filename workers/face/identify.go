@@ -19,7 +19,7 @@ const identifyK = 5
 func (w *Worker) identify(ctx context.Context, env events.Envelope) error {
 	var p events.FaceIdentify
 	if err := env.Decode(&p); err != nil {
-		return err
+		return w.malformed(ctx, env, err)
 	}
 	if done, err := w.done(ctx, env); done || err != nil {
 		return err
@@ -79,7 +79,7 @@ func (w *Worker) identify(ctx context.Context, env events.Envelope) error {
 func (w *Worker) detect(ctx context.Context, env events.Envelope) error {
 	var p events.FaceDetect
 	if err := env.Decode(&p); err != nil {
-		return err
+		return w.malformed(ctx, env, err)
 	}
 	if done, err := w.done(ctx, env); done || err != nil {
 		return err

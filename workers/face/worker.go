@@ -280,6 +280,16 @@ func (w *Worker) fail(ctx context.Context, env events.Envelope, userID uint64, c
 	return nil
 }
 
+// malformed handles a command no delivery can process (bad payload): the
+// operation fails so the client is not left waiting, and the command is
+// dead-lettered for inspection.
+func (w *Worker) malformed(ctx context.Context, env events.Envelope, cause error) error {
+	if err := w.fail(ctx, env, env.ActorUserID, CodeBadCommand, "the request could not be processed"); err != nil {
+		return err
+	}
+	return events.Permanent(cause)
+}
+
 // publishIndexChange queues evt.sys.face.index_changed in tx.
 func publishIndexChange(out *outbox.Batch, kind index.ChangeKind, userID uint64, opID string) error {
 	env, err := events.NewEnvelope(events.EvtFaceIndexChanged, opID, userID, events.FaceIndexChanged{Kind: string(kind), UserID: userID, OpID: opID})

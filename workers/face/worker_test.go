@@ -405,3 +405,40 @@ func TestEnrollDeletedAccount(t *testing.T) {
 		t.Fatalf("%d enrolment rows (%v)", rows, err)
 	}
 }
+
+// TestMalformedCommand: a payload no retry can fix fails its operation (the
+// client stops waiting) and is dead-lettered, not retried.
+func TestMalformedCommand(t *testing.T) {
+	p := platformtest.Start(t, platformtest.Options{NoMailWorker: true})
+	w := newWorker(t, p)
+	cases := []struct {
+		name, subject string
+		payload       any
+	}{
+		{"enroll payload of the wrong shape", events.CmdFaceEnroll, map[string]any{"user_id": "seven"}},
+		{"enroll without user", events.CmdFaceEnroll, events.FaceEnroll{Images: []string{"x"}}},
+		{"frame without assessment", events.CmdFaceFrameCheck, events.FaceFrameCheck{UserID: 1, Image: "x"}},
+		{"identify payload of the wrong shape", events.CmdFaceIdentify, []int{1, 2}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			opID := events.NewID()
+			if err := store.InTx(context.Background(), p.DB, func(tx *sqlx.Tx) error {
+				return ops.Create(context.Background(), tx, opID, "face_test", 0)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			env, err := events.NewEnvelope("face_test", opID, 0, c.payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = w.Handle(context.Background(), env, events.Meta{Subject: c.subject, Delivered: 1})
+			if !events.IsPermanent(err) {
+				t.Fatalf("err = %v, want permanent", err)
+			}
+			if status, code, _ := opRow(t, p, opID); status != "failed" || code != "bad_request" {
+				t.Fatalf("op %s/%s", status, code)
+			}
+		})
+	}
+}

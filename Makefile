@@ -4,7 +4,7 @@ GO ?= go
 MODELS_DIR ?= $(or $(HIREBUS_MODELS_DIR),$(CURDIR)/models)
 export HIREBUS_MODELS_DIR := $(MODELS_DIR)
 
-.PHONY: run test bench models build vet lint fmt migrate
+.PHONY: run test bench models build vet lint fmt migrate sandbox-images
 
 build:
 	$(GO) build -o bin/hirebus ./cmd/hirebus
@@ -32,3 +32,7 @@ lint:
 
 migrate: build
 	./bin/hirebus migrate
+
+# Production only (needs a Docker engine): the per-language sandbox images.
+sandbox-images:
+	bash docker/sandbox/build.sh

@@ -54,11 +54,7 @@ func init() {
 // loadSeedProblems upserts the embedded seed set; keyed by slug, so running
 // it at every start changes nothing once loaded.
 func loadSeedProblems(ctx context.Context, db *sqlx.DB) error {
-	ps, err := problems.LoadSeed()
-	if err != nil {
-		return fmt.Errorf("seed problems: %w", err)
-	}
-	if err := problems.Upsert(ctx, db, ps); err != nil {
+	if _, err := problems.UpsertSeed(ctx, db); err != nil {
 		return fmt.Errorf("seed problems: %w", err)
 	}
 	return nil

@@ -146,3 +146,17 @@ func poolRowAsm(out, src []float32, n, cv, C, k, stride, w int, isMax bool) {
 	}
 	poolRowAVX2(&a)
 }
+
+// activateAVX2 is in kernel_amd64.s.
+//
+//go:noescape
+func activateAVX2(p *float32, n, flags int, alpha float32)
+
+// activateAsm applies the activation given by kernel flags to d, whose
+// length is a multiple of 8.
+func activateAsm(d []float32, flags int, alpha float32) {
+	if len(d) == 0 {
+		return
+	}
+	activateAVX2(&d[0], len(d)&^7, flags, alpha)
+}

@@ -909,3 +909,43 @@ plnextpixel:
 	JNE  plpixel
 	VZEROUPPER
 	RET
+
+// func activateAVX2(p *float32, n, flags int, alpha float32)
+//
+// In place: ReLU, ReLU6 or Leaky (kernel flags) over n floats, n a
+// multiple of 8. Y13 = 6, Y14 = alpha, Y15 = 0.
+TEXT ·activateAVX2(SB), NOSPLIT, $0-28
+	MOVQ         p+0(FP), DI
+	MOVQ         n+8(FP), CX
+	MOVQ         flags+16(FP), DX
+	VBROADCASTSS alpha+24(FP), Y14
+	VXORPS       Y15, Y15, Y15
+	MOVL         $0x40c00000, AX // 6.0
+	MOVL         AX, X13
+	VBROADCASTSS X13, Y13
+
+actloop:
+	CMPQ    CX, $8
+	JLT     actdone
+	VMOVUPS (DI), Y0
+	TESTQ   $const_flagLeaky, DX
+	JE      actrelu
+	VMULPS  Y14, Y0, Y1
+	VMAXPS  Y1, Y0, Y0
+	JMP     actstore
+
+actrelu:
+	VMAXPS Y15, Y0, Y0
+	TESTQ  $const_flagReLU6, DX
+	JE     actstore
+	VMINPS Y13, Y0, Y0
+
+actstore:
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     actloop
+
+actdone:
+	VZEROUPPER
+	RET

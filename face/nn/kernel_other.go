@@ -63,3 +63,16 @@ func poolRowAsm(out, src []float32, n, cv, C, k, stride, w int, isMax bool) {
 		}
 	}
 }
+
+func activateAsm(d []float32, flags int, alpha float32) {
+	for i, v := range d {
+		switch {
+		case flags&flagReLU != 0:
+			d[i] = max(v, 0)
+		case flags&flagReLU6 != 0:
+			d[i] = min(max(v, 0), 6)
+		case flags&flagLeaky != 0:
+			d[i] = max(v, alpha*v)
+		}
+	}
+}

@@ -154,27 +154,20 @@ func AddInPlace(dst, src *Tensor) error {
 // Activate applies act in place (alpha is the Leaky slope).
 func Activate(t *Tensor, act Activation, alpha float32) {
 	d := t.Data
-	switch act {
-	case ReLU:
-		for i, v := range d {
-			if v < 0 {
-				d[i] = 0
-			}
+	if act == Linear || len(d) == 0 {
+		return
+	}
+	n := 0
+	if UsingAssembly() {
+		// Vector max/min: data-dependent branches mispredict on every
+		// other element of a typical activation.
+		n = len(d) &^ 7
+		if n > 0 {
+			activateAsm(d[:n], actFlags(act), alpha)
 		}
-	case ReLU6:
-		for i, v := range d {
-			if v < 0 {
-				d[i] = 0
-			} else if v > 6 {
-				d[i] = 6
-			}
-		}
-	case Leaky:
-		for i, v := range d {
-			if a := alpha * v; a > v {
-				d[i] = a
-			}
-		}
+	}
+	for i := n; i < len(d); i++ {
+		d[i] = activate(d[i], act, alpha)
 	}
 }
 

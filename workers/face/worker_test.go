@@ -442,3 +442,44 @@ func TestMalformedCommand(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkEnrollCommand is one enrolment of three 256 px webcam-like
+// images handled by the worker: decode, detect, landmarks and descriptor
+// per image, consistency and duplicate checks, the MySQL transaction.
+func BenchmarkEnrollCommand(b *testing.B) {
+	p := platformtest.Start(b, platformtest.Options{NoMailWorker: true})
+	w, err := faceworker.New(faceworker.Config{}, faceworker.Deps{DB: p.DB, JS: p.JS, Relay: p.Relay, Log: p.Log, Embedder: benchPipeline(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := facetest.Faces(b)[21]
+	images := []string{facetest.Base64(b, f, facetest.Shots[0]), facetest.Base64(b, f, facetest.Shots[1]), facetest.Base64(b, f, facetest.Shots[2])}
+	res, err := p.DB.Exec(`INSERT INTO users (username, email, password_hash) VALUES ('bench', 'bench@example.com', 'x')`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	id, _ := res.LastInsertId()
+	uid := uint64(id)
+	for b.Loop() {
+		b.StopTimer()
+		opID := events.NewID()
+		if err := store.InTx(context.Background(), p.DB, func(tx *sqlx.Tx) error {
+			return ops.Create(context.Background(), tx, opID, "face_enroll", uid)
+		}); err != nil {
+			b.Fatal(err)
+		}
+		env, _ := events.NewEnvelope("face_enroll", opID, uid, events.FaceEnroll{UserID: uid, Images: images, Source: "reset"})
+		b.StartTimer()
+		if err := w.Handle(context.Background(), env, events.Meta{Subject: events.CmdFaceEnroll, Delivered: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchPipeline(b *testing.B) *face.Pipeline {
+	pipeOnce.Do(func() { pipe, pipeErr = face.Load(testutil.ModelsDir(b)) })
+	if pipeErr != nil {
+		b.Fatal(pipeErr)
+	}
+	return pipe
+}

@@ -513,7 +513,11 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 	if bcrypt.CompareHashAndPassword(row.PasswordHash, []byte(req.Password)) != nil {
 		return errBadCredentials
 	}
-	if row.RequireFace {
+	needsFace, err := s.faceLoginNeedsPassword(ctx, loginUser{User: row.User, RequireFace: row.RequireFace})
+	if err != nil {
+		return err
+	}
+	if needsFace {
 		return Errorf(403, "face_required", "this account requires password and face: use /api/auth/face-login with username and password")
 	}
 	token, err := s.startSession(c, row.User, "password")

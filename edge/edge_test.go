@@ -327,3 +327,16 @@ func TestPagesAndDocs(t *testing.T) {
 		})
 	}
 }
+
+func TestLoginRateLimit(t *testing.T) {
+	p := platformtest.Start(t, platformtest.Options{EdgeConfig: func(c *edge.Config) { c.LoginPerMin = 5 }})
+	for i := 0; i < 5; i++ {
+		if r := p.Do("POST", "/api/auth/login", "", map[string]string{"username": "nobody", "password": "wrong1234"}); r.Status != 401 {
+			t.Fatalf("attempt %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	r := p.Do("POST", "/api/auth/login", "", map[string]string{"username": "nobody", "password": "wrong1234"})
+	if r.Status != 429 || r.ErrorCode() != "too_many_requests" {
+		t.Fatalf("6th attempt within a minute: %d %s", r.Status, r.Body)
+	}
+}

@@ -55,9 +55,9 @@ func init() {
 	registerHook = registerEnroll
 	extraRoutes = append(extraRoutes, func(s *Server, app *fiber.App, api fiber.Router) {
 		api.Post("/auth/reset-face", s.requireAuth, s.handleResetFace)
-		api.Post("/auth/face-login", s.handleFaceLogin)
-		app.Post("/detect_face", s.optionalAuth, s.handleDetectFace)
-		api.Post("/face/detect", s.optionalAuth, s.handleDetectFace)
+		api.Post("/auth/face-login", s.loginLimit.middleware, s.handleFaceLogin)
+		app.Post("/detect_face", s.faceLimit.middleware, s.optionalAuth, s.handleDetectFace)
+		api.Post("/face/detect", s.faceLimit.middleware, s.optionalAuth, s.handleDetectFace)
 		api.Post("/proctor/frame", s.requireAuth, s.handleProctorFrame)
 	})
 }

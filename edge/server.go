@@ -41,6 +41,8 @@ type Config struct {
 	SessionCache time.Duration // how long a session check is trusted before re-reading MySQL (default 60s)
 	ProxyHeader  string        // e.g. X-Forwarded-For behind a trusted proxy; empty = socket address
 	PasswordCost int           // bcrypt cost (default 12; tests use bcrypt.MinCost)
+	LoginPerMin  int           // password and face login attempts per client IP per minute (default 30; -1 = off)
+	FacePerMin   int           // face detection calls per client IP per minute (default 60; -1 = off)
 }
 
 // Validate applies defaults and checks the config.
@@ -72,6 +74,12 @@ func (c *Config) Validate() error {
 	if c.SessionCache == 0 {
 		c.SessionCache = 60 * time.Second
 	}
+	if c.LoginPerMin == 0 {
+		c.LoginPerMin = 30
+	}
+	if c.FacePerMin == 0 {
+		c.FacePerMin = 60
+	}
 	if c.PasswordCost == 0 {
 		c.PasswordCost = 12
 	}
@@ -102,6 +110,9 @@ type Server struct {
 	waiters  *waiters
 	ready    chan struct{}
 	readyOne sync.Once
+
+	loginLimit *ipLimiter
+	faceLimit  *ipLimiter
 }
 
 var (
@@ -134,6 +145,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		ready:    make(chan struct{}),
 	}
 	s.hub = newHub(s)
+	s.loginLimit = newIPLimiter("login", cfg.LoginPerMin)
+	s.faceLimit = newIPLimiter("face detection", cfg.FacePerMin)
 	s.app = fiber.New(fiber.Config{
 		AppName:               "hirebus",
 		BodyLimit:             cfg.BodyLimit,
@@ -168,7 +181,7 @@ func (s *Server) routes() {
 	auth.Post("/send-otp", s.optionalAuth, s.handleSendOTP)
 	auth.Post("/verify-otp", s.handleVerifyOTP)
 	auth.Post("/register", s.handleRegister)
-	auth.Post("/login", s.handleLogin)
+	auth.Post("/login", s.loginLimit.middleware, s.handleLogin)
 	auth.Post("/logout", s.requireAuth, s.handleLogout)
 	auth.Post("/forgot-password", s.handleForgotPassword)
 	auth.Post("/reset-password", s.handleResetPassword)

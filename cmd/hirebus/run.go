@@ -291,6 +291,8 @@ func connectNATS(cfg Config, log *slog.Logger, embedded bool) (*nats.Conn, func(
 		DontListen: true,
 		NoSigs:     true,
 		NoLog:      true,
+		// Enrolment sends several photos in one command (nats.conf: max_payload 8MB).
+		MaxPayload: 8 << 20,
 	}
 	if cfg.NATSListen != "" {
 		host, port, err := splitHostPort(cfg.NATSListen)

@@ -153,6 +153,8 @@ func (p *Platform) StartEdge(t testing.TB, tweak func(*edge.Config)) (*edge.Serv
 		Dev:          true,
 		PasswordCost: bcrypt.MinCost,
 		WaitTimeout:  10 * time.Second,
+		LoginPerMin:  -1, // tests log in far more often than a person
+		FacePerMin:   -1,
 	}
 	if tweak != nil {
 		tweak(&cfg)

@@ -142,6 +142,8 @@ func NATS(t testing.TB) string {
 		StoreDir:  t.TempDir(),
 		NoLog:     true,
 		NoSigs:    true,
+		// Same as nats.conf and `hirebus all`: enrolment photos travel in one message.
+		MaxPayload: 8 << 20,
 	})
 	if err != nil {
 		t.Fatalf("testutil: nats server: %v", err)

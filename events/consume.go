@@ -146,7 +146,9 @@ func handleOne(ctx context.Context, pub *Publisher, role string, policy Consumer
 	defer span.End()
 
 	start := time.Now()
+	stopBeat := heartbeat(ctx, msg, policy)
 	err = safeCall(ctx, h, env, meta)
+	stopBeat()
 	metricHandleSeconds.WithLabelValues(role).Observe(time.Since(start).Seconds())
 	log = log.With("subject", meta.Subject, "id", env.ID, "delivered", meta.Delivered)
 	switch {
@@ -173,6 +175,34 @@ func handleOne(ctx context.Context, pub *Publisher, role string, policy Consumer
 		_ = msg.NakWithDelay(delay)
 		metricHandled.WithLabelValues(role, "retry").Inc()
 	}
+}
+
+// heartbeat tells JetStream the message is still being worked on, so a long
+// grading or enrolment is not redelivered to another replica while it runs.
+// It gives up after the policy's MaxInProgress so a hung handler still loses
+// its message to a healthy replica.
+func heartbeat(ctx context.Context, msg jetstream.Msg, p ConsumerPolicy) func() {
+	if p.AckWait <= 0 {
+		return func() {}
+	}
+	limit := p.MaxInProgress
+	if limit == 0 {
+		limit = 10 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	go func() {
+		t := time.NewTicker(p.AckWait / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_ = msg.InProgress()
+			}
+		}
+	}()
+	return cancel
 }
 
 func safeCall(ctx context.Context, h Handler, env Envelope, meta Meta) (err error) {

@@ -200,3 +200,27 @@ func TestSubjects(t *testing.T) {
 	}
 }
 
+// TestLongHandlerKeepsItsMessage: a handler running for several AckWaits is
+// not redelivered meanwhile, thanks to the in-progress heartbeat.
+func TestLongHandlerKeepsItsMessage(t *testing.T) {
+	js := setup(t)
+	var calls atomic.Int32
+	done := make(chan struct{})
+	consume(t, js, func(ctx context.Context, _ events.Envelope, _ events.Meta) error {
+		if calls.Add(1) == 1 {
+			time.Sleep(3500 * time.Millisecond) // 3.5 × AckWait of fastPolicy
+			close(done)
+		}
+		return nil
+	})
+	publish(t, js, events.CmdMailSendOTP, map[string]string{"k": "v"})
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("handler never finished")
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("handler ran %d times, want 1 (redelivered while running)", n)
+	}
+}

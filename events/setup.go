@@ -88,6 +88,7 @@ type ConsumerPolicy struct {
 	MaxDeliver    int             // deliveries before a message is dead-lettered
 	Backoff       []time.Duration // growing NakWithDelay delays for temporary failures
 	MaxAckPending int             // in-flight messages across all replicas
+	MaxInProgress time.Duration   // how long a running handler keeps its message with heartbeats (default 10m)
 }
 
 // Policies are the explicit delivery settings per role. Face and code work

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -53,21 +52,13 @@ func (c CodeConfig) withDefaults() CodeConfig {
 	return c
 }
 
-// codeConfigs holds each server's CodeConfig. It lives beside Server
-// rather than in Config so the coding feature stays in this file.
-var codeConfigs sync.Map // *Server → CodeConfig
-
 // SetCodeConfig replaces the coding API settings of s (safe at any time).
 func (s *Server) SetCodeConfig(c CodeConfig) {
-	codeConfigs.Store(s, c.withDefaults())
+	c = c.withDefaults()
+	s.code.Store(&c)
 }
 
-func (s *Server) codeConfig() CodeConfig {
-	if v, ok := codeConfigs.Load(s); ok {
-		return v.(CodeConfig)
-	}
-	return CodeConfig{}.withDefaults()
-}
+func (s *Server) codeConfig() CodeConfig { return *s.code.Load() }
 
 func init() {
 	extraRoutes = append(extraRoutes, func(s *Server, _ *fiber.App, api fiber.Router) {

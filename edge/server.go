@@ -11,6 +11,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -43,6 +44,7 @@ type Config struct {
 	PasswordCost int           // bcrypt cost (default 12; tests use bcrypt.MinCost)
 	LoginPerMin  int           // password and face login attempts per client IP per minute (default 30; -1 = off)
 	FacePerMin   int           // face detection calls per client IP per minute (default 60; -1 = off)
+	Code         CodeConfig    // the coding API (queue bound, limit ceilings)
 }
 
 // Validate applies defaults and checks the config.
@@ -113,6 +115,7 @@ type Server struct {
 
 	loginLimit *ipLimiter
 	faceLimit  *ipLimiter
+	code       atomic.Pointer[CodeConfig]
 }
 
 var (
@@ -145,6 +148,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		ready:    make(chan struct{}),
 	}
 	s.hub = newHub(s)
+	s.SetCodeConfig(cfg.Code)
 	s.loginLimit = newIPLimiter("login", cfg.LoginPerMin)
 	s.faceLimit = newIPLimiter("face detection", cfg.FacePerMin)
 	s.app = fiber.New(fiber.Config{

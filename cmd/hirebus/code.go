@@ -12,13 +12,17 @@ import (
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/problems"
 	"github.com/hirebus/hirebus/sandbox/cli"
+	"github.com/hirebus/hirebus/sandbox/docker"
 	"github.com/hirebus/hirebus/workers/code"
 	"github.com/jmoiron/sqlx"
 )
 
 func init() {
 	workerFactories[events.RoleCode] = func(_ context.Context, cfg Config, d Deps) (worker, error) {
-		return code.New(code.Config{Slots: cfg.WorkerConcurrency, Runner: cfg.Sandbox},
+		return code.New(code.Config{Slots: cfg.WorkerConcurrency, Runner: cfg.Sandbox, Docker: docker.Config{
+			Host: cfg.DockerHost, ImagePrefix: cfg.SandboxImagePrefix, ImageTag: cfg.SandboxImageTag,
+			Runtime: cfg.SandboxRuntime, PoolSize: cfg.SandboxPool,
+		}},
 			code.Deps{DB: d.DB, JS: d.JS, Relay: d.Relay, Log: d.Log})
 	}
 	tools["sandbox"] = func(ctx context.Context, _ Config, args []string) error {

@@ -36,6 +36,13 @@ type Config struct {
 
 	WorkerConcurrency int // HIREBUS_WORKER_CONCURRENCY (0 = per-worker default)
 
+	DockerHost         string // DOCKER_HOST for HIREBUS_SANDBOX=docker (empty = the default socket)
+	SandboxImagePrefix string // HIREBUS_SANDBOX_IMAGE_PREFIX (default hirebus/sandbox-)
+	SandboxImageTag    string // HIREBUS_SANDBOX_IMAGE_TAG (default latest)
+	SandboxRuntime     string // HIREBUS_SANDBOX_RUNTIME, e.g. runsc (empty = daemon default)
+	SandboxPool        int    // HIREBUS_SANDBOX_POOL warm containers per language (default 0)
+	CodeMaxQueue       int    // HIREBUS_CODE_MAX_QUEUE code commands waiting before 503 (default 256)
+
 	OTLPEndpoint string  // HIREBUS_OTLP_ENDPOINT, e.g. http://otel-collector:4318 (empty = no export)
 	TraceRatio   float64 // HIREBUS_TRACE_RATIO, sampled share of new traces (default 0.1)
 }
@@ -43,22 +50,26 @@ type Config struct {
 // LoadConfig reads the environment through getenv and applies defaults.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	c := Config{
-		HTTPAddr:          or(getenv("HIREBUS_HTTP_ADDR"), ":8080"),
-		MySQLDSN:          or(getenv("HIREBUS_MYSQL_DSN"), "root@tcp(127.0.0.1:3306)/hirebus?parseTime=true"),
-		NATSURL:           getenv("HIREBUS_NATS_URL"),
-		DataDir:           or(getenv("HIREBUS_DATA_DIR"), "./data"),
-		SMTPAddr:          getenv("HIREBUS_SMTP_ADDR"),
-		SMTPFrom:          or(getenv("HIREBUS_SMTP_FROM"), "hirebus <no-reply@hirebus.local>"),
-		JWTKeyFile:        getenv("HIREBUS_JWT_KEY_FILE"),
-		ModelsDir:         or(getenv("HIREBUS_MODELS_DIR"), "./models"),
-		Sandbox:           or(getenv("HIREBUS_SANDBOX"), "local"),
-		LogLevel:          or(getenv("HIREBUS_LOG_LEVEL"), "info"),
-		NATSListen:        getenv("HIREBUS_NATS_LISTEN"),
-		PineconeAPIKey:    getenv("HIREBUS_PINECONE_API_KEY"),
-		PineconeIndexHost: getenv("HIREBUS_PINECONE_INDEX_HOST"),
-		PineconeNamespace: or(getenv("HIREBUS_PINECONE_NAMESPACE"), "hirebus"),
-		OTLPEndpoint:      getenv("HIREBUS_OTLP_ENDPOINT"),
-		TraceRatio:        0.1,
+		HTTPAddr:           or(getenv("HIREBUS_HTTP_ADDR"), ":8080"),
+		MySQLDSN:           or(getenv("HIREBUS_MYSQL_DSN"), "root@tcp(127.0.0.1:3306)/hirebus?parseTime=true"),
+		NATSURL:            getenv("HIREBUS_NATS_URL"),
+		DataDir:            or(getenv("HIREBUS_DATA_DIR"), "./data"),
+		SMTPAddr:           getenv("HIREBUS_SMTP_ADDR"),
+		SMTPFrom:           or(getenv("HIREBUS_SMTP_FROM"), "hirebus <no-reply@hirebus.local>"),
+		JWTKeyFile:         getenv("HIREBUS_JWT_KEY_FILE"),
+		ModelsDir:          or(getenv("HIREBUS_MODELS_DIR"), "./models"),
+		Sandbox:            or(getenv("HIREBUS_SANDBOX"), "local"),
+		LogLevel:           or(getenv("HIREBUS_LOG_LEVEL"), "info"),
+		NATSListen:         getenv("HIREBUS_NATS_LISTEN"),
+		PineconeAPIKey:     getenv("HIREBUS_PINECONE_API_KEY"),
+		PineconeIndexHost:  getenv("HIREBUS_PINECONE_INDEX_HOST"),
+		PineconeNamespace:  or(getenv("HIREBUS_PINECONE_NAMESPACE"), "hirebus"),
+		OTLPEndpoint:       getenv("HIREBUS_OTLP_ENDPOINT"),
+		DockerHost:         getenv("DOCKER_HOST"),
+		SandboxImagePrefix: getenv("HIREBUS_SANDBOX_IMAGE_PREFIX"),
+		SandboxImageTag:    getenv("HIREBUS_SANDBOX_IMAGE_TAG"),
+		SandboxRuntime:     getenv("HIREBUS_SANDBOX_RUNTIME"),
+		TraceRatio:         0.1,
 	}
 	if v := getenv("HIREBUS_TRACE_RATIO"); v != "" {
 		r, err := strconv.ParseFloat(v, 64)
@@ -73,6 +84,22 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.SMTPTLS, err = parseBool("HIREBUS_SMTP_STARTTLS", getenv("HIREBUS_SMTP_STARTTLS")); err != nil {
 		return c, err
+	}
+	for _, iv := range []struct {
+		name     string
+		dst      *int
+		min, max int
+	}{
+		{"HIREBUS_SANDBOX_POOL", &c.SandboxPool, 0, 64},
+		{"HIREBUS_CODE_MAX_QUEUE", &c.CodeMaxQueue, 1, 1_000_000},
+	} {
+		if v := getenv(iv.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < iv.min || n > iv.max {
+				return c, fmt.Errorf("%s=%q: want a number from %d to %d", iv.name, v, iv.min, iv.max)
+			}
+			*iv.dst = n
+		}
 	}
 	if v := getenv("HIREBUS_WORKER_CONCURRENCY"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -27,6 +27,8 @@ func TestConfig(t *testing.T) {
 		{"pinecone half configured", map[string]string{"HIREBUS_PINECONE_API_KEY": "k"}, "all", "go together"},
 		{"bad dev flag", map[string]string{"HIREBUS_DEV": "maybe"}, "all", "HIREBUS_DEV"},
 		{"bad concurrency", map[string]string{"HIREBUS_WORKER_CONCURRENCY": "0"}, "all", "HIREBUS_WORKER_CONCURRENCY"},
+		{"bad pool", map[string]string{"HIREBUS_SANDBOX_POOL": "-1"}, "all", "HIREBUS_SANDBOX_POOL"},
+		{"bad queue", map[string]string{"HIREBUS_CODE_MAX_QUEUE": "x"}, "all", "HIREBUS_CODE_MAX_QUEUE"},
 		{"bad trace ratio", map[string]string{"HIREBUS_TRACE_RATIO": "2"}, "all", "HIREBUS_TRACE_RATIO"},
 	}
 	for _, tc := range cases {

@@ -297,6 +297,26 @@
     }
   });
 
+  // The caller's recent submissions of the open problem.
+  function loadHistory() {
+    var box = $("#history"), rows = hb.clear($("#history-rows"));
+    if (!ed.problem) { box.classList.add("hidden"); return; }
+    var pid = ed.problem.id;
+    call("GET", "/api/code/submissions?problem_id=" + encodeURIComponent(pid)).then(function (r) {
+      if (!ed.problem || ed.problem.id !== pid) return;
+      var list = (r.data && r.data.submissions) || [];
+      box.classList.toggle("hidden", list.length === 0);
+      list.slice(0, 10).forEach(function (s) {
+        var v = s.verdict || s.status;
+        rows.appendChild(h("tr",
+          h("td.small", { text: s.created_at ? new Date(s.created_at).toLocaleString() : "" }),
+          h("td.small", { text: s.language }),
+          h("td", h("span.badge", { className: "badge " + v, title: VERDICT_TEXT[v] || "", text: v })),
+          h("td.small", { text: s.total ? s.passed + " / " + s.total : "" })));
+      });
+    }, function () { box.classList.add("hidden"); });
+  }
+
   function clearResults() {
     say($("#run-msg"), "");
     $("#run-result").classList.add("hidden");
@@ -310,6 +330,7 @@
     if (key !== ed.key) { clearResults(); $("#stdin").value = ""; }
     ed.problem = null;
     ed.key = key;
+    $("#history").classList.add("hidden");
     $("#submit").classList.toggle("hidden", !problemId);
     var body = hb.clear($("#problem-body")), meta = hb.clear($("#problem-meta"));
     if (!problemId) {
@@ -343,6 +364,7 @@
         if (i === 0 && !$("#stdin").value) $("#stdin").value = ex.input || "";
       });
       loadCode();
+      loadHistory();
     }, function (e) {
       $("#problem-title").textContent = "Problem not found";
       body.appendChild(h("div.msg.error", { text: e.message }));
@@ -473,7 +495,7 @@
         return call("GET", "/api/code/submissions/" + encodeURIComponent(subId)).then(
           function (s) { return s.data || {}; },
           function () { return op.result || {}; });
-      }, function (e) { off(); throw e; }).then(showSubmission);
+      }, function (e) { off(); throw e; }).then(function (s) { showSubmission(s); loadHistory(); });
     }).then(function () {
       ed.submitting = false;
       busy(btn, false);

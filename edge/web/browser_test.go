@@ -278,6 +278,7 @@ func TestPagesInBrowser(t *testing.T) {
 		if live == 0 {
 			t.Errorf("no per-test progress was shown before the result: %q", counts)
 		}
+		b.waitJS(t, 30*time.Second, `document.querySelectorAll("#history-rows tr").length === 1`, "the submission in the history list")
 	})
 
 	t.Run("API docs page renders the OpenAPI document", func(t *testing.T) {

@@ -142,7 +142,7 @@ func DecodeImage(data []byte, lim Limits) (image.Image, error) {
 		orientation = jpegOrientation(data)
 		// Pixel parity with the reference decoder where we can (see
 		// jpegdec.go); image/jpeg for everything else and for the errors.
-		if m, derr := decodeBaselineJPEG(data); derr == nil {
+		if m, derr := decodeBaselineJPEG(data, cfg.Width, cfg.Height); derr == nil {
 			return orient(m, orientation), nil
 		}
 		img, err = jpeg.Decode(bytes.NewReader(data))

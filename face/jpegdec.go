@@ -106,6 +106,8 @@ type baselineDecoder struct {
 	decoded  bool
 	mcusLine int
 	mcusCol  int
+	wantW    int
+	wantH    int
 }
 
 // zigzag[i] is the natural-order index of the i-th coefficient in the
@@ -117,16 +119,18 @@ var zigzag = [64]int{
 	58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 }
 
-// decodeBaselineJPEG decodes data (already size-checked by the caller) or
-// returns errNotBaseline. It never panics: a recover turns any indexing
-// slip on hostile input into the fallback.
-func decodeBaselineJPEG(data []byte) (img *image.RGBA, err error) {
+// decodeBaselineJPEG decodes data, whose frame the caller has checked
+// (with image/jpeg.DecodeConfig) to be wantW×wantH, or returns
+// errNotBaseline. It allocates nothing for a frame of another size, and it
+// never panics: a recover turns any indexing slip on hostile input into the
+// fallback.
+func decodeBaselineJPEG(data []byte, wantW, wantH int) (img *image.RGBA, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			img, err = nil, fmt.Errorf("%w: %v", errNotBaseline, r)
 		}
 	}()
-	d := &baselineDecoder{data: data, pos: 2}
+	d := &baselineDecoder{data: data, pos: 2, wantW: wantW, wantH: wantH}
 	if err := d.parse(); err != nil {
 		return nil, err
 	}
@@ -273,7 +277,7 @@ func (d *baselineDecoder) parseSOF(seg []byte) error {
 	d.height = int(seg[1])<<8 | int(seg[2])
 	d.width = int(seg[3])<<8 | int(seg[4])
 	nc := int(seg[5])
-	if d.width == 0 || d.height == 0 || (nc != 1 && nc != 3) || len(seg) < 6+3*nc {
+	if d.width != d.wantW || d.height != d.wantH || d.width == 0 || d.height == 0 || (nc != 1 && nc != 3) || len(seg) < 6+3*nc {
 		return errNotBaseline
 	}
 	d.maxH, d.maxV = 1, 1

@@ -36,7 +36,7 @@ func TestBaselineJPEGMatchesJpegJS(t *testing.T) {
 		want, name := fields[0], fields[1]
 		n++
 		t.Run(name, func(t *testing.T) {
-			img, err := decodeBaselineJPEG(readFixture(t, name))
+			img, err := decodeFixtureBaseline(t, readFixture(t, name))
 			if err != nil {
 				t.Fatalf("baseline decoder refused it: %v", err)
 			}
@@ -62,7 +62,7 @@ func TestBaselineJPEGMatchesJpegJS(t *testing.T) {
 func TestBaselineJPEGFallback(t *testing.T) {
 	for _, name := range []string{"progressive.jpg", "cmyk.jpg"} {
 		t.Run(name, func(t *testing.T) {
-			if _, err := decodeBaselineJPEG(readFixture(t, name)); !errors.Is(err, errNotBaseline) {
+			if _, err := decodeFixtureBaseline(t, readFixture(t, name)); !errors.Is(err, errNotBaseline) {
 				t.Fatalf("err = %v, want errNotBaseline", err)
 			}
 			// DecodeImage still handles it through image/jpeg.
@@ -75,7 +75,7 @@ func TestBaselineJPEGFallback(t *testing.T) {
 	// the caller falls back to image/jpeg and its error.
 	data := readFixture(t, "s444_restart.jpg")
 	for cut := 2; cut < len(data)-2; cut += 97 {
-		if _, err := decodeBaselineJPEG(data[:cut]); err == nil {
+		if _, err := decodeBaselineJPEG(data[:cut], 640, 427); err == nil {
 			t.Fatalf("truncated at %d of %d bytes decoded without error", cut, len(data))
 		}
 	}
@@ -84,7 +84,20 @@ func TestBaselineJPEGFallback(t *testing.T) {
 	for i := len(bad) / 2; i < len(bad)-2; i += 13 {
 		bad[i] ^= 0x5a
 	}
-	_, _ = decodeBaselineJPEG(bad)
+	_, _ = decodeBaselineJPEG(bad, 640, 427)
+	// A frame of another size than the caller checked is refused.
+	if _, err := decodeBaselineJPEG(readFixture(t, "rgb.jpg"), 640, 428); !errors.Is(err, errNotBaseline) {
+		t.Fatalf("size mismatch: err = %v", err)
+	}
+}
+
+func decodeFixtureBaseline(t *testing.T, data []byte) (*image.RGBA, error) {
+	t.Helper()
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return decodeBaselineJPEG(data, cfg.Width, cfg.Height)
 }
 
 // toRGBAGo converts with the standard library only (the reference for the

@@ -102,7 +102,10 @@ func (c *Conv2D) ForwardInto(dst, x, res *Tensor) (*Tensor, error) {
 	if res != nil && (res.H != oh || res.W != ow || res.C != c.Cout || len(res.Data) != oh*ow*c.Cout) {
 		return nil, fmt.Errorf("nn: conv2d: residual %v, want %dx%dx%d: %w", res, oh, ow, c.Cout, ErrShape)
 	}
-	dst = ensure(dst, oh, ow, c.Cout)
+	dst, err := intoDst("conv2d", dst, oh, ow, c.Cout, x, res)
+	if err != nil {
+		return nil, err
+	}
 	var rd []float32
 	if res != nil {
 		rd = res.Data

@@ -69,7 +69,10 @@ func (d *DepthwiseConv2D) ForwardInto(dst, x *Tensor) (*Tensor, error) {
 	if oh <= 0 || ow <= 0 {
 		return nil, fmt.Errorf("nn: depthwise conv2d: %v too small for %dx%d window: %w", x, d.KH, d.KW, ErrShape)
 	}
-	dst = ensure(dst, oh, ow, d.C)
+	dst, err := intoDst("depthwise conv2d", dst, oh, ow, d.C, x)
+	if err != nil {
+		return nil, err
+	}
 	if UsingAssembly() && d.C%8 == 0 && !depthwisePadded.Load() {
 		d.forwardDirect(dst, x, oh, ow, pt, pl)
 		return dst, nil

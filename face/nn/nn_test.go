@@ -779,3 +779,37 @@ func FuzzLoadWeights(f *testing.F) {
 		}
 	})
 }
+
+func TestIntoRefusesAliasing(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	x := randTensor(r, 8, 8, 8)
+	c, err := NewConv2D(randSlice(r, 9*8*8), 3, 3, 8, 8, 1, Same, Post{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := NewDepthwiseConv2D(randSlice(r, 9*8), 3, 3, 8, 2, Same, Post{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := randTensor(r, 8, 8, 8)
+	shifted := &Tensor{H: 4, W: 4, C: 8, Data: x.Data[8:136]} // inside x
+	cases := []struct {
+		name string
+		f    func() error
+	}{
+		{"conv into its input", func() error { _, err := c.ForwardInto(x, x, nil); return err }},
+		{"conv into its residual", func() error { _, err := c.ForwardInto(res, x, res); return err }},
+		{"depthwise into overlapping input", func() error { _, err := d.ForwardInto(shifted, x); return err }},
+		{"pool into its input", func() error { _, err := MaxPoolInto(x, x, 2, 2, Valid); return err }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.f(); !errors.Is(err, ErrAlias) {
+				t.Fatalf("got %v, want ErrAlias", err)
+			}
+		})
+	}
+	if x.H != 8 || len(x.Data) != 8*8*8 {
+		t.Fatalf("refused destination was reshaped: %v", x)
+	}
+}

@@ -42,7 +42,10 @@ func pool(dst, x *Tensor, k, stride int, pad Padding, isMax bool) (*Tensor, erro
 		return nil, fmt.Errorf("nn: pool: %v too small for %dx%d window: %w", x, k, k, ErrShape)
 	}
 	C := x.C
-	out := ensure(dst, oh, ow, C)
+	out, err := intoDst("pool", dst, oh, ow, C, x)
+	if err != nil {
+		return nil, err
+	}
 	asm := UsingAssembly()
 	// Output columns [oxa, oxb) have their whole window inside the input
 	// horizontally; on rows where it is also inside vertically the vector

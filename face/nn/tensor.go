@@ -51,6 +51,23 @@ func (t *Tensor) valid() error {
 	return nil
 }
 
+// ErrAlias reports an Into call whose destination shares memory with an
+// input.
+var ErrAlias = errors.New("destination overlaps an input")
+
+// intoDst is ensure for an op reading ins: a destination sharing memory
+// with any of them is refused.
+func intoDst(op string, dst *Tensor, h, w, c int, ins ...*Tensor) (*Tensor, error) {
+	if n := h * w * c; dst != nil && cap(dst.Data) >= n {
+		for _, in := range ins {
+			if in != nil && overlaps(dst.Data[:n], in.Data) {
+				return nil, fmt.Errorf("nn: %s: %w", op, ErrAlias)
+			}
+		}
+	}
+	return ensure(dst, h, w, c), nil
+}
+
 // ensure returns dst reshaped to h×w×c when its storage is large enough
 // (contents are garbage, to be overwritten), else a new tensor. Reusing
 // storage matters: zeroing fresh multi-megabyte activations cost more than

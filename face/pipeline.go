@@ -200,6 +200,9 @@ func (p *Pipeline) run(img image.Image, opts Options, embed bool) ([]Face, []fac
 	faces := make([]Face, 0, len(dets))
 	details := make([]faceDetail, 0, len(dets))
 	for _, d := range dets {
+		if !finite(d.score, d.box.X, d.box.Y, d.box.Width, d.box.Height) {
+			continue // a degenerate decode must not reach JSON or the crops
+		}
 		pts, cw, ch, err := p.landmarks.landmarks(t, d.box)
 		if err != nil {
 			return nil, nil, fmt.Errorf("face: landmarks: %w", err)
@@ -237,6 +240,15 @@ func (p *Pipeline) descriptor(img pixels, aligned Box) ([]float32, error) {
 		return nil, err
 	}
 	return d[:], nil
+}
+
+func finite(vs ...float64) bool {
+	for _, v := range vs {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // prominence orders faces for "the most prominent face": the largest box,

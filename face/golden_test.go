@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hirebus/hirebus/face/nn"
 	"github.com/hirebus/hirebus/internal/testutil"
 )
 
@@ -286,4 +287,42 @@ func TestCrop150Golden(t *testing.T) {
 		}
 	}
 	t.Logf("worst mean abs difference of the 150×150 crops: %.3f", worst)
+}
+
+// TestEmbedGoldenPortable repeats the whole pipeline on one photo with the
+// pure-Go kernels of face/nn, the fallback on CPUs without the assembly.
+func TestEmbedGoldenPortable(t *testing.T) {
+	if !nn.UsingAssembly() {
+		t.Skip("the portable kernels are already what every other test runs")
+	}
+	dir, images := loadGolden(t)
+	p := loadPipeline(t)
+	nn.ForcePortable(true)
+	defer nn.ForcePortable(false)
+	im := images[0]
+	for _, kind := range []DetectorKind{DetectorSSD, DetectorTiny} {
+		faces, err := p.Embed(loadSample(t, dir, im.Name), Options{Detector: kind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden := im.SSDFaces
+		if kind == DetectorTiny {
+			golden = im.TinyFaces
+		}
+		if len(faces) != len(golden) {
+			t.Fatalf("%s: %d faces, want %d", kind, len(faces), len(golden))
+		}
+		ious, idx := matchBoxes(golden, faces)
+		for i, g := range golden {
+			if ious[i] < 0.999 {
+				t.Errorf("%s face %d: IoU %.4f", kind, i, ious[i])
+				continue
+			}
+			if kind == DetectorSSD {
+				if d := Distance(faces[idx[i]].Descriptor, g.Descriptor); d > 0.005 {
+					t.Errorf("face %d: descriptor distance %.5f", i, d)
+				}
+			}
+		}
+	}
 }

@@ -472,8 +472,14 @@ type loginReq struct {
 
 var errBadCredentials = Errorf(401, "invalid_credentials", "wrong username or password")
 
-// dummyHash keeps login timing similar for unknown users.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not-a-real-password-1"), bcrypt.MinCost)
+// dummyHash is compared against for unknown users so that they take as long
+// as real ones (same cost) and login timing does not reveal who exists.
+func (s *Server) dummyHash() []byte {
+	s.dummyOnce.Do(func() {
+		s.dummy, _ = bcrypt.GenerateFromPassword([]byte("not-a-real-password-1"), s.cfg.PasswordCost)
+	})
+	return s.dummy
+}
 
 func (s *Server) handleLogin(c *fiber.Ctx) error {
 	var req loginReq
@@ -504,7 +510,7 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 	}
 	err := s.deps.DB.GetContext(ctx, &row, `SELECT `+userColumns+`, password_hash, require_face FROM users WHERE username = ? OR email = ? LIMIT 1`, name, strings.ToLower(name))
 	if errors.Is(err, sql.ErrNoRows) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(req.Password))
+		_ = bcrypt.CompareHashAndPassword(s.dummyHash(), []byte(req.Password))
 		return errBadCredentials
 	}
 	if err != nil {

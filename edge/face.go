@@ -345,7 +345,7 @@ func (s *Server) handleFaceLogin(c *fiber.Ctx) error {
 		u, err := s.loadLoginUser(ctx, `username = ? OR email = ?`, name, strings.ToLower(name))
 		if errors.Is(err, sql.ErrNoRows) {
 			if req.Password != "" {
-				_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(req.Password))
+				_ = bcrypt.CompareHashAndPassword(s.dummyHash(), []byte(req.Password))
 				return errBadCredentials
 			}
 			return errFaceNotRecognized

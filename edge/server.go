@@ -116,6 +116,8 @@ type Server struct {
 	loginLimit *ipLimiter
 	faceLimit  *ipLimiter
 	code       atomic.Pointer[CodeConfig]
+	dummyOnce  sync.Once
+	dummy      []byte
 }
 
 var (

@@ -42,6 +42,8 @@ type Config struct {
 	SandboxRuntime     string // HIREBUS_SANDBOX_RUNTIME, e.g. runsc (empty = daemon default)
 	SandboxPool        int    // HIREBUS_SANDBOX_POOL warm containers per language (default 0)
 	CodeMaxQueue       int    // HIREBUS_CODE_MAX_QUEUE code commands waiting before 503 (default 256)
+	ProxyHeader        string // HIREBUS_PROXY_HEADER, e.g. X-Forwarded-For, only behind a trusted proxy
+	NATSReplicas       int    // HIREBUS_NATS_REPLICAS stream replicas (1, or 3 on the compose cluster)
 
 	OTLPEndpoint string  // HIREBUS_OTLP_ENDPOINT, e.g. http://otel-collector:4318 (empty = no export)
 	TraceRatio   float64 // HIREBUS_TRACE_RATIO, sampled share of new traces (default 0.1)
@@ -69,6 +71,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		SandboxImagePrefix: getenv("HIREBUS_SANDBOX_IMAGE_PREFIX"),
 		SandboxImageTag:    getenv("HIREBUS_SANDBOX_IMAGE_TAG"),
 		SandboxRuntime:     getenv("HIREBUS_SANDBOX_RUNTIME"),
+		ProxyHeader:        getenv("HIREBUS_PROXY_HEADER"),
+		NATSReplicas:       1,
 		TraceRatio:         0.1,
 	}
 	if v := getenv("HIREBUS_TRACE_RATIO"); v != "" {
@@ -92,6 +96,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}{
 		{"HIREBUS_SANDBOX_POOL", &c.SandboxPool, 0, 64},
 		{"HIREBUS_CODE_MAX_QUEUE", &c.CodeMaxQueue, 1, 1_000_000},
+		{"HIREBUS_NATS_REPLICAS", &c.NATSReplicas, 1, 5},
 	} {
 		if v := getenv(iv.name); v != "" {
 			n, err := strconv.Atoi(v)

@@ -29,6 +29,7 @@ func TestConfig(t *testing.T) {
 		{"bad concurrency", map[string]string{"HIREBUS_WORKER_CONCURRENCY": "0"}, "all", "HIREBUS_WORKER_CONCURRENCY"},
 		{"bad pool", map[string]string{"HIREBUS_SANDBOX_POOL": "-1"}, "all", "HIREBUS_SANDBOX_POOL"},
 		{"bad queue", map[string]string{"HIREBUS_CODE_MAX_QUEUE": "x"}, "all", "HIREBUS_CODE_MAX_QUEUE"},
+		{"bad replicas", map[string]string{"HIREBUS_NATS_REPLICAS": "7"}, "all", "HIREBUS_NATS_REPLICAS"},
 		{"bad trace ratio", map[string]string{"HIREBUS_TRACE_RATIO": "2"}, "all", "HIREBUS_TRACE_RATIO"},
 	}
 	for _, tc := range cases {

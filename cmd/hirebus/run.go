@@ -182,7 +182,7 @@ func runPlatform(ctx context.Context, cfg Config, log *slog.Logger, mode string,
 		return fmt.Errorf("jetstream: %w", err)
 	}
 	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	err = events.EnsureStreams(sctx, js, events.StreamConfig{})
+	err = events.EnsureStreams(sctx, js, events.StreamConfig{Replicas: cfg.NATSReplicas})
 	cancel()
 	if err != nil {
 		return err
@@ -218,7 +218,8 @@ func runPlatform(ctx context.Context, cfg Config, log *slog.Logger, mode string,
 		log.Info("worker started", "role", role)
 	}
 	if mode != "worker" {
-		srv, err := edge.New(edge.Config{Addr: cfg.HTTPAddr, JWTKey: jwtKey, Dev: cfg.Dev, Code: edge.CodeConfig{MaxQueue: cfg.CodeMaxQueue}},
+		srv, err := edge.New(edge.Config{Addr: cfg.HTTPAddr, JWTKey: jwtKey, Dev: cfg.Dev, ProxyHeader: cfg.ProxyHeader,
+			Code: edge.CodeConfig{MaxQueue: cfg.CodeMaxQueue}},
 			edge.Deps{DB: db, NC: nc, JS: js, Relay: relay, Log: log, Mailbox: mb})
 		if err != nil {
 			return err

@@ -73,7 +73,7 @@ func TestDetectInputVariants(t *testing.T) {
 		}
 	})
 	t.Run("tiny images", func(t *testing.T) {
-		for _, sz := range [][2]int{{1, 1}, {1, 300}, {300, 1}, {7, 5}} {
+		for _, sz := range [][2]int{{1, 1}, {1, 300}, {300, 1}, {7, 5}, {1, 5000}, {5000, 2}} {
 			img := image.NewGray(image.Rect(0, 0, sz[0], sz[1]))
 			img.SetGray(0, 0, color.Gray{200})
 			for _, kind := range []DetectorKind{DetectorTiny, DetectorSSD} {

@@ -295,7 +295,7 @@ func TestFaceAPI(t *testing.T) {
 		truncated := base64.StdEncoding.EncodeToString(raw[:len(raw)/2])
 		gif := base64.StdEncoding.EncodeToString([]byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"))
 		four := facetest.Group(t, fs[13:17], 900)
-		noise := noisePNG(t, 420) // ≈0.5 MiB of base64: three exceed a 1 MB NATS payload
+		noise := noisePNG(t, 960) // ≈4.9 MiB of base64: three exceed the 8 MiB NATS payload but not the body limit
 		cases := []struct {
 			name, path string
 			body       map[string]any

@@ -384,6 +384,12 @@ func kernelWidePortable(k int, a *float32, lda int, b *float32, c *float32, ldc 
 }
 
 // kernelPortable is the Go micro-kernel: the reference for the assembly one.
+// Like the assembly kernels it is not race-instrumented (go:norace): under
+// -race that instrumentation made the portable golden tests ~10x slower,
+// and the goroutine-level sharing it would check is the driver's, which is
+// instrumented.
+//
+//go:norace
 func kernelPortable(k int, a *float32, lda int, b *float32, c *float32, ldc int, ep *kernelEpi) {
 	var acc [mr][nr]float32
 	nseg := max(ep.nseg, 1)

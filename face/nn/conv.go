@@ -173,10 +173,7 @@ func (c *Conv2D) forwardImplicit(dst, x *Tensor, res []float32, oh, ow, pt, pl i
 func implicitBlock(p *PackedB, xp *Tensor, c, res, tile []float32, y0, y1, ow, kseg, kh, s, p0, p1 int) {
 	C, n := xp.C, p.N
 	level := ActiveKernel()
-	kern := kernelPortable
-	if level >= KernelAVX2 {
-		kern = kernelAsm
-	}
+	kern := kernelFor(level)
 	flags := p.flags()
 	ep := kernelEpi{alpha: p.alpha, nseg: kh, segStride: xp.W * C * 4}
 	lda := s * C

@@ -280,10 +280,7 @@ func gemmBlock(p *PackedB, c, res []float32, fill fillA, buf []float32, m0, m1, 
 	tile := buf[len(buf)-2*mr*nr:]
 	a, lda := fill(aBuf, m0, m1)
 	level := ActiveKernel()
-	kern := kernelPortable
-	if level >= KernelAVX2 {
-		kern = kernelAsm
-	}
+	kern := kernelFor(level)
 	flags := p.flags()
 	var ep kernelEpi
 	ep.alpha = p.alpha
@@ -367,6 +364,20 @@ func gemmBlock(p *PackedB, c, res []float32, fill fillA, buf []float32, m0, m1, 
 			pan++
 		}
 	}
+}
+
+// kernelFunc is the signature every 16-column micro-kernel shares.
+type kernelFunc func(k int, a *float32, lda int, b *float32, c *float32, ldc int, ep *kernelEpi)
+
+// kernelFor picks the 16-column micro-kernel for a level.
+func kernelFor(l KernelLevel) kernelFunc {
+	switch {
+	case l >= KernelAVX512:
+		return kernelNarrow512
+	case l >= KernelAVX2:
+		return kernelAsm
+	}
+	return kernelPortable
 }
 
 // kernelWidePortable is kernelWide built from two kernelPortable calls.

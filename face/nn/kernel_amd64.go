@@ -38,6 +38,16 @@ func kernelAsm(k int, a *float32, lda int, b *float32, c *float32, ldc int, ep *
 	sgemmKernel6x16AVX2(k, a, lda, b, c, ldc, ep)
 }
 
+// sgemmKernel6x16AVX512 is in kernel_amd64.s.
+//
+//go:noescape
+func sgemmKernel6x16AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int, ep *kernelEpi)
+
+// kernelNarrow512 is the 16-column tile on AVX-512 (one ZMM per row).
+func kernelNarrow512(k int, a *float32, lda int, b *float32, c *float32, ldc int, ep *kernelEpi) {
+	sgemmKernel6x16AVX512(k, a, lda, b, c, ldc, ep)
+}
+
 // dwArgs are the arguments of depthwiseRowAVX2, read through go_asm.h.
 type dwArgs struct {
 	dst, src, w, scale, shift *float32

@@ -10,6 +10,10 @@ func kernelWide(k int, a *float32, lda int, b *float32, c *float32, ldc int, ep 
 	kernelWidePortable(k, a, lda, b, c, ldc, ep)
 }
 
+func kernelNarrow512(k int, a *float32, lda int, b *float32, c *float32, ldc int, ep *kernelEpi) {
+	kernelPortable(k, a, lda, b, c, ldc, ep)
+}
+
 func kernelAsm(k int, a *float32, lda int, b *float32, c *float32, ldc int, ep *kernelEpi) {
 	kernelPortable(k, a, lda, b, c, ldc, ep)
 }

@@ -730,6 +730,16 @@ func TestKernelsDirect(t *testing.T) {
 		}
 		if SupportedKernel() >= KernelAVX512 {
 			got := make([]float32, mr*2*nr)
+			kernelNarrow512(k, &a[0], lda, &b[0], &got[0], 2*nr, &ep)
+			ep2 := ep
+			ep2.scale, ep2.shift = &scale[nr], &shift[nr]
+			if ep.res != nil {
+				ep2.res = &res[nr]
+			}
+			kernelNarrow512(k, &a[0], lda, &b[nseg*k*nr], &got[nr], 2*nr, &ep2)
+			if d := maxAbs(got, want); d > 1e-4 {
+				t.Fatalf("flags %d: avx512 16-column kernel off by %g", flags, d)
+			}
 			kernelWide(k, &a[0], lda, &b[0], &got[0], 2*nr, &ep)
 			if d := maxAbs(got, want); d > 1e-4 {
 				t.Fatalf("flags %d: avx512 kernel off by %g", flags, d)

@@ -36,10 +36,7 @@ func Errorf(status int, code, format string, args ...any) *APIError {
 
 func badRequest(code, msg string) *APIError { return &APIError{Status: 400, Code: code, Message: msg} }
 
-var (
-	errUnauthorized = &APIError{Status: 401, Code: "unauthorized", Message: "missing, invalid or revoked token"}
-	errForbidden    = &APIError{Status: 403, Code: "forbidden", Message: "not allowed"}
-)
+var errUnauthorized = &APIError{Status: 401, Code: "unauthorized", Message: "missing, invalid or revoked token"}
 
 type errorBody struct {
 	Error struct {

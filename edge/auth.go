@@ -102,11 +102,20 @@ func checkPassword(pw string) error {
 	return nil
 }
 
-func checkPurpose(p string) error {
-	if !otp.ValidPurpose(p) {
-		return badRequest("bad_purpose", "purpose must be register or reset")
+// emailAndPurpose validates the pair every OTP endpoint takes; an empty
+// purpose means registration.
+func emailAndPurpose(rawEmail string, purpose *string) (string, error) {
+	email, err := normalizeEmail(rawEmail)
+	if err != nil {
+		return "", err
 	}
-	return nil
+	if *purpose == "" {
+		*purpose = otp.PurposeRegister
+	}
+	if !otp.ValidPurpose(*purpose) {
+		return "", badRequest("bad_purpose", "purpose must be register or reset")
+	}
+	return email, nil
 }
 
 func checkOTPFormat(code string) error {
@@ -171,14 +180,8 @@ func (s *Server) handleSendOTP(c *fiber.Ctx) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	email, err := normalizeEmail(req.Email)
+	email, err := emailAndPurpose(req.Email, &req.Purpose)
 	if err != nil {
-		return err
-	}
-	if req.Purpose == "" {
-		req.Purpose = otp.PurposeRegister
-	}
-	if err := checkPurpose(req.Purpose); err != nil {
 		return err
 	}
 	opID, err := s.requestOTP(c, email, req.Purpose)
@@ -287,14 +290,8 @@ func (s *Server) handleVerifyOTP(c *fiber.Ctx) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	email, err := normalizeEmail(req.Email)
+	email, err := emailAndPurpose(req.Email, &req.Purpose)
 	if err != nil {
-		return err
-	}
-	if req.Purpose == "" {
-		req.Purpose = otp.PurposeRegister
-	}
-	if err := checkPurpose(req.Purpose); err != nil {
 		return err
 	}
 	if err := checkOTPFormat(req.OTP); err != nil {

@@ -2,7 +2,6 @@ package nn
 
 import (
 	"fmt"
-	"sync"
 	"sync/atomic"
 )
 
@@ -269,13 +268,12 @@ func parallelRows(rows, perRow int, f func(y0, y1 int)) {
 		return
 	}
 	workers = min(workers, rows)
-	var wg sync.WaitGroup
-	for i := 1; i < workers; i++ {
-		y0, y1 := i*rows/workers, (i+1)*rows/workers
-		wg.Go(func() { f(y0, y1) })
-	}
-	f(0, rows/workers)
-	wg.Wait()
+	// Twice as many chunks as workers lets a helper that starts late
+	// still take a share.
+	chunks := min(rows, 2*workers)
+	parallelFor(chunks, workers, 0, func(j int, _ []float32) {
+		f(j*rows/chunks, (j+1)*rows/chunks)
+	})
 }
 
 // SeparableConv2D is TF's separableConv2d: a depthwise convolution (no

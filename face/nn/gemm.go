@@ -237,38 +237,12 @@ func schedule(mChunks, panels, macs, bufLen int, fn func(mi, p0, p1 int, buf []f
 	}
 	jobs := mChunks * nGroups
 	workers = min(workers, jobs)
-	run := func(j int, buf []float32) {
+	parallelFor(jobs, workers, bufLen, func(j int, buf []float32) {
 		mi, gi := j/nGroups, j%nGroups
 		p0 := min(gi*units/nGroups*unit, panels)
 		p1 := min((gi+1)*units/nGroups*unit, panels)
 		fn(mi, p0, p1, buf)
-	}
-	if workers <= 1 {
-		s := getScratch(bufLen)
-		for j := range jobs {
-			run(j, *s)
-		}
-		scratchPool.Put(s)
-		return
-	}
-	var next atomic.Int32
-	var wg sync.WaitGroup
-	work := func() {
-		s := getScratch(bufLen)
-		for {
-			j := int(next.Add(1)) - 1
-			if j >= jobs {
-				break
-			}
-			run(j, *s)
-		}
-		scratchPool.Put(s)
-	}
-	for range workers - 1 {
-		wg.Go(work)
-	}
-	work()
-	wg.Wait()
+	})
 }
 
 // gemmBlock computes rows [m0, m1) × panels [p0, p1) of C.

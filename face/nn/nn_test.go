@@ -3,10 +3,13 @@ package nn
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -821,5 +824,42 @@ func TestIntoRefusesAliasing(t *testing.T) {
 	}
 	if x.H != 8 || len(x.Data) != 8*8*8 {
 		t.Fatalf("refused destination was reshaped: %v", x)
+	}
+}
+
+// TestParallelFor runs many parallel loops from several goroutines at once
+// (only one can have the helpers; the others run alone) and checks every
+// job ran exactly once and the loop returned only after all of them.
+func TestParallelFor(t *testing.T) {
+	for _, workers := range []int{1, 2, 4} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			var wg sync.WaitGroup
+			errs := make(chan string, 8)
+			for g := range 8 {
+				wg.Go(func() {
+					for round := range 50 {
+						jobs := 1 + (g*7+round)%37
+						counts := make([]int32, jobs)
+						parallelFor(jobs, workers, 16, func(j int, buf []float32) {
+							if len(buf) != 16 {
+								panic("scratch buffer of wrong size")
+							}
+							atomic.AddInt32(&counts[j], 1)
+						})
+						for j, c := range counts {
+							if c != 1 {
+								errs <- fmt.Sprintf("goroutine %d round %d: job %d ran %d times", g, round, j, c)
+								return
+							}
+						}
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for e := range errs {
+				t.Error(e)
+			}
+		})
 	}
 }

@@ -17,8 +17,8 @@ type EmbeddedConfig struct {
 	// Model is the descriptor model this index serves (DefaultModel if
 	// empty). Rows of other models stay in MySQL but are not loaded.
 	Model string
-	// Parallelism is the number of goroutines one search may use
-	// (GOMAXPROCS if 0).
+	// Parallelism is the number of goroutines one search may use (1 if
+	// 0; see flat.search for why one is the default).
 	Parallelism int
 }
 

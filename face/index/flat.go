@@ -2,7 +2,6 @@ package index
 
 import (
 	"math"
-	"runtime"
 	"slices"
 	"sync"
 )
@@ -32,7 +31,7 @@ const minRowsPerWorker = 16384
 
 func newFlat(capacity, parallel int) *flat {
 	if parallel < 1 {
-		parallel = runtime.GOMAXPROCS(0)
+		parallel = 1
 	}
 	return &flat{
 		vecs:     make([]float32, 0, capacity*Dim),
@@ -183,9 +182,12 @@ func (t *topk) refresh() {
 	}
 }
 
-// search returns the k nearest users to q. It splits the rows between
-// goroutines when the index is large: the scan is bound by memory bandwidth
-// and one core alone does not saturate it.
+// search returns the k nearest users to q. With parallel > 1 it splits the
+// rows between goroutines when the index is large. The default is one: on
+// the 2-core reference machine the AVX2 scan runs at memory speed and a
+// second goroutine did not lower the median (≈1.2 ms either way); while
+// other processes kept the cores busy, needing two free cores at once made
+// its p99 worse in some runs (BenchmarkIdentify100k vs …TwoGoroutines).
 func (f *flat) search(q []float32, k int) []Match {
 	f.mu.RLock()
 	defer f.mu.RUnlock()

@@ -13,7 +13,7 @@ type Config struct {
 	// Model is the descriptor model (DefaultModel if empty); pass the
 	// embedder's ModelID so the index never mixes embedding spaces.
 	Model string
-	// Parallelism bounds goroutines per embedded search (GOMAXPROCS if 0).
+	// Parallelism bounds goroutines per embedded search (1 if 0).
 	Parallelism int
 	Pinecone    PineconeConfig
 }

@@ -31,7 +31,9 @@ COPY . .
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" \
-      -o /out/hirebus ./cmd/hirebus
+      -o /out/hirebus ./cmd/hirebus \
+ && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" \
+      -o /out/hirebus-sandbox-init ./sandbox/local/cmd/hirebus-sandbox-init
 
 # ---- base: what every runtime image shares ------------------------------------
 FROM debian:${DEBIAN_RELEASE}-slim AS base
@@ -45,6 +47,9 @@ RUN apt-get update \
       --shell /usr/sbin/nologin hirebus \
  && install -d -o hirebus -g hirebus -m 0750 /var/lib/hirebus /models /run/hirebus-keys
 COPY --from=build /out/hirebus /usr/local/bin/hirebus
+# The local sandbox starts this small init beside the binary (much faster than
+# re-executing hirebus itself for every run).
+COPY --from=build /out/hirebus-sandbox-init /usr/local/bin/hirebus-sandbox-init
 ENV HIREBUS_HTTP_ADDR=:8080 \
     HIREBUS_DATA_DIR=/var/lib/hirebus \
     HIREBUS_MODELS_DIR=/models

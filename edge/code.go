@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -327,10 +328,19 @@ func (s *Server) handleSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
 	ctx := c.UserContext()
 	prob, err := s.lookupProblem(ctx, ref)
 	if err != nil {
 		return err
+	}
+	if key != nil {
+		if done, err := s.replaySubmit(c, pr.UserID, *key, prob.ID, lang.ID, req.Source); done || err != nil {
+			return err
+		}
 	}
 	if err := s.checkCodeQueue(ctx); err != nil {
 		return err
@@ -338,8 +348,8 @@ func (s *Server) handleSubmit(c *fiber.Ctx) error {
 	opID := events.NewID()
 	var subID uint64
 	err = s.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, out *outbox.Batch) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO coding_submissions (op_id, user_id, problem_id, language, source, status, total)
-			VALUES (?, ?, ?, ?, ?, 'pending', ?)`, opID, pr.UserID, prob.ID, lang.ID, req.Source, prob.TestCount)
+		res, err := tx.ExecContext(ctx, `INSERT INTO coding_submissions (op_id, user_id, problem_id, language, source, status, total, idempotency_key)
+			VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`, opID, pr.UserID, prob.ID, lang.ID, req.Source, prob.TestCount, key)
 		if err != nil {
 			return store.Translate(err)
 		}
@@ -351,10 +361,60 @@ func (s *Server) handleSubmit(c *fiber.Ctx) error {
 		return createOpTx(ctx, tx, out, opID, events.OpCodeSubmit, events.CmdCodeSubmit, pr.UserID,
 			events.CodeSubmit{SubmissionID: subID, ProblemID: prob.ID, Language: lang.ID})
 	})
+	if errors.Is(err, store.ErrDuplicate) && key != nil {
+		// A concurrent retry with the same key won the insert.
+		if done, err := s.replaySubmit(c, pr.UserID, *key, prob.ID, lang.ID, req.Source); done || err != nil {
+			return err
+		}
+	}
 	if err != nil {
 		return err
 	}
 	return accepted(c, opID, fiber.Map{"submission_id": subID, "problem_id": prob.ID, "total": prob.TestCount})
+}
+
+// idempotencyKey reads the optional Idempotency-Key header (copied: Fiber
+// reuses request memory).
+func idempotencyKey(c *fiber.Ctx) (*string, error) {
+	k := strings.TrimSpace(c.Get("Idempotency-Key"))
+	if k == "" {
+		return nil, nil
+	}
+	if len(k) > 128 {
+		return nil, badRequest("bad_idempotency_key", "Idempotency-Key must be at most 128 characters")
+	}
+	for _, r := range k {
+		if r < 0x21 || r > 0x7e {
+			return nil, badRequest("bad_idempotency_key", "Idempotency-Key must be printable ASCII without spaces")
+		}
+	}
+	k = strings.Clone(k)
+	return &k, nil
+}
+
+// replaySubmit answers a retried submit with the submission its key already
+// made. The same key with a different body is a client bug: 422.
+func (s *Server) replaySubmit(c *fiber.Ctx, userID uint64, key string, problemID int64, language, source string) (bool, error) {
+	var prev struct {
+		ID        uint64 `db:"id"`
+		OpID      string `db:"op_id"`
+		ProblemID int64  `db:"problem_id"`
+		Language  string `db:"language"`
+		Source    string `db:"source"`
+		Total     int    `db:"total"`
+	}
+	err := s.deps.DB.GetContext(c.UserContext(), &prev, `SELECT id, op_id, problem_id, language, source, total FROM coding_submissions
+		WHERE user_id = ? AND idempotency_key = ?`, userID, key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("edge: idempotent submit: %w", store.Translate(err))
+	}
+	if prev.ProblemID != problemID || prev.Language != language || prev.Source != source {
+		return true, Errorf(422, "idempotency_key_reused", "this Idempotency-Key was used for a different submission")
+	}
+	return true, accepted(c, prev.OpID, fiber.Map{"submission_id": prev.ID, "problem_id": prev.ProblemID, "total": prev.Total, "replayed": true})
 }
 
 // problemRef accepts a numeric id (number or string) or a slug.

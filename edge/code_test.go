@@ -1,8 +1,11 @@
 package edge_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -486,5 +489,51 @@ func TestCodeExecuteAccepted(t *testing.T) {
 	res, _ := json.Marshal(op["result"])
 	if op["status"] != "done" || !strings.Contains(string(res), `"stdout":"42\n"`) {
 		t.Fatalf("op: %v %s", op["status"], res)
+	}
+}
+
+// TestCodeSubmitIdempotencyKey: a retried submit (double click, flaky
+// network) with the same Idempotency-Key returns the first submission.
+func TestCodeSubmitIdempotencyKey(t *testing.T) {
+	e := codetest.Start(t)
+	u := e.Register("retrier", "candidate")
+	src := codetest.SeedSolution(t, "fizzbuzz", "python.py")
+	post := func(key, source string) platformtest.Response {
+		body, _ := json.Marshal(map[string]any{"problem_id": "fizzbuzz", "language": "python", "source": source})
+		req, _ := http.NewRequest("POST", e.URL+"/api/code/submit", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+u.Token)
+		if key != "" {
+			req.Header.Set("Idempotency-Key", key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		return platformtest.Response{Status: resp.StatusCode, Body: data}
+	}
+	first := post("attempt-7f3a", src)
+	again := post("attempt-7f3a", src)
+	if first.Status != 202 || again.Status != 202 {
+		t.Fatalf("submits: %d %s / %d %s", first.Status, first.Body, again.Status, again.Body)
+	}
+	a, b := first.Map(t), again.Map(t)
+	if a["submission_id"] != b["submission_id"] || a["op_id"] != b["op_id"] || b["replayed"] != true {
+		t.Fatalf("retry made a new submission: %s vs %s", first.Body, again.Body)
+	}
+	if r := post("attempt-7f3a", src+"\n# changed"); r.Status != 422 || r.ErrorCode() != "idempotency_key_reused" {
+		t.Fatalf("same key, other source: %d %s", r.Status, r.Body)
+	}
+	if r := post("bad key", src); r.Status != 400 || r.ErrorCode() != "bad_idempotency_key" {
+		t.Fatalf("bad key: %d %s", r.Status, r.Body)
+	}
+	if r := post("", src); r.Status != 202 || r.Map(t)["submission_id"] == a["submission_id"] {
+		t.Fatalf("no key: %d %s", r.Status, r.Body)
+	}
+	var n int
+	if err := e.DB.Get(&n, `SELECT COUNT(*) FROM coding_submissions WHERE user_id = ?`, u.ID); err != nil || n != 2 {
+		t.Fatalf("submissions stored: %d (%v), want 2", n, err)
 	}
 }

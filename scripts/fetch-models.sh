@@ -61,7 +61,13 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "fetch-models: npm pack $PKG"
-(cd "$tmp" && npm pack --silent "$PKG" >/dev/null) || die "npm pack $PKG failed"
+# A registry hiccup should not fail a whole CI run: three tries, growing pauses.
+for try in 1 2 3; do
+  (cd "$tmp" && npm pack --silent "$PKG" >/dev/null) && break
+  [[ $try == 3 ]] && die "npm pack $PKG failed 3 times"
+  echo "fetch-models: npm pack failed (try $try); retrying" >&2
+  sleep $((try * 5))
+done
 tgz=("$tmp"/*.tgz)
 [[ -f ${tgz[0]} ]] || die "npm pack produced no tarball"
 got=$(sha "${tgz[0]}")

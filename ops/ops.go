@@ -27,14 +27,14 @@ const (
 
 // Op is an operation as clients see it.
 type Op struct {
-	ID        string          `json:"id" db:"id"`
-	Type      string          `json:"type" db:"type"`
-	UserID    *uint64         `json:"-" db:"user_id"`
-	Status    string          `json:"status" db:"status"`
-	Result    JSON            `json:"result,omitempty" db:"result"`
-	Error     JSON            `json:"error,omitempty" db:"error"`
-	CreatedAt time.Time       `json:"created_at" db:"created_at"`
-	UpdatedAt time.Time       `json:"updated_at" db:"updated_at"`
+	ID        string    `json:"id" db:"id"`
+	Type      string    `json:"type" db:"type"`
+	UserID    *uint64   `json:"-" db:"user_id"`
+	Status    string    `json:"status" db:"status"`
+	Result    JSON      `json:"result,omitempty" db:"result"`
+	Error     JSON      `json:"error,omitempty" db:"error"`
+	CreatedAt time.Time `json:"created_at" db:"created_at"`
+	UpdatedAt time.Time `json:"updated_at" db:"updated_at"`
 }
 
 // JSON is a nullable JSON column that marshals as raw JSON.

@@ -15,13 +15,13 @@ import (
 )
 
 type goldenFace struct {
-	Score            float64      `json:"score"`
-	Box              Box          `json:"box"`
-	DlibAlignedBox   Box          `json:"dlib_aligned_box"`
-	Landmarks        [][2]float64 `json:"landmarks"`
-	Descriptor       []float32    `json:"descriptor"`
-	Crop150          string       `json:"crop150"`
-	Crop150Desriptor []float32    `json:"crop150_descriptor"`
+	Score             float64      `json:"score"`
+	Box               Box          `json:"box"`
+	DlibAlignedBox    Box          `json:"dlib_aligned_box"`
+	Landmarks         [][2]float64 `json:"landmarks"`
+	Descriptor        []float32    `json:"descriptor"`
+	Crop150           string       `json:"crop150"`
+	Crop150Descriptor []float32    `json:"crop150_descriptor"`
 }
 
 type goldenImage struct {

@@ -1,7 +1,6 @@
 package face
 
 import (
-	"encoding/json"
 	"errors"
 	"image"
 	"image/png"
@@ -13,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/hirebus/hirebus/face/nn"
-	"github.com/hirebus/hirebus/internal/testutil"
 )
 
 // recCrop is one golden 150×150 crop and the reference net's output for it.
@@ -27,24 +25,9 @@ type recCrop struct {
 // crop150_descriptor.
 func loadRecCrops(t testing.TB) []recCrop {
 	t.Helper()
-	dir := testutil.FacesDir(t)
-	raw, err := os.ReadFile(filepath.Join(dir, "golden.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var g struct {
-		Images map[string]struct {
-			SSDFaces []struct {
-				Crop150           string    `json:"crop150"`
-				Crop150Descriptor []float32 `json:"crop150_descriptor"`
-			} `json:"ssd_faces"`
-		} `json:"images"`
-	}
-	if err := json.Unmarshal(raw, &g); err != nil {
-		t.Fatalf("parse golden.json: %v", err)
-	}
+	dir, images := loadGolden(t)
 	var crops []recCrop
-	for _, im := range g.Images {
+	for _, im := range images {
 		for _, f := range im.SSDFaces {
 			fh, err := os.Open(filepath.Join(dir, f.Crop150))
 			if err != nil {
@@ -68,20 +51,11 @@ func loadRecCrops(t testing.TB) []recCrop {
 	return crops
 }
 
-var (
-	recOnce sync.Once
-	recNet  *RecognitionNet
-	recErr  error
-)
-
+// loadRec is the recognition net of the shared test pipeline, so the
+// weights are read once per test binary.
 func loadRec(t testing.TB) *RecognitionNet {
 	t.Helper()
-	dir := testutil.ModelsDir(t)
-	recOnce.Do(func() { recNet, recErr = LoadRecognitionNet(dir) })
-	if recErr != nil {
-		t.Fatal(recErr)
-	}
-	return recNet
+	return loadPipeline(t).recog
 }
 
 func l2(a [DescriptorSize]float32, b []float32) float64 {

@@ -437,18 +437,6 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(body)
 }
 
-// createOpTx adds an operation and its command to an open transaction.
-func createOpTx(ctx context.Context, tx *sqlx.Tx, out *outbox.Batch, opID, opType, subject string, actor uint64, payload any) error {
-	env, err := events.NewEnvelope(opType, opID, actor, payload)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO operations (id, type, user_id, status) VALUES (?, ?, ?, 'pending')`, opID, opType, actor); err != nil {
-		return fmt.Errorf("edge: create op: %w", store.Translate(err))
-	}
-	return out.Add(subject, env)
-}
-
 func audit(ctx context.Context, tx *sqlx.Tx, userID uint64, action, ip string, detail any) error {
 	var dj any
 	if detail != nil {

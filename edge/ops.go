@@ -21,25 +21,35 @@ import (
 // transaction (e.g. rate-limit bookkeeping).
 func (s *Server) accept(ctx context.Context, opType, subject string, actor uint64, payload any, extra func(tx *sqlx.Tx) error) (string, error) {
 	opID := events.NewID()
-	env, err := events.NewEnvelope(opType, opID, actor, payload)
-	if err != nil {
+	if err := s.acceptID(ctx, opID, opType, subject, actor, payload, extra); err != nil {
 		return "", err
 	}
-	err = s.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, out *outbox.Batch) error {
+	return opID, nil
+}
+
+// acceptID is accept with an operation id chosen by the caller (who may
+// need to wait for it before it exists).
+func (s *Server) acceptID(ctx context.Context, opID, opType, subject string, actor uint64, payload any, extra func(tx *sqlx.Tx) error) error {
+	return s.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, out *outbox.Batch) error {
 		if extra != nil {
 			if err := extra(tx); err != nil {
 				return err
 			}
 		}
-		if err := ops.Create(ctx, tx, opID, opType, actor); err != nil {
-			return err
-		}
-		return out.Add(subject, env)
+		return createOpTx(ctx, tx, out, opID, opType, subject, actor, payload)
 	})
+}
+
+// createOpTx adds an operation and its command to an open transaction.
+func createOpTx(ctx context.Context, tx *sqlx.Tx, out *outbox.Batch, opID, opType, subject string, actor uint64, payload any) error {
+	env, err := events.NewEnvelope(opType, opID, actor, payload)
 	if err != nil {
-		return "", err
+		return err
 	}
-	return opID, nil
+	if err := ops.Create(ctx, tx, opID, opType, actor); err != nil {
+		return err
+	}
+	return out.Add(subject, env)
 }
 
 // Accepted answers 202 with the operation id.
@@ -90,17 +100,7 @@ func (s *Server) acceptAndWait(ctx context.Context, opType, subject string, acto
 	opID := events.NewID()
 	ch := s.waiters.register(opID)
 	defer s.waiters.cancel(opID)
-	env, err := events.NewEnvelope(opType, opID, actor, payload)
-	if err != nil {
-		return "", events.OpCompleted{}, false, err
-	}
-	err = s.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, out *outbox.Batch) error {
-		if err := ops.Create(ctx, tx, opID, opType, actor); err != nil {
-			return err
-		}
-		return out.Add(subject, env)
-	})
-	if err != nil {
+	if err := s.acceptID(ctx, opID, opType, subject, actor, payload, nil); err != nil {
 		return "", events.OpCompleted{}, false, err
 	}
 	t := time.NewTimer(s.cfg.WaitTimeout)

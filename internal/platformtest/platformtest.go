@@ -224,12 +224,21 @@ func Do(t testing.TB, method, url, token string, body any) Response {
 		}
 		rd = bytes.NewReader(raw)
 	}
-	req, err := http.NewRequest(method, url, rd)
+	if rd == nil {
+		ct = ""
+	}
+	return send(t, method, url, token, ct, rd)
+}
+
+// send performs one request and reads the whole answer.
+func send(t testing.TB, method, url, token, contentType string, body io.Reader) Response {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rd != nil {
-		req.Header.Set("Content-Type", ct)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -373,19 +382,8 @@ func (p *Platform) WaitOp(token, opID string, timeout time.Duration) map[string]
 	return last
 }
 
-// DoRaw posts body with an explicit content type.
+// DoRaw sends body with an explicit content type.
 func DoRaw(t testing.TB, method, url, contentType, body string) Response {
 	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", contentType)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return Response{Status: resp.StatusCode, Body: data}
+	return send(t, method, url, "", contentType, strings.NewReader(body))
 }

@@ -209,6 +209,28 @@ func insertEntry(ctx context.Context, tx *sql.Tx, en *Entry, enrollment *uint64)
 // ReplaceUser implements Index. The enrolment row, the deletion of the old
 // set and the new rows commit together; a replayed opID commits nothing.
 func (e *Embedded) ReplaceUser(ctx context.Context, userID uint64, opID string, entries []Entry) (bool, error) {
+	var applied bool
+	err := e.inTx(ctx, "replace user", func(tx *sql.Tx) error {
+		var err error
+		applied, err = e.ReplaceUserTx(ctx, tx, userID, opID, entries)
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	// Even a replay reloads: this replica may have missed the first event.
+	if err := e.ReloadUser(ctx, userID); err != nil {
+		return applied, fmt.Errorf("index: replace user: %w", err)
+	}
+	return applied, nil
+}
+
+// ReplaceUserTx writes ReplaceUser's rows inside the caller's transaction,
+// so an enrolment commits together with its other effects (account flag,
+// operation result, index-change event). Memory is not touched: after the
+// commit call ApplyChange or ReloadUser. applied is false when opID was
+// already stored (a replay); a deleted account gives ErrNoUser.
+func (e *Embedded) ReplaceUserTx(ctx context.Context, tx *sql.Tx, userID uint64, opID string, entries []Entry) (applied bool, err error) {
 	if userID == 0 || len(entries) == 0 || len(opID) > 64 {
 		return false, fmt.Errorf("index: replace user: %w: need a user, entries and an op id of at most 64 bytes", ErrInvalid)
 	}
@@ -227,58 +249,45 @@ func (e *Embedded) ReplaceUser(ctx context.Context, userID uint64, opID string, 
 	if opID == "" {
 		opID = randomOpID()
 	}
-	applied := true
-	err := e.inTx(ctx, "replace user", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT IGNORE INTO face_enrollments (op_id, user_id, source, model, embeddings) VALUES (?, ?, ?, ?, ?)`,
-			opID, userID, string(entries[0].Source), e.model, len(entries))
+	defer func() {
+		if err != nil || !applied {
+			for i := range entries {
+				entries[i].EmbeddingID = 0
+			}
+		}
 		if err != nil {
-			return mapSQLError(err)
+			err = fmt.Errorf("index: replace user %d: %w", userID, err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			// INSERT IGNORE also hides a missing user (FK) as a warning, so
-			// tell the two apart: only an existing op id means "done before".
-			var one int
-			err := tx.QueryRowContext(ctx, `SELECT 1 FROM face_enrollments WHERE op_id = ?`, opID).Scan(&one)
-			if errors.Is(err, sql.ErrNoRows) {
-				return ErrNoUser
-			}
-			if err != nil {
-				return err
-			}
-			applied = false
-			return nil
-		}
-		enrollment, err := res.LastInsertId()
-		if err != nil {
-			return err
-		}
-		eid := uint64(enrollment)
-		if _, err := tx.ExecContext(ctx, `DELETE FROM face_embeddings WHERE user_id = ?`, userID); err != nil {
-			return err
-		}
-		for i := range entries {
-			if err := insertEntry(ctx, tx, &entries[i], &eid); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}()
+	res, err := tx.ExecContext(ctx, `INSERT IGNORE INTO face_enrollments (op_id, user_id, source, model, embeddings) VALUES (?, ?, ?, ?, ?)`,
+		opID, userID, string(entries[0].Source), e.model, len(entries))
 	if err != nil {
-		for i := range entries {
-			entries[i].EmbeddingID = 0
+		return false, mapSQLError(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		// INSERT IGNORE also hides a missing user (FK) as a warning, so
+		// tell the two apart: only an existing op id means "done before".
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM face_enrollments WHERE op_id = ?`, opID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, ErrNoUser
 		}
-		return false, fmt.Errorf("index: replace user %d: %w", userID, err)
+		return false, err
 	}
-	if !applied {
-		for i := range entries {
-			entries[i].EmbeddingID = 0
+	enrollment, err := res.LastInsertId()
+	if err != nil {
+		return false, err
+	}
+	eid := uint64(enrollment)
+	if _, err := tx.ExecContext(ctx, `DELETE FROM face_embeddings WHERE user_id = ?`, userID); err != nil {
+		return false, err
+	}
+	for i := range entries {
+		if err := insertEntry(ctx, tx, &entries[i], &eid); err != nil {
+			return false, err
 		}
 	}
-	// Even a replay reloads: this replica may have missed the first event.
-	if err := e.ReloadUser(ctx, userID); err != nil {
-		return applied, fmt.Errorf("index: replace user: %w", err)
-	}
-	return applied, nil
+	return true, nil
 }
 
 // DeleteUser implements Index.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/face/index"
 	"github.com/hirebus/hirebus/face/match"
@@ -116,18 +115,19 @@ func (w *Worker) enroll(ctx context.Context, env events.Envelope) error {
 		return w.fail(ctx, env, uid, CodeDuplicate, "this face is already enrolled for another account")
 	}
 	res := EnrollResult{UserID: uid, Images: len(p.Images), Enrolled: len(entries), Spread: spread, Source: p.Source}
-	return w.store(ctx, env, uid, source, entries, res)
+	return w.store(ctx, env, uid, entries, res)
 }
 
-// store commits an accepted enrolment. With the embedded index the
-// descriptors, users.face_enrolled, the idempotency claim, the operation
-// result and the index-change event are one MySQL transaction; this
+// store commits an accepted enrolment. With the embedded index
+// (ReplaceUserTx) the descriptors, users.face_enrolled, the idempotency
+// claim, the operation result and the index-change event are one MySQL
+// transaction; this
 // replica's memory is refreshed after commit and the others follow the
 // event. Other indexes (Pinecone) cannot join a MySQL transaction: their
 // write is keyed by the command id, so a redelivery after it committed (but
 // before the transaction) changes nothing and the operation still completes
 // exactly once.
-func (w *Worker) store(ctx context.Context, env events.Envelope, uid uint64, source index.Source, entries []index.Entry, res EnrollResult) error {
+func (w *Worker) store(ctx context.Context, env events.Envelope, uid uint64, entries []index.Entry, res EnrollResult) error {
 	mark := func(tx *sqlx.Tx, out *outbox.Batch) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET face_enrolled = TRUE WHERE id = ?`, uid); err != nil {
 			return fmt.Errorf("face worker: mark enrolled: %w", store.Translate(err))
@@ -145,7 +145,7 @@ func (w *Worker) store(ctx context.Context, env events.Envelope, uid uint64, sou
 		return w.complete(ctx, env, uid, res, mark)
 	}
 	err := w.complete(ctx, env, uid, res, func(tx *sqlx.Tx, out *outbox.Batch) error {
-		if err := replaceEmbedded(ctx, tx, emb.Model(), uid, env.ID, source, entries); err != nil {
+		if _, err := emb.ReplaceUserTx(ctx, tx.Tx, uid, env.ID, entries); err != nil {
 			return err
 		}
 		return mark(tx, out)
@@ -162,47 +162,6 @@ func (w *Worker) store(ctx context.Context, env events.Envelope, uid uint64, sou
 		w.log.Warn("enrolled descriptors not yet in memory", "user", uid, "err", err)
 	}
 	return nil
-}
-
-// replaceEmbedded is the embedded index's ReplaceUser inside the caller's
-// transaction: the same rows face/index writes (an enrolment row keyed by
-// the command id, then the user's descriptor set replaced), so the index
-// loads them like its own. It belongs in face/index as a method taking a
-// *sql.Tx; until then it lives here, next to its only caller.
-func replaceEmbedded(ctx context.Context, tx *sqlx.Tx, model string, uid uint64, commandID string, source index.Source, entries []index.Entry) error {
-	res, err := tx.ExecContext(ctx, `INSERT INTO face_enrollments (op_id, user_id, source, model, embeddings) VALUES (?, ?, ?, ?, ?)`,
-		commandID, uid, string(source), model, len(entries))
-	if err != nil {
-		return fmt.Errorf("face worker: enrolment row: %w", noUser(err))
-	}
-	enrollment, err := res.LastInsertId()
-	if err != nil {
-		return fmt.Errorf("face worker: enrolment row: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM face_embeddings WHERE user_id = ?`, uid); err != nil {
-		return fmt.Errorf("face worker: drop old descriptors: %w", store.Translate(err))
-	}
-	for i, e := range entries {
-		blob, err := index.EncodeDescriptor(e.Vector)
-		if err != nil {
-			return fmt.Errorf("face worker: descriptor %d: %w", i, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO face_embeddings (user_id, enrollment_id, model, descriptor, quality, source) VALUES (?, ?, ?, ?, ?, ?)`,
-			uid, enrollment, model, blob, e.Quality, string(source)); err != nil {
-			return fmt.Errorf("face worker: store descriptor %d: %w", i, noUser(err))
-		}
-	}
-	return nil
-}
-
-// noUser turns MySQL's foreign-key failure (the account was deleted
-// meanwhile) into index.ErrNoUser.
-func noUser(err error) error {
-	var me *mysql.MySQLError
-	if errors.As(err, &me) && me.Number == 1452 {
-		return fmt.Errorf("%w: %v", index.ErrNoUser, err)
-	}
-	return store.Translate(err)
 }
 
 // progress pushes one image's verdict to the user's WebSockets.

@@ -21,7 +21,7 @@ import (
 	"github.com/hirebus/hirebus/ops"
 	"github.com/hirebus/hirebus/outbox"
 	"github.com/hirebus/hirebus/problems"
-	"github.com/hirebus/hirebus/sandbox"
+	"github.com/hirebus/hirebus/sandbox/spec"
 	"github.com/hirebus/hirebus/store"
 	"github.com/jmoiron/sqlx"
 	"github.com/nats-io/nats.go/jetstream"
@@ -33,9 +33,9 @@ type CodeConfig struct {
 	// are refused with 503 (default 256).
 	MaxQueue int
 	// MaxLimits is the ceiling for the time and memory limits an execute
-	// may ask for (default sandbox.MaxLimits(); keep it equal to the code
+	// may ask for (default spec.MaxLimits(); keep it equal to the code
 	// worker's MaxLimits).
-	MaxLimits sandbox.Limits
+	MaxLimits spec.Limits
 	// MaxStdinBytes caps an execute's stdin (default 1 MiB).
 	MaxStdinBytes int
 }
@@ -44,8 +44,8 @@ func (c CodeConfig) withDefaults() CodeConfig {
 	if c.MaxQueue <= 0 {
 		c.MaxQueue = 256
 	}
-	if c.MaxLimits == (sandbox.Limits{}) {
-		c.MaxLimits = sandbox.MaxLimits()
+	if c.MaxLimits == (spec.Limits{}) {
+		c.MaxLimits = spec.MaxLimits()
 	}
 	if c.MaxStdinBytes <= 0 {
 		c.MaxStdinBytes = 1 << 20
@@ -125,7 +125,7 @@ func (s *Server) handleLanguages(c *fiber.Ctx) error {
 		Compiled bool   `json:"compiled"`
 	}
 	var out []lang
-	for _, l := range sandbox.Languages() {
+	for _, l := range spec.Languages() {
 		out = append(out, lang{ID: l.ID, Name: l.Name, Compiled: l.Compiled()})
 	}
 	return c.JSON(fiber.Map{"languages": out})
@@ -133,18 +133,18 @@ func (s *Server) handleLanguages(c *fiber.Ctx) error {
 
 // --- validation shared by execute and submit ---------------------------------
 
-func validateCode(language, source string) (sandbox.Language, error) {
-	lang, err := sandbox.LookupLanguage(language)
+func validateCode(language, source string) (spec.Language, error) {
+	lang, err := spec.LookupLanguage(language)
 	if err != nil {
 		ids := make([]string, 0, 8)
-		for _, l := range sandbox.Languages() {
+		for _, l := range spec.Languages() {
 			ids = append(ids, l.ID)
 		}
 		return lang, Errorf(400, "unknown_language", "unknown language %q (supported: %s)", language, strings.Join(ids, ", "))
 	}
-	if err := sandbox.ValidateSource([]byte(source)); err != nil {
-		if errors.Is(err, sandbox.ErrSourceTooLarge) {
-			return lang, Errorf(413, "source_too_large", "source is %d bytes; the maximum is %d", len(source), sandbox.MaxSourceBytes)
+	if err := spec.ValidateSource([]byte(source)); err != nil {
+		if errors.Is(err, spec.ErrSourceTooLarge) {
+			return lang, Errorf(413, "source_too_large", "source is %d bytes; the maximum is %d", len(source), spec.MaxSourceBytes)
 		}
 		return lang, badRequest("empty_source", "source is empty")
 	}

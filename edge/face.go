@@ -19,7 +19,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/hirebus/hirebus/events"
-	"github.com/hirebus/hirebus/face"
+	"github.com/hirebus/hirebus/face/imaging"
 	"github.com/hirebus/hirebus/ops"
 	"github.com/hirebus/hirebus/outbox"
 	"github.com/hirebus/hirebus/store"
@@ -70,13 +70,13 @@ func imageError(which string, err error) *APIError {
 	}
 	msg = which + ": " + msg
 	switch {
-	case errors.Is(err, face.ErrTooLarge):
+	case errors.Is(err, imaging.ErrTooLarge):
 		return Errorf(413, "image_too_large", "%s", msg)
-	case errors.Is(err, face.ErrTruncated):
+	case errors.Is(err, imaging.ErrTruncated):
 		return badRequest("truncated_image", msg)
-	case errors.Is(err, face.ErrUnsupported):
+	case errors.Is(err, imaging.ErrUnsupported):
 		return badRequest("unsupported_image", msg)
-	case errors.Is(err, face.ErrBadEncoding):
+	case errors.Is(err, imaging.ErrBadEncoding):
 		return badRequest("bad_base64", msg)
 	default:
 		return badRequest("not_image", msg)
@@ -91,7 +91,7 @@ func precheckImage(which, s string) error {
 	if strings.TrimSpace(s) == "" {
 		return badRequest("missing_image", which+" is empty")
 	}
-	data, err := face.DecodeBase64(s, faceImageMaxBytes)
+	data, err := imaging.DecodeBase64(s, faceImageMaxBytes)
 	if err != nil {
 		return imageError(which, err)
 	}
@@ -103,21 +103,21 @@ func precheckImage(which, s string) error {
 		cfg, err = png.DecodeConfig(bytes.NewReader(data))
 	default:
 		// DecodeImage names the format (GIF, WebP, ...) when it knows it.
-		_, err = face.DecodeImage(data, face.Limits{MaxBytes: faceImageMaxBytes})
+		_, err = imaging.DecodeImage(data, imaging.Limits{MaxBytes: faceImageMaxBytes})
 		if err == nil {
-			err = face.ErrNotImage
+			err = imaging.ErrNotImage
 		}
 		return imageError(which, err)
 	}
 	if err != nil {
-		return imageError(which, fmt.Errorf("%w: %v", face.ErrTruncated, err))
+		return imageError(which, fmt.Errorf("%w: %v", imaging.ErrTruncated, err))
 	}
-	lim := face.DefaultLimits()
+	lim := imaging.DefaultLimits()
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return imageError(which, fmt.Errorf("%w: empty %dx%d canvas", face.ErrNotImage, cfg.Width, cfg.Height))
+		return imageError(which, fmt.Errorf("%w: empty %dx%d canvas", imaging.ErrNotImage, cfg.Width, cfg.Height))
 	}
 	if cfg.Width > lim.MaxSide || cfg.Height > lim.MaxSide || cfg.Width*cfg.Height > lim.MaxPixels {
-		return imageError(which, fmt.Errorf("%w: %dx%d exceeds %d px per side / %d megapixels", face.ErrTooLarge, cfg.Width, cfg.Height, lim.MaxSide, lim.MaxPixels/1_000_000))
+		return imageError(which, fmt.Errorf("%w: %dx%d exceeds %d px per side / %d megapixels", imaging.ErrTooLarge, cfg.Width, cfg.Height, lim.MaxSide, lim.MaxPixels/1_000_000))
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/face"
 	"github.com/hirebus/hirebus/face/index"
+	"github.com/hirebus/hirebus/face/index/pinecone"
 	faceworker "github.com/hirebus/hirebus/workers/face"
 )
 
@@ -16,8 +17,8 @@ func init() {
 	workerFactories[events.RoleFace] = newFaceWorker
 	tools["face"] = func(ctx context.Context, cfg Config, args []string) error {
 		// compare judges "same person" like a 1:1 face login
-		// (match.DefaultThresholds, face.RunCLI's default).
-		return face.RunCLI(ctx, args, cfg.ModelsDir, os.Stdout)
+		// (match.DefaultThresholds, runFaceCLI's default).
+		return runFaceCLI(ctx, args, cfg.ModelsDir, os.Stdout)
 	}
 }
 
@@ -31,7 +32,7 @@ func newFaceWorker(_ context.Context, cfg Config, d Deps) (worker, error) {
 	}
 	var idx index.Index
 	if cfg.PineconeAPIKey != "" && cfg.PineconeIndexHost != "" {
-		pc, err := index.NewPinecone(index.PineconeConfig{
+		pc, err := pinecone.New(pinecone.Config{
 			APIKey: cfg.PineconeAPIKey, IndexHost: cfg.PineconeIndexHost, Namespace: cfg.PineconeNamespace, Model: p.ModelID(),
 		})
 		if err != nil {

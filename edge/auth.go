@@ -203,7 +203,7 @@ func (s *Server) requestOTP(c *fiber.Ctx, email, purpose string) (string, error)
 		actor = p.UserID
 	}
 	since := time.Now().UTC().Add(-s.cfg.OTPWindow)
-	return s.accept(ctx, "send_otp", events.CmdMailSendOTP, actor, events.SendOTP{Email: email, Purpose: purpose}, func(tx *sqlx.Tx) error {
+	return s.accept(ctx, events.OpSendOTP, events.CmdMailSendOTP, actor, events.SendOTP{Email: email, Purpose: purpose}, func(tx *sqlx.Tx) error {
 		var byEmail, byIP int
 		if err := tx.GetContext(ctx, &byEmail, `SELECT COUNT(*) FROM otp_requests WHERE email = ? AND created_at > ?`, email, since); err != nil {
 			return fmt.Errorf("edge: otp rate: %w", store.Translate(err))
@@ -417,7 +417,7 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 			return err
 		}
 		welcome = events.NewID()
-		if err := createOpTx(ctx, tx, out, welcome, "welcome", events.CmdMailWelcome, u.ID, events.Welcome{UserID: u.ID, Email: u.Email, Username: u.Username}); err != nil {
+		if err := createOpTx(ctx, tx, out, welcome, events.OpWelcome, events.CmdMailWelcome, u.ID, events.Welcome{UserID: u.ID, Email: u.Email, Username: u.Username}); err != nil {
 			return err
 		}
 		if len(req.Images) > 0 {

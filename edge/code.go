@@ -273,7 +273,7 @@ func (s *Server) handleExecute(c *fiber.Ctx) error {
 		return accepted(c, opID, nil)
 	}
 	if oc.Status != ops.StatusDone {
-		return opFailure(oc)
+		return opFailed(oc, events.CodeInternal, "the operation failed")
 	}
 	var res events.CodeExecuteResult
 	if err := json.Unmarshal(oc.Result, &res); err != nil {
@@ -283,24 +283,6 @@ func (s *Server) handleExecute(c *fiber.Ctx) error {
 		OpID string `json:"op_id"`
 		events.CodeExecuteResult
 	}{opID, res})
-}
-
-// opFailure maps a failed operation to an HTTP error: the worker's input
-// codes are the client's fault, anything else is the service's.
-func opFailure(oc events.OpCompleted) error {
-	code, msg := "internal", "the operation failed"
-	if oc.Error != nil {
-		code, msg = oc.Error.Code, oc.Error.Message
-	}
-	switch code {
-	case "unknown_language", "empty_source", "bad_limit", "limit_too_high", "bad_command", "bad_input":
-		return Errorf(400, code, "%s", msg)
-	case "source_too_large":
-		return Errorf(413, code, "%s", msg)
-	case "problem_not_found":
-		return Errorf(404, code, "%s", msg)
-	}
-	return Errorf(503, code, "%s", msg)
 }
 
 // --- submit ------------------------------------------------------------------

@@ -27,14 +27,6 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// Face operation types (operations.type).
-const (
-	opFaceEnroll   = "face_enroll"
-	opFaceIdentify = "face_identify"
-	opFaceDetect   = "face_detect"
-	opFaceFrame    = "face_frame_check"
-)
-
 // Limits of face images at the edge; the worker re-checks everything.
 const (
 	// faceImageMaxBytes bounds one decoded image (the worker's default).
@@ -157,7 +149,7 @@ func registerEnroll(s *Server, c *fiber.Ctx, tx *sqlx.Tx, out *outbox.Batch, u U
 		return "", err
 	}
 	opID := events.NewID()
-	err := createOpTx(c.UserContext(), tx, out, opID, opFaceEnroll, events.CmdFaceEnroll, u.ID,
+	err := createOpTx(c.UserContext(), tx, out, opID, events.OpFaceEnroll, events.CmdFaceEnroll, u.ID,
 		events.FaceEnroll{UserID: u.ID, Images: images, Source: "register"})
 	return opID, err
 }
@@ -179,7 +171,7 @@ func (s *Server) handleResetFace(c *fiber.Ctx) error {
 	}
 	p, _ := principal(c)
 	ctx := c.UserContext()
-	opID, err := s.accept(ctx, opFaceEnroll, events.CmdFaceEnroll, p.UserID,
+	opID, err := s.accept(ctx, events.OpFaceEnroll, events.CmdFaceEnroll, p.UserID,
 		events.FaceEnroll{UserID: p.UserID, Images: req.Images, Source: "reset"}, func(tx *sqlx.Tx) error {
 			return audit(ctx, tx, p.UserID, "face.reset", c.IP(), nil)
 		})
@@ -187,22 +179,6 @@ func (s *Server) handleResetFace(c *fiber.Ctx) error {
 		return err
 	}
 	return accepted(c, opID, nil)
-}
-
-// faceOpError turns a failed face operation into the HTTP answer.
-func faceOpError(oc events.OpCompleted) error {
-	code, msg := "face_failed", "the face check failed"
-	if oc.Error != nil {
-		code, msg = oc.Error.Code, oc.Error.Message
-	}
-	status := 422
-	switch code {
-	case "image_too_large":
-		status = 413
-	case "not_image", "truncated_image", "unsupported_image", "bad_base64", "bad_request":
-		status = 400
-	}
-	return Errorf(status, code, "%s", msg)
 }
 
 // --- detect ------------------------------------------------------------------
@@ -230,7 +206,7 @@ func (s *Server) handleDetectFace(c *fiber.Ctx) error {
 	if p, ok := principal(c); ok {
 		actor = p.UserID
 	}
-	opID, oc, done, err := s.acceptAndWait(c.UserContext(), opFaceDetect, events.CmdFaceDetect, actor, events.FaceDetect{Image: req.Image, Detector: req.Detector})
+	opID, oc, done, err := s.acceptAndWait(c.UserContext(), events.OpFaceDetect, events.CmdFaceDetect, actor, events.FaceDetect{Image: req.Image, Detector: req.Detector})
 	if err != nil {
 		return err
 	}
@@ -238,7 +214,7 @@ func (s *Server) handleDetectFace(c *fiber.Ctx) error {
 		return accepted(c, opID, nil)
 	}
 	if oc.Status != ops.StatusDone {
-		return faceOpError(oc)
+		return opFailed(oc, events.CodeFaceFailed, "the face check failed")
 	}
 	var res events.FaceDetectResult
 	if err := json.Unmarshal(oc.Result, &res); err != nil {
@@ -282,7 +258,7 @@ func (s *Server) handleProctorFrame(c *fiber.Ctx) error {
 	if err := s.checkCommandSize(req.Image); err != nil {
 		return err
 	}
-	opID, err := s.accept(ctx, opFaceFrame, events.CmdFaceFrameCheck, p.UserID,
+	opID, err := s.accept(ctx, events.OpFaceFrameCheck, events.CmdFaceFrameCheck, p.UserID,
 		events.FaceFrameCheck{AssessmentID: req.AssessmentID, UserID: p.UserID, Image: req.Image}, nil)
 	if err != nil {
 		return err
@@ -372,7 +348,7 @@ func (s *Server) handleFaceLogin(c *fiber.Ctx) error {
 	if claimed != nil {
 		payload.UserID = claimed.ID
 	}
-	opID, oc, done, err := s.acceptAndWait(ctx, opFaceIdentify, events.CmdFaceIdentify, 0, payload)
+	opID, oc, done, err := s.acceptAndWait(ctx, events.OpFaceIdentify, events.CmdFaceIdentify, 0, payload)
 	if err != nil {
 		return err
 	}
@@ -401,7 +377,7 @@ func (s *Server) redeemFaceLogin(c *fiber.Ctx, req faceLoginReq) error {
 	}
 	err := s.deps.DB.GetContext(ctx, &row, `SELECT type, user_id, status, result, error,
 		created_at > NOW(3) - INTERVAL `+fmt.Sprint(faceLoginRedeemMinutes)+` MINUTE AS young FROM operations WHERE id = ?`, req.OpID)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && (row.Type != opFaceIdentify || row.UserID != nil)) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (row.Type != events.OpFaceIdentify || row.UserID != nil)) {
 		return Errorf(404, "not_found", "no such face login")
 	}
 	if err != nil {
@@ -428,7 +404,7 @@ func (s *Server) redeemFaceLogin(c *fiber.Ctx, req faceLoginReq) error {
 // sent), nil for 1:N.
 func (s *Server) finishFaceLogin(c *fiber.Ctx, opID string, oc events.OpCompleted, password string, claimed *loginUser) error {
 	if oc.Status != ops.StatusDone {
-		return faceOpError(oc)
+		return opFailed(oc, events.CodeFaceFailed, "the face check failed")
 	}
 	var res events.FaceIdentifyResult
 	if err := json.Unmarshal(oc.Result, &res); err != nil {

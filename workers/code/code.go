@@ -290,22 +290,22 @@ func (w *Worker) execute(ctx context.Context, env events.Envelope, meta events.M
 	}
 	var p events.CodeExecute
 	if err := env.Decode(&p); err != nil {
-		return w.reject(ctx, env, events.OpCodeExecute, "bad_command", err)
+		return w.reject(ctx, env, events.OpCodeExecute, events.CodeBadCommand, err)
 	}
 	lang, lim, err := w.executeInput(p)
 	if err != nil {
-		code := "bad_input"
+		code := events.CodeBadInput
 		switch {
 		case errors.Is(err, sandbox.ErrUnknownLanguage):
-			code = "unknown_language"
+			code = events.CodeUnknownLanguage
 		case errors.Is(err, sandbox.ErrEmptySource):
-			code = "empty_source"
+			code = events.CodeEmptySource
 		case errors.Is(err, sandbox.ErrSourceTooLarge):
-			code = "source_too_large"
+			code = events.CodeSourceTooLarge
 		case errors.Is(err, sandbox.ErrLimitTooHigh):
-			code = "limit_too_high"
+			code = events.CodeLimitTooHigh
 		case errors.Is(err, sandbox.ErrBadLimit):
-			code = "bad_limit"
+			code = events.CodeBadLimit
 		}
 		return w.reject(ctx, env, events.OpCodeExecute, code, err)
 	}
@@ -437,7 +437,7 @@ func (w *Worker) opPending(ctx context.Context, opID string) (bool, error) {
 
 // reject fails the operation with a public error code and dead-letters the
 // command: the edge validates the same things, so this is a bug signal.
-func (w *Worker) reject(ctx context.Context, env events.Envelope, opType, code string, cause error) error {
+func (w *Worker) reject(ctx context.Context, env events.Envelope, opType string, code events.Code, cause error) error {
 	metricRuns.WithLabelValues(strings.TrimPrefix(opType, "code."), "rejected").Inc()
 	err := w.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, ob *outbox.Batch) error {
 		fresh, err := ops.Claim(ctx, tx, env.ID, events.RoleCode)
@@ -478,19 +478,19 @@ type submissionRow struct {
 func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Meta) error {
 	var p events.CodeSubmit
 	if err := env.Decode(&p); err != nil {
-		return w.reject(ctx, env, events.OpCodeSubmit, "bad_command", err)
+		return w.reject(ctx, env, events.OpCodeSubmit, events.CodeBadCommand, err)
 	}
 	var sub submissionRow
 	err := w.deps.DB.GetContext(ctx, &sub, `SELECT id, op_id, user_id, problem_id, language, source, status
 		FROM coding_submissions WHERE id = ?`, p.SubmissionID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return w.reject(ctx, env, events.OpCodeSubmit, "bad_command", fmt.Errorf("submission %d does not exist", p.SubmissionID))
+		return w.reject(ctx, env, events.OpCodeSubmit, events.CodeBadCommand, fmt.Errorf("submission %d does not exist", p.SubmissionID))
 	}
 	if err != nil {
 		return fmt.Errorf("code worker: read submission %d: %w", p.SubmissionID, store.Translate(err))
 	}
 	if sub.OpID != env.CorrelationID || sub.UserID != env.ActorUserID {
-		return w.reject(ctx, env, events.OpCodeSubmit, "bad_command", fmt.Errorf("submission %d belongs to another operation", sub.ID))
+		return w.reject(ctx, env, events.OpCodeSubmit, events.CodeBadCommand, fmt.Errorf("submission %d belongs to another operation", sub.ID))
 	}
 	if sub.Status == "done" || sub.Status == "failed" {
 		return nil // an earlier delivery committed the result
@@ -502,17 +502,17 @@ func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Me
 
 	lang, err := sandbox.LookupLanguage(sub.Language)
 	if err != nil {
-		return w.failSubmission(ctx, env, sub, "unknown_language", err.Error(), events.Permanent(err))
+		return w.failSubmission(ctx, env, sub, events.CodeUnknownLanguage, err.Error(), events.Permanent(err))
 	}
 	prob, err := problems.ForGrading(ctx, w.deps.DB, sub.ProblemID)
 	if errors.Is(err, problems.ErrNotFound) {
-		return w.failSubmission(ctx, env, sub, "problem_not_found", "the problem no longer exists", events.Permanent(err))
+		return w.failSubmission(ctx, env, sub, events.CodeProblemNotFound, "the problem no longer exists", events.Permanent(err))
 	}
 	if err != nil {
 		return fmt.Errorf("code worker: %w", err)
 	}
 	if len(prob.Tests) == 0 {
-		return w.failSubmission(ctx, env, sub, "no_tests", "the problem has no tests", events.Permanent(judge.ErrNoTests))
+		return w.failSubmission(ctx, env, sub, events.CodeNoTests, "the problem has no tests", events.Permanent(judge.ErrNoTests))
 	}
 
 	t0 := time.Now()
@@ -539,7 +539,7 @@ func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Me
 			return fmt.Errorf("code worker: grade submission %d: %w", sub.ID, gerr)
 		}
 		w.log.Error("grading failed on every delivery", "submission", sub.ID, "err", gerr)
-		return w.failSubmission(ctx, env, sub, "internal", "grading failed; submit again later", nil)
+		return w.failSubmission(ctx, env, sub, events.CodeInternal, "grading failed; submit again later", nil)
 	}
 	metricTests.Add(float64(len(res.Tests)))
 	metricRuns.WithLabelValues("submit", string(res.Verdict)).Inc()
@@ -617,7 +617,7 @@ func (w *Worker) storeResult(ctx context.Context, env events.Envelope, sub submi
 
 // failSubmission stores a failed submission and fails its operation; ret is
 // returned afterwards (Permanent to dead-letter, nil to ack).
-func (w *Worker) failSubmission(ctx context.Context, env events.Envelope, sub submissionRow, code, message string, ret error) error {
+func (w *Worker) failSubmission(ctx context.Context, env events.Envelope, sub submissionRow, code events.Code, message string, ret error) error {
 	metricRuns.WithLabelValues("submit", "failed").Inc()
 	err := w.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, ob *outbox.Batch) error {
 		fresh, err := ops.Claim(ctx, tx, env.ID, events.RoleCode)

@@ -265,7 +265,7 @@ func TestBadCommands(t *testing.T) {
 			}
 			var oe events.OpError
 			_ = json.Unmarshal(op.Error, &oe)
-			if op.Status != ops.StatusFailed || oe.Code != tc.code {
+			if op.Status != ops.StatusFailed || string(oe.Code) != tc.code {
 				t.Fatalf("op %s %s, want failed %s", op.Status, op.Error, tc.code)
 			}
 		})

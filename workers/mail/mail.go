@@ -174,7 +174,7 @@ func (w *Worker) completeOTP(ctx context.Context, env events.Envelope, p events.
 		if err := out.Add(events.UserSubject(env.ActorUserID, events.EvtOTPSent), ev); err != nil {
 			return err
 		}
-		return ops.Complete(ctx, tx, out, env.CorrelationID, "send_otp", env.ActorUserID, sent)
+		return ops.Complete(ctx, tx, out, env.CorrelationID, events.OpSendOTP, env.ActorUserID, sent)
 	})
 }
 
@@ -198,7 +198,7 @@ func (w *Worker) welcome(ctx context.Context, env events.Envelope) error {
 		if err != nil || !fresh {
 			return err
 		}
-		return ops.Complete(ctx, tx, out, env.CorrelationID, "welcome", p.UserID, map[string]any{"mailed": true})
+		return ops.Complete(ctx, tx, out, env.CorrelationID, events.OpWelcome, p.UserID, map[string]any{"mailed": true})
 	})
 }
 

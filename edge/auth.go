@@ -357,13 +357,6 @@ func (r *registerReq) validate() (email string, err error) {
 	return email, nil
 }
 
-// registerHook lets the face feature validate and enrol images with the new
-// account; nil when the face worker is not part of this build.
-var registerHook func(s *Server, c *fiber.Ctx, tx *sqlx.Tx, out *outbox.Batch, u User, images []string) (opID string, err error)
-
-// registerPrecheck validates images before anything is written.
-var registerPrecheck func(images []string) error
-
 func (s *Server) handleRegister(c *fiber.Ctx) error {
 	var req registerReq
 	if err := bind(c, &req); err != nil {
@@ -374,10 +367,8 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 		return err
 	}
 	if len(req.Images) > 0 {
-		if registerPrecheck == nil {
-			return badRequest("face_unavailable", "face enrolment is not available on this server")
-		}
-		if err := registerPrecheck(req.Images); err != nil {
+		// Face images are checked before anything is written (face.go).
+		if err := precheckEnrollImages(req.Images); err != nil {
 			return err
 		}
 	}
@@ -421,7 +412,7 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 			return err
 		}
 		if len(req.Images) > 0 {
-			if enrollOp, err = registerHook(s, c, tx, out, u, req.Images); err != nil {
+			if enrollOp, err = registerEnroll(s, c, tx, out, u, req.Images); err != nil {
 				return err
 			}
 		}

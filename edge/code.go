@@ -61,16 +61,15 @@ func (s *Server) SetCodeConfig(c CodeConfig) {
 
 func (s *Server) codeConfig() CodeConfig { return *s.code.Load() }
 
-func init() {
-	extraRoutes = append(extraRoutes, func(s *Server, _ *fiber.App, api fiber.Router) {
-		api.Get("/problems", s.requireAuth, s.handleListProblems)
-		api.Get("/problems/:id", s.requireAuth, s.handleGetProblem)
-		api.Get("/code/languages", s.requireAuth, s.handleLanguages)
-		api.Post("/code/execute", s.requireAuth, s.handleExecute)
-		api.Post("/code/submit", s.requireAuth, s.handleSubmit)
-		api.Get("/code/submissions", s.requireAuth, s.handleListSubmissions)
-		api.Get("/code/submissions/:id", s.requireAuth, s.handleGetSubmission)
-	})
+// codeRoutes are the coding API's routes (wired by routes in server.go).
+func (s *Server) codeRoutes(api fiber.Router) {
+	api.Get("/problems", s.requireAuth, s.handleListProblems)
+	api.Get("/problems/:id", s.requireAuth, s.handleGetProblem)
+	api.Get("/code/languages", s.requireAuth, s.handleLanguages)
+	api.Post("/code/execute", s.requireAuth, s.handleExecute)
+	api.Post("/code/submit", s.requireAuth, s.handleSubmit)
+	api.Get("/code/submissions", s.requireAuth, s.handleListSubmissions)
+	api.Get("/code/submissions/:id", s.requireAuth, s.handleGetSubmission)
 }
 
 // --- problems ----------------------------------------------------------------

@@ -42,16 +42,13 @@ const (
 	faceLoginRedeemMinutes = 5
 )
 
-func init() {
-	registerPrecheck = precheckEnrollImages
-	registerHook = registerEnroll
-	extraRoutes = append(extraRoutes, func(s *Server, app *fiber.App, api fiber.Router) {
-		api.Post("/auth/reset-face", s.requireAuth, s.handleResetFace)
-		api.Post("/auth/face-login", s.loginLimit.middleware, s.handleFaceLogin)
-		app.Post("/detect_face", s.faceLimit.middleware, s.optionalAuth, s.handleDetectFace)
-		api.Post("/face/detect", s.faceLimit.middleware, s.optionalAuth, s.handleDetectFace)
-		api.Post("/proctor/frame", s.requireAuth, s.handleProctorFrame)
-	})
+// faceRoutes are the face API's routes (wired by routes in server.go).
+func (s *Server) faceRoutes(app *fiber.App, api fiber.Router) {
+	api.Post("/auth/reset-face", s.requireAuth, s.handleResetFace)
+	api.Post("/auth/face-login", s.loginLimit.middleware, s.handleFaceLogin)
+	app.Post("/detect_face", s.faceLimit.middleware, s.optionalAuth, s.handleDetectFace)
+	api.Post("/face/detect", s.faceLimit.middleware, s.optionalAuth, s.handleDetectFace)
+	api.Post("/proctor/frame", s.requireAuth, s.handleProctorFrame)
 }
 
 // imageError maps the face package's decode errors to a public 4xx.

@@ -170,6 +170,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 // App exposes the Fiber app (tests use app.Test).
 func (s *Server) App() *fiber.App { return s.app }
 
+// routes wires every route of the edge, in one place (called by New).
 func (s *Server) routes() {
 	app := s.app
 	app.Use(s.recoverer, s.metrics)
@@ -194,17 +195,15 @@ func (s *Server) routes() {
 	auth.Post("/verify-token", s.handleVerifyToken)
 	api.Get("/user/me", s.requireAuth, s.handleMe)
 	api.Get("/ops/:id", s.optionalAuth, s.handleGetOp)
-	for _, r := range extraRoutes {
-		r(s, app, api)
-	}
+	// Feature route groups: each file's routes, listed here so one read of
+	// this function shows every route of the edge.
+	s.faceRoutes(app, api) // face.go
+	s.codeRoutes(api)      // code.go
 
 	app.Get("/ws", s.wsUpgrade, s.wsHandler())
 	s.staticRoutes()
 	app.Use(func(c *fiber.Ctx) error { return Errorf(404, "not_found", "no route for %s %s", c.Method(), c.Path()) })
 }
-
-// extraRoutes lets feature files (face, code) register their routes.
-var extraRoutes []func(s *Server, app *fiber.App, api fiber.Router)
 
 func (s *Server) recoverer(c *fiber.Ctx) (err error) {
 	defer func() {

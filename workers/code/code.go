@@ -35,8 +35,6 @@ import (
 	"github.com/hirebus/hirebus/outbox"
 	"github.com/hirebus/hirebus/problems"
 	"github.com/hirebus/hirebus/sandbox"
-	"github.com/hirebus/hirebus/sandbox/docker"
-	"github.com/hirebus/hirebus/sandbox/local"
 	"github.com/hirebus/hirebus/store"
 	"github.com/jmoiron/sqlx"
 	"github.com/nats-io/nats.go/jetstream"
@@ -44,22 +42,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
-// Runner kinds for Config.Runner.
-const (
-	RunnerLocal  = "local"
-	RunnerDocker = "docker"
-)
-
 // Config of the code worker. Zero fields take defaults (see Validate).
 type Config struct {
 	// Slots bounds the sandboxes running at once in this process (and the
 	// commands handled at once). Default runtime.NumCPU().
 	Slots int
-	// Runner is "local" (default) or "docker"; ignored when Deps.Runner is set.
-	Runner string
-	// Local and Docker configure the runner of that kind.
-	Local  local.Options
-	Docker docker.Config
 	// ExecuteLimits are the limits of an execute whose request leaves them
 	// zero. Default sandbox.DefaultLimits().
 	ExecuteLimits sandbox.Limits
@@ -89,12 +76,6 @@ func (c *Config) Validate() error {
 	}
 	if c.Slots < 1 || c.Slots > 256 {
 		return fmt.Errorf("code worker: slots %d outside [1, 256]", c.Slots)
-	}
-	if c.Runner == "" {
-		c.Runner = RunnerLocal
-	}
-	if c.Runner != RunnerLocal && c.Runner != RunnerDocker {
-		return fmt.Errorf("code worker: runner %q: want local or docker", c.Runner)
 	}
 	if c.MaxLimits == (sandbox.Limits{}) {
 		c.MaxLimits = sandbox.MaxLimits()
@@ -136,8 +117,9 @@ type Deps struct {
 	JS    jetstream.JetStream
 	Relay *outbox.Relay
 	Log   *slog.Logger
-	// Runner, when set, is used instead of building one from Config; the
-	// worker then does not close it.
+	// Runner is the sandbox the worker runs code in (required). The binary
+	// builds it from its config (local or Docker) and closes it after Run;
+	// the worker never closes it.
 	Runner sandbox.Runner
 }
 
@@ -149,7 +131,6 @@ type Worker struct {
 	base      sandbox.Runner // the sandbox runner itself
 	runner    sandbox.Runner // base, behind the compile cache when enabled
 	cache     *cachingRunner
-	ownRunner bool
 	judge     *judge.Judge
 	policy    events.ConsumerPolicy
 }
@@ -165,26 +146,18 @@ var (
 	})
 )
 
-// New validates cfg and builds the worker and, unless deps.Runner is set,
-// its sandbox runner.
+// New validates cfg and builds the worker on deps.Runner.
 func New(cfg Config, deps Deps) (*Worker, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if deps.DB == nil || deps.JS == nil || deps.Relay == nil {
-		return nil, errors.New("code worker: DB, JetStream and outbox relay are required")
+	if deps.DB == nil || deps.JS == nil || deps.Relay == nil || deps.Runner == nil {
+		return nil, errors.New("code worker: DB, JetStream, outbox relay and a sandbox runner are required")
 	}
 	if deps.Log == nil {
 		deps.Log = slog.Default()
 	}
 	w := &Worker{cfg: cfg, deps: deps, log: deps.Log.With("worker", events.RoleCode), base: deps.Runner}
-	if w.base == nil {
-		r, err := newRunner(cfg, w.log)
-		if err != nil {
-			return nil, err
-		}
-		w.base, w.ownRunner = r, true
-	}
 	w.runner = w.base
 	if cfg.CompileCache > 0 {
 		w.cache = newCachingRunner(w.base, cfg.CompileCache)
@@ -198,58 +171,19 @@ func New(cfg Config, deps Deps) (*Worker, error) {
 	return w, nil
 }
 
-func newRunner(cfg Config, log *slog.Logger) (sandbox.Runner, error) {
-	switch cfg.Runner {
-	case RunnerDocker:
-		dc := cfg.Docker
-		if dc.Slots == 0 {
-			dc.Slots = cfg.Slots
-		}
-		if dc.Max == (sandbox.Limits{}) {
-			dc.Max = cfg.MaxLimits
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		r, err := docker.New(ctx, dc)
-		if err != nil {
-			return nil, fmt.Errorf("code worker: docker runner: %w", err)
-		}
-		return r, nil
-	default:
-		lo := cfg.Local
-		if lo.Slots == 0 {
-			lo.Slots = cfg.Slots
-		}
-		if lo.Logger == nil {
-			lo.Logger = log
-		}
-		r, err := local.New(lo)
-		if err != nil {
-			return nil, fmt.Errorf("code worker: local runner: %w", err)
-		}
-		return r, nil
-	}
-}
-
 // Runner is the sandbox runner in use (without the compile cache).
 func (w *Worker) Runner() sandbox.Runner { return w.base }
 
-// Close drops the compile cache and releases the runner the worker built;
-// Run calls it on return.
+// Close drops the compile cache (the runner is the caller's); Run calls it
+// on return.
 func (w *Worker) Close() error {
-	var err error
 	if w.cache != nil {
-		err = w.cache.Close()
+		return w.cache.Close()
 	}
-	if w.ownRunner {
-		if cerr := w.base.Close(); err == nil {
-			err = cerr
-		}
-	}
-	return err
+	return nil
 }
 
-// Run consumes until ctx ends, then closes the runner it owns.
+// Run consumes until ctx ends, then drops the compile cache.
 func (w *Worker) Run(ctx context.Context) error {
 	defer w.Close()
 	w.log.Info("code worker running", "runner", w.base.Name(), "slots", w.cfg.Slots, "compile_cache", w.cfg.CompileCache)

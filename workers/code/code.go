@@ -125,14 +125,14 @@ type Deps struct {
 
 // Worker consumes cmd.code.*.
 type Worker struct {
-	cfg       Config
-	deps      Deps
-	log       *slog.Logger
-	base      sandbox.Runner // the sandbox runner itself
-	runner    sandbox.Runner // base, behind the compile cache when enabled
-	cache     *cachingRunner
-	judge     *judge.Judge
-	policy    events.ConsumerPolicy
+	cfg    Config
+	deps   Deps
+	log    *slog.Logger
+	base   sandbox.Runner // the sandbox runner itself
+	runner sandbox.Runner // base, behind the compile cache when enabled
+	cache  *cachingRunner
+	judge  *judge.Judge
+	policy events.ConsumerPolicy
 }
 
 var (

@@ -50,7 +50,7 @@ type errorBody struct {
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	apiErr := s.classify(err)
 	if apiErr.Status >= 500 {
-		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "status", apiErr.Status, "err", err)
+		s.log.ErrorContext(c.UserContext(), "request failed", "method", c.Method(), "path", c.Path(), "status", apiErr.Status, "err", err)
 	}
 	var body errorBody
 	body.Error.Code = apiErr.Code

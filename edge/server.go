@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -216,17 +217,24 @@ func (s *Server) recoverer(c *fiber.Ctx) (err error) {
 
 var tracer = otel.Tracer("hirebus/edge")
 
+// metrics opens the request's span (its context is the request's: log with
+// s.log.*Context(c.UserContext(), ...) to stamp the trace id) and counts the
+// request by route. Spans are named by the route template ("GET
+// /api/ops/:id"), never the raw path, so ids do not end up in span names.
 func (s *Server) metrics(c *fiber.Ctx) error {
 	start := time.Now()
-	ctx, span := tracer.Start(c.UserContext(), c.Method()+" "+c.Path(), trace.WithSpanKind(trace.SpanKindServer))
+	ctx, span := tracer.Start(c.UserContext(), c.Method(), trace.WithSpanKind(trace.SpanKindServer))
 	c.SetUserContext(ctx)
 	err := c.Next()
+	// The matched route is known only after the handlers ran.
+	route := c.Route().Path
+	span.SetName(c.Method() + " " + route)
+	span.SetAttributes(attribute.String("http.route", route))
 	span.End()
 	status := c.Response().StatusCode()
 	if err != nil {
 		status = s.classify(err).Status
 	}
-	route := c.Route().Path
 	httpRequests.WithLabelValues(route, strconv.Itoa(status)).Inc()
 	httpSeconds.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	return err

@@ -28,6 +28,7 @@ type Config struct {
 	ModelsDir  string // HIREBUS_MODELS_DIR
 	Sandbox    string // HIREBUS_SANDBOX: local | docker
 	LogLevel   string // HIREBUS_LOG_LEVEL: debug | info | warn | error
+	LogFormat  string // HIREBUS_LOG_FORMAT: text | json
 	NATSListen string // HIREBUS_NATS_LISTEN: optional host:port for the embedded server in `all`
 
 	PineconeAPIKey    string // HIREBUS_PINECONE_API_KEY
@@ -62,6 +63,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		ModelsDir:          or(getenv("HIREBUS_MODELS_DIR"), "./models"),
 		Sandbox:            or(getenv("HIREBUS_SANDBOX"), "local"),
 		LogLevel:           or(getenv("HIREBUS_LOG_LEVEL"), "info"),
+		LogFormat:          or(getenv("HIREBUS_LOG_FORMAT"), "text"),
 		NATSListen:         getenv("HIREBUS_NATS_LISTEN"),
 		PineconeAPIKey:     getenv("HIREBUS_PINECONE_API_KEY"),
 		PineconeIndexHost:  getenv("HIREBUS_PINECONE_INDEX_HOST"),
@@ -112,6 +114,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("HIREBUS_WORKER_CONCURRENCY=%q: want a number from 1 to 256", v)
 		}
 		c.WorkerConcurrency = n
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		// Checked here, not in Validate: the logger is built before the mode is known.
+		return c, fmt.Errorf("HIREBUS_LOG_FORMAT=%q: want text or json", c.LogFormat)
 	}
 	if c.JWTKeyFile == "" {
 		c.JWTKeyFile = filepath.Join(c.DataDir, "jwt.key")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hirebus/hirebus/edge"
 	"github.com/hirebus/hirebus/events"
+	"github.com/hirebus/hirebus/internal/logging"
 	"github.com/hirebus/hirebus/mailbox"
 	"github.com/hirebus/hirebus/outbox"
 	"github.com/hirebus/hirebus/schema"
@@ -41,7 +42,10 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg.LogLevel)
+	log, err := newLogger(cfg.LogLevel, cfg.LogFormat)
+	if err != nil {
+		return err
+	}
 	slog.SetDefault(log)
 	switch args[0] {
 	case "all":
@@ -76,10 +80,12 @@ func run(ctx context.Context, args []string) error {
 	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
 }
 
-func newLogger(level string) *slog.Logger {
+// newLogger logs text or JSON to stderr; records logged with a context
+// carry its trace and span ids (internal/logging).
+func newLogger(level, format string) (*slog.Logger, error) {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+	return logging.New(os.Stderr, format, l)
 }
 
 // Deps are the shared connections handed to every component.

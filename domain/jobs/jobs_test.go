@@ -80,7 +80,9 @@ func TestJobValidation(t *testing.T) {
 		{"bad remote", func(in *jobs.JobInput) { in.Remote = ptr("moon") }, "remote"},
 		{"bad type", func(in *jobs.JobInput) { in.EmploymentType = ptr("gig") }, "employment_type"},
 		{"bad status", func(in *jobs.JobInput) { in.Status = ptr("archived") }, "status"},
-		{"min > max", func(in *jobs.JobInput) { in.SalaryMin, in.SalaryMax, in.Currency = ptr[uint64](10), ptr[uint64](5), ptr("EUR") }, "salary"},
+		{"min > max", func(in *jobs.JobInput) {
+			in.SalaryMin, in.SalaryMax, in.Currency = ptr[uint64](10), ptr[uint64](5), ptr("EUR")
+		}, "salary"},
 		{"salary without currency", func(in *jobs.JobInput) { in.SalaryMin = ptr[uint64](10) }, "currency"},
 		{"lowercase currency", func(in *jobs.JobInput) { in.SalaryMin, in.Currency = ptr[uint64](10), ptr("eur") }, "currency"},
 		{"unknown currency", func(in *jobs.JobInput) { in.SalaryMin, in.Currency = ptr[uint64](10), ptr("XYZ") }, "currency"},

@@ -31,7 +31,13 @@
     });
   }
   applyRole();
-  call("GET", "/api/user/me").then(function (r) { user = r.data; hb.session.set(hb.session.token(), user); applyRole(); route(); }, function () {});
+  call("GET", "/api/user/me").then(function (r) {
+    var changed = r.data.role !== user.role || r.data.id !== user.id;
+    user = r.data;
+    hb.session.set(hb.session.token(), user);
+    applyRole();
+    if (changed) route();
+  }, function () {});
 
   function money(j) {
     if (j.salary_min == null && j.salary_max == null) return "";
@@ -262,9 +268,9 @@
     loadCompanies().then(function () {
       var id = companyId(), owner = myRole() === "owner";
       $("#invite-card").classList.toggle("hidden", !owner);
-      var body = clear($("#members"));
-      if (!id) return;
+      if (!id) { clear($("#members")); return; }
       call("GET", "/api/companies/" + id + "/members").then(function (r) {
+        var body = clear($("#members"));
         r.data.items.forEach(function (m) {
           var role = owner ? h("select", { "aria-label": "Role of " + m.username, onchange: function (ev) {
             call("PUT", "/api/companies/" + id + "/members/" + m.user_id, { role: ev.target.value }).then(function () { hb.toast("Role changed."); showCompany(); },

@@ -244,6 +244,34 @@ func RenderMarkdown(src string) string {
 	return sanitize.Sanitize(buf.String())
 }
 
+// FacetsExpr computes jobs.facets from a row: its filter values as words
+// the FULLTEXT index holds, so a text search with filters is narrowed inside
+// the index instead of row by row. Each combination of status with remote
+// and/or type is one word (a frequent word such as "status open" alone
+// would make the index read a posting list of almost every job), plus the
+// company. Every write of those columns sets facets with it, last.
+const FacetsExpr = `CONCAT('xf', status, 'r', remote, 't', REPLACE(employment_type, '_', ''),
+	' xf', status, 'r', remote, ' xf', status, 't', REPLACE(employment_type, '_', ''), ' xco', company_id)`
+
+func facetTerms(f JobFilter, statuses []string) []string {
+	var t []string
+	typ := strings.ReplaceAll(f.EmploymentType, "_", "")
+	if len(statuses) == 1 {
+		switch st := statuses[0]; {
+		case f.Remote != "" && typ != "":
+			t = append(t, "+xf"+st+"r"+f.Remote+"t"+typ)
+		case f.Remote != "":
+			t = append(t, "+xf"+st+"r"+f.Remote)
+		case typ != "":
+			t = append(t, "+xf"+st+"t"+typ)
+		}
+	}
+	if f.CompanyID != 0 {
+		t = append(t, "+xco"+strconv.FormatUint(f.CompanyID, 10))
+	}
+	return t
+}
+
 // Service runs the jobs and applications operations.
 type Service struct {
 	DB    *sqlx.DB
@@ -321,6 +349,9 @@ func (s *Service) CreateJob(ctx context.Context, a company.Actor, in JobInput) (
 			return fmt.Errorf("jobs: create: %w", store.Translate(err))
 		}
 		id, _ := res.LastInsertId()
+		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET facets = `+FacetsExpr+` WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("jobs: facets: %w", store.Translate(err))
+		}
 		if err := replaceSkills(ctx, tx, uint64(id), j.Skills); err != nil {
 			return err
 		}
@@ -381,6 +412,9 @@ func (s *Service) UpdateJob(ctx context.Context, a company.Actor, id uint64, in 
 			next.SkillsText, next.Status, id); err != nil {
 			return fmt.Errorf("jobs: update: %w", store.Translate(err))
 		}
+		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET facets = `+FacetsExpr+` WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("jobs: facets: %w", store.Translate(err))
+		}
 		if in.Skills != nil {
 			if err := replaceSkills(ctx, tx, id, next.Skills); err != nil {
 				return err
@@ -424,7 +458,7 @@ func (s *Service) CloseJob(ctx context.Context, a company.Actor, id uint64) (Job
 			out = cur
 			out.Status = "closed"
 		} else {
-			if _, err := tx.ExecContext(ctx, `UPDATE jobs SET status = 'closed', version = version + 1 WHERE id = ?`, id); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE jobs SET status = 'closed', version = version + 1, facets = `+FacetsExpr+` WHERE id = ?`, id); err != nil {
 				return fmt.Errorf("jobs: close: %w", store.Translate(err))
 			}
 			if out, err = getJob(ctx, tx, id, false); err != nil {
@@ -479,20 +513,29 @@ func ValidateFilter(f JobFilter) error {
 	return nil
 }
 
-// booleanQuery turns free text into a MariaDB boolean-mode query where every
-// word must appear (as a prefix), with the operators stripped.
-func booleanQuery(q string) string {
+// minFTToken is InnoDB's default innodb_ft_min_token_size: shorter words
+// are not in the FULLTEXT index.
+const minFTToken = 3
+
+// searchTerms splits free text into the words a search must all match,
+// with the boolean-mode operators stripped: long ones for the FULLTEXT
+// index (as prefixes), short ones (e.g. "go", "ml") matched in the title or
+// the skills instead, since the index does not hold them.
+func searchTerms(q string) (fulltext string, short []string) {
 	var terms []string
 	for _, w := range strings.FieldsFunc(strings.ToLower(q), func(r rune) bool {
 		return !(r == '_' || r == '#' || r == '+' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r > 127)
 	}) {
 		w = strings.Trim(w, "+#")
-		if w == "" {
-			continue
+		switch {
+		case w == "":
+		case utf8.RuneCountInString(w) < minFTToken:
+			short = append(short, w)
+		default:
+			terms = append(terms, "+"+w+"*")
 		}
-		terms = append(terms, "+"+w+"*")
 	}
-	return strings.Join(terms, " ")
+	return strings.Join(terms, " "), short
 }
 
 // ListJobs is the job board: open jobs for everyone; a member filtering by
@@ -552,9 +595,14 @@ func listSQL(cols string, f JobFilter, statuses []string) (string, []any, error)
 	}
 	sb.WriteString(q)
 	args = append(args, qargs...)
-	if bq := booleanQuery(f.Q); bq != "" {
-		sb.WriteString(` AND MATCH(j.title, j.description, j.skills) AGAINST (? IN BOOLEAN MODE)`)
-		args = append(args, bq)
+	bq, short := searchTerms(f.Q)
+	if bq != "" {
+		sb.WriteString(` AND MATCH(j.title, j.description, j.skills, j.facets) AGAINST (? IN BOOLEAN MODE)`)
+		args = append(args, strings.Join(append([]string{bq}, facetTerms(f, statuses)...), " "))
+	}
+	for _, w := range short {
+		sb.WriteString(` AND (FIND_IN_SET(?, j.skills) > 0 OR CONCAT(' ', j.title, ' ') LIKE ?)`)
+		args = append(args, w, "% "+w+" %")
 	}
 	if f.CompanyID != 0 {
 		sb.WriteString(` AND j.company_id = ?`)

@@ -465,3 +465,48 @@ func planUses(plan []map[string]any, table, key string) bool {
 	}
 	return false
 }
+
+func TestShortWordSearch(t *testing.T) {
+	w := setup(t)
+	ctx := context.Background()
+	goJob := w.job(t, "Go backend engineer", "open", "go")
+	w.job(t, "Google ads manager", "open", "ads")
+	w.job(t, "Senior ML engineer", "open", "python")
+	for _, tc := range []struct{ q, want string }{
+		{"go", "Go backend engineer"},
+		{"Go engineer", "Go backend engineer"},
+		{"ml", "Senior ML engineer"},
+		{"googl", "Google ads manager"},
+	} {
+		t.Run(tc.q, func(t *testing.T) {
+			p, err := w.svc.ListJobs(ctx, company.Actor{}, jobs.JobFilter{Q: tc.q})
+			if err != nil || len(p.Items) != 1 || p.Items[0].Title != tc.want {
+				t.Fatalf("%q: %+v %v", tc.q, p.Items, err)
+			}
+		})
+	}
+	// The filter words inside the FULLTEXT index follow updates.
+	if _, err := w.svc.UpdateJob(ctx, w.rec, goJob.ID, jobs.JobInput{Remote: ptr("hybrid"), EmploymentType: ptr("contract")}, goJob.Version); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		f    jobs.JobFilter
+		want int
+	}{
+		{jobs.JobFilter{Q: "backend", Remote: "hybrid", EmploymentType: "contract"}, 1},
+		{jobs.JobFilter{Q: "backend", Remote: "remote"}, 0},
+		{jobs.JobFilter{Q: "backend", CompanyID: w.acme.ID}, 1},
+		{jobs.JobFilter{Q: "backend", CompanyID: w.globex.ID}, 0},
+	} {
+		p, err := w.svc.ListJobs(ctx, company.Actor{}, tc.f)
+		if err != nil || len(p.Items) != tc.want {
+			t.Fatalf("%+v: %d items, %v", tc.f, len(p.Items), err)
+		}
+	}
+	if _, err := w.svc.UpdateJob(ctx, w.rec, goJob.ID, jobs.JobInput{Status: ptr("closed")}, goJob.Version+1); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := w.svc.ListJobs(ctx, w.rec, jobs.JobFilter{Q: "backend", CompanyID: w.acme.ID, Status: "closed"}); len(p.Items) != 1 {
+		t.Fatalf("closed job not found by a member: %+v", p.Items)
+	}
+}

@@ -29,11 +29,14 @@ ALTER TABLE jobs
   ADD COLUMN salary_max      BIGINT UNSIGNED NULL AFTER salary_min,
   ADD COLUMN currency        CHAR(3) NULL AFTER salary_max,
   ADD COLUMN skills          VARCHAR(1000) NOT NULL DEFAULT '' AFTER currency,
+  -- Filter values as words (see jobs.FacetsExpr), so a text search with
+  -- filters is narrowed inside the FULLTEXT index instead of row by row.
+  ADD COLUMN facets          VARCHAR(255) NOT NULL DEFAULT '' AFTER skills,
   ADD COLUMN version         INT UNSIGNED NOT NULL DEFAULT 1,
   ADD COLUMN updated_at      DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
   ADD KEY ix_jobs_status_id (status, id),
   ADD KEY ix_jobs_company_status (company_id, status, id),
-  ADD FULLTEXT KEY ft_jobs_text (title, description, skills);
+  ADD FULLTEXT KEY ft_jobs_text (title, description, skills, facets);
 
 -- One row per (job, skill) so the skill filter is an index lookup.
 CREATE TABLE job_skills (
@@ -95,7 +98,7 @@ ALTER TABLE applications DROP KEY ix_app_board, DROP KEY ix_app_job_status, DROP
   MODIFY status ENUM('applied','screening','assessment','interview','offer','rejected','withdrawn') NOT NULL DEFAULT 'applied';
 DROP TABLE job_skills;
 ALTER TABLE jobs DROP KEY ft_jobs_text, DROP KEY ix_jobs_company_status, DROP KEY ix_jobs_status_id,
-  DROP COLUMN updated_at, DROP COLUMN version, DROP COLUMN skills, DROP COLUMN currency,
+  DROP COLUMN updated_at, DROP COLUMN version, DROP COLUMN facets, DROP COLUMN skills, DROP COLUMN currency,
   DROP COLUMN salary_max, DROP COLUMN salary_min, DROP COLUMN employment_type, DROP COLUMN remote,
   MODIFY status ENUM('draft','open','closed') NOT NULL DEFAULT 'open';
 ALTER TABLE company_members DROP KEY ix_cm_user;

@@ -43,19 +43,18 @@ func seed(b *testing.B, e *domaintest.Env, nJobs, nApps, nCompanies int) {
 	const chunk = 10_000
 	for lo := 1; lo <= nJobs; lo += chunk {
 		hi := min(lo+chunk-1, nJobs)
-		exec(fmt.Sprintf(`INSERT INTO jobs (company_id, title, description, location, remote, employment_type, skills, status, created_by)
-			SELECT 1 + seq %% %d,
+		exec(fmt.Sprintf(`INSERT INTO jobs (company_id, title, description, location, remote, employment_type, skills, status, created_by, facets)
+			SELECT t.*, %s FROM (SELECT 1 + seq %% %d AS company_id,
 				CONCAT(ELT(1 + seq %% 12, 'Go', 'Rust', 'Java', 'Python', 'Frontend', 'Data', 'Platform', 'Mobile', 'Security', 'ML', 'QA', 'SRE'), ' ',
-				       ELT(1 + seq %% 5, 'engineer', 'developer', 'lead', 'architect', 'intern'), ' ', seq),
+				       ELT(1 + seq %% 5, 'engineer', 'developer', 'lead', 'architect', 'intern'), ' ', seq) AS title,
 				CONCAT('We are hiring to build ', ELT(1 + seq %% 7, 'payments', 'search', 'maps', 'streaming', 'billing', 'compilers', 'robots'),
-				       ' systems with ', ELT(1 + seq %% 6, 'kubernetes', 'postgres', 'kafka', 'react', 'spark', 'terraform'), '. Ticket ', seq, '.'),
-				ELT(1 + seq %% 6, 'Berlin', 'Lisbon', 'Paris', 'London', 'Remote', 'Warsaw'),
-				ELT(1 + seq %% 3, 'onsite', 'hybrid', 'remote'),
-				ELT(1 + seq %% 5, 'full_time', 'part_time', 'contract', 'internship', 'temporary'),
-				ELT(1 + seq %% 4, 'go,mysql', 'rust,linux', 'java,spring', 'python,django'),
-				IF(seq %% 10 = 7, 'closed', 'open'), 1
-			FROM seq_%d_to_%d`, nCompanies, lo, hi))
-		exec(`UPDATE jobs SET facets = `+jobs.FacetsExpr+` WHERE id BETWEEN ? AND ?`, lo, hi)
+				       ' systems with ', ELT(1 + seq %% 6, 'kubernetes', 'postgres', 'kafka', 'react', 'spark', 'terraform'), '. Ticket ', seq, '.') AS description,
+				ELT(1 + seq %% 6, 'Berlin', 'Lisbon', 'Paris', 'London', 'Remote', 'Warsaw') AS location,
+				ELT(1 + seq %% 3, 'onsite', 'hybrid', 'remote') AS remote,
+				ELT(1 + seq %% 5, 'full_time', 'part_time', 'contract', 'internship', 'temporary') AS employment_type,
+				ELT(1 + seq %% 4, 'go,mysql', 'rust,linux', 'java,spring', 'python,django') AS skills,
+				IF(seq %% 10 = 7, 'closed', 'open') AS status, 1 AS created_by
+			FROM seq_%d_to_%d) t`, jobs.FacetsExpr, nCompanies, lo, hi))
 	}
 	for lo := 0; lo < nApps; lo += 5 * chunk {
 		hi := min(lo+5*chunk-1, nApps-1)

@@ -510,3 +510,21 @@ func TestShortWordSearch(t *testing.T) {
 		t.Fatalf("closed job not found by a member: %+v", p.Items)
 	}
 }
+
+// TestFacetsGoAndSQLAgree: the facets written by the service equal the SQL
+// expression bulk loads use.
+func TestFacetsGoAndSQLAgree(t *testing.T) {
+	w := setup(t)
+	j, err := w.svc.CreateJob(context.Background(), w.rec, jobs.JobInput{CompanyID: &w.acme.ID, Title: ptr("T"), Description: ptr("D"),
+		Remote: ptr("hybrid"), EmploymentType: ptr("part_time"), Status: ptr("draft")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored, computed string
+	if err := w.e.DB.QueryRow(`SELECT facets, `+jobs.FacetsExpr+` FROM jobs WHERE id = ?`, j.ID).Scan(&stored, &computed); err != nil {
+		t.Fatal(err)
+	}
+	if stored != computed || !strings.Contains(stored, "xfdraftrhybridtparttime") {
+		t.Fatalf("stored %q, SQL %q", stored, computed)
+	}
+}

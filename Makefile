@@ -31,7 +31,7 @@ test-short:
 # Benchmarks: medians are what we report (`benchstat bench.out` summarises).
 # The face kernels are measured on one core and on both.
 bench: models build
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./edge/... ./events/... ./workers/... ./sandbox/... ./judge/... ./face/index/... | tee bench.out
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./edge/... ./events/... ./domain/... ./workers/... ./sandbox/... ./judge/... ./face/index/... | tee bench.out
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 -cpu 1,2 -timeout 60m ./face ./face/nn | tee -a bench.out
 
 fmt:

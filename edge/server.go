@@ -46,6 +46,9 @@ type Config struct {
 	LoginPerMin  int           // password and face login attempts per client IP per minute (default 30; -1 = off)
 	FacePerMin   int           // face detection calls per client IP per minute (default 60; -1 = off)
 	Code         CodeConfig    // the coding API (queue bound, limit ceilings)
+	CORSOrigins  []string      // origins allowed to call the API from a browser (empty = same origin only)
+	// ObjectReplicas is the replica count of the résumé object store (default 1).
+	ObjectReplicas int
 }
 
 // Validate applies defaults and checks the config.
@@ -119,6 +122,7 @@ type Server struct {
 	code       atomic.Pointer[CodeConfig]
 	dummyOnce  sync.Once
 	dummy      []byte
+	hire       *hiring
 }
 
 var (
@@ -175,6 +179,9 @@ func (s *Server) App() *fiber.App { return s.app }
 func (s *Server) routes() {
 	app := s.app
 	app.Use(s.recoverer, s.metrics)
+	if h := corsMiddleware(s.cfg.CORSOrigins); h != nil {
+		app.Use(h)
+	}
 	app.Get("/health", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/ready", s.handleReady)
 	app.Get("/metrics", adaptor.HTTPHandler(promhttp.Handler()))
@@ -200,6 +207,7 @@ func (s *Server) routes() {
 	// this function shows every route of the edge.
 	s.faceRoutes(app, api) // face.go
 	s.codeRoutes(api)      // code.go
+	s.hiringRoutes(api)    // hiring.go
 
 	app.Get("/ws", s.wsUpgrade, s.wsHandler())
 	s.staticRoutes()

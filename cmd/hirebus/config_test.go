@@ -32,6 +32,10 @@ func TestConfig(t *testing.T) {
 		{"bad pool", map[string]string{"HIREBUS_SANDBOX_POOL": "-1"}, "all", "HIREBUS_SANDBOX_POOL"},
 		{"bad queue", map[string]string{"HIREBUS_CODE_MAX_QUEUE": "x"}, "all", "HIREBUS_CODE_MAX_QUEUE"},
 		{"bad replicas", map[string]string{"HIREBUS_NATS_REPLICAS": "7"}, "all", "HIREBUS_NATS_REPLICAS"},
+		{"cors origins", map[string]string{"HIREBUS_CORS_ORIGINS": "http://localhost:5173, https://app.example.com/"}, "all", ""},
+		{"cors wildcard", map[string]string{"HIREBUS_CORS_ORIGINS": "*"}, "all", "HIREBUS_CORS_ORIGINS"},
+		{"cors with path", map[string]string{"HIREBUS_CORS_ORIGINS": "http://localhost:5173/app"}, "all", "HIREBUS_CORS_ORIGINS"},
+		{"cors without scheme", map[string]string{"HIREBUS_CORS_ORIGINS": "localhost:5173"}, "all", "HIREBUS_CORS_ORIGINS"},
 		{"bad trace ratio", map[string]string{"HIREBUS_TRACE_RATIO": "2"}, "all", "HIREBUS_TRACE_RATIO"},
 	}
 	for _, tc := range cases {

@@ -109,6 +109,8 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, meta events.Me
 		return w.sendOTP(ctx, env)
 	case events.CmdMailWelcome:
 		return w.welcome(ctx, env)
+	case events.CmdMailNotify:
+		return w.notifyMail(ctx, env)
 	default:
 		return events.Permanent(fmt.Errorf("mail: unknown command %s", meta.Subject))
 	}

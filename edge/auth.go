@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/mail"
 	"regexp"
 	"strings"
 	"time"
@@ -60,21 +59,6 @@ func bind(c *fiber.Ctx, v any) error {
 		return badRequest("bad_json", "body has trailing data after the JSON object")
 	}
 	return nil
-}
-
-func normalizeEmail(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", badRequest("missing_email", "email is required")
-	}
-	if len(s) > 254 {
-		return "", badRequest("bad_email", "email is longer than 254 characters")
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name != "" || a.Address != s || !strings.Contains(s[strings.LastIndex(s, "@")+1:], ".") {
-		return "", badRequest("bad_email", "email is not a valid address")
-	}
-	return strings.ToLower(s), nil
 }
 
 func checkPassword(pw string) error {

@@ -124,6 +124,10 @@ func (s *Server) handleGetOp(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if op.Type == opForgotPassword {
+		// Indistinguishable from an id that does not exist (issue 7).
+		return Errorf(404, "not_found", "not found")
+	}
 	if op.UserID != nil {
 		p, ok := principal(c)
 		if !ok {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/hirebus/hirebus/mailbox"
 	"github.com/hirebus/hirebus/outbox"
+	"github.com/hirebus/hirebus/ratelimit"
 	"github.com/jmoiron/sqlx"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -44,7 +46,35 @@ type Config struct {
 	PasswordCost int           // bcrypt cost (default 12; tests use bcrypt.MinCost)
 	LoginPerMin  int           // password and face login attempts per client IP per minute (default 30; -1 = off)
 	FacePerMin   int           // face detection calls per client IP per minute (default 60; -1 = off)
-	Code         CodeConfig    // the coding API (queue bound, limit ceilings)
+	// RegisterPerMin bounds register calls per client IP per minute
+	// (default 10; -1 = off).
+	RegisterPerMin int
+	// ResetFacePerHour bounds reset-face calls per user per hour (default 5; -1 = off).
+	ResetFacePerHour int
+	// FramePerMin bounds proctor frames per user per minute (default 60; -1 = off).
+	FramePerMin int
+	// WSPerUser caps one user's open WebSockets on one edge (default 8).
+	WSPerUser int
+	// WSReplayPerMin bounds WebSocket replays (?last_seq) per user per minute
+	// (default 20; -1 = off).
+	WSReplayPerMin int
+	// LoginBackoffFree is how many failed logins of one account cost nothing;
+	// after that each failure doubles the wait from 1s up to LoginBackoffMax
+	// (defaults 5 and 60s; Free -1 = off).
+	LoginBackoffFree int
+	LoginBackoffMax  time.Duration
+	// FaceLoginRequire is what face sign-in needs besides the face: "none"
+	// (face alone may identify the account), "username" or "password"
+	// (HIREBUS_FACE_LOGIN_REQUIRE; default none).
+	FaceLoginRequire string
+	// TrustedProxies are the addresses whose ProxyHeader is believed; the
+	// client is the right-most address of the header not in this list.
+	// Empty with ProxyHeader set: the header is ignored.
+	TrustedProxies []netip.Prefix
+	// MaxImagePixels caps the pixels of one face image, read from the image
+	// header before any decoding (default 4,000,000).
+	MaxImagePixels int
+	Code           CodeConfig // the coding API (queue bound, limit ceilings)
 }
 
 // Validate applies defaults and checks the config.
@@ -85,6 +115,43 @@ func (c *Config) Validate() error {
 	if c.PasswordCost == 0 {
 		c.PasswordCost = 12
 	}
+	if c.RegisterPerMin == 0 {
+		c.RegisterPerMin = 10
+	}
+	if c.ResetFacePerHour == 0 {
+		c.ResetFacePerHour = 5
+	}
+	if c.FramePerMin == 0 {
+		c.FramePerMin = 60
+	}
+	if c.WSPerUser == 0 {
+		c.WSPerUser = 8
+	}
+	if c.WSPerUser < 0 {
+		return errors.New("edge: WebSockets per user must be positive")
+	}
+	if c.WSReplayPerMin == 0 {
+		c.WSReplayPerMin = 20
+	}
+	if c.LoginBackoffFree == 0 {
+		c.LoginBackoffFree = 5
+	}
+	if c.LoginBackoffMax == 0 {
+		c.LoginBackoffMax = time.Minute
+	}
+	switch c.FaceLoginRequire {
+	case "":
+		c.FaceLoginRequire = FaceLoginRequireNone
+	case FaceLoginRequireNone, FaceLoginRequireUsername, FaceLoginRequirePassword:
+	default:
+		return fmt.Errorf("edge: face login requirement %q must be none, username or password", c.FaceLoginRequire)
+	}
+	if c.MaxImagePixels == 0 {
+		c.MaxImagePixels = 4_000_000
+	}
+	if c.MaxImagePixels < 0 {
+		return errors.New("edge: max image pixels must be positive")
+	}
 	if c.PasswordCost < 4 || c.PasswordCost > 31 {
 		return errors.New("edge: bcrypt cost must be between 4 and 31")
 	}
@@ -99,7 +166,16 @@ type Deps struct {
 	Relay   *outbox.Relay
 	Log     *slog.Logger
 	Mailbox *mailbox.Mailbox // development mailbox, listed at /dev/mailbox when Dev
+	// Limiter is the rate limiter shared by every edge (default: MySQL on DB).
+	Limiter ratelimit.Limiter
 }
+
+// What face sign-in needs besides the face (Config.FaceLoginRequire).
+const (
+	FaceLoginRequireNone     = "none"
+	FaceLoginRequireUsername = "username"
+	FaceLoginRequirePassword = "password"
+)
 
 // Server is one edge process.
 type Server struct {
@@ -113,11 +189,11 @@ type Server struct {
 	ready    chan struct{}
 	readyOne sync.Once
 
-	loginLimit *ipLimiter
-	faceLimit  *ipLimiter
-	code       atomic.Pointer[CodeConfig]
-	dummyOnce  sync.Once
-	dummy      []byte
+	limiter   ratelimit.Limiter
+	backoff   *ratelimit.Backoff
+	code      atomic.Pointer[CodeConfig]
+	dummyOnce sync.Once
+	dummy     []byte
 }
 
 var (
@@ -151,8 +227,11 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s.hub = newHub(s)
 	s.SetCodeConfig(cfg.Code)
-	s.loginLimit = newIPLimiter("login", cfg.LoginPerMin)
-	s.faceLimit = newIPLimiter("face detection", cfg.FacePerMin)
+	s.limiter = deps.Limiter
+	if s.limiter == nil {
+		s.limiter = ratelimit.NewMySQL(deps.DB)
+	}
+	s.backoff = &ratelimit.Backoff{DB: deps.DB, Free: cfg.LoginBackoffFree, Max: cfg.LoginBackoffMax}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "hirebus",
 		BodyLimit:             cfg.BodyLimit,
@@ -186,8 +265,8 @@ func (s *Server) routes() {
 	auth := api.Group("/auth")
 	auth.Post("/send-otp", s.optionalAuth, s.handleSendOTP)
 	auth.Post("/verify-otp", s.handleVerifyOTP)
-	auth.Post("/register", s.handleRegister)
-	auth.Post("/login", s.loginLimit.middleware, s.handleLogin)
+	auth.Post("/register", s.limitIP("register-ip", "register", ratelimit.PerMinute(s.cfg.RegisterPerMin)), s.handleRegister)
+	auth.Post("/login", s.loginLimitIP(), s.handleLogin)
 	auth.Post("/logout", s.requireAuth, s.handleLogout)
 	auth.Post("/forgot-password", s.handleForgotPassword)
 	auth.Post("/reset-password", s.handleResetPassword)

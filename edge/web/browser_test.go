@@ -168,7 +168,7 @@ func TestPagesInBrowser(t *testing.T) {
 	p.StartWorker(t, codetest.Options{})
 	user := fmt.Sprintf("web%d", time.Now().UnixNano()%1_000_000_000)
 	email := user + "@example.com"
-	const password = "secret123"
+	const password = "secret123-k7"
 
 	t.Run("register with the mailed code", func(t *testing.T) {
 		b.do(t,
@@ -374,7 +374,7 @@ func TestFaceSignInInBrowser(t *testing.T) {
 			chromedp.Click(chromedp.CSS("#reg-step2 button[type=submit]")),
 			chromedp.WaitVisible(chromedp.CSS("#reg-username")),
 			chromedp.SendKeys(chromedp.CSS("#reg-username"), user),
-			chromedp.SendKeys(chromedp.CSS("#reg-password"), "secret123"),
+			chromedp.SendKeys(chromedp.CSS("#reg-password"), "secret123-k7"),
 			chromedp.Click(chromedp.CSS("#reg-face summary")),
 			chromedp.Click(chromedp.CSS("#reg-cam")),
 		)

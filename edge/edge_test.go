@@ -310,7 +310,7 @@ func TestPagesAndDocs(t *testing.T) {
 		{"/docs", "text/html", "<html", 200},
 		{"/docs/openapi.yaml", "application/yaml", "openapi:", 200},
 		{"/health", "application/json", `"ok"`, 200},
-		{"/metrics", "text/plain", "hirebus_http_requests_total", 200},
+		{"/metrics", "application/json", "not_found", 404}, // internal listener only (HIREBUS_METRICS_ADDR)
 		{"/nope.html", "application/json", "not_found", 404},
 		{"/web.go", "application/json", "not_found", 404},
 	} {

@@ -48,7 +48,12 @@ type errorBody struct {
 // errorHandler is the one place where errors become HTTP responses.
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	apiErr := s.classify(err)
-	if apiErr.Status >= 500 {
+	switch {
+	case apiErr.Status == http.StatusServiceUnavailable:
+		// Expected while MySQL or NATS is down or a queue is full: the
+		// client is told to retry; not a bug to page anyone about.
+		s.log.Warn("request refused: dependency unavailable", "method", c.Method(), "path", c.Path(), "status", apiErr.Status, "err", err)
+	case apiErr.Status >= 500:
 		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "status", apiErr.Status, "err", err)
 	}
 	var body errorBody

@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/hirebus/hirebus/mailbox"
+	"github.com/hirebus/hirebus/ops"
 	"github.com/hirebus/hirebus/outbox"
 	"github.com/hirebus/hirebus/ratelimit"
 	"github.com/jmoiron/sqlx"
@@ -25,7 +25,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -42,7 +41,7 @@ type Config struct {
 	OTPPerIP     int           // send-otp per client IP per OTPWindow (default 20)
 	OTPWindow    time.Duration // default 10m
 	SessionCache time.Duration // how long a session check is trusted before re-reading MySQL (default 60s)
-	ProxyHeader  string        // e.g. X-Forwarded-For behind a trusted proxy; empty = socket address
+	ProxyHeader  string        // e.g. X-Forwarded-For, read only from TrustedProxies; empty = socket address
 	PasswordCost int           // bcrypt cost (default 12; tests use bcrypt.MinCost)
 	LoginPerMin  int           // password and face login attempts per client IP per minute (default 30; -1 = off)
 	FacePerMin   int           // face detection calls per client IP per minute (default 60; -1 = off)
@@ -146,6 +145,9 @@ func (c *Config) Validate() error {
 	default:
 		return fmt.Errorf("edge: face login requirement %q must be none, username or password", c.FaceLoginRequire)
 	}
+	if c.ProxyHeader != "" && len(c.TrustedProxies) == 0 {
+		return errors.New("edge: a proxy header needs the list of trusted proxies (HIREBUS_TRUSTED_PROXIES): otherwise any client could set it")
+	}
 	if c.MaxImagePixels == 0 {
 		c.MaxImagePixels = 4_000_000
 	}
@@ -240,7 +242,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,
-		ProxyHeader:           cfg.ProxyHeader,
+		ProxyHeader:           clientIPHeader, // set by s.clientIP from cfg.ProxyHeader and TrustedProxies
 	})
 	s.routes()
 	return s, nil
@@ -251,10 +253,11 @@ func (s *Server) App() *fiber.App { return s.app }
 
 func (s *Server) routes() {
 	app := s.app
-	app.Use(s.recoverer, s.metrics)
+	app.Use(s.clientIP, s.recoverer, s.metrics)
 	app.Get("/health", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/ready", s.handleReady)
-	app.Get("/metrics", adaptor.HTTPHandler(promhttp.Handler()))
+	// /metrics is not served here: cmd/hirebus serves it on the internal
+	// listener HIREBUS_METRICS_ADDR (issue 7).
 	app.Get("/docs", s.handleDocs)
 	app.Get("/docs/openapi.yaml", s.handleOpenAPI)
 	if s.cfg.Dev {
@@ -352,6 +355,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 2)
 	go func() { errc <- s.runEvents(ctx) }()
 	go s.janitor(ctx)
+	go func() { _ = ops.FailDeadLetters(ctx, s.deps.JS, s.deps.Relay, s.log) }()
 	go func() { errc <- s.app.Listener(ln) }()
 	select {
 	case <-ctx.Done():

@@ -399,6 +399,9 @@ func (s *Server) janitor(ctx context.Context) {
 		} else if n > 0 {
 			s.log.Info("expired sessions and codes removed", "rows", n)
 		}
+		if _, err := ratelimit.Cleanup(ctx, s.deps.DB); err != nil {
+			s.log.Warn("rate-limit cleanup failed", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return

@@ -482,6 +482,11 @@ func (s *Server) handleGetSubmission(c *fiber.Ctx) error {
 		if err := json.Unmarshal(v.Results, &v.Tests); err != nil {
 			return &APIError{Status: 500, Code: "internal", Message: "stored results are unreadable", Err: err}
 		}
+		// Rows graded before issue 7 kept exit codes and messages of
+		// hidden tests: show only the verdicts.
+		for i, tr := range v.Tests {
+			v.Tests[i] = events.CodeTestResult{Index: tr.Index, Verdict: tr.Verdict}
+		}
 	}
 	return c.JSON(v)
 }

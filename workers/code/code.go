@@ -575,12 +575,14 @@ func (w *Worker) problemLimits(p *problems.Problem, lang sandbox.Language) sandb
 	return lim
 }
 
-// PublicTests converts judge results to what candidates may see.
+// PublicTests converts judge results to what candidates may see: only the
+// verdict of each hidden test. Exit codes, signals, messages ("exit code
+// 3"), times and memory are all channels a program can encode the hidden
+// input in (exit(input[0]), sleep(input[1]) ...), so none of them leaves.
 func PublicTests(trs []judge.TestResult) []events.CodeTestResult {
 	out := make([]events.CodeTestResult, len(trs))
 	for i, tr := range trs {
-		out[i] = events.CodeTestResult{Index: tr.Index, Verdict: string(tr.Verdict), TimeMS: tr.TimeMS,
-			MemoryKB: tr.MemoryKB, ExitCode: tr.ExitCode, Signal: tr.Signal, Message: tr.Message}
+		out[i] = events.CodeTestResult{Index: tr.Index, Verdict: string(tr.Verdict)}
 	}
 	return out
 }
@@ -670,8 +672,8 @@ func (w *Worker) startProgress(ctx context.Context, env events.Envelope, subID u
 
 // add is the judge's progress callback (calls are serialised by the judge).
 func (p *progressPub) add(tr judge.TestResult, done, total int) {
-	ev := events.CodeTest{SubmissionID: p.subID, Index: tr.Index, Verdict: string(tr.Verdict),
-		TimeMS: tr.TimeMS, MemoryKB: tr.MemoryKB, Done: done, Total: total}
+	// Only the verdict of a hidden test is public (see PublicTests).
+	ev := events.CodeTest{SubmissionID: p.subID, Index: tr.Index, Verdict: string(tr.Verdict), Done: done, Total: total}
 	select {
 	case p.ch <- ev:
 	default:

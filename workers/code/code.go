@@ -80,6 +80,10 @@ type Config struct {
 	CompileCache int
 	// Policy overrides the role's delivery policy from events.Policies.
 	Policy *events.ConsumerPolicy
+	// MaxRunningPerUser bounds one user's commands running at once in this
+	// process, so the other slots stay free for other users (default
+	// Slots/2, at least 1).
+	MaxRunningPerUser int
 }
 
 // Validate applies defaults and checks the config.
@@ -89,6 +93,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Slots < 1 || c.Slots > 256 {
 		return fmt.Errorf("code worker: slots %d outside [1, 256]", c.Slots)
+	}
+	if c.MaxRunningPerUser == 0 {
+		c.MaxRunningPerUser = max(1, c.Slots/2)
+	}
+	if c.MaxRunningPerUser < 1 || c.MaxRunningPerUser > c.Slots {
+		return fmt.Errorf("code worker: running per user %d outside [1, slots]", c.MaxRunningPerUser)
 	}
 	if c.Runner == "" {
 		c.Runner = RunnerLocal
@@ -152,6 +162,7 @@ type Worker struct {
 	ownRunner bool
 	judge     *judge.Judge
 	policy    events.ConsumerPolicy
+	gate      *fairGate
 }
 
 var (
@@ -191,6 +202,7 @@ func New(cfg Config, deps Deps) (*Worker, error) {
 		w.runner = w.cache
 	}
 	w.judge = judge.New(w.runner, judge.Options{Parallelism: cfg.Slots})
+	w.gate = newFairGate(cfg.Slots, cfg.MaxRunningPerUser)
 	w.policy = events.Policies[events.RoleCode]
 	if cfg.Policy != nil {
 		w.policy = *cfg.Policy
@@ -253,8 +265,11 @@ func (w *Worker) Close() error {
 func (w *Worker) Run(ctx context.Context) error {
 	defer w.Close()
 	w.log.Info("code worker running", "runner", w.base.Name(), "slots", w.cfg.Slots, "compile_cache", w.cfg.CompileCache)
+	// More commands in hand than slots: while one user's backlog waits in
+	// the fair gate, another user's command is already pulled and gets the
+	// next slot. Waiting commands keep their messages with heartbeats.
 	return events.Consume(ctx, w.deps.JS, events.ConsumeConfig{
-		Role: events.RoleCode, Concurrency: w.cfg.Slots, Logger: w.log, Policy: w.cfg.Policy,
+		Role: events.RoleCode, Concurrency: min(4*w.cfg.Slots, 256), Logger: w.log, Policy: w.cfg.Policy,
 	}, w.Handle)
 }
 
@@ -310,7 +325,12 @@ func (w *Worker) execute(ctx context.Context, env events.Envelope, meta events.M
 		return w.reject(ctx, env, events.OpCodeExecute, code, err)
 	}
 
+	release, err := w.gate.acquire(ctx, uid)
+	if err != nil {
+		return err
+	}
 	res, err := w.runOnce(ctx, lang, []byte(p.Source), []byte(p.Stdin), lim)
+	release()
 	if err != nil {
 		if ctx.Err() != nil || !w.lastTry(meta) {
 			return err
@@ -516,6 +536,10 @@ func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Me
 	}
 
 	t0 := time.Now()
+	release, err := w.gate.acquire(ctx, env.ActorUserID)
+	if err != nil {
+		return err
+	}
 	progress := w.startProgress(ctx, env, sub.ID)
 	res, gerr := w.judge.Grade(ctx, judge.Submission{
 		Language:      lang,
@@ -525,6 +549,7 @@ func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Me
 		Limits:        w.problemLimits(prob, lang),
 		CompileLimits: w.cfg.CompileLimits,
 	}, progress.add)
+	release()
 	t1 := time.Now()
 	progress.finish()
 	t2 := time.Now()

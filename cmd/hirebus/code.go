@@ -19,7 +19,7 @@ import (
 
 func init() {
 	workerFactories[events.RoleCode] = func(_ context.Context, cfg Config, d Deps) (worker, error) {
-		return code.New(code.Config{Slots: cfg.WorkerConcurrency, Runner: cfg.Sandbox, Docker: docker.Config{
+		return code.New(code.Config{Slots: cfg.WorkerConcurrency, MaxRunningPerUser: cfg.CodeRunPerUser, Runner: cfg.Sandbox, Docker: docker.Config{
 			Host: cfg.DockerHost, ImagePrefix: cfg.SandboxImagePrefix, ImageTag: cfg.SandboxImageTag,
 			Runtime: cfg.SandboxRuntime, PoolSize: cfg.SandboxPool,
 		}},

@@ -56,6 +56,8 @@ type Config struct {
 	ResetFacePerHour int            // HIREBUS_RESET_FACE_PER_HOUR: reset-face calls per user per hour (default 5)
 	FramePerMin      int            // HIREBUS_FRAME_PER_MIN: proctor frames per user per minute (default 60)
 	WSReplayPerMin   int            // HIREBUS_WS_REPLAY_PER_MIN: WebSocket replays per user per minute (default 20)
+	CodeMaxPerUser   int            // HIREBUS_CODE_MAX_PER_USER: code jobs one user may have waiting or running (default 4)
+	CodeRunPerUser   int            // HIREBUS_CODE_RUNNING_PER_USER: one user's jobs running at once per code worker (default half the slots)
 
 	OTLPEndpoint string  // HIREBUS_OTLP_ENDPOINT, e.g. http://otel-collector:4318 (empty = no export)
 	TraceRatio   float64 // HIREBUS_TRACE_RATIO, sampled share of new traces (default 0.1)
@@ -92,6 +94,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		ResetFacePerHour:   5,
 		FramePerMin:        60,
 		WSReplayPerMin:     20,
+		CodeMaxPerUser:     4,
 		NATSReplicas:       1,
 		TraceRatio:         0.1,
 	}
@@ -123,6 +126,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		{"HIREBUS_RESET_FACE_PER_HOUR", &c.ResetFacePerHour, 1, 100_000},
 		{"HIREBUS_FRAME_PER_MIN", &c.FramePerMin, 1, 100_000},
 		{"HIREBUS_WS_REPLAY_PER_MIN", &c.WSReplayPerMin, 1, 100_000},
+		{"HIREBUS_CODE_MAX_PER_USER", &c.CodeMaxPerUser, 1, 10_000},
+		{"HIREBUS_CODE_RUNNING_PER_USER", &c.CodeRunPerUser, 1, 256},
 	} {
 		if v := getenv(iv.name); v != "" {
 			n, err := strconv.Atoi(v)

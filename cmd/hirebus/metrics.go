@@ -18,7 +18,10 @@ import (
 func serveMetrics(ctx context.Context, addr string, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("metrics: listen %s: %w", addr, err)
+		// Several hirebus processes on one host share the default
+		// address; the service itself must not die for its metrics.
+		log.Error("metrics listener not started: set HIREBUS_METRICS_ADDR per process", "addr", addr, "err", err)
+		return nil
 	}
 	return runMetrics(ctx, ln, log)
 }

@@ -225,7 +225,7 @@ func runPlatform(ctx context.Context, cfg Config, log *slog.Logger, mode string,
 			TrustedProxies: cfg.TrustedProxies, FaceLoginRequire: cfg.FaceLoginRequire, MaxImagePixels: cfg.FaceMaxPixels,
 			WSPerUser: cfg.WSPerUser, RegisterPerMin: cfg.RegisterPerMin, ResetFacePerHour: cfg.ResetFacePerHour,
 			FramePerMin: cfg.FramePerMin, WSReplayPerMin: cfg.WSReplayPerMin,
-			Code: edge.CodeConfig{MaxQueue: cfg.CodeMaxQueue}},
+			Code: edge.CodeConfig{MaxQueue: cfg.CodeMaxQueue, MaxPerUser: cfg.CodeMaxPerUser}},
 			edge.Deps{DB: db, NC: nc, JS: js, Relay: relay, Log: log, Mailbox: mb})
 		if err != nil {
 			return err

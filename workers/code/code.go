@@ -299,6 +299,13 @@ var errBadInput = errors.New("bad input")
 
 func (w *Worker) execute(ctx context.Context, env events.Envelope, meta events.Meta) error {
 	opID, uid := env.CorrelationID, env.ActorUserID
+	// Wait for this user's turn first: a copy of the command that waited
+	// while another finished then sees the operation done.
+	release, err := w.gate.acquire(ctx, uid)
+	if err != nil {
+		return err
+	}
+	defer release()
 	pending, err := w.opPending(ctx, opID)
 	if err != nil || !pending {
 		return err
@@ -325,12 +332,7 @@ func (w *Worker) execute(ctx context.Context, env events.Envelope, meta events.M
 		return w.reject(ctx, env, events.OpCodeExecute, code, err)
 	}
 
-	release, err := w.gate.acquire(ctx, uid)
-	if err != nil {
-		return err
-	}
 	res, err := w.runOnce(ctx, lang, []byte(p.Source), []byte(p.Stdin), lim)
-	release()
 	if err != nil {
 		if ctx.Err() != nil || !w.lastTry(meta) {
 			return err
@@ -500,8 +502,14 @@ func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Me
 	if err := env.Decode(&p); err != nil {
 		return w.reject(ctx, env, events.OpCodeSubmit, "bad_command", err)
 	}
+	// This user's turn first (see execute); the submission is read after.
+	release, err := w.gate.acquire(ctx, env.ActorUserID)
+	if err != nil {
+		return err
+	}
+	defer release()
 	var sub submissionRow
-	err := w.deps.DB.GetContext(ctx, &sub, `SELECT id, op_id, user_id, problem_id, language, source, status
+	err = w.deps.DB.GetContext(ctx, &sub, `SELECT id, op_id, user_id, problem_id, language, source, status
 		FROM coding_submissions WHERE id = ?`, p.SubmissionID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return w.reject(ctx, env, events.OpCodeSubmit, "bad_command", fmt.Errorf("submission %d does not exist", p.SubmissionID))
@@ -536,10 +544,6 @@ func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Me
 	}
 
 	t0 := time.Now()
-	release, err := w.gate.acquire(ctx, env.ActorUserID)
-	if err != nil {
-		return err
-	}
 	progress := w.startProgress(ctx, env, sub.ID)
 	res, gerr := w.judge.Grade(ctx, judge.Submission{
 		Language:      lang,
@@ -549,7 +553,6 @@ func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Me
 		Limits:        w.problemLimits(prob, lang),
 		CompileLimits: w.cfg.CompileLimits,
 	}, progress.add)
-	release()
 	t1 := time.Now()
 	progress.finish()
 	t2 := time.Now()

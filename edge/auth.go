@@ -212,7 +212,17 @@ func (s *Server) otpQuota(ctx context.Context, tx *sqlx.Tx, email string, iph []
 		return fmt.Errorf("edge: otp rate: %w", store.Translate(err))
 	}
 	if byEmail >= s.cfg.OTPPerEmail || byIP >= s.cfg.OTPPerIP {
-		return errTooManyOTP
+		// Retry when the oldest counted request leaves the window.
+		var oldest time.Time
+		col, arg := "email", any(email)
+		if byEmail < s.cfg.OTPPerEmail {
+			col, arg = "ip_hash", iph
+		}
+		if err := tx.GetContext(ctx, &oldest, `SELECT MIN(created_at) FROM otp_requests WHERE `+col+` = ? AND created_at > ?`, arg, since); err != nil {
+			return fmt.Errorf("edge: otp rate: %w", store.Translate(err))
+		}
+		return &APIError{Status: errTooManyOTP.Status, Code: errTooManyOTP.Code, Message: errTooManyOTP.Message,
+			Err: retryAfter(time.Until(oldest.Add(s.cfg.OTPWindow)))}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO otp_requests (email, ip_hash) VALUES (?, ?)`, email, iph); err != nil {
 		return fmt.Errorf("edge: otp request: %w", store.Translate(err))

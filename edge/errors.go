@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/hirebus/hirebus/store"
@@ -61,6 +63,15 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	body.Error.Message = apiErr.Message
 	if apiErr.Status == http.StatusServiceUnavailable {
 		c.Set(fiber.HeaderRetryAfter, "5")
+	}
+	if apiErr.Status == http.StatusTooManyRequests && len(c.Response().Header.Peek(fiber.HeaderRetryAfter)) == 0 {
+		// Every 429 says when to come back (issue 7).
+		wait := time.Minute
+		var ra retryAfter
+		if errors.As(err, &ra) && time.Duration(ra) > 0 {
+			wait = time.Duration(ra)
+		}
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(wait.Round(time.Second)/time.Second))))
 	}
 	return c.Status(apiErr.Status).JSON(body)
 }

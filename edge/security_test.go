@@ -188,6 +188,10 @@ func TestForgotPasswordEnumeration(t *testing.T) {
 	if fmt.Sprint(ks) != "[202 202 429 429]" {
 		t.Fatalf("quota %v", ks)
 	}
+	st, h, _ := rawDo(t, "POST", p.URL+"/api/auth/forgot-password", "", map[string]string{"email": "nobody-here@example.com"}, nil)
+	if secs, _ := strconv.Atoi(h.Get("Retry-After")); st != 429 || secs < 1 || secs > 600 {
+		t.Fatalf("over quota: %d Retry-After %q", st, h.Get("Retry-After"))
+	}
 	// Even the account owner cannot read a forgot-password operation.
 	r := p.Do("POST", "/api/auth/forgot-password", u.Token, map[string]string{"email": u.Email})
 	if r.Status == 202 {

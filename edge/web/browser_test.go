@@ -398,6 +398,21 @@ func TestFaceSignInInBrowser(t *testing.T) {
 		b.waitJS(t, 30*time.Second, `[...document.querySelectorAll("#me dd")].some(d => d.textContent === "set up")`, "the profile to show face sign-in set up")
 	})
 
+	t.Run("replacing the face needs the password", func(t *testing.T) {
+		_ = eval[string](t, b, `document.querySelector("#enroll-msg").textContent = ""`)
+		b.do(t, chromedp.Click(chromedp.CSS("#enroll-box summary")),
+			chromedp.Click(chromedp.CSS("#enroll-cam")))
+		b.waitJS(t, 30*time.Second, `!document.querySelector("#enroll-snap").disabled`, "the camera for new photos")
+		for i := 0; i < 3; i++ {
+			b.do(t, chromedp.Click(chromedp.CSS("#enroll-snap")))
+		}
+		b.do(t, chromedp.Click(chromedp.CSS("#enroll-send")))
+		b.waitJS(t, 30*time.Second, `document.querySelector("#enroll-msg").textContent.includes("password")`, "the request for the password")
+		b.do(t, chromedp.SendKeys(chromedp.CSS("#enroll-password"), "secret123-k7"),
+			chromedp.Click(chromedp.CSS("#enroll-send")))
+		b.waitJS(t, 90*time.Second, `document.querySelector("#enroll-msg").textContent.includes("ready")`, "the replaced face")
+	})
+
 	t.Run("the same face signs in without a username", func(t *testing.T) {
 		b.do(t, chromedp.Click(chromedp.CSS("#logout")))
 		b.waitJS(t, 30*time.Second, `location.search.includes("signout")`, "the sign-in page")

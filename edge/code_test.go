@@ -569,12 +569,10 @@ func TestCodeFairness(t *testing.T) {
 		t.Fatalf("accepted %d, refused %d busy loops; want 3 and 3", len(hogOps), refused)
 	}
 	r := platformtest.Do(t, "POST", url+"/api/code/execute", other.Token, map[string]any{"language": "python", "source": "print(1)\n"})
-	var opID string
 	switch r.Status {
 	case 200:
-		opID = r.Map(t)["op_id"].(string)
 	case 202:
-		opID = r.Map(t)["op_id"].(string)
+		opID := r.Map(t)["op_id"].(string)
 		if op := e.WaitOp(other.Token, opID, 60*time.Second); op["status"] != "done" {
 			t.Fatalf("print(1): %v", op)
 		}

@@ -404,7 +404,7 @@ func (r *registerReq) validate() (email string, err error) {
 var registerHook func(s *Server, c *fiber.Ctx, tx *sqlx.Tx, out *outbox.Batch, u User, images []string) (opID string, err error)
 
 // registerPrecheck validates images before anything is written.
-var registerPrecheck func(s *Server, images []string) error
+var registerPrecheck func(images []string) error
 
 func (s *Server) handleRegister(c *fiber.Ctx) error {
 	var req registerReq
@@ -419,7 +419,7 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 		if registerPrecheck == nil {
 			return badRequest("face_unavailable", "face enrolment is not available on this server")
 		}
-		if err := registerPrecheck(s, req.Images); err != nil {
+		if err := registerPrecheck(req.Images); err != nil {
 			return err
 		}
 	}

@@ -54,15 +54,14 @@ const (
 )
 
 func init() {
-	registerPrecheck = (*Server).precheckEnrollImages
+	registerPrecheck = precheckEnrollImages
 	registerHook = registerEnroll
 	extraRoutes = append(extraRoutes, func(s *Server, app *fiber.App, api fiber.Router) {
 		resetFace := ratelimit.Rate{N: s.cfg.ResetFacePerHour, Per: time.Hour}
-		detect := s.limitIP("face-detect-ip", "face detection", ratelimit.PerMinute(s.cfg.FacePerMin))
 		api.Post("/auth/reset-face", s.requireAuth, s.limitUser("reset-face-user", "reset-face", resetFace), s.handleResetFace)
-		api.Post("/auth/face-login", s.loginLimitIP(), s.handleFaceLogin)
-		app.Post("/detect_face", detect, s.optionalAuth, s.handleDetectFace)
-		api.Post("/face/detect", detect, s.optionalAuth, s.handleDetectFace)
+		api.Post("/auth/face-login", s.loginLimit.middleware, s.handleFaceLogin)
+		app.Post("/detect_face", s.faceLimit.middleware, s.optionalAuth, s.handleDetectFace)
+		api.Post("/face/detect", s.faceLimit.middleware, s.optionalAuth, s.handleDetectFace)
 		api.Post("/proctor/frame", s.requireAuth, s.limitUser("frame-user", "proctor frame", ratelimit.PerMinute(s.cfg.FramePerMin)), s.handleProctorFrame)
 	})
 }
@@ -91,8 +90,17 @@ func imageError(which string, err error) *APIError {
 // precheckImage is the edge's cheap look at one image: it decodes the
 // base64 (size-capped before any copy), sniffs JPEG/PNG magic and reads the
 // header's dimensions, so a decompression bomb or a non-image never reaches
-// the bus. Pixels are decoded by the worker.
-func precheckImage(which, s string, maxPixels int) error {
+// the bus. Pixels are decoded by the worker. The pixel cap is the default
+// one (defaultMaxImagePixels); precheckImageMax takes the configured one.
+func precheckImage(which, s string) error {
+	return precheckImageMax(which, s, defaultMaxImagePixels)
+}
+
+// defaultMaxImagePixels is Config.MaxImagePixels's default: webcam sizes
+// (issue 7: 40 MP images cost the worker hundreds of MB each).
+const defaultMaxImagePixels = 4_000_000
+
+func precheckImageMax(which, s string, maxPixels int) error {
 	if strings.TrimSpace(s) == "" {
 		return badRequest("missing_image", which+" is empty")
 	}
@@ -130,7 +138,16 @@ func precheckImage(which, s string, maxPixels int) error {
 	return nil
 }
 
-func (s *Server) precheckEnrollImages(images []string) error {
+func precheckEnrollImages(images []string) error {
+	return precheckEnrollMax(images, defaultMaxImagePixels)
+}
+
+// precheckEnroll checks enrolment images against the configured pixel cap.
+func (s *Server) precheckEnroll(images []string) error {
+	return precheckEnrollMax(images, s.cfg.MaxImagePixels)
+}
+
+func precheckEnrollMax(images []string, maxPixels int) error {
 	switch n := len(images); {
 	case n < minEnrollImages:
 		return badRequest("too_few_images", fmt.Sprintf("send at least %d face images (got %d)", minEnrollImages, n))
@@ -138,7 +155,7 @@ func (s *Server) precheckEnrollImages(images []string) error {
 		return badRequest("too_many_images", fmt.Sprintf("send at most %d face images (got %d)", maxEnrollImages, n))
 	}
 	for i, img := range images {
-		if err := precheckImage(fmt.Sprintf("image %d", i+1), img, s.cfg.MaxImagePixels); err != nil {
+		if err := precheckImageMax(fmt.Sprintf("image %d", i+1), img, maxPixels); err != nil {
 			return err
 		}
 	}
@@ -218,7 +235,7 @@ func (s *Server) handleResetFace(c *fiber.Ctx) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	if err := s.precheckEnrollImages(req.Images); err != nil {
+	if err := s.precheckEnroll(req.Images); err != nil {
 		return err
 	}
 	if err := s.checkCommandSize(req.Images...); err != nil {
@@ -270,7 +287,7 @@ func (s *Server) handleDetectFace(c *fiber.Ctx) error {
 	if req.Detector != "" && req.Detector != "tiny" && req.Detector != "ssd" {
 		return badRequest("bad_detector", "detector must be tiny or ssd")
 	}
-	if err := precheckImage("image", req.Image, s.cfg.MaxImagePixels); err != nil {
+	if err := precheckImageMax("image", req.Image, s.cfg.MaxImagePixels); err != nil {
 		return err
 	}
 	if err := s.checkCommandSize(req.Image); err != nil {
@@ -326,7 +343,7 @@ func (s *Server) handleProctorFrame(c *fiber.Ctx) error {
 	if err != nil {
 		return fmt.Errorf("edge: frame assessment: %w", store.Translate(err))
 	}
-	if err := precheckImage("image", req.Image, s.cfg.MaxImagePixels); err != nil {
+	if err := precheckImageMax("image", req.Image, s.cfg.MaxImagePixels); err != nil {
 		return err
 	}
 	if err := s.checkCommandSize(req.Image); err != nil {
@@ -382,7 +399,7 @@ func (s *Server) handleFaceLogin(c *fiber.Ctx) error {
 	if req.OpID != "" && req.Image == "" {
 		return s.redeemFaceLogin(c, req)
 	}
-	if err := precheckImage("image", req.Image, s.cfg.MaxImagePixels); err != nil {
+	if err := precheckImageMax("image", req.Image, s.cfg.MaxImagePixels); err != nil {
 		return err
 	}
 	if err := s.checkCommandSize(req.Image); err != nil {

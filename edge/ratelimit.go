@@ -67,8 +67,15 @@ func (s *Server) limitUser(name, what string, r ratelimit.Rate) fiber.Handler {
 	}
 }
 
-// loginLimitIP limits password and face sign-in per client address (both
-// share one bucket: they guess the same accounts).
-func (s *Server) loginLimitIP() fiber.Handler {
-	return s.limitIP("login-ip", "login", ratelimit.PerMinute(s.cfg.LoginPerMin))
+// routeLimit is a named per-client-address limit used as route middleware
+// (s.loginLimit.middleware): password and face sign-in share "login-ip",
+// they guess the same accounts; face detection has "face-detect-ip".
+type routeLimit struct {
+	handler fiber.Handler
+}
+
+func (l *routeLimit) middleware(c *fiber.Ctx) error { return l.handler(c) }
+
+func (s *Server) newRouteLimit(name, what string, r ratelimit.Rate) *routeLimit {
+	return &routeLimit{handler: s.limitIP(name, what, r)}
 }

@@ -191,11 +191,13 @@ type Server struct {
 	ready    chan struct{}
 	readyOne sync.Once
 
-	limiter   ratelimit.Limiter
-	backoff   *ratelimit.Backoff
-	code      atomic.Pointer[CodeConfig]
-	dummyOnce sync.Once
-	dummy     []byte
+	limiter    ratelimit.Limiter
+	backoff    *ratelimit.Backoff
+	loginLimit *routeLimit
+	faceLimit  *routeLimit
+	code       atomic.Pointer[CodeConfig]
+	dummyOnce  sync.Once
+	dummy      []byte
 }
 
 var (
@@ -234,6 +236,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		s.limiter = ratelimit.NewMySQL(deps.DB)
 	}
 	s.backoff = &ratelimit.Backoff{DB: deps.DB, Free: cfg.LoginBackoffFree, Max: cfg.LoginBackoffMax}
+	s.loginLimit = s.newRouteLimit("login-ip", "login", ratelimit.PerMinute(cfg.LoginPerMin))
+	s.faceLimit = s.newRouteLimit("face-detect-ip", "face detection", ratelimit.PerMinute(cfg.FacePerMin))
 	s.app = fiber.New(fiber.Config{
 		AppName:               "hirebus",
 		BodyLimit:             cfg.BodyLimit,
@@ -269,7 +273,7 @@ func (s *Server) routes() {
 	auth.Post("/send-otp", s.optionalAuth, s.handleSendOTP)
 	auth.Post("/verify-otp", s.handleVerifyOTP)
 	auth.Post("/register", s.limitIP("register-ip", "register", ratelimit.PerMinute(s.cfg.RegisterPerMin)), s.handleRegister)
-	auth.Post("/login", s.loginLimitIP(), s.handleLogin)
+	auth.Post("/login", s.loginLimit.middleware, s.handleLogin)
 	auth.Post("/logout", s.requireAuth, s.handleLogout)
 	auth.Post("/forgot-password", s.handleForgotPassword)
 	auth.Post("/reset-password", s.handleResetPassword)

@@ -171,7 +171,7 @@ func (s *Server) handleSendOTP(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	opID, err := s.requestOTP(c, "send_otp", email, req.Purpose)
+	opID, err := s.requestOTP(c, events.OpSendOTP, email, req.Purpose)
 	if err != nil {
 		return err
 	}
@@ -180,18 +180,13 @@ func (s *Server) handleSendOTP(c *fiber.Ctx) error {
 
 var errTooManyOTP = Errorf(429, "too_many_requests", "too many codes requested; wait a few minutes")
 
-// opForgotPassword is the operation type of a forgot-password mail. Its
-// operations are never shown by GET /api/ops/:id: whether one exists would
-// tell who is registered.
-const opForgotPassword = "forgot_password"
-
 // requestOTP rate-limits per email and per IP (counted in MySQL so every edge
 // shares the limit) and queues the mail command.
 func (s *Server) requestOTP(c *fiber.Ctx, opType, email, purpose string) (string, error) {
 	ctx := c.UserContext()
 	iph := ipHash(c.IP())
 	var actor uint64
-	if p, ok := principal(c); ok && opType != opForgotPassword {
+	if p, ok := principal(c); ok && opType != events.OpForgotPassword {
 		actor = p.UserID
 	}
 	return s.accept(ctx, opType, events.CmdMailSendOTP, actor, events.SendOTP{Email: email, Purpose: purpose}, func(tx *sqlx.Tx) error {
@@ -399,13 +394,6 @@ func (r *registerReq) validate() (email string, err error) {
 	return email, nil
 }
 
-// registerHook lets the face feature validate and enrol images with the new
-// account; nil when the face worker is not part of this build.
-var registerHook func(s *Server, c *fiber.Ctx, tx *sqlx.Tx, out *outbox.Batch, u User, images []string) (opID string, err error)
-
-// registerPrecheck validates images before anything is written.
-var registerPrecheck func(images []string) error
-
 func (s *Server) handleRegister(c *fiber.Ctx) error {
 	var req registerReq
 	if err := bind(c, &req); err != nil {
@@ -416,10 +404,8 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 		return err
 	}
 	if len(req.Images) > 0 {
-		if registerPrecheck == nil {
-			return badRequest("face_unavailable", "face enrolment is not available on this server")
-		}
-		if err := registerPrecheck(req.Images); err != nil {
+		// Face images are checked before anything is written (face.go).
+		if err := s.precheckEnroll(req.Images); err != nil {
 			return err
 		}
 	}
@@ -464,11 +450,11 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 			return err
 		}
 		welcome = events.NewID()
-		if err := createOpTx(ctx, tx, out, welcome, "welcome", events.CmdMailWelcome, u.ID, events.Welcome{UserID: u.ID, Email: u.Email, Username: u.Username}); err != nil {
+		if err := createOpTx(ctx, tx, out, welcome, events.OpWelcome, events.CmdMailWelcome, u.ID, events.Welcome{UserID: u.ID, Email: u.Email, Username: u.Username}); err != nil {
 			return err
 		}
 		if len(req.Images) > 0 {
-			if enrollOp, err = registerHook(s, c, tx, out, u, req.Images); err != nil {
+			if enrollOp, err = registerEnroll(s, c, tx, out, u, req.Images); err != nil {
 				return err
 			}
 		}
@@ -671,7 +657,7 @@ func (s *Server) handleForgotPassword(c *fiber.Ctx) error {
 		}
 		return accepted(c, events.NewID(), fiber.Map{"message": msg})
 	}
-	opID, err := s.requestOTP(c, opForgotPassword, email, otp.PurposeReset)
+	opID, err := s.requestOTP(c, events.OpForgotPassword, email, otp.PurposeReset)
 	if err != nil {
 		return err
 	}
@@ -731,7 +717,7 @@ func (s *Server) handleResetPassword(c *fiber.Ctx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, face_enrolled = FALSE WHERE id = ?`, hash, uid); err != nil {
 			return fmt.Errorf("edge: reset password: %w", store.Translate(err))
 		}
-		if err := createOpTx(ctx, tx, out, events.NewID(), "face_delete", events.CmdFaceDeleteUser, uid, events.FaceDeleteUser{UserID: uid}); err != nil {
+		if err := createOpTx(ctx, tx, out, events.NewID(), events.OpFaceDelete, events.CmdFaceDeleteUser, uid, events.FaceDeleteUser{UserID: uid}); err != nil {
 			return err
 		}
 		return audit(ctx, tx, uid, "password.reset", c.IP(), map[string]any{"face_revoked": acct.Face})

@@ -135,7 +135,7 @@ func (s *Server) handleGetOp(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if op.Type == opForgotPassword {
+	if op.Type == events.OpForgotPassword {
 		// Indistinguishable from an id that does not exist (issue 7).
 		return Errorf(404, "not_found", "not found")
 	}

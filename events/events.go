@@ -69,11 +69,22 @@ const (
 	EvtCodeTest           = "code.test"
 )
 
-// Operation types of the code worker (operations.type and the envelope
-// type of their commands).
+// Operation types (operations.type, op.completed's op_type and the envelope
+// type of their commands). The values are stored; never change one.
 const (
-	OpCodeExecute = "code.execute"
-	OpCodeSubmit  = "code.submit"
+	OpSendOTP        = "send_otp"
+	OpWelcome        = "welcome"
+	OpFaceEnroll     = "face_enroll"
+	OpFaceIdentify   = "face_identify"
+	OpFaceDetect     = "face_detect"
+	OpFaceFrameCheck = "face_frame_check"
+	OpCodeExecute    = "code.execute"
+	OpCodeSubmit     = "code.submit"
+	// OpForgotPassword is a forgot-password mail; GET /api/ops/:id never
+	// shows it (whether one exists would tell who is registered).
+	OpForgotPassword = "forgot_password"
+	// OpFaceDelete removes a user's face enrolment (password reset).
+	OpFaceDelete = "face_delete"
 )
 
 // Subject filters.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -29,6 +30,7 @@ type Config struct {
 	ModelsDir  string // HIREBUS_MODELS_DIR
 	Sandbox    string // HIREBUS_SANDBOX: local | docker
 	LogLevel   string // HIREBUS_LOG_LEVEL: debug | info | warn | error
+	LogFormat  string // HIREBUS_LOG_FORMAT: text | json
 	NATSListen string // HIREBUS_NATS_LISTEN: optional host:port for the embedded server in `all`
 
 	PineconeAPIKey    string // HIREBUS_PINECONE_API_KEY
@@ -58,6 +60,7 @@ type Config struct {
 	WSReplayPerMin   int            // HIREBUS_WS_REPLAY_PER_MIN: WebSocket replays per user per minute (default 20)
 	CodeMaxPerUser   int            // HIREBUS_CODE_MAX_PER_USER: code jobs one user may have waiting or running (default 4)
 	CodeRunPerUser   int            // HIREBUS_CODE_RUNNING_PER_USER: one user's jobs running at once per code worker (default half the slots)
+	CORSOrigins      []string       // HIREBUS_CORS_ORIGINS: comma list of origins allowed to call the API from a browser (empty = same origin only)
 
 	OTLPEndpoint string  // HIREBUS_OTLP_ENDPOINT, e.g. http://otel-collector:4318 (empty = no export)
 	TraceRatio   float64 // HIREBUS_TRACE_RATIO, sampled share of new traces (default 0.1)
@@ -76,6 +79,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		ModelsDir:          or(getenv("HIREBUS_MODELS_DIR"), "./models"),
 		Sandbox:            or(getenv("HIREBUS_SANDBOX"), "local"),
 		LogLevel:           or(getenv("HIREBUS_LOG_LEVEL"), "info"),
+		LogFormat:          or(getenv("HIREBUS_LOG_FORMAT"), "text"),
 		NATSListen:         getenv("HIREBUS_NATS_LISTEN"),
 		PineconeAPIKey:     getenv("HIREBUS_PINECONE_API_KEY"),
 		PineconeIndexHost:  getenv("HIREBUS_PINECONE_INDEX_HOST"),
@@ -161,6 +165,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			c.TrustedProxies = append(c.TrustedProxies, pfx.Masked())
 		}
 	}
+	for _, o := range strings.Split(getenv("HIREBUS_CORS_ORIGINS"), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.CORSOrigins = append(c.CORSOrigins, strings.TrimSuffix(o, "/"))
+		}
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		// Checked here, not in Validate: the logger is built before the mode is known.
+		return c, fmt.Errorf("HIREBUS_LOG_FORMAT=%q: want text or json", c.LogFormat)
+	}
 	if c.JWTKeyFile == "" {
 		c.JWTKeyFile = filepath.Join(c.DataDir, "jwt.key")
 	}
@@ -210,6 +223,12 @@ func (c Config) Validate(mode string) error {
 		}
 		if (mode == "edge" || mode == "all") && c.MetricsAddr == c.HTTPAddr {
 			return errors.New("HIREBUS_METRICS_ADDR must differ from HIREBUS_HTTP_ADDR: metrics are not for the public API port")
+		}
+	}
+	for _, o := range c.CORSOrigins {
+		u, err := url.Parse(o)
+		if o == "*" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
+			return fmt.Errorf("HIREBUS_CORS_ORIGINS: %q is not an origin like https://app.example.com or http://localhost:5173", o)
 		}
 	}
 	if (c.PineconeAPIKey == "") != (c.PineconeIndexHost == "") {

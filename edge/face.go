@@ -79,16 +79,9 @@ func imageError(which string, err error) *APIError {
 // precheckImage is the edge's cheap look at one image: it decodes the
 // base64 (size-capped before any copy), sniffs JPEG/PNG magic and reads the
 // header's dimensions, so a decompression bomb or a non-image never reaches
-// the bus. Pixels are decoded by the worker. The pixel cap is the default
-// one (defaultMaxImagePixels); precheckImageMax takes the configured one.
-func precheckImage(which, s string) error {
-	return precheckImageMax(which, s, defaultMaxImagePixels)
-}
-
-// defaultMaxImagePixels is Config.MaxImagePixels's default: webcam sizes
-// (issue 7: 40 MP images cost the worker hundreds of MB each).
-const defaultMaxImagePixels = 4_000_000
-
+// the bus. Pixels are decoded by the worker. maxPixels is
+// Config.MaxImagePixels (issue 7: 40 MP images cost the worker hundreds of
+// MB each).
 func precheckImageMax(which, s string, maxPixels int) error {
 	if strings.TrimSpace(s) == "" {
 		return badRequest("missing_image", which+" is empty")
@@ -125,10 +118,6 @@ func precheckImageMax(which, s string, maxPixels int) error {
 		return imageError(which, fmt.Errorf("%w: %dx%d exceeds %d px per side / %.1f megapixels", imaging.ErrTooLarge, cfg.Width, cfg.Height, lim.MaxSide, float64(lim.MaxPixels)/1e6))
 	}
 	return nil
-}
-
-func precheckEnrollImages(images []string) error {
-	return precheckEnrollMax(images, defaultMaxImagePixels)
 }
 
 // precheckEnroll checks enrolment images against the configured pixel cap.

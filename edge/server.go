@@ -419,7 +419,7 @@ func (s *Server) janitor(ctx context.Context) {
 			s.log.Info("expired sessions and codes removed", "rows", n)
 		}
 		if _, err := ratelimit.Cleanup(ctx, s.deps.DB); err != nil {
-			s.log.Warn("rate-limit cleanup failed", "err", err)
+			s.log.WarnContext(ctx, "rate-limit cleanup failed", "err", err)
 		}
 		select {
 		case <-ctx.Done():

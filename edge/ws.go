@@ -343,7 +343,7 @@ func (s *Server) replay(c *wsClient, userID, lastSeq uint64, write func(any) boo
 		defer dcancel()
 		if name := cons.CachedInfo().Name; name != "" {
 			if err := s.deps.JS.DeleteConsumer(dctx, events.StreamEvents, name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
-				s.log.Warn("replay consumer not deleted", "consumer", name, "err", err)
+				s.log.WarnContext(dctx, "replay consumer not deleted", "consumer", name, "err", err)
 			}
 		}
 	}()

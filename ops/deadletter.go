@@ -31,7 +31,7 @@ func FailDeadLetters(ctx context.Context, js jetstream.JetStream, relay *outbox.
 		if ctx.Err() != nil {
 			return nil
 		}
-		log.Warn("dead-letter follower stopped; restarting", "err", err)
+		log.WarnContext(ctx, "dead-letter follower stopped; restarting", "err", err)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -53,7 +53,7 @@ func failDeadLetters(ctx context.Context, js jetstream.JetStream, relay *outbox.
 	}
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		if err := failOne(ctx, relay, m.Data()); err != nil {
-			log.Warn("dead-lettered operation not failed yet", "subject", m.Subject(), "err", err)
+			log.WarnContext(ctx, "dead-lettered operation not failed yet", "subject", m.Subject(), "err", err)
 			_ = m.NakWithDelay(5 * time.Second)
 			return
 		}

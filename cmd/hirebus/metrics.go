@@ -20,7 +20,7 @@ func serveMetrics(ctx context.Context, addr string, log *slog.Logger) error {
 	if err != nil {
 		// Several hirebus processes on one host share the default
 		// address; the service itself must not die for its metrics.
-		log.Error("metrics listener not started: set HIREBUS_METRICS_ADDR per process", "addr", addr, "err", err)
+		log.ErrorContext(ctx, "metrics listener not started: set HIREBUS_METRICS_ADDR per process", "addr", addr, "err", err)
 		return nil
 	}
 	return runMetrics(ctx, ln, log)
@@ -36,7 +36,7 @@ func runMetrics(ctx context.Context, ln net.Listener, log *slog.Logger) error {
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()
-	log.Info("metrics listening", "addr", ln.Addr().String())
+	log.InfoContext(ctx, "metrics listening", "addr", ln.Addr().String())
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("metrics: %w", err)
 	}

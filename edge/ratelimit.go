@@ -2,6 +2,7 @@ package edge
 
 import (
 	"context"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -37,7 +38,7 @@ func (s *Server) limitIP(name, what string, r ratelimit.Rate) fiber.Handler {
 		if r.Off() {
 			return c.Next()
 		}
-		d, err := s.allow(c.UserContext(), name, c.IP(), r)
+		d, err := s.allow(c.UserContext(), name, ipKey(c.IP()), r)
 		if err != nil {
 			return err
 		}
@@ -78,4 +79,19 @@ func (l *routeLimit) middleware(c *fiber.Ctx) error { return l.handler(c) }
 
 func (s *Server) newRouteLimit(name, what string, r ratelimit.Rate) *routeLimit {
 	return &routeLimit{handler: s.limitIP(name, what, r)}
+}
+
+// ipKey is the rate-limit subject of a client address: IPv6 clients are
+// limited per /64, the block one subscriber usually gets, so rotating
+// addresses inside it gains nothing.
+func ipKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is6() {
+		return netip.PrefixFrom(a, 64).Masked().String()
+	}
+	return a.String()
 }

@@ -414,9 +414,9 @@ func (s *Server) janitor(ctx context.Context) {
 	defer t.Stop()
 	for {
 		if n, err := s.cleanupSessions(ctx); err != nil {
-			s.log.Warn("session cleanup failed", "err", err)
+			s.log.WarnContext(ctx, "session cleanup failed", "err", err)
 		} else if n > 0 {
-			s.log.Info("expired sessions and codes removed", "rows", n)
+			s.log.InfoContext(ctx, "expired sessions and codes removed", "rows", n)
 		}
 		if _, err := ratelimit.Cleanup(ctx, s.deps.DB); err != nil {
 			s.log.WarnContext(ctx, "rate-limit cleanup failed", "err", err)

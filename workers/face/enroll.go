@@ -109,7 +109,7 @@ func (w *Worker) enroll(ctx context.Context, env events.Envelope) error {
 		return err
 	}
 	if dup != nil {
-		w.log.Warn("enrolment refused: face belongs to another user", "user", uid, "other", dup.UserID, "votes", dup.Votes, "distance", dup.Distance)
+		w.log.WarnContext(ctx, "enrolment refused: face belongs to another user", "user", uid, "other", dup.UserID, "votes", dup.Votes, "distance", dup.Distance)
 		// The other account is not named: that would let anyone with a
 		// photo find out who is registered.
 		return w.fail(ctx, env, uid, CodeDuplicate, "this face is already enrolled for another account")
@@ -159,7 +159,7 @@ func (w *Worker) store(ctx context.Context, env events.Envelope, uid uint64, ent
 	if err := emb.ApplyChange(ctx, index.Change{Kind: index.ChangeReplaced, UserID: uid, OpID: env.CorrelationID}); err != nil {
 		// Committed; the index event (to every replica, this one too)
 		// and the periodic resync repair this replica's memory.
-		w.log.Warn("enrolled descriptors not yet in memory", "user", uid, "err", err)
+		w.log.WarnContext(ctx, "enrolled descriptors not yet in memory", "user", uid, "err", err)
 	}
 	return nil
 }

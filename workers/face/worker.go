@@ -199,7 +199,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		g.Go(func() error { w.resync(gctx, l); return nil })
 	}
 	n, _ := w.idx.Len(gctx)
-	w.log.Info("face worker running", "model", w.emb.ModelID(), "enrolled_descriptors", n, "concurrency", w.cfg.Concurrency)
+	w.log.InfoContext(ctx, "face worker running", "model", w.emb.ModelID(), "enrolled_descriptors", n, "concurrency", w.cfg.Concurrency)
 	g.Go(func() error {
 		return events.Consume(gctx, w.deps.JS, events.ConsumeConfig{
 			Role: events.RoleFace, Concurrency: w.cfg.Concurrency, Logger: w.log, Policy: w.cfg.Policy,
@@ -266,7 +266,7 @@ func (w *Worker) complete(ctx context.Context, env events.Envelope, userID uint6
 // fail ends the operation with a public error and acks the command: bad
 // input does not get better by retrying.
 func (w *Worker) fail(ctx context.Context, env events.Envelope, userID uint64, code events.Code, message string) error {
-	w.log.Info("face operation refused", "op", env.CorrelationID, "type", env.Type, "code", code, "reason", message)
+	w.log.InfoContext(ctx, "face operation refused", "op", env.CorrelationID, "type", env.Type, "code", code, "reason", message)
 	err := w.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, out *outbox.Batch) error {
 		fresh, err := ops.Claim(ctx, tx, env.ID, workerName)
 		if err != nil || !fresh || env.CorrelationID == "" {

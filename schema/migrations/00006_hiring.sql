@@ -35,6 +35,7 @@ ALTER TABLE jobs
   ADD COLUMN version         INT UNSIGNED NOT NULL DEFAULT 1,
   ADD COLUMN updated_at      DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
   ADD KEY ix_jobs_status_id (status, id),
+  ADD KEY ix_jobs_browse (status, remote, employment_type, id),
   ADD KEY ix_jobs_company_status (company_id, status, id),
   ADD FULLTEXT KEY ft_jobs_text (title, description, skills, facets);
 
@@ -97,7 +98,7 @@ ALTER TABLE applications DROP KEY ix_app_board, DROP KEY ix_app_job_status, DROP
   DROP COLUMN resume_key, DROP COLUMN cover_letter, DROP COLUMN company_id,
   MODIFY status ENUM('applied','screening','assessment','interview','offer','rejected','withdrawn') NOT NULL DEFAULT 'applied';
 DROP TABLE job_skills;
-ALTER TABLE jobs DROP KEY ft_jobs_text, DROP KEY ix_jobs_company_status, DROP KEY ix_jobs_status_id,
+ALTER TABLE jobs DROP KEY ft_jobs_text, DROP KEY ix_jobs_company_status, DROP KEY ix_jobs_browse, DROP KEY ix_jobs_status_id,
   DROP COLUMN updated_at, DROP COLUMN version, DROP COLUMN facets, DROP COLUMN skills, DROP COLUMN currency,
   DROP COLUMN salary_max, DROP COLUMN salary_min, DROP COLUMN employment_type, DROP COLUMN remote,
   MODIFY status ENUM('draft','open','closed') NOT NULL DEFAULT 'open';

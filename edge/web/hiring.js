@@ -13,6 +13,7 @@
   var joinHash = /^#join=([A-Za-z0-9_-]+)$/.exec(location.hash);
   if (joinHash) sessionStorage.setItem("hirebus.join", joinHash[1]);
   if (!hb.session.token()) { location.replace("/"); return; }
+  if (joinHash) history.replaceState(null, "", "#/company");
 
   function toLogin() { hb.session.clear(); location.replace("/#login"); }
   function call(method, path, body) {

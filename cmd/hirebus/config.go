@@ -29,6 +29,7 @@ type Config struct {
 	ModelsDir  string // HIREBUS_MODELS_DIR
 	Sandbox    string // HIREBUS_SANDBOX: local | docker
 	LogLevel   string // HIREBUS_LOG_LEVEL: debug | info | warn | error
+	LogFormat  string // HIREBUS_LOG_FORMAT: text | json
 	NATSListen string // HIREBUS_NATS_LISTEN: optional host:port for the embedded server in `all`
 
 	PineconeAPIKey    string // HIREBUS_PINECONE_API_KEY
@@ -65,6 +66,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		ModelsDir:          or(getenv("HIREBUS_MODELS_DIR"), "./models"),
 		Sandbox:            or(getenv("HIREBUS_SANDBOX"), "local"),
 		LogLevel:           or(getenv("HIREBUS_LOG_LEVEL"), "info"),
+		LogFormat:          or(getenv("HIREBUS_LOG_FORMAT"), "text"),
 		NATSListen:         getenv("HIREBUS_NATS_LISTEN"),
 		PineconeAPIKey:     getenv("HIREBUS_PINECONE_API_KEY"),
 		PineconeIndexHost:  getenv("HIREBUS_PINECONE_INDEX_HOST"),
@@ -120,6 +122,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		if o = strings.TrimSpace(o); o != "" {
 			c.CORSOrigins = append(c.CORSOrigins, strings.TrimSuffix(o, "/"))
 		}
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		// Checked here, not in Validate: the logger is built before the mode is known.
+		return c, fmt.Errorf("HIREBUS_LOG_FORMAT=%q: want text or json", c.LogFormat)
 	}
 	if c.JWTKeyFile == "" {
 		c.JWTKeyFile = filepath.Join(c.DataDir, "jwt.key")

@@ -24,6 +24,8 @@ func TestConfig(t *testing.T) {
 		{"bad smtp addr", map[string]string{"HIREBUS_SMTP_ADDR": "mail"}, "all", "HIREBUS_SMTP_ADDR"},
 		{"bad sandbox", map[string]string{"HIREBUS_SANDBOX": "vm"}, "all", "HIREBUS_SANDBOX"},
 		{"bad log level", map[string]string{"HIREBUS_LOG_LEVEL": "loud"}, "all", "HIREBUS_LOG_LEVEL"},
+		{"bad log format", map[string]string{"HIREBUS_LOG_FORMAT": "xml"}, "all", "HIREBUS_LOG_FORMAT"},
+		{"json logs", map[string]string{"HIREBUS_LOG_FORMAT": "json"}, "all", ""},
 		{"pinecone half configured", map[string]string{"HIREBUS_PINECONE_API_KEY": "k"}, "all", "go together"},
 		{"bad dev flag", map[string]string{"HIREBUS_DEV": "maybe"}, "all", "HIREBUS_DEV"},
 		{"bad concurrency", map[string]string{"HIREBUS_WORKER_CONCURRENCY": "0"}, "all", "HIREBUS_WORKER_CONCURRENCY"},

@@ -599,7 +599,7 @@ func (s *Service) ListJobs(ctx context.Context, a company.Actor, f JobFilter) (J
 // ScanBudget is how many rows the newest-first scan of a text search may
 // examine before the search falls back to the FULLTEXT index.
 // A benchmark may set it to 0 to measure the index alone.
-var ScanBudget = 3000
+var ScanBudget = 1000
 
 // wordRE turns a search word into the prefix-of-a-word pattern the FULLTEXT
 // query matches ("rust" matches "Rust" and "rustacean", not "trust").

@@ -528,3 +528,28 @@ func TestFacetsGoAndSQLAgree(t *testing.T) {
 		t.Fatalf("stored %q, SQL %q", stored, computed)
 	}
 }
+
+// TestBoardAllowedNext: the board offers moves to recruiters, none to viewers.
+func TestBoardAllowedNext(t *testing.T) {
+	w := setup(t)
+	ctx := context.Background()
+	j := w.job(t, "Go engineer", "open")
+	if _, err := w.svc.Apply(ctx, w.cand, j.ID, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		a    company.Actor
+		want string
+	}{{"recruiter", w.rec, "screening,rejected"}, {"viewer", w.viewer, ""}, {"candidate", w.cand, "withdrawn"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := w.svc.ListApplications(ctx, tc.a, 0, jobs.AppFilter{})
+			if err != nil || len(p.Items) != 1 {
+				t.Fatalf("%+v %v", p, err)
+			}
+			if got := strings.Join(p.Items[0].AllowedNext, ","); got != tc.want {
+				t.Fatalf("allowed %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -641,7 +641,7 @@ func scanSQL(cols string, f JobFilter, status string) (string, []any) {
 	}
 	for _, w := range short {
 		sb.WriteString(` AND (FIND_IN_SET(?, j.skills) > 0 OR CONCAT(' ', j.title, ' ') LIKE ?)`)
-		args = append(args, w, "% "+w+" %")
+		args = append(args, w, "% "+likeEscape(w)+" %")
 	}
 	for _, c := range []struct {
 		col string
@@ -690,7 +690,7 @@ func listSQL(cols string, f JobFilter, statuses []string) (string, []any, error)
 	}
 	for _, w := range short {
 		sb.WriteString(` AND (FIND_IN_SET(?, j.skills) > 0 OR CONCAT(' ', j.title, ' ') LIKE ?)`)
-		args = append(args, w, "% "+w+" %")
+		args = append(args, w, "% "+likeEscape(w)+" %")
 	}
 	if f.CompanyID != 0 {
 		sb.WriteString(` AND j.company_id = ?`)
@@ -766,4 +766,9 @@ func explain(ctx context.Context, db *sqlx.DB, q string, args []any) ([]map[stri
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+// likeEscape makes a word match itself in a LIKE pattern.
+func likeEscape(w string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(w)
 }

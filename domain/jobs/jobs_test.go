@@ -477,9 +477,16 @@ func TestShortWordSearch(t *testing.T) {
 		{"Go engineer", "Go backend engineer"},
 		{"ml", "Senior ML engineer"},
 		{"googl", "Google ads manager"},
+		{"m_", ""},
 	} {
 		t.Run(tc.q, func(t *testing.T) {
 			p, err := w.svc.ListJobs(ctx, company.Actor{}, jobs.JobFilter{Q: tc.q})
+			if tc.want == "" {
+				if err != nil || len(p.Items) != 0 {
+					t.Fatalf("%q: %+v %v", tc.q, p.Items, err)
+				}
+				return
+			}
 			if err != nil || len(p.Items) != 1 || p.Items[0].Title != tc.want {
 				t.Fatalf("%q: %+v %v", tc.q, p.Items, err)
 			}

@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -124,20 +125,48 @@ func splitSkills(s string) []string {
 	return out
 }
 
-// JobInput is a create body or a partial update: nil fields are left alone.
+// Nullable is a field of a partial update that may be left out (Set
+// false), set to null (Set, Value nil) or set to a value.
+type Nullable[T any] struct {
+	Set   bool
+	Value *T
+}
+
+// Some is a set, non-null value.
+func Some[T any](v T) Nullable[T] { return Nullable[T]{Set: true, Value: &v} }
+
+// UnmarshalJSON records that the field was sent, null included.
+func (n *Nullable[T]) UnmarshalJSON(b []byte) error {
+	n.Set, n.Value = true, nil
+	if string(b) == "null" {
+		return nil
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	n.Value = &v
+	return nil
+}
+
+// MarshalJSON writes the value or null.
+func (n Nullable[T]) MarshalJSON() ([]byte, error) { return json.Marshal(n.Value) }
+
+// JobInput is a create body or a partial update: left-out fields are left
+// alone; salary_min, salary_max and currency may be cleared with null.
 type JobInput struct {
-	CompanyID      *uint64   `json:"company_id"`
-	Title          *string   `json:"title"`
-	Description    *string   `json:"description"`
-	Location       *string   `json:"location"`
-	Remote         *string   `json:"remote"`
-	EmploymentType *string   `json:"employment_type"`
-	SalaryMin      *uint64   `json:"salary_min"`
-	SalaryMax      *uint64   `json:"salary_max"`
-	Currency       *string   `json:"currency"`
-	Skills         *[]string `json:"skills"`
-	Status         *string   `json:"status"`
-	Version        *int      `json:"version"`
+	CompanyID      *uint64          `json:"company_id"`
+	Title          *string          `json:"title"`
+	Description    *string          `json:"description"`
+	Location       *string          `json:"location"`
+	Remote         *string          `json:"remote"`
+	EmploymentType *string          `json:"employment_type"`
+	SalaryMin      Nullable[uint64] `json:"salary_min"`
+	SalaryMax      Nullable[uint64] `json:"salary_max"`
+	Currency       Nullable[string] `json:"currency"`
+	Skills         *[]string        `json:"skills"`
+	Status         *string          `json:"status"`
+	Version        *int             `json:"version"`
 }
 
 // apply copies the set fields of in onto j.
@@ -155,19 +184,18 @@ func (in JobInput) apply(j *Job) {
 	set(&j.Remote, in.Remote)
 	set(&j.EmploymentType, in.EmploymentType)
 	set(&j.Status, in.Status)
-	if in.SalaryMin != nil {
-		v := *in.SalaryMin
-		j.SalaryMin = &v
+	if in.SalaryMin.Set {
+		j.SalaryMin = in.SalaryMin.Value
 	}
-	if in.SalaryMax != nil {
-		v := *in.SalaryMax
-		j.SalaryMax = &v
+	if in.SalaryMax.Set {
+		j.SalaryMax = in.SalaryMax.Value
 	}
-	if in.Currency != nil {
-		v := strings.TrimSpace(*in.Currency)
-		j.Currency = &v
-		if v == "" {
-			j.Currency = nil
+	if in.Currency.Set {
+		j.Currency = nil
+		if in.Currency.Value != nil {
+			if v := strings.TrimSpace(*in.Currency.Value); v != "" {
+				j.Currency = &v
+			}
 		}
 	}
 	if in.Skills != nil {

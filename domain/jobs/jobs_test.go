@@ -81,11 +81,11 @@ func TestJobValidation(t *testing.T) {
 		{"bad type", func(in *jobs.JobInput) { in.EmploymentType = ptr("gig") }, "employment_type"},
 		{"bad status", func(in *jobs.JobInput) { in.Status = ptr("archived") }, "status"},
 		{"min > max", func(in *jobs.JobInput) {
-			in.SalaryMin, in.SalaryMax, in.Currency = ptr[uint64](10), ptr[uint64](5), ptr("EUR")
+			in.SalaryMin, in.SalaryMax, in.Currency = jobs.Some[uint64](10), jobs.Some[uint64](5), jobs.Some("EUR")
 		}, "salary"},
-		{"salary without currency", func(in *jobs.JobInput) { in.SalaryMin = ptr[uint64](10) }, "currency"},
-		{"lowercase currency", func(in *jobs.JobInput) { in.SalaryMin, in.Currency = ptr[uint64](10), ptr("eur") }, "currency"},
-		{"unknown currency", func(in *jobs.JobInput) { in.SalaryMin, in.Currency = ptr[uint64](10), ptr("XYZ") }, "currency"},
+		{"salary without currency", func(in *jobs.JobInput) { in.SalaryMin = jobs.Some[uint64](10) }, "currency"},
+		{"lowercase currency", func(in *jobs.JobInput) { in.SalaryMin, in.Currency = jobs.Some[uint64](10), jobs.Some("eur") }, "currency"},
+		{"unknown currency", func(in *jobs.JobInput) { in.SalaryMin, in.Currency = jobs.Some[uint64](10), jobs.Some("XYZ") }, "currency"},
 		{"bad skill", func(in *jobs.JobInput) { in.Skills = &[]string{"a,b"} }, "skills"},
 		{"too many skills", func(in *jobs.JobInput) {
 			s := make([]string, 21)
@@ -207,7 +207,7 @@ func TestJobLifecycleSearchAndVersions(t *testing.T) {
 	if _, err := w.svc.UpdateJob(ctx, w.other, goJob.ID, jobs.JobInput{Location: ptr("Paris")}, up.Version); !errors.Is(err, jobs.ErrNotFound) {
 		t.Fatalf("other company's update: %v", err)
 	}
-	if _, err := w.svc.UpdateJob(ctx, w.rec, goJob.ID, jobs.JobInput{SalaryMin: ptr[uint64](9), SalaryMax: ptr[uint64](1), Currency: ptr("EUR")}, up.Version); !errors.Is(err, jobs.ErrInvalid) {
+	if _, err := w.svc.UpdateJob(ctx, w.rec, goJob.ID, jobs.JobInput{SalaryMin: jobs.Some[uint64](9), SalaryMax: jobs.Some[uint64](1), Currency: jobs.Some("EUR")}, up.Version); !errors.Is(err, jobs.ErrInvalid) {
 		t.Fatalf("invalid update: %v", err)
 	}
 
@@ -558,5 +558,36 @@ func TestBoardAllowedNext(t *testing.T) {
 				t.Fatalf("allowed %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestSalaryCanBeCleared: null in a partial update clears a salary; a field
+// left out is kept.
+func TestSalaryCanBeCleared(t *testing.T) {
+	w := setup(t)
+	ctx := context.Background()
+	j, err := w.svc.CreateJob(ctx, w.rec, jobs.JobInput{CompanyID: &w.acme.ID, Title: ptr("Paid"), Description: ptr("D"),
+		SalaryMin: jobs.Some[uint64](100), SalaryMax: jobs.Some[uint64](200), Currency: jobs.Some("EUR")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in jobs.JobInput
+	if err := json.Unmarshal([]byte(`{"salary_max": null}`), &in); err != nil {
+		t.Fatal(err)
+	}
+	up, err := w.svc.UpdateJob(ctx, w.rec, j.ID, in, j.Version)
+	if err != nil || up.SalaryMax != nil || up.SalaryMin == nil || *up.SalaryMin != 100 || up.Currency == nil {
+		t.Fatalf("clear max: %+v %v", up, err)
+	}
+	in = jobs.JobInput{}
+	if err := json.Unmarshal([]byte(`{"salary_min": null, "currency": null}`), &in); err != nil {
+		t.Fatal(err)
+	}
+	if up, err = w.svc.UpdateJob(ctx, w.rec, j.ID, in, up.Version); err != nil || up.SalaryMin != nil || up.Currency != nil {
+		t.Fatalf("clear all: %+v %v", up, err)
+	}
+	in = jobs.JobInput{}
+	if err := json.Unmarshal([]byte(`{"salary_min": -1}`), &in); err == nil {
+		t.Fatal("negative salary decoded")
 	}
 }

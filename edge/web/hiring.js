@@ -375,9 +375,10 @@
       remote: $("#je-remote").value, employment_type: $("#je-type").value, status: $("#je-status").value,
       skills: $("#je-skills").value.split(",").map(function (s) { return s.trim(); }).filter(Boolean)
     };
-    if (num("#je-min") !== undefined) body.salary_min = num("#je-min");
-    if (num("#je-max") !== undefined) body.salary_max = num("#je-max");
-    if ($("#je-currency").value.trim()) body.currency = $("#je-currency").value.trim().toUpperCase();
+    // Empty salary fields are sent as null, which clears them on an edit.
+    body.salary_min = num("#je-min") === undefined ? null : num("#je-min");
+    body.salary_max = num("#je-max") === undefined ? null : num("#je-max");
+    body.currency = $("#je-currency").value.trim() ? $("#je-currency").value.trim().toUpperCase() : null;
     var req;
     if (editing) { body.version = editing.version; req = call("PUT", "/api/jobs/" + editing.id, body); }
     else { body.company_id = companyId(); req = call("POST", "/api/jobs", body); }

@@ -31,6 +31,11 @@ func TestConfig(t *testing.T) {
 		{"bad queue", map[string]string{"HIREBUS_CODE_MAX_QUEUE": "x"}, "all", "HIREBUS_CODE_MAX_QUEUE"},
 		{"bad replicas", map[string]string{"HIREBUS_NATS_REPLICAS": "7"}, "all", "HIREBUS_NATS_REPLICAS"},
 		{"bad trace ratio", map[string]string{"HIREBUS_TRACE_RATIO": "2"}, "all", "HIREBUS_TRACE_RATIO"},
+		{"face thresholds", map[string]string{"HIREBUS_FACE_MIN_SCORE": "0.5", "HIREBUS_FACE_RATIO_THRESHOLD": "0.8", "HIREBUS_FACE_COHORT_SIZE": "8", "HIREBUS_FACE_LIVENESS": "off"}, "all", ""},
+		{"bad face min score", map[string]string{"HIREBUS_FACE_MIN_SCORE": "1"}, "all", "HIREBUS_FACE_MIN_SCORE"},
+		{"bad face ratio", map[string]string{"HIREBUS_FACE_RATIO_THRESHOLD": "1.5"}, "all", "HIREBUS_FACE_RATIO_THRESHOLD"},
+		{"bad face cohort", map[string]string{"HIREBUS_FACE_COHORT_SIZE": "0"}, "all", "HIREBUS_FACE_COHORT_SIZE"},
+		{"bad face liveness", map[string]string{"HIREBUS_FACE_LIVENESS": "maybe"}, "all", "HIREBUS_FACE_LIVENESS"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -15,6 +15,9 @@ import (
 func init() {
 	workerFactories[events.RoleFace] = newFaceWorker
 	tools["face"] = func(ctx context.Context, cfg Config, args []string) error {
+		if len(args) > 0 && args[0] == "eval" {
+			return runFaceEval(ctx, cfg, args[1:], os.Stdout)
+		}
 		// compare judges "same person" like a 1:1 face login
 		// (match.DefaultThresholds, face.RunCLI's default).
 		return face.RunCLI(ctx, args, cfg.ModelsDir, os.Stdout)

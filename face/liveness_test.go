@@ -14,7 +14,7 @@ func synthLandmarks(yaw, open float64) [][2]float64 {
 		a := math.Pi * float64(i) / 16
 		pts[i] = [2]float64{50 - 50*math.Cos(a), 40 + 60*math.Sin(a)}
 	}
-	noseX := 50 + 50*math.Sin(yaw*math.Pi/180)
+	noseX := 50 + 50*math.Tan(yaw*math.Pi/180)
 	for i := 27; i <= 35; i++ {
 		pts[i] = [2]float64{noseX, 30 + float64(i-27)*3}
 	}

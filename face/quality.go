@@ -73,7 +73,10 @@ func MeasureQuality(img image.Image, f Face) Quality {
 // HeadPose estimates yaw and pitch (degrees) from the 68 landmarks: where
 // the nose tip sits between the jaw's ends (yaw) and between the eyes and
 // the chin (pitch). Coarse, but enough to tell "facing the camera" from
-// "turned away" and to check a turn challenge. Zero without 68 points.
+// "turned away" and to check a turn challenge. The nose tip sits about
+// as far in front of the head's axis as the jaw is half wide, so its
+// offset from the jaw's centre, over the half width, is ≈ tan(yaw). Zero
+// without 68 points.
 func HeadPose(pts [][2]float64) (yaw, pitch float64) {
 	if len(pts) != 68 {
 		return 0, 0
@@ -85,7 +88,7 @@ func HeadPose(pts [][2]float64) (yaw, pitch float64) {
 		return 0, 0
 	}
 	r := (nose[0]-left[0])/w*2 - 1 // −1 … 1, 0 when centred
-	yaw = math.Asin(max(-1, min(1, r))) * 180 / math.Pi
+	yaw = math.Atan(r) * 180 / math.Pi
 	var eyeY float64
 	for i := 36; i < 48; i++ {
 		eyeY += pts[i][1]
@@ -98,7 +101,7 @@ func HeadPose(pts [][2]float64) (yaw, pitch float64) {
 	// The nose tip sits at about 0.385 of the eye–chin height when the face
 	// is level (measured on the labelled photos).
 	p := ((nose[1]-eyeY)/h - pitchLevel) * 2.5
-	pitch = math.Asin(max(-1, min(1, p))) * 180 / math.Pi
+	pitch = math.Atan(p) * 180 / math.Pi
 	return yaw, pitch
 }
 

@@ -56,6 +56,7 @@ func init() {
 	extraRoutes = append(extraRoutes, func(s *Server, app *fiber.App, api fiber.Router) {
 		api.Post("/auth/reset-face", s.requireAuth, s.handleResetFace)
 		api.Post("/auth/face-login", s.loginLimit.middleware, s.handleFaceLogin)
+		api.Post("/auth/face-challenge", s.faceLimit.middleware, s.handleFaceChallenge)
 		app.Post("/detect_face", s.faceLimit.middleware, s.optionalAuth, s.handleDetectFace)
 		api.Post("/face/detect", s.faceLimit.middleware, s.optionalAuth, s.handleDetectFace)
 		api.Post("/proctor/frame", s.requireAuth, s.handleProctorFrame)
@@ -293,7 +294,11 @@ func (s *Server) handleProctorFrame(c *fiber.Ctx) error {
 // --- face login ------------------------------------------------------------------
 
 type faceLoginReq struct {
-	Image    string `json:"image"`
+	Image string `json:"image"`
+	// Images are 3–5 frames taken over about a second (instead of Image).
+	Images []string `json:"images"`
+	// ChallengeID names the liveness challenge the frames perform.
+	ChallengeID string `json:"challenge_id"`
 	Username string `json:"username"`
 	Email    string `json:"email"`
 	Password string `json:"password"`
@@ -323,14 +328,18 @@ func (s *Server) handleFaceLogin(c *fiber.Ctx) error {
 	if len(req.Password) > 72 {
 		return errBadCredentials
 	}
-	if req.OpID != "" && req.Image == "" {
+	if req.OpID != "" && req.Image == "" && len(req.Images) == 0 {
 		return s.redeemFaceLogin(c, req)
 	}
-	if err := precheckImage("image", req.Image); err != nil {
+	frames, err := loginFrames(req.Image, req.Images)
+	if err != nil {
 		return err
 	}
-	if err := s.checkCommandSize(req.Image); err != nil {
+	if err := s.checkCommandSize(frames...); err != nil {
 		return err
+	}
+	if req.ChallengeID == "" && s.cfg.FaceLiveness == LivenessRequired {
+		return errLivenessRequired
 	}
 	ctx := c.UserContext()
 	name := strings.TrimSpace(req.Username)
@@ -368,7 +377,12 @@ func (s *Server) handleFaceLogin(c *fiber.Ctx) error {
 		}
 		claimed = &u
 	}
-	payload := events.FaceIdentify{Image: req.Image}
+	payload := events.FaceIdentify{Image: req.Image, Images: req.Images}
+	if req.ChallengeID != "" {
+		if payload.Challenge, err = s.useChallenge(ctx, req.ChallengeID); err != nil {
+			return err
+		}
+	}
 	if claimed != nil {
 		payload.UserID = claimed.ID
 	}
@@ -439,6 +453,9 @@ func (s *Server) finishFaceLogin(c *fiber.Ctx, opID string, oc events.OpComplete
 			return errUsernameRequired
 		}
 		return errFaceNotRecognized
+	}
+	if err := s.checkLiveness(res); err != nil {
+		return err
 	}
 	ctx := c.UserContext()
 	// One session per identify operation, whichever path gets there first.

@@ -45,6 +45,10 @@ type Config struct {
 	LoginPerMin  int           // password and face login attempts per client IP per minute (default 30; -1 = off)
 	FacePerMin   int           // face detection calls per client IP per minute (default 60; -1 = off)
 	Code         CodeConfig    // the coding API (queue bound, limit ceilings)
+	// FaceLiveness: "required" refuses a face sign-in without a passed
+	// liveness challenge; "off" (the zero value's default) does not check.
+	// The binary defaults to required (HIREBUS_FACE_LIVENESS).
+	FaceLiveness string
 }
 
 // Validate applies defaults and checks the config.
@@ -84,6 +88,12 @@ func (c *Config) Validate() error {
 	}
 	if c.PasswordCost == 0 {
 		c.PasswordCost = 12
+	}
+	if c.FaceLiveness == "" {
+		c.FaceLiveness = LivenessOff
+	}
+	if c.FaceLiveness != LivenessRequired && c.FaceLiveness != LivenessOff {
+		return fmt.Errorf("edge: face liveness %q: want required or off", c.FaceLiveness)
 	}
 	if c.PasswordCost < 4 || c.PasswordCost > 31 {
 		return errors.New("edge: bcrypt cost must be between 4 and 31")

@@ -43,6 +43,6 @@ func newFaceWorker(_ context.Context, cfg Config, d Deps) (worker, error) {
 		idx = pc
 		d.Log.Info("face index: pinecone", "host", cfg.PineconeIndexHost, "namespace", cfg.PineconeNamespace)
 	}
-	return faceworker.New(faceworker.Config{ModelsDir: cfg.ModelsDir, Concurrency: cfg.WorkerConcurrency},
+	return faceworker.New(faceworker.Config{ModelsDir: cfg.ModelsDir, Concurrency: cfg.WorkerConcurrency, Thresholds: cfg.FaceThresholds()},
 		faceworker.Deps{DB: d.DB, JS: d.JS, Relay: d.Relay, Log: d.Log, Embedder: p, Index: idx})
 }

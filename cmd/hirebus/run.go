@@ -218,7 +218,7 @@ func runPlatform(ctx context.Context, cfg Config, log *slog.Logger, mode string,
 		log.Info("worker started", "role", role)
 	}
 	if mode != "worker" {
-		srv, err := edge.New(edge.Config{Addr: cfg.HTTPAddr, JWTKey: jwtKey, Dev: cfg.Dev, ProxyHeader: cfg.ProxyHeader,
+		srv, err := edge.New(edge.Config{Addr: cfg.HTTPAddr, JWTKey: jwtKey, Dev: cfg.Dev, ProxyHeader: cfg.ProxyHeader, FaceLiveness: cfg.FaceLiveness,
 			Code: edge.CodeConfig{MaxQueue: cfg.CodeMaxQueue}},
 			edge.Deps{DB: db, NC: nc, JS: js, Relay: relay, Log: log, Mailbox: mb})
 		if err != nil {

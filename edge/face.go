@@ -294,17 +294,18 @@ func (s *Server) handleProctorFrame(c *fiber.Ctx) error {
 // --- face login ------------------------------------------------------------------
 
 type faceLoginReq struct {
-	Image string `json:"image"`
-	// Images are 3–5 frames taken over about a second (instead of Image).
-	Images []string `json:"images"`
-	// ChallengeID names the liveness challenge the frames perform.
-	ChallengeID string `json:"challenge_id"`
+	Image    string `json:"image"`
 	Username string `json:"username"`
 	Email    string `json:"email"`
 	Password string `json:"password"`
 	// OpID finishes a login whose identify answer came after the edge
 	// stopped waiting (the 202 answer).
 	OpID string `json:"op_id"`
+
+	// Images are 3–5 frames taken over about a second (instead of Image).
+	Images []string `json:"images"`
+	// ChallengeID names the liveness challenge the frames perform.
+	ChallengeID string `json:"challenge_id"`
 }
 
 // loginUser is an account as face login needs it.

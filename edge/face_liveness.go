@@ -60,7 +60,7 @@ func (s *Server) handleFaceChallenge(c *fiber.Ctx) error {
 	_, _ = s.deps.DB.ExecContext(ctx, `DELETE FROM face_challenges WHERE expires_at < NOW(3) - INTERVAL 1 HOUR LIMIT 100`)
 	return c.JSON(fiber.Map{
 		"challenge_id": id, "steps": names, "expires": expires,
-		"frames": fiber.Map{"min": minLoginFrames, "max": maxLoginFrames},
+		"frames":   fiber.Map{"min": minLoginFrames, "max": maxLoginFrames},
 		"liveness": s.cfg.FaceLiveness,
 	})
 }

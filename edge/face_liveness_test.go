@@ -27,7 +27,9 @@ type scripted struct{}
 
 func (scripted) ModelID() string { return face.ModelID }
 
-func (s scripted) Detect(img image.Image, o face.Options) ([]face.Face, error) { return s.Embed(img, o) }
+func (s scripted) Detect(img image.Image, o face.Options) ([]face.Face, error) {
+	return s.Embed(img, o)
+}
 
 func (scripted) Embed(img image.Image, _ face.Options) ([]face.Face, error) {
 	r, g, b, _ := img.At(0, 0).RGBA()

@@ -357,10 +357,6 @@ func (r *registerReq) validate() (email string, err error) {
 	return email, nil
 }
 
-// registerHook lets the face feature validate and enrol images with the new
-// account; nil when the face worker is not part of this build.
-var registerHook func(s *Server, c *fiber.Ctx, tx *sqlx.Tx, out *outbox.Batch, u User, images []string) (opID string, err error)
-
 // registerPrecheck validates images before anything is written.
 var registerPrecheck func(images []string) error
 
@@ -385,12 +381,14 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 	if err != nil {
 		return fmt.Errorf("edge: hash password: %w", err)
 	}
+	if len(req.Images) > 0 {
+		return s.registerWithFace(c, req, email, hash)
+	}
 	ctx := c.UserContext()
 	var (
-		u        User
-		token    string
-		welcome  string
-		enrollOp string
+		u       User
+		token   string
+		welcome string
 	)
 	err = s.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, out *outbox.Batch) error {
 		if err := consumeVerifiedOTP(ctx, tx, email, otp.PurposeRegister); err != nil {
@@ -420,21 +418,12 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 		if err := createOpTx(ctx, tx, out, welcome, "welcome", events.CmdMailWelcome, u.ID, events.Welcome{UserID: u.ID, Email: u.Email, Username: u.Username}); err != nil {
 			return err
 		}
-		if len(req.Images) > 0 {
-			if enrollOp, err = registerHook(s, c, tx, out, u, req.Images); err != nil {
-				return err
-			}
-		}
 		return audit(ctx, tx, u.ID, "register", c.IP(), nil)
 	})
 	if err != nil {
 		return err
 	}
-	body := fiber.Map{"user": u, "token": token, "op_id": welcome}
-	if enrollOp != "" {
-		body["enroll_op_id"] = enrollOp
-	}
-	return c.Status(fiber.StatusCreated).JSON(body)
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"user": u, "token": token, "op_id": welcome})
 }
 
 func audit(ctx context.Context, tx *sqlx.Tx, userID uint64, action, ip string, detail any) error {

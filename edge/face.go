@@ -21,7 +21,6 @@ import (
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/face"
 	"github.com/hirebus/hirebus/ops"
-	"github.com/hirebus/hirebus/outbox"
 	"github.com/hirebus/hirebus/store"
 	"github.com/jmoiron/sqlx"
 	"golang.org/x/crypto/bcrypt"
@@ -52,7 +51,6 @@ const (
 
 func init() {
 	registerPrecheck = precheckEnrollImages
-	registerHook = registerEnroll
 	extraRoutes = append(extraRoutes, func(s *Server, app *fiber.App, api fiber.Router) {
 		api.Post("/auth/reset-face", s.requireAuth, s.handleResetFace)
 		api.Post("/auth/face-login", s.loginLimit.middleware, s.handleFaceLogin)
@@ -150,17 +148,6 @@ func (s *Server) checkCommandSize(images ...string) error {
 		return Errorf(413, "images_too_large", "the images add up to %d KiB of base64; at most %d KiB fit in one request (send webcam-sized JPEGs, e.g. 640×480)", total>>10, limit>>10)
 	}
 	return nil
-}
-
-// registerEnroll adds the enrolment command to the register transaction.
-func registerEnroll(s *Server, c *fiber.Ctx, tx *sqlx.Tx, out *outbox.Batch, u User, images []string) (string, error) {
-	if err := s.checkCommandSize(images...); err != nil {
-		return "", err
-	}
-	opID := events.NewID()
-	err := createOpTx(c.UserContext(), tx, out, opID, opFaceEnroll, events.CmdFaceEnroll, u.ID,
-		events.FaceEnroll{UserID: u.ID, Images: images, Source: "register"})
-	return opID, err
 }
 
 type resetFaceReq struct {

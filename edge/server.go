@@ -49,6 +49,9 @@ type Config struct {
 	// liveness challenge; "off" (the zero value's default) does not check.
 	// The binary defaults to required (HIREBUS_FACE_LIVENESS).
 	FaceLiveness string
+	// FaceRegisterWait bounds how long a registration with face images
+	// waits for the enrolment before it is refused (default 20s).
+	FaceRegisterWait time.Duration
 }
 
 // Validate applies defaults and checks the config.
@@ -88,6 +91,9 @@ func (c *Config) Validate() error {
 	}
 	if c.PasswordCost == 0 {
 		c.PasswordCost = 12
+	}
+	if c.FaceRegisterWait == 0 {
+		c.FaceRegisterWait = 20 * time.Second
 	}
 	if c.FaceLiveness == "" {
 		c.FaceLiveness = LivenessOff

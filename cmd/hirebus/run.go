@@ -30,6 +30,7 @@ const usage = `usage:
   hirebus worker face|mail|code        one worker role (needs HIREBUS_NATS_URL)
   hirebus migrate                      create the database if missing and apply migrations
   hirebus face detect|embed|compare    run the face pipeline on image files
+  hirebus face eval [--json] DIR       calibrate the face sign-in rule on DIR/<person>/<photo>
   hirebus sandbox run --lang LANG ...  run a program in the sandbox
   hirebus problems load DIR            load coding problems into MySQL`
 

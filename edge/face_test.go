@@ -83,12 +83,6 @@ func shots(t *testing.T, f facetest.Face, idx ...int) []string {
 	return out
 }
 
-func opError(op map[string]any) string {
-	e, _ := op["error"].(map[string]any)
-	c, _ := e["code"].(string)
-	return c
-}
-
 // bombPNG is a valid 1×1 PNG whose header claims width×height.
 func bombPNG(t *testing.T, width, height uint32) string {
 	var buf bytes.Buffer

@@ -494,7 +494,11 @@ func (s *Server) finishFaceLogin(c *fiber.Ctx, opID string, oc events.OpComplete
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"user": u.User, "token": token, "method": method, "distance": res.Distance})
+	body := fiber.Map{"user": u.User, "token": token, "method": method, "distance": res.Distance}
+	if len(res.Frames) > 0 {
+		body["frames"] = res.Frames // which frames the gates left out, and why
+	}
+	return c.JSON(body)
 }
 
 func (s *Server) loadLoginUser(ctx context.Context, where string, args ...any) (loginUser, error) {

@@ -229,6 +229,17 @@ func TestFaceSignInFrames(t *testing.T) {
 		if r.Status != 200 {
 			t.Fatalf("%d %s", r.Status, r.Body)
 		}
+		var out struct {
+			Frames []struct {
+				Index      int
+				OK         bool
+				Code, Hint string
+			}
+		}
+		r.JSON(t, &out)
+		if len(out.Frames) != 3 || !out.Frames[0].OK || out.Frames[1].OK || out.Frames[1].Code != "too_dark" || out.Frames[1].Hint != "more light" || !out.Frames[2].OK {
+			t.Fatalf("frames %+v", out.Frames)
+		}
 	})
 	t.Run("all frames too dark", func(t *testing.T) {
 		r := p.Do("POST", "/api/auth/face-login", "", map[string]any{"username": "fran", "images": []string{dark, dark, dark}})

@@ -1,10 +1,6 @@
 package match
 
-import (
-	"cmp"
-	"math"
-	"slices"
-)
+import "math"
 
 // Decision is the outcome of the adaptive 1:1 rule (Decide).
 type Decision struct {
@@ -107,27 +103,4 @@ func Spread(set [][]float32) (mean, maxPair float32) {
 		return 0, 0
 	}
 	return float32(sum / float64(n)), maxPair
-}
-
-// NearestUsers reduces per-descriptor search results to distinct user ids,
-// nearest first, without skip, at most k.
-func NearestUsers(ids []uint64, dists []float32, skip uint64, k int) []uint64 {
-	best := map[uint64]float32{}
-	for i, u := range ids {
-		if u == skip {
-			continue
-		}
-		if b, ok := best[u]; !ok || dists[i] < b {
-			best[u] = dists[i]
-		}
-	}
-	out := make([]uint64, 0, len(best))
-	for u := range best {
-		out = append(out, u)
-	}
-	slices.SortFunc(out, func(a, b uint64) int { return cmp.Or(cmp.Compare(best[a], best[b]), cmp.Compare(a, b)) })
-	if len(out) > k {
-		out = out[:k]
-	}
-	return out
 }

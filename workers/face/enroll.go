@@ -21,7 +21,10 @@ type EnrollResult struct {
 	Images   int     `json:"images"`   // images sent
 	Enrolled int     `json:"enrolled"` // descriptors stored
 	Spread   float32 `json:"spread"`   // largest distance between two enrolled images
-	Source   string  `json:"source"`
+	// SpreadMean is the mean distance between two enrolled images: how much
+	// this person's captures vary (the set a sign-in is compared with).
+	SpreadMean float32 `json:"spread_mean"`
+	Source     string  `json:"source"`
 }
 
 // enrollLock serialises the duplicate check and the index write of every
@@ -114,7 +117,8 @@ func (w *Worker) enroll(ctx context.Context, env events.Envelope) error {
 		// photo find out who is registered.
 		return w.fail(ctx, env, uid, CodeDuplicate, "this face is already enrolled for another account")
 	}
-	res := EnrollResult{UserID: uid, Images: len(p.Images), Enrolled: len(entries), Spread: spread, Source: p.Source}
+	spreadMean, _ := match.Spread(descs)
+	res := EnrollResult{UserID: uid, Images: len(p.Images), Enrolled: len(entries), Spread: spread, SpreadMean: spreadMean, Source: p.Source}
 	return w.store(ctx, env, uid, entries, res)
 }
 

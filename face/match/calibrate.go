@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Labelled is one photo's descriptor with the person it shows.
@@ -232,6 +233,16 @@ type Calibration struct {
 	Login         LoginReport `json:"login"`
 	Fixed         LoginReport `json:"fixed_threshold_login"`
 	Thresholds    Thresholds  `json:"thresholds"`
+	// Spreads are each person's photo spread (Spread over all photos).
+	Spreads []PersonSpread `json:"spreads"`
+}
+
+// PersonSpread is how much one person's photos vary.
+type PersonSpread struct {
+	Person string  `json:"person"`
+	Photos int     `json:"photos"`
+	Mean   float32 `json:"mean"`
+	Max    float32 `json:"max"`
 }
 
 // CurveThresholds are the distances the FAR/FRR table is printed at.
@@ -258,6 +269,15 @@ func Calibrate(samples []Labelled, th Thresholds) Calibration {
 	if len(p.Impostor) > 0 {
 		c.ImpostorMin = p.Impostor[0]
 	}
+	byPerson := map[string][][]float32{}
+	for _, s := range samples {
+		byPerson[s.Person] = append(byPerson[s.Person], s.Descriptor)
+	}
+	for person, set := range byPerson {
+		m, x := Spread(set)
+		c.Spreads = append(c.Spreads, PersonSpread{Person: person, Photos: len(set), Mean: m, Max: x})
+	}
+	slices.SortFunc(c.Spreads, func(a, b PersonSpread) int { return strings.Compare(a.Person, b.Person) })
 	c.Rule = fmt.Sprintf("adaptive: score ≥ %.2f and ratio < %.2f (cohort of %d)", th.MinScore, th.Ratio, th.CohortSize)
 	c.Login = EvaluateLogin(samples, c.Rule, AdaptiveRule(th))
 	c.FAR, c.FRR = c.Login.FAR.Rate, c.Login.FRR.Rate
@@ -272,6 +292,9 @@ func (c Calibration) WriteText(w io.Writer) error {
 	pf("genuine pairs %d, impostor pairs %d\n", c.GenuinePairs, c.ImpostorPairs)
 	pf("genuine max %.4f, impostor min %.4f\n", c.GenuineMax, c.ImpostorMin)
 	pf("EER %.2f %% at %.4f\n", 100*c.EER, c.EERThreshold)
+	for _, sp := range c.Spreads {
+		pf("spread %-12s %d photos: mean %.3f, max %.3f\n", sp.Person, sp.Photos, sp.Mean, sp.Max)
+	}
 	pf("%-9s  %-28s  %-28s\n", "threshold", "FAR (impostor pairs)", "FRR (genuine pairs)")
 	for _, p := range c.Curve {
 		pf("%-9.2f  %-28s  %-28s\n", p.Threshold, p.FAR, p.FRR)

@@ -21,6 +21,9 @@ func Run(ctx context.Context, emb face.Embedder, dir string, o Options, th match
 	if err := th.Validate(); err != nil {
 		return Report{}, fmt.Errorf("eval: %w", err)
 	}
+	if o.Detector != "" && o.Detector != face.DetectorTiny && o.Detector != face.DetectorSSD {
+		return Report{}, fmt.Errorf("eval: %w: detector %q (want tiny or ssd)", face.ErrBadOptions, o.Detector)
+	}
 	samples, skipped, err := Load(ctx, emb, dir, o)
 	if err != nil {
 		return Report{}, err

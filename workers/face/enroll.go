@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/hirebus/hirebus/events"
@@ -65,13 +66,15 @@ func (w *Worker) enroll(ctx context.Context, env events.Envelope) error {
 		descs   [][]float32
 		entries []index.Entry
 		used    []int // image index of each descriptor
+		quality []float64
 		refused []string
 	)
 	for i, img := range p.Images {
-		f, rej, err := w.oneFace(img)
+		a, err := w.analyse(img)
 		if err != nil {
 			return err
 		}
+		f, rej := a.face, a.rej
 		pr := events.FaceEnrollProgress{OpID: env.CorrelationID, Index: i, Total: len(p.Images), OK: rej == nil, Score: f.Score}
 		if f.Score > 0 {
 			b := boxOf(f.Box)
@@ -83,6 +86,7 @@ func (w *Worker) enroll(ctx context.Context, env events.Envelope) error {
 		} else {
 			descs = append(descs, f.Descriptor)
 			used = append(used, i)
+			quality = append(quality, f.Score*min(1, a.q.Sharpness/(3*w.cfg.MinSharpness)))
 			entries = append(entries, index.Entry{UserID: uid, Model: w.emb.ModelID(), Vector: f.Descriptor, Quality: float32(f.Score), Source: source})
 		}
 		if err := w.progress(ctx, uid, pr); err != nil {
@@ -92,6 +96,9 @@ func (w *Worker) enroll(ctx context.Context, env events.Envelope) error {
 	if len(descs) < th.MinEnrollImages {
 		return w.fail(ctx, env, uid, CodeTooFewImages, fmt.Sprintf("%d of %d images show one clear face, need %d (%s)",
 			len(descs), len(p.Images), th.MinEnrollImages, strings.Join(refused, "; ")))
+	}
+	if len(descs) > w.cfg.MaxEnrollKeep {
+		descs, entries, used = best(w.cfg.MaxEnrollKeep, quality, descs, entries, used)
 	}
 	spread, worst, err := match.CheckEnrollment(descs, th)
 	if errors.Is(err, match.ErrInconsistent) {
@@ -279,4 +286,25 @@ func (w *Worker) deleteUser(ctx context.Context, env events.Envelope) error {
 		}
 		return publishIndexChange(out, index.ChangeDeleted, p.UserID, env.CorrelationID)
 	})
+}
+
+// best keeps the n images of highest quality (detector score, discounted
+// for softness), in their original order: a short capture sends more frames
+// than an enrolment needs, and the sharpest, clearest ones make the best
+// reference.
+func best(n int, quality []float64, descs [][]float32, entries []index.Entry, used []int) ([][]float32, []index.Entry, []int) {
+	order := make([]int, len(quality))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return quality[order[a]] > quality[order[b]] })
+	keep := order[:n]
+	sort.Ints(keep)
+	var d [][]float32
+	var e []index.Entry
+	var u []int
+	for _, i := range keep {
+		d, e, u = append(d, descs[i]), append(e, entries[i]), append(u, used[i])
+	}
+	return d, e, u
 }

@@ -99,14 +99,6 @@ func (w *Worker) faces(img image.Image, embed bool, det face.DetectorKind) ([]fa
 	return fs, nil
 }
 
-// oneFace decodes s and returns its single, clear face with descriptor:
-// exactly one face, scoring at least MinEnrollScore, passing the quality
-// gates (gate). Enrolment and login use it.
-func (w *Worker) oneFace(s string) (face.Face, *reject, error) {
-	a, err := w.analyse(s)
-	return a.face, a.rej, err
-}
-
 // analysed is one frame: its single face (if exactly one was found), the
 // face's quality and the gate's verdict (nil: usable for a decision).
 type analysed struct {

@@ -2,14 +2,22 @@ package face
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
+	"encoding/json"
 	"image"
 	"image/jpeg"
 	"testing"
 
+	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/face"
+	"github.com/hirebus/hirebus/face/match"
+	"github.com/hirebus/hirebus/internal/platformtest"
 	"github.com/hirebus/hirebus/internal/testutil"
+	"github.com/hirebus/hirebus/ops"
+	"github.com/hirebus/hirebus/store"
 	"github.com/hirebus/hirebus/workers/face/facetest"
+	"github.com/jmoiron/sqlx"
 )
 
 // blurred re-encodes a face image after a box blur of radius r.
@@ -120,5 +128,78 @@ func TestQualityGates(t *testing.T) {
 	}
 	if r := w.gate(face.Face{Score: 0.55}, good); r == nil || r.Code != CodeLowQuality {
 		t.Errorf("low detector score: %v", r)
+	}
+}
+
+// TestEnrollKeepsBestImages: a capture of more good images than an
+// enrolment keeps stores the best MaxEnrollKeep, and the refused ones never.
+func TestEnrollKeepsBestImages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the face models")
+	}
+	p := platformtest.Start(t, platformtest.Options{NoMailWorker: true})
+	pipe, err := face.Load(testutil.ModelsDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := New(Config{}, Deps{DB: p.DB, JS: p.JS, Relay: p.Relay, Log: p.Log, Embedder: pipe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.DB.Exec(`INSERT INTO users (username, email, password_hash) VALUES ('keep', 'keep@example.com', 'x')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := res.LastInsertId()
+	uid := uint64(id)
+	f := facetest.Faces(t)[21]
+	web := facetest.Image(t, f, facetest.Variant{Width: 480})
+	images := []string{blurred(t, web, 2)} // soft: passes the gates, but ranks last
+	for _, v := range append(facetest.Shots, facetest.Variant{Width: 320, DX: -0.03}, facetest.Variant{Width: 360, DY: 0.03}) {
+		images = append(images, facetest.Base64(t, f, v))
+	}
+	images = append(images, facetest.Blank(t))
+	opID := events.NewID()
+	env, err := events.NewEnvelope("face_enroll", opID, uid, events.FaceEnroll{UserID: uid, Images: images, Source: "register"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = store.InTx(context.Background(), p.DB, func(tx *sqlx.Tx) error {
+		return ops.Create(context.Background(), tx, opID, "face_enroll", uid)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Handle(context.Background(), env, events.Meta{Subject: events.CmdFaceEnroll, Delivered: 1}); err != nil {
+		t.Fatal(err)
+	}
+	op, err := ops.Get(context.Background(), p.DB, opID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r EnrollResult
+	if op.Status != ops.StatusDone || json.Unmarshal(op.Result, &r) != nil {
+		t.Fatalf("enrol: %s %s %s", op.Status, op.Result, op.Error)
+	}
+	if r.Images != 9 || r.Enrolled != 5 {
+		t.Fatalf("result %+v: want 9 images, 5 kept", r)
+	}
+	var n int
+	if err := p.DB.Get(&n, `SELECT COUNT(*) FROM face_embeddings WHERE user_id = ?`, uid); err != nil || n != 5 {
+		t.Fatalf("%d rows stored (%v)", n, err)
+	}
+	// The soft frame is not among them.
+	soft, err := w.analyse(images[0])
+	if err != nil || soft.rej != nil {
+		t.Fatalf("soft frame: %v %v", err, soft.rej)
+	}
+	stored, err := w.enrolled(context.Background(), uid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range stored {
+		if match.Distance(d, soft.face.Descriptor) < 1e-4 {
+			t.Fatal("the softest image was kept")
+		}
 	}
 }

@@ -49,6 +49,9 @@ type Config struct {
 	MaxImageBytes int
 	// MaxEnrollImages bounds the images of one enrolment (default 10).
 	MaxEnrollImages int
+	// MaxEnrollKeep is how many of an enrolment's good images are kept, the
+	// best first (default 5).
+	MaxEnrollKeep int
 	// MinFaceScore is the detector threshold for counting a face (default 0.5).
 	MinFaceScore float64
 	// MinEnrollScore is the detector score an enrolment or login face must
@@ -88,6 +91,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxEnrollImages == 0 {
 		c.MaxEnrollImages = 10
+	}
+	if c.MaxEnrollKeep == 0 {
+		c.MaxEnrollKeep = 5
 	}
 	if c.MinFaceScore == 0 {
 		c.MinFaceScore = 0.5
@@ -132,6 +138,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("face worker: sharpness ≥ 0 and yaw/pitch bounds in (0, 90] required")
 	case c.MaxLoginFrames < 1 || c.MaxLoginFrames > 10:
 		return fmt.Errorf("face worker: max login frames %d outside 1..10", c.MaxLoginFrames)
+	case c.MaxEnrollKeep < c.Thresholds.MinEnrollImages || c.MaxEnrollKeep > c.MaxEnrollImages:
+		return fmt.Errorf("face worker: max enroll keep %d outside %d..%d", c.MaxEnrollKeep, c.Thresholds.MinEnrollImages, c.MaxEnrollImages)
 	case c.MaxEnrollImages < c.Thresholds.MinEnrollImages:
 		return fmt.Errorf("face worker: max enroll images %d below the minimum %d", c.MaxEnrollImages, c.Thresholds.MinEnrollImages)
 	}

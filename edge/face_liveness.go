@@ -2,7 +2,7 @@ package edge
 
 // Active liveness for face sign-in: POST /api/auth/face-challenge issues a
 // random sequence of steps; the face worker checks the frames of the
-// sign-in against it (workers/face, face.CheckChallenge) and the edge
+// sign-in against it (workers/face, face/challenge) and the edge
 // refuses a sign-in whose check did not pass when liveness is required.
 
 import (
@@ -15,7 +15,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/hirebus/hirebus/events"
-	"github.com/hirebus/hirebus/face"
+	"github.com/hirebus/hirebus/face/challenge"
 	"github.com/hirebus/hirebus/store"
 )
 
@@ -42,7 +42,7 @@ var (
 )
 
 func (s *Server) handleFaceChallenge(c *fiber.Ctx) error {
-	steps, err := face.RandomChallenge(challengeSteps)
+	steps, err := challenge.Random(challengeSteps)
 	if err != nil {
 		return err
 	}

@@ -54,7 +54,7 @@ func (s *Server) registerWithFace(c *fiber.Ctx, req registerReq, email string, h
 		}
 		id, _ := res.LastInsertId()
 		uid = uint64(id)
-		return createOpTx(ctx, tx, out, opID, opFaceEnroll, events.CmdFaceEnroll, uid,
+		return createOpTx(ctx, tx, out, opID, events.OpFaceEnroll, events.CmdFaceEnroll, uid,
 			events.FaceEnroll{UserID: uid, Images: req.Images, Source: "register"})
 	})
 	if err != nil {
@@ -109,7 +109,7 @@ func (s *Server) registerWithFace(c *fiber.Ctx, req registerReq, email string, h
 				return err
 			}
 			welcome = events.NewID()
-			if err := createOpTx(bg, tx, out, welcome, "welcome", events.CmdMailWelcome, u.ID, events.Welcome{UserID: u.ID, Email: u.Email, Username: u.Username}); err != nil {
+			if err := createOpTx(bg, tx, out, welcome, events.OpWelcome, events.CmdMailWelcome, u.ID, events.Welcome{UserID: u.ID, Email: u.Email, Username: u.Username}); err != nil {
 				return err
 			}
 			return audit(bg, tx, u.ID, "register", c.IP(), map[string]any{"face": true})
@@ -126,7 +126,7 @@ func (s *Server) registerWithFace(c *fiber.Ctx, req registerReq, email string, h
 			// Done but not enrolled: the account was changed under us.
 			return Errorf(409, "register_conflict", "the registration could not be completed; try again")
 		}
-		return faceOpError(oc)
+		return opFailed(oc, events.CodeFaceFailed, "the face check failed")
 	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"user": u, "token": token, "op_id": welcome, "enroll_op_id": opID})
 }

@@ -24,7 +24,7 @@ type OTPSent struct {
 
 // OpError is the public error of a failed operation.
 type OpError struct {
-	Code    string `json:"code"`
+	Code    Code   `json:"code"`
 	Message string `json:"message"`
 }
 
@@ -109,7 +109,7 @@ type FaceIdentify struct {
 	// in capture order; Image alone is one frame.
 	Images []string `json:"images,omitempty"`
 	// Challenge is the liveness challenge the frames must perform (steps
-	// of face.ChallengeStep, in order); empty: no liveness check.
+	// of face/challenge.Step, in order); empty: no liveness check.
 	Challenge []string `json:"challenge,omitempty"`
 }
 

@@ -1,27 +1,26 @@
 package main
 
+// Wiring of the face feature: the face worker and the `hirebus face` tool.
+
 import (
 	"context"
 	"fmt"
 	"os"
 
-	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/face"
 	"github.com/hirebus/hirebus/face/index"
+	"github.com/hirebus/hirebus/face/index/pinecone"
 	faceworker "github.com/hirebus/hirebus/workers/face"
 )
 
-// The face worker and the `hirebus face` tool.
-func init() {
-	workerFactories[events.RoleFace] = newFaceWorker
-	tools["face"] = func(ctx context.Context, cfg Config, args []string) error {
-		if len(args) > 0 && args[0] == "eval" {
-			return runFaceEval(ctx, cfg, args[1:], os.Stdout)
-		}
-		// compare judges "same person" like a 1:1 face login
-		// (match.DefaultThresholds, face.RunCLI's default).
-		return face.RunCLI(ctx, args, cfg.ModelsDir, os.Stdout)
+// runFaceTool is `hirebus face detect|embed|compare|eval` (facecli.go,
+// face_eval.go); compare judges "same person" like the fixed 1:1 threshold
+// (match.DefaultThresholds), eval calibrates the configured sign-in rule.
+func runFaceTool(ctx context.Context, cfg Config, args []string) error {
+	if len(args) > 0 && args[0] == "eval" {
+		return runFaceEval(ctx, cfg, args[1:], os.Stdout)
 	}
+	return runFaceCLI(ctx, args, cfg.ModelsDir, os.Stdout)
 }
 
 // newFaceWorker picks the vector index: Pinecone when its key and host are
@@ -34,7 +33,7 @@ func newFaceWorker(_ context.Context, cfg Config, d Deps) (worker, error) {
 	}
 	var idx index.Index
 	if cfg.PineconeAPIKey != "" && cfg.PineconeIndexHost != "" {
-		pc, err := index.NewPinecone(index.PineconeConfig{
+		pc, err := pinecone.New(pinecone.Config{
 			APIKey: cfg.PineconeAPIKey, IndexHost: cfg.PineconeIndexHost, Namespace: cfg.PineconeNamespace, Model: p.ModelID(),
 		})
 		if err != nil {

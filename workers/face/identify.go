@@ -7,6 +7,7 @@ import (
 
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/face"
+	"github.com/hirebus/hirebus/face/challenge"
 	"github.com/hirebus/hirebus/face/match"
 )
 
@@ -34,17 +35,17 @@ func (w *Worker) identify(ctx context.Context, env events.Envelope) error {
 	if len(frames) > w.cfg.MaxLoginFrames {
 		return w.fail(ctx, env, env.ActorUserID, CodeTooManyFrames, fmt.Sprintf("send at most %d frames (got %d)", w.cfg.MaxLoginFrames, len(frames)))
 	}
-	steps := make([]face.ChallengeStep, len(p.Challenge))
+	steps := make([]challenge.Step, len(p.Challenge))
 	for i, s := range p.Challenge {
-		if !face.ValidStep(s) {
+		if !challenge.Valid(s) {
 			return w.fail(ctx, env, env.ActorUserID, CodeBadCommand, fmt.Sprintf("unknown challenge step %q", s))
 		}
-		steps[i] = face.ChallengeStep(s)
+		steps[i] = challenge.Step(s)
 	}
 	var (
 		res      events.FaceIdentifyResult
 		good     [][]float32
-		live     = make([]*face.Quality, len(frames))
+		live     = make([]*challenge.Pose, len(frames))
 		liveDesc = make([][]float32, len(frames))
 		rejected []*reject
 	)
@@ -55,14 +56,13 @@ func (w *Worker) identify(ctx context.Context, env events.Envelope) error {
 		}
 		v := events.FaceFrameVerdict{Index: i, OK: a.rej == nil}
 		if a.rej != nil {
-			v.Code, v.Hint = a.rej.Code, Hint(a.rej.Code)
+			v.Code, v.Hint = string(a.rej.Code), Hint(a.rej.Code)
 			rejected = append(rejected, a.rej)
 		} else {
 			good = append(good, a.face.Descriptor)
 		}
 		if a.one {
-			q := a.q
-			live[i], liveDesc[i] = &q, a.face.Descriptor
+			live[i], liveDesc[i] = &challenge.Pose{Yaw: a.q.Yaw, EAR: a.q.EAR}, a.face.Descriptor
 		}
 		res.Frames = append(res.Frames, v)
 	}
@@ -86,7 +86,7 @@ func (w *Worker) identify(ctx context.Context, env events.Envelope) error {
 			return err
 		}
 		if len(enrolled) == 0 {
-			res.Reason, res.Distance = CodeNotEnrolled, -1
+			res.Reason, res.Distance = string(CodeNotEnrolled), -1
 			return w.complete(ctx, env, env.ActorUserID, res, nil)
 		}
 		cohort, err := w.cohort(ctx, centre, p.UserID)
@@ -182,7 +182,7 @@ func (w *Worker) cohort(ctx context.Context, probe []float32, self uint64) ([][]
 // checkLiveness runs the challenge on the frames' landmarks, and refuses
 // frames whose face is not the one of the good frames (a swap of photos
 // between steps).
-func checkLiveness(steps []face.ChallengeStep, live []*face.Quality, desc, good [][]float32, th match.Thresholds) *events.FaceLiveness {
+func checkLiveness(steps []challenge.Step, live []*challenge.Pose, desc, good [][]float32, th match.Thresholds) *events.FaceLiveness {
 	out := &events.FaceLiveness{Steps: make([]string, len(steps))}
 	for i, s := range steps {
 		out.Steps[i] = string(s)
@@ -193,7 +193,7 @@ func checkLiveness(steps []face.ChallengeStep, live []*face.Quality, desc, good 
 			return out
 		}
 	}
-	out.Passed, out.Reason = face.CheckChallenge(steps, live)
+	out.Passed, out.Reason = challenge.Check(steps, live)
 	return out
 }
 
@@ -208,8 +208,8 @@ func mean(vs [][]float32) []float32 {
 }
 
 // summarise names the most frequent reason of refused frames, with a hint.
-func summarise(rs []*reject) (code, msg string) {
-	count := map[string]int{}
+func summarise(rs []*reject) (code events.Code, msg string) {
+	count := map[events.Code]int{}
 	for _, r := range rs {
 		count[r.Code]++
 		if count[r.Code] > count[code] {

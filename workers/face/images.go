@@ -11,43 +11,44 @@ import (
 	"github.com/hirebus/hirebus/face"
 )
 
-// Public reason codes of refused images and faces; the edge maps them to
-// HTTP statuses and clients show them per image.
+// Public reason codes of refused images and faces (declared with their
+// class in package events, which the edge maps to HTTP statuses); clients
+// show them per image.
 const (
-	CodeNotImage        = "not_image"
-	CodeTruncated       = "truncated_image"
-	CodeTooLarge        = "image_too_large"
-	CodeUnsupported     = "unsupported_image"
-	CodeBadBase64       = "bad_base64"
-	CodeNoFace          = "no_face"
-	CodeMultipleFaces   = "multiple_faces"
-	CodeFaceTooSmall    = "face_too_small"
-	CodeLowQuality      = "low_quality_face"
-	CodeTooFewImages    = "too_few_images"
-	CodeTooManyImages   = "too_many_images"
-	CodeInconsistent    = "inconsistent_faces"
-	CodeDuplicate       = "duplicate_face"
-	CodeBadCommand      = "bad_request"
-	CodeNoUser          = "no_such_user"
-	CodeNotEnrolled     = "not_enrolled"
-	CodeFaceUnavailable = "face_unavailable"
-	CodeTooDark         = "too_dark"
-	CodeTooBright       = "too_bright"
-	CodeBlurred         = "blurred"
-	CodeOffAngle        = "off_angle"
-	CodeTooManyFrames   = "too_many_frames"
+	CodeNotImage        = events.CodeNotImage
+	CodeTruncated       = events.CodeTruncatedImage
+	CodeTooLarge        = events.CodeImageTooLarge
+	CodeUnsupported     = events.CodeUnsupported
+	CodeBadBase64       = events.CodeBadBase64
+	CodeNoFace          = events.CodeNoFace
+	CodeMultipleFaces   = events.CodeMultipleFaces
+	CodeFaceTooSmall    = events.CodeFaceTooSmall
+	CodeLowQuality      = events.CodeLowQualityFace
+	CodeTooFewImages    = events.CodeTooFewImages
+	CodeTooManyImages   = events.CodeTooManyImages
+	CodeInconsistent    = events.CodeInconsistent
+	CodeDuplicate       = events.CodeDuplicateFace
+	CodeBadCommand      = events.CodeFaceBadRequest
+	CodeNoUser          = events.CodeNoSuchUser
+	CodeNotEnrolled     = events.CodeNotEnrolled
+	CodeFaceUnavailable = events.CodeFaceUnavailable
+	CodeTooDark         = events.CodeTooDark
+	CodeTooBright       = events.CodeTooBright
+	CodeBlurred         = events.CodeBlurred
+	CodeOffAngle        = events.CodeOffAngle
+	CodeTooManyFrames   = events.CodeTooManyFrames
 )
 
 // reject is a refused image with its public code and reason.
 type reject struct {
-	Code   string
+	Code   events.Code
 	Reason string
 }
 
-func (r *reject) Error() string { return r.Code + ": " + r.Reason }
+func (r *reject) Error() string { return string(r.Code) + ": " + r.Reason }
 
 // ImageErrorCode maps the face package's decode errors to a public code.
-func ImageErrorCode(err error) string {
+func ImageErrorCode(err error) events.Code {
 	switch {
 	case errors.Is(err, face.ErrTooLarge):
 		return CodeTooLarge
@@ -135,7 +136,7 @@ func (w *Worker) analyse(s string) (analysed, error) {
 }
 
 // Hints for the user, by gate code.
-var gateHints = map[string]string{
+var gateHints = map[events.Code]string{
 	CodeNoFace:        "look at the camera",
 	CodeMultipleFaces: "only you in the picture",
 	CodeFaceTooSmall:  "move closer",
@@ -147,7 +148,7 @@ var gateHints = map[string]string{
 }
 
 // Hint is what a user should change for a gate code ("" if unknown).
-func Hint(code string) string { return gateHints[code] }
+func Hint(code events.Code) string { return gateHints[code] }
 
 // gate applies the quality gates to one face, in the order a user can fix
 // them: size, light, sharpness, angle, then the detector's confidence.

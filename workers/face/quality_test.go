@@ -68,7 +68,8 @@ func TestQualityGates(t *testing.T) {
 	f := facetest.Faces(t)[0]
 	web := facetest.Variant{Width: 480}
 	for _, tc := range []struct {
-		name, image, code string
+		name, image string
+		code        events.Code
 	}{
 		{"webcam frame", facetest.Base64(t, f, web), ""},
 		{"too small", facetest.Base64(t, f, facetest.Variant{Width: 150, Margin: 1}), CodeFaceTooSmall},
@@ -84,7 +85,7 @@ func TestQualityGates(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := ""
+			var got events.Code
 			if a.rej != nil {
 				got = a.rej.Code
 			}
@@ -102,7 +103,7 @@ func TestQualityGates(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		edit func(q *face.Quality)
-		code string
+		code events.Code
 	}{
 		{"good", func(*face.Quality) {}, ""},
 		{"small", func(q *face.Quality) { q.Size = 50 }, CodeFaceTooSmall},
@@ -117,7 +118,7 @@ func TestQualityGates(t *testing.T) {
 		t.Run("measured/"+tc.name, func(t *testing.T) {
 			q := good
 			tc.edit(&q)
-			got := ""
+			var got events.Code
 			if r := w.gate(ok, q); r != nil {
 				got = r.Code
 			}

@@ -56,6 +56,9 @@ func (c *Config) Validate() error {
 	if c.From == "" {
 		c.From = "hirebus <no-reply@hirebus.local>"
 	}
+	if _, err := parseAddress(c.From); err != nil {
+		return fmt.Errorf("mail: sender: %w", err)
+	}
 	if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
 		return fmt.Errorf("mail: SMTP address %q is not host:port", c.SMTPAddr)
 	}
@@ -106,6 +109,8 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, meta events.Me
 		return w.sendOTP(ctx, env)
 	case events.CmdMailWelcome:
 		return w.welcome(ctx, env)
+	case events.CmdMailNotify:
+		return w.notifyMail(ctx, env)
 	default:
 		return events.Permanent(fmt.Errorf("mail: unknown command %s", meta.Subject))
 	}
@@ -174,7 +179,7 @@ func (w *Worker) completeOTP(ctx context.Context, env events.Envelope, p events.
 		if err := out.Add(events.UserSubject(env.ActorUserID, events.EvtOTPSent), ev); err != nil {
 			return err
 		}
-		return ops.Complete(ctx, tx, out, env.CorrelationID, "send_otp", env.ActorUserID, sent)
+		return ops.Complete(ctx, tx, out, env.CorrelationID, events.OpSendOTP, env.ActorUserID, sent)
 	})
 }
 
@@ -198,12 +203,31 @@ func (w *Worker) welcome(ctx context.Context, env events.Envelope) error {
 		if err != nil || !fresh {
 			return err
 		}
-		return ops.Complete(ctx, tx, out, env.CorrelationID, "welcome", p.UserID, map[string]any{"mailed": true})
+		return ops.Complete(ctx, tx, out, env.CorrelationID, events.OpWelcome, p.UserID, map[string]any{"mailed": true})
 	})
 }
 
-// send delivers one plain-text mail; connection problems are temporary.
+// send delivers one mail (body as plain text, with an HTML alternative; see
+// message.go); connection problems are temporary.
 func (w *Worker) send(ctx context.Context, to, subject, body string) error {
+	return w.sendMessage(ctx, Message{From: w.cfg.From, To: []string{to}, Subject: subject, Text: body})
+}
+
+// sendMessage delivers one built mail; connection problems are temporary,
+// a message that cannot be built or is refused (5xx) is permanent.
+func (w *Worker) sendMessage(ctx context.Context, m Message) error {
+	raw, err := m.Build()
+	if err != nil {
+		return events.Permanent(err)
+	}
+	from, err := m.EnvelopeFrom()
+	if err != nil {
+		return events.Permanent(err)
+	}
+	rcpts, err := m.Recipients()
+	if err != nil {
+		return events.Permanent(err)
+	}
 	ctx, cancel := context.WithTimeout(ctx, w.cfg.SendTimeout)
 	defer cancel()
 	var d net.Dialer
@@ -228,10 +252,7 @@ func (w *Worker) send(ctx context.Context, to, subject, body string) error {
 	if err := c.Hello("hirebus"); err != nil {
 		return fmt.Errorf("mail: hello: %w", err)
 	}
-	var msg bytes.Buffer
-	fmt.Fprintf(&msg, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s",
-		w.cfg.From, to, subject, time.Now().UTC().Format(time.RFC1123Z), body)
-	if err := c.SendMail(envelopeAddr(w.cfg.From), []string{to}, &msg); err != nil {
+	if err := c.SendMail(from, rcpts, bytes.NewReader(raw)); err != nil {
 		var se *smtp.SMTPError
 		if errors.As(err, &se) && se.Code >= 500 && se.Code < 600 {
 			return events.Permanent(fmt.Errorf("mail: rejected: %w", err))
@@ -239,11 +260,4 @@ func (w *Worker) send(ctx context.Context, to, subject, body string) error {
 		return fmt.Errorf("mail: send: %w", err)
 	}
 	return c.Quit()
-}
-
-func envelopeAddr(from string) string {
-	if i := strings.LastIndex(from, "<"); i >= 0 {
-		return strings.TrimSuffix(from[i+1:], ">")
-	}
-	return from
 }

@@ -1,4 +1,9 @@
-package face
+// Package challenge is face sign-in's active liveness check: the server
+// draws a random sequence of actions (blink, turn left, turn right) and
+// checks it on the head pose and eye opening measured in the frames. It
+// holds no networks (face measures the poses), so the edge can draw
+// challenges without linking the face pipeline.
+package challenge
 
 import (
 	"crypto/rand"
@@ -7,18 +12,26 @@ import (
 	"math/big"
 )
 
-// ChallengeStep is one action of an active liveness challenge.
-type ChallengeStep string
+// Step is one action of an active liveness challenge.
+type Step string
 
 // The actions a challenge is made of: a still photo or a replayed picture
 // can do none of them on request.
 const (
-	StepBlink     ChallengeStep = "blink"
-	StepTurnLeft  ChallengeStep = "turn_left"  // the person turns to their left (yaw > 0)
-	StepTurnRight ChallengeStep = "turn_right" // to their right (yaw < 0)
+	StepBlink     Step = "blink"
+	StepTurnLeft  Step = "turn_left"  // the person turns to their left (yaw > 0)
+	StepTurnRight Step = "turn_right" // to their right (yaw < 0)
 )
 
-// Liveness thresholds on the landmarks (Quality.EAR and Quality.Yaw).
+// Pose is what a challenge needs of one frame's face (face.Quality has
+// both): Yaw in degrees, > 0 when the person turns to their left; EAR the
+// mean eye aspect ratio.
+type Pose struct {
+	Yaw float64
+	EAR float64
+}
+
+// Liveness thresholds on the pose.
 const (
 	// OpenEAR: the first frame must show open eyes.
 	OpenEAR = 0.22
@@ -34,15 +47,15 @@ const (
 	TurnDelta = 15.0
 )
 
-// RandomChallenge draws n steps (no step twice in a row) from a
+// Random draws n steps (no step twice in a row) from a
 // cryptographic source, so a pre-recorded video cannot know the order.
-func RandomChallenge(n int) ([]ChallengeStep, error) {
-	all := []ChallengeStep{StepBlink, StepTurnLeft, StepTurnRight}
-	out := make([]ChallengeStep, 0, n)
+func Random(n int) ([]Step, error) {
+	all := []Step{StepBlink, StepTurnLeft, StepTurnRight}
+	out := make([]Step, 0, n)
 	for len(out) < n {
 		i, err := rand.Int(rand.Reader, big.NewInt(int64(len(all))))
 		if err != nil {
-			return nil, fmt.Errorf("face: challenge: %w", err)
+			return nil, fmt.Errorf("challenge: %w", err)
 		}
 		s := all[i.Int64()]
 		if len(out) > 0 && out[len(out)-1] == s {
@@ -53,22 +66,22 @@ func RandomChallenge(n int) ([]ChallengeStep, error) {
 	return out, nil
 }
 
-// ValidStep reports whether s is a known step.
-func ValidStep(s string) bool {
-	switch ChallengeStep(s) {
+// Valid reports whether s is a known step.
+func Valid(s string) bool {
+	switch Step(s) {
 	case StepBlink, StepTurnLeft, StepTurnRight:
 		return true
 	}
 	return false
 }
 
-// CheckChallenge decides an active liveness challenge from the landmark
-// measures of the frames in capture order (frames without exactly one face
-// are passed as nil and are skipped). The first usable frame is the
+// Check decides an active liveness challenge from the poses of the frames
+// in capture order (frames without exactly one face are passed as nil and
+// are skipped). The first usable frame is the
 // baseline: facing the camera with open eyes. Every step must then be seen
 // in order, each in a later frame than the previous step. ok is false with
 // a reason a person can act on.
-func CheckChallenge(steps []ChallengeStep, frames []*Quality) (ok bool, reason string) {
+func Check(steps []Step, frames []*Pose) (ok bool, reason string) {
 	if len(steps) == 0 {
 		return false, "no challenge"
 	}
@@ -104,7 +117,7 @@ func CheckChallenge(steps []ChallengeStep, frames []*Quality) (ok bool, reason s
 	return true, ""
 }
 
-func stepSeen(s ChallengeStep, base, q *Quality) bool {
+func stepSeen(s Step, base, q *Pose) bool {
 	switch s {
 	case StepBlink:
 		return q.EAR <= ClosedEAR || q.EAR <= BlinkDrop*base.EAR

@@ -140,6 +140,15 @@ func (w *Worker) enroll(ctx context.Context, env events.Envelope) error {
 // exactly once.
 func (w *Worker) store(ctx context.Context, env events.Envelope, uid uint64, entries []index.Entry, res EnrollResult) error {
 	mark := func(tx *sqlx.Tx, out *outbox.Batch) error {
+		// The account row is locked first: a registration that gave up
+		// removes it under the same lock, and then nothing is enrolled.
+		var n int
+		if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM users WHERE id = ? FOR UPDATE`, uid); err != nil {
+			return fmt.Errorf("face worker: lock account: %w", store.Translate(err))
+		}
+		if n == 0 {
+			return index.ErrNoUser
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET face_enrolled = TRUE WHERE id = ?`, uid); err != nil {
 			return fmt.Errorf("face worker: mark enrolled: %w", store.Translate(err))
 		}
@@ -153,7 +162,17 @@ func (w *Worker) store(ctx context.Context, env events.Envelope, uid uint64, ent
 			}
 			return fmt.Errorf("face worker: store descriptors: %w", err)
 		}
-		return w.complete(ctx, env, uid, res, mark)
+		err := w.complete(ctx, env, uid, res, mark)
+		if errors.Is(err, index.ErrNoUser) {
+			// The account went away while the vectors were written (an
+			// all-or-nothing registration that timed out): take them back,
+			// or they would vote as a duplicate against the next try.
+			if derr := w.idx.DeleteUser(ctx, uid); derr != nil {
+				return fmt.Errorf("face worker: remove descriptors of a removed account: %w", derr)
+			}
+			return w.fail(ctx, env, uid, CodeNoUser, "the account no longer exists")
+		}
+		return err
 	}
 	err := w.complete(ctx, env, uid, res, func(tx *sqlx.Tx, out *outbox.Batch) error {
 		if _, err := emb.ReplaceUserTx(ctx, tx.Tx, uid, env.ID, entries); err != nil {

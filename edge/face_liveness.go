@@ -106,12 +106,12 @@ func (s *Server) checkLiveness(res events.FaceIdentifyResult) error {
 
 // loginFrames validates the frames of a face sign-in: one image (the
 // original shape) or 3–5 frames.
-func loginFrames(image string, images []string) ([]string, error) {
+func (s *Server) loginFrames(image string, images []string) ([]string, error) {
 	switch {
 	case image != "" && len(images) > 0:
 		return nil, badRequest("bad_request", "send either image or images, not both")
 	case len(images) == 0:
-		if err := precheckImage("image", image); err != nil {
+		if err := precheckImageMax("image", image, s.cfg.MaxImagePixels); err != nil {
 			return nil, err
 		}
 		return []string{image}, nil
@@ -119,7 +119,7 @@ func loginFrames(image string, images []string) ([]string, error) {
 		return nil, badRequest("bad_frames", fmt.Sprintf("send %d to %d frames (got %d)", minLoginFrames, maxLoginFrames, len(images)))
 	}
 	for i, img := range images {
-		if err := precheckImage(fmt.Sprintf("frame %d", i+1), img); err != nil {
+		if err := precheckImageMax(fmt.Sprintf("frame %d", i+1), img, s.cfg.MaxImagePixels); err != nil {
 			return nil, err
 		}
 	}

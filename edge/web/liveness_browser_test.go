@@ -63,7 +63,7 @@ func TestFaceSignInStillCameraFailsLiveness(t *testing.T) {
 	for _, v := range facetest.Shots[:3] {
 		images = append(images, facetest.Base64(t, f, v))
 	}
-	r := p.Do("POST", "/api/auth/register", "", map[string]any{"username": user, "email": email, "password": "secret123", "images": images})
+	r := p.Do("POST", "/api/auth/register", "", map[string]any{"username": user, "email": email, "password": "still-cam-7pass", "images": images})
 	if r.Status != 201 {
 		t.Fatalf("register: %d %s", r.Status, r.Body)
 	}

@@ -78,6 +78,13 @@ type Config struct {
 	CORSOrigins    []string   // origins allowed to call the API from a browser (empty = same origin only)
 	// ObjectReplicas is the replica count of the résumé object store (default 1).
 	ObjectReplicas int
+	// FaceLiveness: "required" refuses a face sign-in without a passed
+	// liveness challenge; "off" (the zero value's default) does not check.
+	// The binary defaults to required (HIREBUS_FACE_LIVENESS).
+	FaceLiveness string
+	// FaceRegisterWait bounds how long a registration with face images
+	// waits for the enrolment before it is refused (default 20s).
+	FaceRegisterWait time.Duration
 }
 
 // Validate applies defaults and checks the config.
@@ -117,6 +124,15 @@ func (c *Config) Validate() error {
 	}
 	if c.PasswordCost == 0 {
 		c.PasswordCost = 12
+	}
+	if c.FaceRegisterWait == 0 {
+		c.FaceRegisterWait = 20 * time.Second
+	}
+	if c.FaceLiveness == "" {
+		c.FaceLiveness = LivenessOff
+	}
+	if c.FaceLiveness != LivenessRequired && c.FaceLiveness != LivenessOff {
+		return fmt.Errorf("edge: face liveness %q: want required or off", c.FaceLiveness)
 	}
 	if c.RegisterPerMin == 0 {
 		c.RegisterPerMin = 10

@@ -596,7 +596,7 @@ func (s *Service) finalize(ctx context.Context, tx *sqlx.Tx, ob *outbox.Batch, t
 			if right {
 				score = float64(q.Points)
 			}
-			if err := grade(score, map[string]any{"correct": right}); err != nil {
+			if err := grade(score, map[string]any{"right": right}); err != nil {
 				return "", err
 			}
 		case KindText:

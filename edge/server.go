@@ -16,6 +16,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/hirebus/hirebus/domain/assess"
 	"github.com/hirebus/hirebus/mailbox"
 	"github.com/hirebus/hirebus/outbox"
 	"github.com/jmoiron/sqlx"
@@ -123,6 +124,7 @@ type Server struct {
 	dummyOnce  sync.Once
 	dummy      []byte
 	hire       *hiring
+	assess     *assess.Service
 }
 
 var (
@@ -208,6 +210,7 @@ func (s *Server) routes() {
 	s.faceRoutes(app, api) // face.go
 	s.codeRoutes(api)      // code.go
 	s.hiringRoutes(api)    // hiring.go
+	s.assessRoutes(api)    // assess.go
 
 	app.Get("/ws", s.wsUpgrade, s.wsHandler())
 	s.staticRoutes()

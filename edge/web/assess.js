@@ -322,7 +322,8 @@
           rows.appendChild(h("tr", h("td", { text: String(i + 1) }), h("td", { text: x.kind }), h("td", { text: (x.score == null ? "–" : x.score) + " / " + x.points })));
         });
       }
-      if (t.status === "submitted" && !t.results_released && current === "result") setTimeout(function () { if (current === "result") showResult(id); }, 5000);
+      // Until the company releases the results, look again now and then.
+      if (t.status !== "active" && !t.results_released) setTimeout(function () { if (current === "result" && location.hash === "#/result/" + id) showResult(id); }, 3000);
     }, function (e) { say($("#result-msg"), e.message); });
   }
 

@@ -31,6 +31,36 @@ func (s *Server) assessRoutes(api fiber.Router) {
 	api.Put("/attempts/:id/answers/:question_id", auth, s.handleSaveAnswer)
 	api.Put("/attempts/:id/answers/:question_id/score", auth, s.handleScoreAnswer)
 	api.Post("/attempts/:id/release", auth, s.handleReleaseResults)
+	api.Post("/problems", auth, s.handleCreateProblem)
+	api.Get("/companies/:id/problems", auth, s.handleCompanyProblems)
+}
+
+// handleCreateProblem stores a company's own coding problem and submits its
+// reference solution: 202 with the problem (status validating) and the
+// grading operation's id; it is published when the solution passes every
+// test.
+func (s *Server) handleCreateProblem(c *fiber.Ctx) error {
+	var in assess.ProblemInput
+	if err := bindStrict(c, &in); err != nil {
+		return err
+	}
+	out, err := s.assess.CreateProblem(c.UserContext(), actor(c), in)
+	if err != nil {
+		return assessErr(c, err)
+	}
+	return accepted(c, out.OpID, fiber.Map{"problem": out.Problem})
+}
+
+func (s *Server) handleCompanyProblems(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	list, err := s.assess.Problems(c.UserContext(), actor(c), id)
+	if err != nil {
+		return assessErr(c, err)
+	}
+	return c.JSON(fiber.Map{"items": list})
 }
 
 func (s *Server) handleCreateAssessment(c *fiber.Ctx) error {
@@ -276,6 +306,8 @@ func assessErr(c *fiber.Ctx, err error) error {
 		return Errorf(409, "not_submitted", "the attempt is not submitted yet")
 	case errors.Is(err, assess.ErrNotGraded):
 		return Errorf(409, "not_graded", "the attempt is not graded yet")
+	case errors.Is(err, assess.ErrProblemExists):
+		return Errorf(409, "problem_exists", "the company already has a problem with this slug")
 	case errors.Is(err, assess.ErrNotManual):
 		return Errorf(409, "not_manual", "only text answers are scored by hand")
 	}

@@ -456,3 +456,99 @@ func TestAssessWholeAttempt(t *testing.T) {
 		t.Fatal("no hidden test was long enough to check")
 	}
 }
+
+// TestCompanyProblems: a company's own problem is published only after its
+// reference solution passed every test through the code worker; a wrong
+// reference is rejected; only published problems of the company can be used
+// in its assessments; company problems are never served by the public
+// problem routes, and the invited candidate gets the statement without the
+// tests.
+func TestCompanyProblems(t *testing.T) {
+	e := codetest.Start(t)
+	e.StartWorker(t, codetest.Options{})
+	w := startAssess(t, e.Platform)
+	sw := &assess.Sweeper{Service: &assess.Service{DB: e.DB, Relay: e.Relay}, Interval: 100 * time.Millisecond, Log: platformtest.Logger()}
+	e.Go(sw.Run)
+	hidden := "123456789012345\n"
+	problem := func(slug, ref string) map[string]any {
+		return map[string]any{"company_id": w.acme, "slug": slug, "title": "Double it", "statement": "Print twice the number read.",
+			"difficulty": "easy", "time_limit_ms": 2000, "memory_limit_kb": 262144,
+			"examples": []map[string]string{{"input": "2\n", "output": "4\n"}},
+			"tests":    []map[string]string{{"name": "small", "input": "3\n", "output": "6\n"}, {"name": "big", "input": hidden, "output": "246913578024690\n"}},
+			"reference": map[string]string{"language": "python", "source": ref}}
+	}
+	good := w.must(w.do("POST", "/api/problems", w.rec.Token, problem("double", "print(int(input()) * 2)\n")), 202)
+	bad := w.must(w.do("POST", "/api/problems", w.rec.Token, problem("double-wrong", "print(int(input()) + 2)\n")), 202)
+	goodID := int64(good["problem"].(map[string]any)["id"].(float64))
+	if good["problem"].(map[string]any)["status"] != "validating" {
+		t.Fatalf("new problem: %v", good)
+	}
+	// Not usable while validating.
+	body := w.body(30, "code")
+	body["questions"].([]map[string]any)[0]["problem_id"] = goodID
+	if r := w.do("POST", "/api/assessments", w.rec.Token, body); r.Status != 400 {
+		t.Fatalf("assessment with a validating problem: %d %s", r.Status, r.Body)
+	}
+	status := func(id any) string {
+		var s string
+		if err := e.DB.Get(&s, `SELECT status FROM coding_problems WHERE id = ?`, id); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	deadline := time.Now().Add(120 * time.Second)
+	for status(goodID) == "validating" || status(bad["problem"].(map[string]any)["id"]) == "validating" {
+		if time.Now().After(deadline) {
+			t.Fatal("validation did not finish")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if s := status(goodID); s != "published" {
+		t.Fatalf("correct reference: %s", s)
+	}
+	list := w.must(w.do("GET", fmt.Sprintf("/api/companies/%d/problems", w.acme), w.viewer.Token, nil), 200)
+	if items := list["items"].([]any); len(items) != 2 || !strings.Contains(string(js(items)), "rejected") || !strings.Contains(string(js(items)), "passed 0 of 2") {
+		t.Fatalf("company problems: %v", items)
+	}
+	for _, who := range []string{"candidate", "other company"} {
+		if r := w.do("GET", fmt.Sprintf("/api/companies/%d/problems", w.acme), w.tokens[who], nil); r.Status != 404 {
+			t.Errorf("%s lists the company's problems: %d", who, r.Status)
+		}
+	}
+	for who, want := range map[string]int{"candidate": 404, "other company": 404, "viewer": 403, "anonymous": 401} {
+		if r := w.do("POST", "/api/problems", w.tokens[who], problem("x"+strings.ReplaceAll(who, " ", ""), "print(1)")); r.Status != want {
+			t.Errorf("%s creates a problem: %d, want %d", who, r.Status, want)
+		}
+	}
+	if r := w.do("POST", "/api/problems", w.rec.Token, problem("double", "print(1)")); r.Status != 409 {
+		t.Errorf("same slug twice: %d %s", r.Status, r.Body)
+	}
+	bad2 := problem("no-tests", "print(1)")
+	bad2["tests"] = []any{}
+	if r := w.do("POST", "/api/problems", w.rec.Token, bad2); r.Status != 400 || r.ErrorCode() != "invalid_problem" {
+		t.Errorf("no tests: %d %s", r.Status, r.Body)
+	}
+	// Never public.
+	if r := w.do("GET", fmt.Sprintf("/api/problems/%d", goodID), w.cand.Token, nil); r.Status != 404 {
+		t.Errorf("public route serves a company problem: %d", r.Status)
+	}
+	if r := w.do("GET", "/api/problems", w.cand.Token, nil); strings.Contains(string(r.Body), "Double it") {
+		t.Error("public list shows a company problem")
+	}
+	// Published: usable; the candidate gets the statement, not the tests.
+	m := w.must(w.do("POST", "/api/assessments", w.rec.Token, body), 201)
+	aid := w.id(m)
+	w.must(w.do("POST", fmt.Sprintf("/api/assessments/%d/invitations", aid), w.rec.Token, map[string]any{"application_id": w.app}), 201)
+	r := w.do("GET", fmt.Sprintf("/api/assessments/%d", aid), w.cand.Token, nil)
+	if r.Status != 200 || !strings.Contains(string(r.Body), "Print twice the number read.") || strings.Contains(string(r.Body), "12345678901") || strings.Contains(string(r.Body), "246913578024690") {
+		t.Fatalf("candidate view: %d %s", r.Status, r.Body)
+	}
+	other := w.must(w.do("POST", "/api/companies", w.other.Token, map[string]string{"name": "Initech"}), 201)
+	ob := w.body(30, "code")
+	ob["company_id"] = w.id(other)
+	delete(ob, "job_id")
+	ob["questions"].([]map[string]any)[0]["problem_id"] = goodID
+	if r := w.do("POST", "/api/assessments", w.other.Token, ob); r.Status != 400 {
+		t.Fatalf("another company used the problem: %d %s", r.Status, r.Body)
+	}
+}

@@ -175,6 +175,10 @@ type CandidateQuestion struct {
 	Options      []string `json:"options,omitempty"`
 	Multiple     bool     `json:"multiple,omitempty"`
 	MaxLength    int      `json:"max_length,omitempty"`
+	// Problem is a code question's statement, examples, limits and starter
+	// code (never its tests), also for a company's own problem, which the
+	// public problem routes do not serve.
+	Problem *problems.PublicProblem `json:"problem,omitempty"`
 }
 
 // Consent is what the candidate agrees to in the lobby.
@@ -340,14 +344,14 @@ func (s *Service) validate(ctx context.Context, in *Input) (map[int64]string, er
 				return nil, invalid("questions", "%s: a code question has no options, correct, max_length or rubric", field)
 			}
 			if _, ok := titles[q.ProblemID]; !ok {
-				p, err := problems.Get(ctx, s.DB, q.ProblemID)
+				title, err := s.usableProblem(ctx, in.CompanyID, q.ProblemID)
 				if errors.Is(err, problems.ErrNotFound) {
-					return nil, invalid("questions", "%s.problem_id %d does not exist", field, q.ProblemID)
+					return nil, invalid("questions", "%s.problem_id %d is not a seed problem nor one of the company's published problems", field, q.ProblemID)
 				}
 				if err != nil {
 					return nil, fmt.Errorf("assess: problem: %w", err)
 				}
-				titles[q.ProblemID] = p.Title
+				titles[q.ProblemID] = title
 			}
 			for _, l := range q.Languages {
 				if _, err := sandbox.LookupLanguage(l); err != nil {
@@ -685,7 +689,15 @@ func (s *Service) candidateView(ctx context.Context, h head, candidateID uint64)
 		OpensAt: timePtr(h.OpensAt), ClosesAt: timePtr(h.ClosesAt), Proctoring: h.proctoring(),
 		Consent: Consent{Version: ConsentVersion, Text: ConsentText}, Questions: []CandidateQuestion{}}
 	for _, q := range qs {
-		out.Questions = append(out.Questions, q.candidate())
+		cq := q.candidate()
+		if q.ProblemID.Valid {
+			p, err := problems.GetAny(ctx, s.DB, q.ProblemID.Int64)
+			if err != nil {
+				return out, err
+			}
+			cq.Problem = &p.PublicProblem
+		}
+		out.Questions = append(out.Questions, cq)
 	}
 	att, err := s.candidateAttempt(ctx, s.DB, h.ID, candidateID)
 	if err != nil && !errors.Is(err, ErrNotFound) {

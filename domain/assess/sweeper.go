@@ -9,14 +9,16 @@ import (
 
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/outbox"
+	"github.com/hirebus/hirebus/problems"
 	"github.com/hirebus/hirebus/store"
 	"github.com/jmoiron/sqlx"
 )
 
 // Sweeper is the durable deadline timer: a MySQL sweeper under a lease.
 // Every Interval the holder of the lease submits the active attempts whose
-// deadline (on the database's clock) has passed and collects the finished
-// code submissions of submitted attempts. The deadline lives in the
+// deadline (on the database's clock) has passed, collects the finished
+// code submissions of submitted attempts, and publishes (or rejects) the
+// company problems whose reference solution was graded. The deadline lives in the
 // attempt's row, so no timer is lost when every process restarts: the next
 // holder finds the overdue rows. The lease keeps one sweeper busy at a
 // time; the row lock and the `status = 'active'` condition of the
@@ -141,6 +143,13 @@ func (w *Sweeper) SweepOnce(ctx context.Context) (submitted, graded int, err err
 		}
 		if len(ids) < w.Batch || failed != nil {
 			break
+		}
+	}
+	if decided, err := problems.FinishValidations(ctx, s.DB, w.Batch); err != nil {
+		w.Log.WarnContext(ctx, "assessment sweeper: problem validations", "err", err)
+	} else {
+		for _, p := range decided {
+			w.Log.InfoContext(ctx, "company problem validated", "problem", p.ID, "status", p.Status)
 		}
 	}
 	for {

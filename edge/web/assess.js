@@ -272,9 +272,7 @@
       var all = (r.data.languages || []).map(function (l) { return l.id; });
       (langs || all).forEach(function (l) { sel.appendChild(h("option", { value: l, text: l })); });
       if (cur.language) sel.value = cur.language;
-      return call("GET", "/api/problems/" + q.problem_id);
-    }).then(function (r) {
-      var p = r.data;
+      var p = q.problem || {};
       clear(statement).appendChild(hb.markdown("## " + p.title + "\n\n" + p.statement));
       starter = p.starter || {};
       if (p.examples && p.examples[0]) stdin.value = p.examples[0].input;
@@ -378,7 +376,16 @@
     call("GET", "/api/problems").then(function (r) {
       var sel = clear($("#q-problem"));
       (r.data.problems || []).forEach(function (p) { sel.appendChild(h("option", { value: String(p.id), text: p.title + " (" + p.difficulty + ")" })); });
-    });
+      // The company's own problems, once their reference solution passed.
+      return companyId().then(function (cid) {
+        if (!cid) return;
+        return call("GET", "/api/companies/" + cid + "/problems").then(function (r2) {
+          r2.data.items.filter(function (p) { return p.status === "published"; }).forEach(function (p) {
+            sel.appendChild(h("option", { value: String(p.id), text: p.title + " (company)" }));
+          });
+        });
+      });
+    }).catch(function (e) { say($("#build-msg"), e.message); });
   }
   $("#q-add").addEventListener("click", function () {
     var k = $("#q-kind").value;

@@ -85,4 +85,13 @@ func TestAssessResponsesMatchOpenAPISchemas(t *testing.T) {
 	check("PUT", "/api/attempts/{id}/answers/{question_id}/score", fmt.Sprintf("%s/answers/%d/score", tp, qid(1)), owner.Token, map[string]any{"score": 2}, 200)
 	check("GET", "/api/attempts/{id}", tp, owner.Token, nil, 200)
 	check("GET", "/api/attempts/{id}", tp, cand.Token, nil, 200)
+
+	prob := map[string]any{"company_id": cid, "slug": "echo", "title": "Echo", "statement": "Echo the input.", "difficulty": "easy",
+		"time_limit_ms": 1000, "memory_limit_kb": 262144, "examples": []map[string]string{{"input": "a\n", "output": "a\n"}},
+		"tests": []map[string]string{{"name": "t1", "input": "b\n", "output": "b\n"}}, "reference": map[string]string{"language": "python", "source": "print(input())"}}
+	check("POST", "/api/problems", "/api/problems", owner.Token, prob, 202)
+	check("POST", "/api/problems", "/api/problems", owner.Token, prob, 409)
+	check("POST", "/api/problems", "/api/problems", viewer.Token, prob, 403)
+	check("GET", "/api/companies/{id}/problems", fmt.Sprintf("/api/companies/%d/problems", cid), viewer.Token, nil, 200)
+	check("GET", "/api/companies/{id}/problems", fmt.Sprintf("/api/companies/%d/problems", cid), cand.Token, nil, 404)
 }

@@ -56,6 +56,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		{"post", "/api/assessments/{id}/invitations"}, {"get", "/api/assessments/{id}/attempts"}, {"post", "/api/assessments/{id}/start"},
 		{"post", "/api/assessments/{id}/submit"}, {"get", "/api/attempts/{id}"}, {"put", "/api/attempts/{id}/answers/{question_id}"},
 		{"put", "/api/attempts/{id}/answers/{question_id}/score"}, {"post", "/api/attempts/{id}/release"},
+		{"post", "/api/problems"}, {"get", "/api/companies/{id}/problems"},
 	}
 	for _, r := range routes {
 		t.Run(r.method+" "+r.path, func(t *testing.T) {

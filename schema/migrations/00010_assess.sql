@@ -108,11 +108,24 @@ CREATE TABLE assessment_leases (
   expires_at DATETIME(3) NOT NULL
 ) ENGINE=InnoDB;
 
+-- Company problems (problems package): owned by a company, published only
+-- once the reference solution passed every test through the code worker.
+-- Seed problems keep company_id NULL and status published.
+ALTER TABLE coding_problems
+  ADD COLUMN company_id BIGINT UNSIGNED NULL,
+  ADD COLUMN status ENUM('validating','published','rejected') NOT NULL DEFAULT 'published',
+  ADD COLUMN status_detail VARCHAR(500) NOT NULL DEFAULT '',
+  ADD COLUMN reference_submission_id BIGINT UNSIGNED NULL,
+  ADD KEY ix_problems_company (company_id, id),
+  ADD KEY ix_problems_status (status);
+
 ALTER TABLE proctor_logs ADD COLUMN attempt_id BIGINT UNSIGNED NULL AFTER assessment_id,
   ADD KEY ix_proctor_attempt (attempt_id, created_at);
 
 -- +goose Down
 ALTER TABLE proctor_logs DROP KEY ix_proctor_attempt, DROP COLUMN attempt_id;
+ALTER TABLE coding_problems DROP KEY ix_problems_status, DROP KEY ix_problems_company,
+  DROP COLUMN reference_submission_id, DROP COLUMN status_detail, DROP COLUMN status, DROP COLUMN company_id;
 DROP TABLE assessment_leases;
 DROP TABLE assessment_answers;
 DROP TABLE assessment_attempts;

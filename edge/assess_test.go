@@ -473,8 +473,8 @@ func TestCompanyProblems(t *testing.T) {
 	problem := func(slug, ref string) map[string]any {
 		return map[string]any{"company_id": w.acme, "slug": slug, "title": "Double it", "statement": "Print twice the number read.",
 			"difficulty": "easy", "time_limit_ms": 2000, "memory_limit_kb": 262144,
-			"examples": []map[string]string{{"input": "2\n", "output": "4\n"}},
-			"tests":    []map[string]string{{"name": "small", "input": "3\n", "output": "6\n"}, {"name": "big", "input": hidden, "output": "246913578024690\n"}},
+			"examples":  []map[string]string{{"input": "2\n", "output": "4\n"}},
+			"tests":     []map[string]string{{"name": "small", "input": "3\n", "output": "6\n"}, {"name": "big", "input": hidden, "output": "246913578024690\n"}},
 			"reference": map[string]string{"language": "python", "source": ref}}
 	}
 	good := w.must(w.do("POST", "/api/problems", w.rec.Token, problem("double", "print(int(input()) * 2)\n")), 202)

@@ -37,7 +37,6 @@ const (
 	AttemptGraded    = "graded"
 )
 
-
 // Invitation is a candidate's invitation to an assessment.
 type Invitation struct {
 	ID            uint64    `json:"id"`

@@ -158,7 +158,7 @@ func TestAssessmentDeadlineInBrowser(t *testing.T) {
 	recU, candU, company, job, app := assessSetup(t, p)
 	r := p.Do("POST", "/api/assessments", recU.Token, map[string]any{"company_id": company, "job_id": job, "title": "One minute", "duration_minutes": 1,
 		"proctoring": map[string]any{"webcam": true, "frame_interval_s": 5},
-		"questions": []map[string]any{{"kind": "mcq", "points": 3, "prompt": "2 + 2?", "options": []string{"3", "4"}, "correct": []int{1}}}})
+		"questions":  []map[string]any{{"kind": "mcq", "points": 3, "prompt": "2 + 2?", "options": []string{"3", "4"}, "correct": []int{1}}}})
 	if r.Status != 201 {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}

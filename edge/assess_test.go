@@ -304,6 +304,12 @@ func TestAssessValidation(t *testing.T) {
 		{"score: an mcq", "PUT", fmt.Sprintf("/api/attempts/%d/answers/%d/score", gatt, gqs[0]+1000), rec, "", map[string]any{"score": 1}, 404, "not_found"},
 		{"release: not graded", "POST", fmt.Sprintf("/api/attempts/%d/release", gatt), rec, "", nil, 409, "not_graded"},
 		{"frame: no attempt", "POST", "/api/proctor/frame", cand, "", map[string]any{"image": "x"}, 400, "missing_attempt_id"},
+		{"problem: unknown field", "POST", "/api/problems", rec, "", map[string]any{"company_id": w.acme, "hidden": true}, 400, "unknown_field"},
+		{"problem: no company", "POST", "/api/problems", rec, "", map[string]any{"slug": "x", "reference": map[string]string{"language": "python", "source": "print(1)"}}, 400, "invalid_company_id"},
+		{"problem: unknown language", "POST", "/api/problems", rec, "", map[string]any{"company_id": w.acme, "slug": "x", "reference": map[string]string{"language": "cobol", "source": "x"}}, 400, "invalid_reference"},
+		{"problem: bad slug", "POST", "/api/problems", rec, "", map[string]any{"company_id": w.acme, "slug": "Not A Slug", "title": "t", "statement": "s", "difficulty": "easy",
+			"time_limit_ms": 1000, "memory_limit_kb": 65536, "reference": map[string]string{"language": "python", "source": "print(1)"}}, 400, "invalid_problem"},
+		{"company problems: bad id", "GET", "/api/companies/x/problems", rec, "", nil, 400, "bad_id"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

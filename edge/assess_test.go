@@ -408,6 +408,18 @@ func TestAssessWholeAttempt(t *testing.T) {
 	if err := e.DB.Get(&linked, `SELECT COUNT(*) FROM coding_submissions c JOIN coding_sessions s ON s.id = c.session_id WHERE c.assessment_id = ? AND s.assessment_id = ?`, id, id); err != nil || linked != 1 {
 		t.Fatalf("coding session/submission link: %d %v", linked, err)
 	}
+	// The code worker's verdicts are the company's until released: not in the
+	// candidate's code submissions either.
+	var subID uint64
+	if err := e.DB.Get(&subID, `SELECT id FROM coding_submissions WHERE assessment_id = ?`, id); err != nil {
+		t.Fatal(err)
+	}
+	if r := w.do("GET", fmt.Sprintf("/api/code/submissions/%d", subID), w.cand.Token, nil); r.Status != 404 {
+		t.Fatalf("the candidate reads the graded assessment submission: %d %s", r.Status, r.Body)
+	}
+	if list := seen(w.do("GET", "/api/code/submissions", w.cand.Token, nil), 200); len(list["submissions"].([]any)) != 0 {
+		t.Fatalf("the candidate's submissions list the assessment's: %v", list)
+	}
 	c := seen(w.do("GET", fmt.Sprintf("/api/attempts/%d", attID), w.cand.Token, nil), 200)
 	if _, ok := c["results"]; ok || c["score"] != nil {
 		t.Fatalf("candidate sees results before release: %v", c)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -573,5 +574,76 @@ func TestCompanyProblems(t *testing.T) {
 	ob["questions"].([]map[string]any)[0]["problem_id"] = goodID
 	if r := w.do("POST", "/api/assessments", w.other.Token, ob); r.Status != 400 {
 		t.Fatalf("another company used the problem: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestDeadlineRestartWithCode: a candidate saves a code answer and an MCQ
+// answer and goes away; every worker process stops (the sweeper and the
+// code worker); the deadline passes; new ones start: the attempt is
+// submitted by the server and its code answer graded through the new code
+// worker.
+func TestDeadlineRestartWithCode(t *testing.T) {
+	e := codetest.Start(t)
+	w := startAssess(t, e.Platform)
+	id, qs := w.assessment("mcq", "code")
+	att := w.start(id, w.cand.Token)
+	w.must(w.do("PUT", fmt.Sprintf("/api/attempts/%d/answers/%d", att, qs[0]), w.cand.Token, map[string]any{"choices": []int{0}}), 200)
+	w.must(w.do("PUT", fmt.Sprintf("/api/attempts/%d/answers/%d", att, qs[1]), w.cand.Token,
+		map[string]any{"language": "python", "source": codetest.SeedSolution(t, "fizzbuzz", "python.py")}), 200)
+
+	// Generation 1: a sweeper and a code worker run, then stop.
+	ctx1, stop1 := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	sw1 := &assess.Sweeper{Service: &assess.Service{DB: e.DB, Relay: e.Relay}, Holder: "gen-1", Interval: 100 * time.Millisecond, Log: platformtest.Logger()}
+	worker1 := e.NewWorker(t, codetest.Options{})
+	for _, run := range []func(context.Context) error{sw1.Run, worker1.Run} {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = run(ctx1) }()
+	}
+	var holder string
+	for deadline := time.Now().Add(10 * time.Second); holder != "gen-1"; {
+		_ = e.DB.Get(&holder, `SELECT holder FROM assessment_leases`)
+		if time.Now().After(deadline) {
+			t.Fatal("the first sweeper never took the lease")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop1()
+	wg.Wait()
+
+	// While nothing runs, the deadline passes (moved into the past) and the
+	// candidate's late answer is refused.
+	if _, err := e.DB.Exec(`UPDATE assessment_attempts SET deadline = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE id = ?`, att); err != nil {
+		t.Fatal(err)
+	}
+	r := w.do("PUT", fmt.Sprintf("/api/attempts/%d/answers/%d", att, qs[0]), w.cand.Token, map[string]any{"choices": []int{1}})
+	if r.Status != 409 {
+		t.Fatalf("late answer: %d %s", r.Status, r.Body)
+	}
+	var status string
+	if err := e.DB.Get(&status, `SELECT status FROM assessment_attempts WHERE id = ?`, att); err != nil || status != "active" {
+		t.Fatalf("status while everything is down: %q %v", status, err)
+	}
+
+	// Generation 2.
+	e.StartWorker(t, codetest.Options{})
+	sw2 := &assess.Sweeper{Service: &assess.Service{DB: e.DB, Relay: e.Relay}, Holder: "gen-2", Interval: 100 * time.Millisecond, Log: platformtest.Logger()}
+	e.Go(sw2.Run)
+	for deadline := time.Now().Add(120 * time.Second); status != "graded"; {
+		if err := e.DB.Get(&status, `SELECT status FROM assessment_attempts WHERE id = ?`, att); err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("attempt %s, not graded after the restart", status)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	m := w.must(w.do("GET", fmt.Sprintf("/api/attempts/%d", att), w.rec.Token, nil), 200)
+	if m["submitted_by"] != "deadline" || m["score"].(float64) != 12 {
+		t.Fatalf("after the restart: %v", m)
+	}
+	var submits int
+	if err := e.DB.Get(&submits, `SELECT COUNT(*) FROM coding_submissions WHERE assessment_id = ?`, id); err != nil || submits != 1 {
+		t.Fatalf("%d code submissions", submits)
 	}
 }

@@ -241,6 +241,10 @@ func TestAssessValidation(t *testing.T) {
 	gatt := w.start(graded, w.cand.Token)
 	w.must(w.do("PUT", fmt.Sprintf("/api/attempts/%d/answers/%d", gatt, gqs[0]), w.cand.Token, map[string]any{"text": "x"}), 200)
 	w.must(w.do("POST", fmt.Sprintf("/api/assessments/%d/submit", graded), w.cand.Token, nil), 202)
+	later := w.body(30, "mcq")
+	later["opens_at"] = time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	notYet := w.id(w.must(w.do("POST", "/api/assessments", w.rec.Token, later), 201))
+	w.must(w.do("POST", fmt.Sprintf("/api/assessments/%d/invitations", notYet), w.rec.Token, map[string]any{"application_id": w.app}), 201)
 	with := func(edit func(m map[string]any)) map[string]any {
 		b := w.body(30, "mcq", "text")
 		edit(b)
@@ -289,6 +293,7 @@ func TestAssessValidation(t *testing.T) {
 		{"start: old consent", "POST", fmt.Sprintf("/api/assessments/%d/start", other), cand, "", map[string]any{"consent": true, "consent_version": "2001-01-01"}, 400, "consent_required"},
 		{"start: client clock", "POST", fmt.Sprintf("/api/assessments/%d/start", other), cand, "", map[string]any{"consent": true, "consent_version": assess.ConsentVersion, "deadline": "2099-01-01T00:00:00Z"}, 400, "unknown_field"},
 		{"start: twice", "POST", fmt.Sprintf("/api/assessments/%d/start", id), cand, "", consent, 409, "already_started"},
+		{"start: before the window", "POST", fmt.Sprintf("/api/assessments/%d/start", notYet), cand, "", consent, 409, "outside_window"},
 		{"answer: bad question id", "PUT", fmt.Sprintf("/api/attempts/%d/answers/x", att), cand, "", map[string]any{"choices": []int{0}}, 400, "bad_id"},
 		{"answer: unknown question", "PUT", ans(999999), cand, "", map[string]any{"choices": []int{0}}, 404, "not_found"},
 		{"answer: client time", "PUT", ans(qs[0]), cand, "", map[string]any{"choices": []int{0}, "saved_at": "2020-01-01T00:00:00Z"}, 400, "unknown_field"},

@@ -421,6 +421,20 @@ func TestWindow(t *testing.T) {
 	if _, err := w.svc.Submit(ctx, w.cand, a.ID); !errors.Is(err, assess.ErrNotStarted) {
 		t.Fatalf("submit before start: %v", err)
 	}
+	// A withdrawn application closes the invitation.
+	b, err := w.svc.Create(ctx, w.rec, w.input())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Invite(ctx, w.rec, b.ID, w.app2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.jobs.SetStatus(ctx, w.cand2, w.app2.ID, jobs.StatusWithdrawn, "", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Start(ctx, w.cand2, b.ID, assess.StartInput{Consent: true, ConsentVersion: assess.ConsentVersion}); !errors.Is(err, assess.ErrApplicationClosed) {
+		t.Fatalf("start after withdrawing: %v", err)
+	}
 }
 
 // TestDeadlineSurvivesRestart: an attempt whose deadline passes while no

@@ -271,28 +271,27 @@ func (s *Server) handleDetectFace(c *fiber.Ctx) error {
 // --- proctor frames -------------------------------------------------------------
 
 type frameReq struct {
-	AssessmentID uint64 `json:"assessment_id"`
+	AttemptID    uint64 `json:"attempt_id"`
+	AssessmentID uint64 `json:"assessment_id"` // alternative: the caller's attempt on this assessment
 	Image        string `json:"image"`
 }
 
+// handleProctorFrame accepts a frame only for the caller's own attempt while
+// it is active and before its deadline (domain/assess decides); someone
+// else's attempt looks the same as none (404), a closed one is 409.
 func (s *Server) handleProctorFrame(c *fiber.Ctx) error {
 	var req frameReq
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	if req.AssessmentID == 0 {
-		return badRequest("missing_assessment_id", "assessment_id is required")
+	if req.AttemptID == 0 && req.AssessmentID == 0 {
+		return badRequest("missing_attempt_id", "attempt_id is required")
 	}
 	p, _ := principal(c)
 	ctx := c.UserContext()
-	var candidate uint64
-	err := s.deps.DB.GetContext(ctx, &candidate, `SELECT candidate_id FROM assessments WHERE id = ?`, req.AssessmentID)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && candidate != p.UserID) {
-		// Someone else's assessment looks the same as none.
-		return Errorf(404, "not_found", "no such assessment")
-	}
+	attemptID, assessmentID, err := s.assess.ActiveAttempt(ctx, actor(c), req.AttemptID, req.AssessmentID)
 	if err != nil {
-		return fmt.Errorf("edge: frame assessment: %w", store.Translate(err))
+		return assessErr(c, err)
 	}
 	if err := precheckImageMax("image", req.Image, s.cfg.MaxImagePixels); err != nil {
 		return err
@@ -301,11 +300,11 @@ func (s *Server) handleProctorFrame(c *fiber.Ctx) error {
 		return err
 	}
 	opID, err := s.accept(ctx, events.OpFaceFrameCheck, events.CmdFaceFrameCheck, p.UserID,
-		events.FaceFrameCheck{AssessmentID: req.AssessmentID, UserID: p.UserID, Image: req.Image}, nil)
+		events.FaceFrameCheck{AssessmentID: assessmentID, AttemptID: attemptID, UserID: p.UserID, Image: req.Image}, nil)
 	if err != nil {
 		return err
 	}
-	return accepted(c, opID, nil)
+	return accepted(c, opID, fiber.Map{"attempt_id": attemptID})
 }
 
 // --- face login ------------------------------------------------------------------

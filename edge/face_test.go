@@ -404,11 +404,7 @@ func TestFaceAPI(t *testing.T) {
 	})
 
 	t.Run("proctor frames", func(t *testing.T) {
-		res, err := p.DB.Exec(`INSERT INTO assessments (candidate_id, title, status) VALUES (?, 'face test', 'in_progress')`, aliceU.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		aid, _ := res.LastInsertId()
+		aid, attemptID := activeAttempt(t, p.DB, aliceU.ID)
 		ws := platformtest.DialWS(t, p.URL, aliceU.Token, -1)
 		cases := []struct {
 			name, image, want string
@@ -420,7 +416,7 @@ func TestFaceAPI(t *testing.T) {
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				r := p.Do("POST", "/api/proctor/frame", aliceU.Token, map[string]any{"assessment_id": aid, "image": c.image})
+				r := p.Do("POST", "/api/proctor/frame", aliceU.Token, map[string]any{"attempt_id": attemptID, "image": c.image})
 				if r.Status != 202 {
 					t.Fatalf("frame: %d %s", r.Status, r.Body)
 				}
@@ -446,16 +442,23 @@ func TestFaceAPI(t *testing.T) {
 				var a struct {
 					Confidence   float64
 					AssessmentID uint64 `json:"assessment_id"`
+					AttemptID    uint64 `json:"attempt_id"`
 				}
-				if err := json.Unmarshal(m.Data, &a); err != nil || a.AssessmentID != uint64(aid) || a.Confidence <= 0 || a.Confidence > 1 {
+				if err := json.Unmarshal(m.Data, &a); err != nil || a.AssessmentID != uint64(aid) || a.AttemptID != attemptID || a.Confidence <= 0 || a.Confidence > 1 {
 					t.Fatalf("alert push: %s", m.Data)
 				}
 			})
 		}
-		// Someone else's assessment is not found.
+		// Someone else's attempt is not found; a closed one is refused.
 		bobTok := p.Register("dave", "candidate").Token
-		if r := p.Do("POST", "/api/proctor/frame", bobTok, map[string]any{"assessment_id": aid, "image": facetest.Blank(t)}); r.Status != 404 {
-			t.Fatalf("frame for another's assessment: %d %s", r.Status, r.Body)
+		if r := p.Do("POST", "/api/proctor/frame", bobTok, map[string]any{"attempt_id": attemptID, "image": facetest.Blank(t)}); r.Status != 404 {
+			t.Fatalf("frame for another's attempt: %d %s", r.Status, r.Body)
+		}
+		if _, err := p.DB.Exec(`UPDATE assessment_attempts SET deadline = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE id = ?`, attemptID); err != nil {
+			t.Fatal(err)
+		}
+		if r := p.Do("POST", "/api/proctor/frame", aliceU.Token, map[string]any{"attempt_id": attemptID, "image": facetest.Blank(t)}); r.Status != 409 {
+			t.Fatalf("frame after the deadline: %d %s", r.Status, r.Body)
 		}
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/hirebus/hirebus/domain/assess"
 	"github.com/hirebus/hirebus/mailbox"
 	"github.com/hirebus/hirebus/ops"
 	"github.com/hirebus/hirebus/outbox"
@@ -219,6 +220,7 @@ type Server struct {
 	dummyOnce  sync.Once
 	dummy      []byte
 	hire       *hiring
+	assess     *assess.Service
 }
 
 var (
@@ -310,6 +312,7 @@ func (s *Server) routes() {
 	s.faceRoutes(app, api) // face.go
 	s.codeRoutes(api)      // code.go
 	s.hiringRoutes(api)    // hiring.go
+	s.assessRoutes(api)    // assess.go
 
 	app.Get("/ws", s.wsUpgrade, s.wsHandler())
 	s.staticRoutes()

@@ -281,8 +281,16 @@ func (s *Server) serveWS(ctx context.Context, conn *websocket.Conn, p Principal,
 	}
 	defer s.hub.remove(c)
 
-	// Reader: notices the client going away.
+	// Reader: notices the client going away. The handler waits for it
+	// before returning: fasthttp reuses the connection's buffers once the
+	// handler is done, so no read may still be running then.
+	readerDone := make(chan struct{})
+	defer func() {
+		_ = conn.SetReadDeadline(time.Now())
+		<-readerDone
+	}()
 	go func() {
+		defer close(readerDone)
 		defer c.close()
 		conn.SetReadLimit(64 << 10)
 		for {

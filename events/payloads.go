@@ -123,6 +123,7 @@ type FaceDetect struct {
 // candidate.
 type FaceFrameCheck struct {
 	AssessmentID uint64 `json:"assessment_id"`
+	AttemptID    uint64 `json:"attempt_id,omitempty"`
 	UserID       uint64 `json:"user_id"`
 	Image        string `json:"image"`
 }
@@ -157,6 +158,7 @@ type FaceBox struct {
 type FaceAlert struct {
 	OpID         string   `json:"op_id"`
 	AssessmentID uint64   `json:"assessment_id"`
+	AttemptID    uint64   `json:"attempt_id,omitempty"`
 	UserID       uint64   `json:"user_id"`
 	Kind         string   `json:"kind"` // the event type
 	Confidence   float64  `json:"confidence"`

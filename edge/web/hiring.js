@@ -449,7 +449,27 @@
         link.remove();
       }, function (e) { hb.toast(e.message, "error"); });
     } }));
+    if (["applied", "screening", "assessment"].indexOf(a.status) >= 0) inviteRow(a, body);
     timeline(a.id, $("#bd-history")).catch(function () {});
+  }
+  // Invite the candidate to one of the company's assessments (assess.html
+  // builds them); the application moves to `assessment`.
+  function inviteRow(a, body) {
+    var sel = h("select", { id: "bd-assess", style: "width:auto", "aria-label": "Assessment" });
+    var btn = h("button.secondary", { type: "button", id: "bd-invite", text: "Invite to assessment", onclick: function () {
+      if (!sel.value) return;
+      busy(btn, true, "Inviting…");
+      call("POST", "/api/assessments/" + sel.value + "/invitations", { application_id: a.id }).then(function () {
+        busy(btn, false);
+        hb.toast("Invitation sent.", "ok");
+        showBoard();
+      }, function (e) { busy(btn, false); hb.toast(e.message, "error"); });
+    } });
+    body.appendChild(h("div.row", sel, btn, h("a.small", { href: "/assess.html#/build", text: "New assessment" })));
+    call("GET", "/api/assessments?company_id=" + a.company_id).then(function (r) {
+      r.data.items.forEach(function (x) { sel.appendChild(h("option", { value: String(x.id), text: x.title })); });
+      btn.disabled = !r.data.items.length;
+    }, function () {});
   }
 
   route();

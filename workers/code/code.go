@@ -429,6 +429,18 @@ type submissionRow struct {
 	Language  string `db:"language"`
 	Source    string `db:"source"`
 	Status    string `db:"status"`
+	// AssessmentID is set for an assessment's code answer: its result and
+	// per-test pushes are the company's until it releases the results, so
+	// they are addressed to no user (the edge still sees op.completed).
+	AssessmentID sql.NullInt64 `db:"assessment_id"`
+}
+
+// addressee is the user the submission's events are pushed to.
+func (s submissionRow) addressee() uint64 {
+	if s.AssessmentID.Valid {
+		return 0
+	}
+	return s.UserID
 }
 
 func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Meta) error {
@@ -443,7 +455,7 @@ func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Me
 	}
 	defer release()
 	var sub submissionRow
-	err = w.deps.DB.GetContext(ctx, &sub, `SELECT id, op_id, user_id, problem_id, language, source, status
+	err = w.deps.DB.GetContext(ctx, &sub, `SELECT id, op_id, user_id, problem_id, language, source, status, assessment_id
 		FROM coding_submissions WHERE id = ?`, p.SubmissionID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return w.reject(ctx, env, events.OpCodeSubmit, events.CodeBadCommand, fmt.Errorf("submission %d does not exist", p.SubmissionID))
@@ -478,7 +490,7 @@ func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Me
 	}
 
 	t0 := time.Now()
-	progress := w.startProgress(ctx, env, sub.ID)
+	progress := w.startProgress(ctx, env, sub.ID, sub.addressee())
 	res, gerr := w.judge.Grade(ctx, judge.Submission{
 		Language:      lang,
 		Source:        []byte(sub.Source),
@@ -575,7 +587,7 @@ func (w *Worker) storeResult(ctx context.Context, env events.Envelope, sub submi
 		if n, _ := r.RowsAffected(); n == 0 {
 			return nil // finished by another delivery under a different command id
 		}
-		return ops.Complete(ctx, tx, ob, sub.OpID, events.OpCodeSubmit, sub.UserID, out)
+		return ops.Complete(ctx, tx, ob, sub.OpID, events.OpCodeSubmit, sub.addressee(), out)
 	})
 }
 
@@ -596,7 +608,7 @@ func (w *Worker) failSubmission(ctx context.Context, env events.Envelope, sub su
 		if n, _ := r.RowsAffected(); n == 0 {
 			return nil
 		}
-		return ops.Fail(ctx, tx, ob, sub.OpID, events.OpCodeSubmit, sub.UserID, code, message)
+		return ops.Fail(ctx, tx, ob, sub.OpID, events.OpCodeSubmit, sub.addressee(), code, message)
 	})
 	if err != nil {
 		return err
@@ -621,12 +633,13 @@ type progressPub struct {
 	ctx   context.Context
 	env   events.Envelope
 	subID uint64
+	uid   uint64 // addressee of the pushes
 	ch    chan events.CodeTest
 	done  chan struct{}
 }
 
-func (w *Worker) startProgress(ctx context.Context, env events.Envelope, subID uint64) *progressPub {
-	p := &progressPub{w: w, ctx: ctx, env: env, subID: subID,
+func (w *Worker) startProgress(ctx context.Context, env events.Envelope, subID, uid uint64) *progressPub {
+	p := &progressPub{w: w, ctx: ctx, env: env, subID: subID, uid: uid,
 		ch: make(chan events.CodeTest, problems.MaxTests+1), done: make(chan struct{})}
 	go p.loop()
 	return p
@@ -675,7 +688,7 @@ func (p *progressPub) loop() {
 }
 
 func (p *progressPub) publish(batch []events.CodeTest) error {
-	uid := p.env.ActorUserID
+	uid := p.uid
 	return p.w.deps.Relay.Tx(p.ctx, func(_ *sqlx.Tx, ob *outbox.Batch) error {
 		for _, ev := range batch {
 			e, err := events.NewEnvelope(events.EvtCodeTest, p.env.CorrelationID, uid, ev)

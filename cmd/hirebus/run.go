@@ -27,7 +27,7 @@ import (
 const usage = `usage:
   hirebus all                          embedded NATS + edge + every worker (local default)
   hirebus edge                         the HTTP/WebSocket edge (needs HIREBUS_NATS_URL)
-  hirebus worker face|mail|code        one worker role (needs HIREBUS_NATS_URL)
+  hirebus worker face|mail|code|assess one worker role (needs HIREBUS_NATS_URL)
   hirebus migrate                      create the database if missing and apply migrations
   hirebus face detect|embed|compare    run the face pipeline on image files
   hirebus face eval [--json] DIR       calibrate the face sign-in rule on DIR/<person>/<photo>
@@ -55,7 +55,7 @@ func run(ctx context.Context, args []string) error {
 		return runPlatform(ctx, cfg, log, "edge", nil)
 	case "worker":
 		if len(args) != 2 {
-			return errors.New("usage: hirebus worker face|mail|code")
+			return errors.New("usage: hirebus worker face|mail|code|assess")
 		}
 		if _, ok := workerFactories[args[1]]; !ok {
 			return fmt.Errorf("unknown worker %q (have: %s)", args[1], strings.Join(allWorkers(), ", "))

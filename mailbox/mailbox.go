@@ -21,11 +21,13 @@ import (
 
 // Mail is one received message.
 type Mail struct {
-	From    string    `json:"from"`
-	To      []string  `json:"to"`
-	Subject string    `json:"subject"`
-	Body    string    `json:"body"`
-	Time    time.Time `json:"time"`
+	From    string   `json:"from"`
+	To      []string `json:"to"`
+	Subject string   `json:"subject"`
+	// MessageID lets a test tell a repeated mail (same id) from a new one.
+	MessageID string    `json:"message_id,omitempty"`
+	Body      string    `json:"body"`
+	Time      time.Time `json:"time"`
 }
 
 // Mailbox is an in-memory SMTP server.
@@ -133,6 +135,7 @@ func (s *session) Data(r io.Reader) error {
 	ml := Mail{From: s.from, To: append([]string(nil), s.to...), Time: time.Now().UTC()}
 	if msg, err := mail.ReadMessage(bytes.NewReader(raw)); err == nil {
 		ml.Subject = msg.Header.Get("Subject")
+		ml.MessageID = msg.Header.Get("Message-Id")
 		body, _ := io.ReadAll(msg.Body)
 		ml.Body = string(body)
 	} else {

@@ -34,6 +34,10 @@ type Config struct {
 	Concurrency int           // commands at once in this process (default 4)
 	SendTimeout time.Duration // one SMTP conversation (default 15s)
 	StartTLS    bool          // upgrade the connection with STARTTLS (production relays)
+	// CodeKey is the server secret one-time codes are derived from (with the
+	// command id), so every replica mails the same code for one command.
+	// Every mail worker of a deployment must share it.
+	CodeKey []byte
 	// Policy overrides the role's delivery policy from events.Policies
 	// (tests use a short AckWait to show redelivery quickly).
 	Policy *events.ConsumerPolicy
@@ -59,6 +63,9 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
 		return fmt.Errorf("mail: SMTP address %q is not host:port", c.SMTPAddr)
 	}
+	if len(c.CodeKey) < otp.MinKeyLen {
+		return fmt.Errorf("mail: code key must be at least %d bytes", otp.MinKeyLen)
+	}
 	return nil
 }
 
@@ -71,6 +78,9 @@ type Deps struct {
 	// BeforeSend, when set, runs after the code is stored and before the mail
 	// leaves; tests use it to crash the worker mid-command.
 	BeforeSend func(ctx context.Context, env events.Envelope) error
+	// AfterSend, when set, runs after the SMTP server accepted the mail and
+	// before it is marked sent; tests use it to crash in that window.
+	AfterSend func(ctx context.Context, env events.Envelope) error
 }
 
 // Worker consumes cmd.mail.*.
@@ -129,18 +139,30 @@ func (w *Worker) sendOTP(ctx context.Context, env events.Envelope) error {
 		return fmt.Errorf("mail: read otp: %w", store.Translate(err))
 	}
 
-	code, salt, err := otp.Generate()
+	// The code is a function of the command: a redelivery (e.g. after a
+	// crash between the SMTP server's 250 and the sent mark) mails the very
+	// code the first delivery may already have mailed, and the row the first
+	// delivery stored (hash, expiry, attempts) is kept as it is.
+	code, err := otp.Derive(w.cfg.CodeKey, env.ID)
+	if err != nil {
+		return events.Permanent(err)
+	}
+	_, salt, err := otp.Generate()
 	if err != nil {
 		return err
 	}
 	hash := otp.Hash(code, salt[:])
 	expires := time.Now().UTC().Add(w.cfg.OTPTTL)
-	if _, err := w.deps.DB.ExecContext(ctx, `INSERT INTO otp_codes (command_id, email, purpose, code_hash, salt, max_attempts, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON DUPLICATE KEY UPDATE code_hash = VALUES(code_hash), salt = VALUES(salt), expires_at = VALUES(expires_at), attempts = 0`,
+	if _, err := w.deps.DB.ExecContext(ctx, `INSERT IGNORE INTO otp_codes (command_id, email, purpose, code_hash, salt, max_attempts, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		env.ID, p.Email, p.Purpose, hash[:], salt[:], w.cfg.MaxAttempts, expires); err != nil {
 		return fmt.Errorf("mail: store otp: %w", store.Translate(err))
 	}
+	var stored time.Time
+	if err := w.deps.DB.GetContext(ctx, &stored, `SELECT expires_at FROM otp_codes WHERE command_id = ?`, env.ID); err != nil {
+		return fmt.Errorf("mail: read otp: %w", store.Translate(err))
+	}
+	expires = stored
 	if w.deps.BeforeSend != nil {
 		if err := w.deps.BeforeSend(ctx, env); err != nil {
 			return err
@@ -151,8 +173,13 @@ func (w *Worker) sendOTP(ctx context.Context, env events.Envelope) error {
 		subject = "Your hirebus password reset code"
 	}
 	body := fmt.Sprintf("Your hirebus code is %s\r\n\r\nIt expires in %d minutes and works once. If you did not ask for it, ignore this mail.\r\n", code, int(w.cfg.OTPTTL.Minutes()))
-	if err := w.send(ctx, p.Email, subject, body); err != nil {
+	if err := w.send(ctx, env.ID, p.Email, subject, body); err != nil {
 		return err
+	}
+	if w.deps.AfterSend != nil {
+		if err := w.deps.AfterSend(ctx, env); err != nil {
+			return err
+		}
 	}
 	if _, err := w.deps.DB.ExecContext(ctx, `UPDATE otp_codes SET sent_at = UTC_TIMESTAMP(3) WHERE command_id = ?`, env.ID); err != nil {
 		return fmt.Errorf("mail: mark sent: %w", store.Translate(err))
@@ -189,8 +216,13 @@ func (w *Worker) welcome(ctx context.Context, env events.Envelope) error {
 	}
 	if !done {
 		body := fmt.Sprintf("Welcome to hirebus, %s!\r\n\r\nYour account is ready.\r\n", p.Username)
-		if err := w.send(ctx, p.Email, "Welcome to hirebus", body); err != nil {
+		if err := w.send(ctx, env.ID, p.Email, "Welcome to hirebus", body); err != nil {
 			return err
+		}
+		if w.deps.AfterSend != nil {
+			if err := w.deps.AfterSend(ctx, env); err != nil {
+				return err
+			}
 		}
 	}
 	return w.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, out *outbox.Batch) error {
@@ -203,7 +235,9 @@ func (w *Worker) welcome(ctx context.Context, env events.Envelope) error {
 }
 
 // send delivers one plain-text mail; connection problems are temporary.
-func (w *Worker) send(ctx context.Context, to, subject, body string) error {
+// The Message-ID is derived from the command id, so a mail repeated by a
+// redelivery is the same message (and the same text) as the first one.
+func (w *Worker) send(ctx context.Context, commandID, to, subject, body string) error {
 	ctx, cancel := context.WithTimeout(ctx, w.cfg.SendTimeout)
 	defer cancel()
 	var d net.Dialer
@@ -229,8 +263,8 @@ func (w *Worker) send(ctx context.Context, to, subject, body string) error {
 		return fmt.Errorf("mail: hello: %w", err)
 	}
 	var msg bytes.Buffer
-	fmt.Fprintf(&msg, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s",
-		w.cfg.From, to, subject, time.Now().UTC().Format(time.RFC1123Z), body)
+	fmt.Fprintf(&msg, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s",
+		w.cfg.From, to, subject, time.Now().UTC().Format(time.RFC1123Z), MessageID(commandID), body)
 	if err := c.SendMail(envelopeAddr(w.cfg.From), []string{to}, &msg); err != nil {
 		var se *smtp.SMTPError
 		if errors.As(err, &se) && se.Code >= 500 && se.Code < 600 {
@@ -247,3 +281,6 @@ func envelopeAddr(from string) string {
 	}
 	return from
 }
+
+// MessageID is the Message-ID header of the mail a command sends.
+func MessageID(commandID string) string { return "<" + commandID + "@hirebus>" }

@@ -185,7 +185,7 @@ func runPlatform(ctx context.Context, cfg Config, log *slog.Logger, mode string,
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	sctx, cancel := context.WithTimeout(ctx, events.SetupDeadline)
 	err = events.EnsureStreams(sctx, js, events.StreamConfig{Replicas: cfg.NATSReplicas})
 	cancel()
 	if err != nil {

@@ -149,14 +149,17 @@ type ConsumerPolicy struct {
 	MaxInProgress time.Duration   // how long a running handler keeps its message with heartbeats (default 10m)
 }
 
-// Policies are the explicit delivery settings per role. Face and code work
-// is CPU-bound and can take seconds; mail talks to an SMTP server.
+// Policies are the explicit delivery settings per role. AckWait is short on
+// purpose: it is how long a command stays with a replica that died, so it
+// bounds recovery. Long work (grading, enrolment, an SMTP conversation)
+// keeps its message with in-progress heartbeats every AckWait/3 instead
+// (see heartbeat in consume.go), up to MaxInProgress.
 var Policies = map[string]ConsumerPolicy{
-	RoleMail:    {AckWait: 30 * time.Second, MaxDeliver: 8, Backoff: backoff(500*time.Millisecond, 8), MaxAckPending: 256},
-	RoleFace:    {AckWait: 60 * time.Second, MaxDeliver: 5, Backoff: backoff(time.Second, 5), MaxAckPending: 64},
-	RoleCode:    {AckWait: 120 * time.Second, MaxDeliver: 3, Backoff: backoff(time.Second, 3), MaxAckPending: 64},
-	RoleScore:   {AckWait: 60 * time.Second, MaxDeliver: 5, Backoff: backoff(time.Second, 5), MaxAckPending: 64},
-	RoleProctor: {AckWait: 30 * time.Second, MaxDeliver: 5, Backoff: backoff(time.Second, 5), MaxAckPending: 256},
+	RoleMail:    {AckWait: 5 * time.Second, MaxDeliver: 8, Backoff: backoff(500*time.Millisecond, 8), MaxAckPending: 256},
+	RoleFace:    {AckWait: 10 * time.Second, MaxDeliver: 5, Backoff: backoff(time.Second, 5), MaxAckPending: 64},
+	RoleCode:    {AckWait: 4 * time.Second, MaxDeliver: 3, Backoff: backoff(time.Second, 3), MaxAckPending: 64},
+	RoleScore:   {AckWait: 10 * time.Second, MaxDeliver: 5, Backoff: backoff(time.Second, 5), MaxAckPending: 64},
+	RoleProctor: {AckWait: 10 * time.Second, MaxDeliver: 5, Backoff: backoff(time.Second, 5), MaxAckPending: 256},
 }
 
 func backoff(first time.Duration, n int) []time.Duration {

@@ -200,7 +200,7 @@ func (s *Server) dispatch(m jetstream.Msg) {
 			s.waiters.deliver(oc)
 		}
 	}
-	if uid, typ, ok := events.ParseUserSubject(m.Subject()); ok && uid != 0 {
+	if uid, typ, ok := events.ParseUserSubject(m.Subject()); ok && uid != 0 && s.opFilter.admit(typ, env) {
 		s.hub.publish(uid, pushFrom(seq, typ, env))
 	}
 }

@@ -110,6 +110,7 @@ type Server struct {
 	sessions *sessionCache
 	hub      *hub
 	waiters  *waiters
+	opFilter *opFilter
 	ready    chan struct{}
 	readyOne sync.Once
 
@@ -147,6 +148,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		log:      deps.Log.With("component", "edge"),
 		sessions: newSessionCache(deps.DB, cfg.SessionCache),
 		waiters:  newWaiters(),
+		opFilter: newOpFilter(opFilterSize),
 		ready:    make(chan struct{}),
 	}
 	s.hub = newHub(s)

@@ -270,6 +270,7 @@ func (s *Server) replay(c *wsClient, userID, lastSeq uint64, write func(any) boo
 	if err != nil || info.NumPending == 0 {
 		return sent, true
 	}
+	filter := newOpFilter(1024) // the stream may hold a late or repeated push
 	for {
 		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
@@ -286,6 +287,10 @@ func (s *Server) replay(c *wsClient, userID, lastSeq uint64, write func(any) boo
 			}
 			pending = md.NumPending
 			_, typ, _ := events.ParseUserSubject(m.Subject())
+			if !filter.admit(typ, env) {
+				sent = md.Sequence.Stream
+				continue
+			}
 			if !write(pushFrom(md.Sequence.Stream, typ, env)) {
 				return sent, false
 			}

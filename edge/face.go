@@ -178,6 +178,9 @@ func (s *Server) handleResetFace(c *fiber.Ctx) error {
 		return err
 	}
 	p, _ := principal(c)
+	if done, err := s.idempotent(c, "reset-face", p.UserID, replayAccepted(c)); done || err != nil {
+		return err
+	}
 	ctx := c.UserContext()
 	opID, err := s.accept(ctx, opFaceEnroll, events.CmdFaceEnroll, p.UserID,
 		events.FaceEnroll{UserID: p.UserID, Images: req.Images, Source: "reset"}, func(tx *sqlx.Tx) error {
@@ -330,6 +333,9 @@ func (s *Server) handleFaceLogin(c *fiber.Ctx) error {
 		return err
 	}
 	if err := s.checkCommandSize(req.Image); err != nil {
+		return err
+	}
+	if done, err := s.idempotent(c, "face-login", 0, func(op string) error { return s.replayFaceLogin(c, op, req.Password) }); done || err != nil {
 		return err
 	}
 	ctx := c.UserContext()

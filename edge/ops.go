@@ -49,6 +49,9 @@ func createOpTx(ctx context.Context, tx *sqlx.Tx, out *outbox.Batch, opID, opTyp
 	if err := ops.Create(ctx, tx, opID, opType, actor); err != nil {
 		return err
 	}
+	if err := recordIdempotency(ctx, tx, opID); err != nil {
+		return err
+	}
 	return out.Add(subject, env)
 }
 

@@ -313,6 +313,9 @@ func (s *Server) janitor(ctx context.Context) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
+		if _, err := s.cleanupIdempotency(ctx); err != nil {
+			s.log.Warn("idempotency key cleanup failed", "err", err)
+		}
 		if n, err := s.cleanupSessions(ctx); err != nil {
 			s.log.Warn("session cleanup failed", "err", err)
 		} else if n > 0 {

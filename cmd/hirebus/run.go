@@ -29,6 +29,7 @@ const usage = `usage:
   hirebus edge                         the HTTP/WebSocket edge (needs HIREBUS_NATS_URL)
   hirebus worker face|mail|code        one worker role (needs HIREBUS_NATS_URL)
   hirebus migrate                      create the database if missing and apply migrations
+  hirebus dlq list|show|replay         inspect and replay dead-lettered commands (needs HIREBUS_NATS_URL)
   hirebus face detect|embed|compare    run the face pipeline on image files
   hirebus sandbox run --lang LANG ...  run a program in the sandbox
   hirebus problems load DIR            load coding problems into MySQL`
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string) error {
 		}
 		defer db.Close()
 		return afterMigrate(ctx, db)
+	case "dlq":
+		return runDLQ(ctx, cfg, log, args[1:], os.Stdout)
 	case "help", "-h", "--help":
 		fmt.Println(usage)
 		return nil

@@ -164,7 +164,8 @@ func (s *Server) consumeEvents(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("edge: event consumer: %w", err)
 	}
-	cc, err := cons.Consume(func(m jetstream.Msg) { s.dispatch(m) })
+	// Heartbeats every second: a dead server is noticed in seconds.
+	cc, err := cons.Consume(func(m jetstream.Msg) { s.dispatch(m) }, jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second))
 	if err != nil {
 		return fmt.Errorf("edge: consume events: %w", err)
 	}

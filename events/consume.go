@@ -51,6 +51,12 @@ var (
 	}, []string{"role"})
 )
 
+// Pull request lifetime and heartbeat of every consumer (see Consume).
+const (
+	pullExpiry    = 5 * time.Second
+	pullHeartbeat = time.Second
+)
+
 // Consume runs the durable pull consumer of cfg.Role until ctx ends, then
 // stops pulling and lets in-flight handlers finish (up to Grace) so their
 // acks are not lost.
@@ -77,7 +83,11 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumeConfig, h H
 	if err != nil {
 		return err
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(cfg.Concurrency))
+	// Short pull requests with frequent heartbeats: when the server holding
+	// the pull dies (a leader killed, a node restarted), the client notices
+	// within seconds (two missed heartbeats) instead of the default 30 s.
+	it, err := cons.Messages(jetstream.PullMaxMessages(cfg.Concurrency),
+		jetstream.PullExpiry(pullExpiry), jetstream.PullHeartbeat(pullHeartbeat))
 	if err != nil {
 		return fmt.Errorf("events: consume %s: %w", cfg.Role, err)
 	}

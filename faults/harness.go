@@ -495,9 +495,9 @@ type Result struct {
 	Lost            int
 	Duplicated      int
 	Stuck           int
-	RepeatedMails   int // the same message mailed again by a redelivery
-	GaveUp          int // requests no edge accepted before the client's deadline
-	Retries         int // client attempts beyond the first
+	RepeatedMails   int           // the same message mailed again by a redelivery
+	GaveUp          int           // requests no edge accepted before the client's deadline
+	Retries         int           // client attempts beyond the first
 	RecoverInFlight time.Duration // worst accept-to-done latency of commands from the fault on
 	RecoverFresh    time.Duration // a fresh command sent at the fault: accept-to-done
 }

@@ -8,11 +8,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -73,6 +75,16 @@ func (p *Proc) Kill() {
 	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 	<-p.done
 	p.cmd = nil
+}
+
+// Pid is the process id (0 when not running).
+func (p *Proc) Pid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
 }
 
 // Alive reports whether the process is running.
@@ -178,6 +190,7 @@ type Options struct {
 	Edges       int
 	MailWorkers int
 	CodeWorkers int
+	Env         []string // extra environment of every hirebus process
 }
 
 // Start brings a deployment up and tears it down at cleanup.
@@ -265,6 +278,7 @@ cluster { name: hbfaults, listen: 127.0.0.1:%d, routes: [%s] }
 		"HIREBUS_PROXY_HEADER=X-Forwarded-For",
 		"HIREBUS_LOG_LEVEL=info",
 	)
+	h.env = append(h.env, opt.Env...)
 	mig := exec.Command(h.Bin, "migrate")
 	mig.Env = append(append([]string{}, base...), "HIREBUS_MYSQL_DSN="+direct, "HIREBUS_DATA_DIR="+data)
 	if out, err := mig.CombinedOutput(); err != nil {
@@ -447,7 +461,7 @@ func (h *Harness) Register(name string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	email := name + "-" + h.RunID + "@example.com"
-	if _, _, err := h.post(ctx, "/api/auth/send-otp", "", "reg-otp-"+name+h.RunID, "10.255.0.1", map[string]string{"email": email, "purpose": "register"}, 0); err != nil {
+	if _, _, err := h.post(ctx, "/api/auth/send-otp", "", "reg-otp-"+name+h.RunID, "10.255."+strconv.Itoa(int(crc32.ChecksumIEEE([]byte(name))%250))+"."+strconv.Itoa(len(name)), map[string]string{"email": email, "purpose": "register"}, 0); err != nil {
 		h.T.Fatal(err)
 	}
 	code := h.Inbox.WaitCode(h.T, email, 30*time.Second)

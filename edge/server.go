@@ -156,7 +156,11 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.loginLimit = newIPLimiter("login", cfg.LoginPerMin)
 	s.faceLimit = newIPLimiter("face detection", cfg.FacePerMin)
 	s.app = fiber.New(fiber.Config{
-		AppName:               "hirebus",
+		AppName: "hirebus",
+		// Release a connection's 4 KiB read buffer when nothing is pending:
+		// otherwise every idle keep-alive and every /ws connection (fasthttp
+		// hands the buffer to the hijacked conn for its lifetime) keeps one.
+		ReduceMemoryUsage:     true,
 		BodyLimit:             cfg.BodyLimit,
 		ErrorHandler:          s.errorHandler,
 		DisableStartupMessage: true,

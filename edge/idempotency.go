@@ -88,18 +88,22 @@ func recordIdempotency(ctx context.Context, tx *sqlx.Tx, opID string) error {
 	if p == nil || p.recordedIn == tx {
 		return nil
 	}
-	// A key older than the TTL may be reused.
-	if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE scope = ? AND idem_key = ? AND created_at <= ?`,
-		p.scope, p.key, time.Now().UTC().Add(-idempotencyTTL)); err != nil {
+	// A key older than the TTL may be reused: it is overwritten in place (a
+	// DELETE first would take gap locks that deadlock concurrent inserts).
+	// Affected rows: 1 inserted, 2 overwritten, 0 a live key (a concurrent
+	// request with the same key got there first).
+	expired := time.Now().UTC().Add(-idempotencyTTL)
+	res, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (scope, idem_key, request_hash, op_id) VALUES (?, ?, ?, ?)
+		ON DUPLICATE KEY UPDATE
+			request_hash = IF(created_at <= ?, VALUES(request_hash), request_hash),
+			op_id = IF(created_at <= ?, VALUES(op_id), op_id),
+			created_at = IF(created_at <= ?, CURRENT_TIMESTAMP(3), created_at)`,
+		p.scope, p.key, p.hash[:], opID, expired, expired, expired)
+	if err != nil {
 		return fmt.Errorf("edge: idempotency key: %w", store.Translate(err))
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (scope, idem_key, request_hash, op_id) VALUES (?, ?, ?, ?)`,
-		p.scope, p.key, p.hash[:], opID)
-	if err != nil {
-		if err = store.Translate(err); errors.Is(err, store.ErrDuplicate) {
-			return errIdemInFlight
-		}
-		return fmt.Errorf("edge: idempotency key: %w", err)
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errIdemInFlight
 	}
 	p.recordedIn = tx
 	return nil

@@ -127,3 +127,36 @@ func TestIdempotentRegister(t *testing.T) {
 		t.Fatalf("same key, other password: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestIdempotencyKeyConcurrent: retries racing each other with one key
+// create one operation; each answer is that operation or 409 (retry).
+func TestIdempotencyKeyConcurrent(t *testing.T) {
+	p := platformtest.Start(t, platformtest.Options{})
+	body := map[string]string{"email": "race@example.com", "purpose": "register"}
+	const n = 8
+	answers := make(chan platformtest.Response, n)
+	for range n {
+		go func() { answers <- postKeyed(t, p.URL+"/api/auth/send-otp", "", "race-key", body) }()
+	}
+	ops := map[any]bool{}
+	for range n {
+		r := <-answers
+		switch r.Status {
+		case 202:
+			ops[r.Map(t)["op_id"]] = true
+		case 409:
+			if r.ErrorCode() != "idempotency_key_in_use" {
+				t.Fatalf("409 %s", r.Body)
+			}
+		default:
+			t.Fatalf("answer %d %s", r.Status, r.Body)
+		}
+	}
+	var stored int
+	if err := p.DB.Get(&stored, `SELECT COUNT(*) FROM operations WHERE type = 'send_otp'`); err != nil {
+		t.Fatal(err)
+	}
+	if len(ops) != 1 || stored != 1 {
+		t.Fatalf("operations: %d answered, %d stored; want 1", len(ops), stored)
+	}
+}

@@ -87,6 +87,9 @@ func runScenario(t *testing.T, h *Harness, sc scenario, first, rate int, dur tim
 		}()
 	})
 	wg.Wait()
+	if why := h.RetryReasons(); len(why) > 0 {
+		t.Logf("%s: clients retried because of %v", sc.name, why)
+	}
 	r := h.Verify(sc.name, cmds, 90*time.Second, at)
 	r.GaveUp, r.RecoverFresh = gaveUp, probe
 	return r

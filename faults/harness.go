@@ -136,6 +136,9 @@ type Harness struct {
 	RunID  string
 	env    []string
 	client *http.Client
+
+	retryMu      sync.Mutex
+	retryReasons map[string]int // why clients retried (status or transport error)
 }
 
 var (
@@ -203,7 +206,7 @@ func Start(t testing.TB, opt Options) *Harness {
 		for _, p := range h.Procs {
 			p.Kill()
 		}
-		if t.Failed() {
+		if t.Failed() || os.Getenv("HIREBUS_FAULTS_LOGS") == "1" {
 			for name, p := range h.Procs {
 				t.Logf("--- %s log tail:\n%s", name, p.Log())
 			}
@@ -412,6 +415,9 @@ func (h *Harness) post(ctx context.Context, path, token, key, ip string, body an
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
 		resp, err := h.client.Do(req)
+		if err != nil {
+			h.noteRetry("transport: " + strings.SplitN(err.Error(), ": ", 3)[len(strings.SplitN(err.Error(), ": ", 3))-1])
+		}
 		if err == nil {
 			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
@@ -427,6 +433,11 @@ func (h *Harness) post(ctx context.Context, path, token, key, ip string, body an
 			if resp.StatusCode < 500 && resp.StatusCode != 409 {
 				return "", attempts, fmt.Errorf("%s: %d %s", path, resp.StatusCode, b)
 			}
+			var e struct {
+				Error struct{ Code string }
+			}
+			_ = json.Unmarshal(b, &e)
+			h.noteRetry(fmt.Sprintf("%d %s", resp.StatusCode, e.Error.Code))
 		}
 		select {
 		case <-ctx.Done():
@@ -434,6 +445,24 @@ func (h *Harness) post(ctx context.Context, path, token, key, ip string, body an
 		case <-time.After(150 * time.Millisecond):
 		}
 	}
+}
+
+func (h *Harness) noteRetry(why string) {
+	h.retryMu.Lock()
+	defer h.retryMu.Unlock()
+	if h.retryReasons == nil {
+		h.retryReasons = map[string]int{}
+	}
+	h.retryReasons[why]++
+}
+
+// RetryReasons returns and resets why clients retried.
+func (h *Harness) RetryReasons() map[string]int {
+	h.retryMu.Lock()
+	defer h.retryMu.Unlock()
+	r := h.retryReasons
+	h.retryReasons = nil
+	return r
 }
 
 // SendOTP asks for a code for a fresh address; n makes it unique.

@@ -565,7 +565,7 @@ func (h *Harness) Verify(name string, cmds []*Cmd, settle time.Duration, faultAt
 		ids = append(ids, c.OpID)
 		r.Retries += c.Attempts - 1
 	}
-	status := map[string]string{}
+	var status map[string]string
 	deadline := time.Now().Add(settle)
 	for {
 		status = h.opStatus(ids)

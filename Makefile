@@ -4,7 +4,7 @@ GO ?= go
 MODELS_DIR ?= $(or $(HIREBUS_MODELS_DIR),$(CURDIR)/models)
 export HIREBUS_MODELS_DIR := $(MODELS_DIR)
 
-.PHONY: run test bench models build vet lint fmt migrate sandbox-images faults load
+.PHONY: run test test-short bench models build vet lint fmt migrate sandbox-images faults load
 
 build:
 	$(GO) build -o bin/hirebus ./cmd/hirebus
@@ -16,14 +16,22 @@ run: models build
 models:
 	bash scripts/fetch-models.sh "$(MODELS_DIR)"
 
+# The full suite: real MariaDB, NATS, face models; missing infrastructure
+# fails instead of skipping.
 test: models
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout 40m ./...
+	HIREBUS_TEST_REQUIRE_INFRA=1 $(GO) test -race -count=1 -timeout 40m ./...
+
+# The fast path (under a minute): pure unit tests only. internal/testutil
+# skips every test needing MariaDB, NATS, the face models or golden data,
+# and long tests check testing.Short() themselves.
+test-short:
+	$(GO) test -short -count=1 -timeout 5m ./...
 
 # Benchmarks: medians are what we report (`benchstat bench.out` summarises).
 # The face kernels are measured on one core and on both.
 bench: models build
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./edge/... ./events/... ./workers/... ./sandbox/... ./judge/... ./face/index/... | tee bench.out
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./edge/... ./events/... ./domain/... ./workers/... ./sandbox/... ./judge/... ./face/index/... | tee bench.out
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 -cpu 1,2 -timeout 60m ./face ./face/nn | tee -a bench.out
 
 # The fault suite: the real binary as separate processes on a 3-node

@@ -206,7 +206,7 @@ func (s *Server) requestOTP(c *fiber.Ctx, email, purpose string) (string, error)
 		actor = p.UserID
 	}
 	since := time.Now().UTC().Add(-s.cfg.OTPWindow)
-	return s.accept(ctx, "send_otp", events.CmdMailSendOTP, actor, events.SendOTP{Email: email, Purpose: purpose}, func(tx *sqlx.Tx) error {
+	return s.accept(ctx, events.OpSendOTP, events.CmdMailSendOTP, actor, events.SendOTP{Email: email, Purpose: purpose}, func(tx *sqlx.Tx) error {
 		var byEmail, byIP int
 		if err := tx.GetContext(ctx, &byEmail, `SELECT COUNT(*) FROM otp_requests WHERE email = ? AND created_at > ?`, email, since); err != nil {
 			return fmt.Errorf("edge: otp rate: %w", store.Translate(err))
@@ -360,13 +360,6 @@ func (r *registerReq) validate() (email string, err error) {
 	return email, nil
 }
 
-// registerHook lets the face feature validate and enrol images with the new
-// account; nil when the face worker is not part of this build.
-var registerHook func(s *Server, c *fiber.Ctx, tx *sqlx.Tx, out *outbox.Batch, u User, images []string) (opID string, err error)
-
-// registerPrecheck validates images before anything is written.
-var registerPrecheck func(images []string) error
-
 func (s *Server) handleRegister(c *fiber.Ctx) error {
 	var req registerReq
 	if err := bind(c, &req); err != nil {
@@ -380,10 +373,8 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 		return err
 	}
 	if len(req.Images) > 0 {
-		if registerPrecheck == nil {
-			return badRequest("face_unavailable", "face enrolment is not available on this server")
-		}
-		if err := registerPrecheck(req.Images); err != nil {
+		// Face images are checked before anything is written (face.go).
+		if err := precheckEnrollImages(req.Images); err != nil {
 			return err
 		}
 	}
@@ -423,11 +414,11 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 			return err
 		}
 		welcome = events.NewID()
-		if err := createOpTx(ctx, tx, out, welcome, "welcome", events.CmdMailWelcome, u.ID, events.Welcome{UserID: u.ID, Email: u.Email, Username: u.Username}); err != nil {
+		if err := createOpTx(ctx, tx, out, welcome, events.OpWelcome, events.CmdMailWelcome, u.ID, events.Welcome{UserID: u.ID, Email: u.Email, Username: u.Username}); err != nil {
 			return err
 		}
 		if len(req.Images) > 0 {
-			if enrollOp, err = registerHook(s, c, tx, out, u, req.Images); err != nil {
+			if enrollOp, err = registerEnroll(s, c, tx, out, u, req.Images); err != nil {
 				return err
 			}
 		}

@@ -21,7 +21,7 @@ import (
 	"github.com/hirebus/hirebus/ops"
 	"github.com/hirebus/hirebus/outbox"
 	"github.com/hirebus/hirebus/problems"
-	"github.com/hirebus/hirebus/sandbox"
+	"github.com/hirebus/hirebus/sandbox/spec"
 	"github.com/hirebus/hirebus/store"
 	"github.com/jmoiron/sqlx"
 	"github.com/nats-io/nats.go/jetstream"
@@ -33,9 +33,9 @@ type CodeConfig struct {
 	// are refused with 503 (default 256).
 	MaxQueue int
 	// MaxLimits is the ceiling for the time and memory limits an execute
-	// may ask for (default sandbox.MaxLimits(); keep it equal to the code
+	// may ask for (default spec.MaxLimits(); keep it equal to the code
 	// worker's MaxLimits).
-	MaxLimits sandbox.Limits
+	MaxLimits spec.Limits
 	// MaxStdinBytes caps an execute's stdin (default 1 MiB).
 	MaxStdinBytes int
 }
@@ -44,8 +44,8 @@ func (c CodeConfig) withDefaults() CodeConfig {
 	if c.MaxQueue <= 0 {
 		c.MaxQueue = 256
 	}
-	if c.MaxLimits == (sandbox.Limits{}) {
-		c.MaxLimits = sandbox.MaxLimits()
+	if c.MaxLimits == (spec.Limits{}) {
+		c.MaxLimits = spec.MaxLimits()
 	}
 	if c.MaxStdinBytes <= 0 {
 		c.MaxStdinBytes = 1 << 20
@@ -61,16 +61,15 @@ func (s *Server) SetCodeConfig(c CodeConfig) {
 
 func (s *Server) codeConfig() CodeConfig { return *s.code.Load() }
 
-func init() {
-	extraRoutes = append(extraRoutes, func(s *Server, _ *fiber.App, api fiber.Router) {
-		api.Get("/problems", s.requireAuth, s.handleListProblems)
-		api.Get("/problems/:id", s.requireAuth, s.handleGetProblem)
-		api.Get("/code/languages", s.requireAuth, s.handleLanguages)
-		api.Post("/code/execute", s.requireAuth, s.handleExecute)
-		api.Post("/code/submit", s.requireAuth, s.handleSubmit)
-		api.Get("/code/submissions", s.requireAuth, s.handleListSubmissions)
-		api.Get("/code/submissions/:id", s.requireAuth, s.handleGetSubmission)
-	})
+// codeRoutes are the coding API's routes (wired by routes in server.go).
+func (s *Server) codeRoutes(api fiber.Router) {
+	api.Get("/problems", s.requireAuth, s.handleListProblems)
+	api.Get("/problems/:id", s.requireAuth, s.handleGetProblem)
+	api.Get("/code/languages", s.requireAuth, s.handleLanguages)
+	api.Post("/code/execute", s.requireAuth, s.handleExecute)
+	api.Post("/code/submit", s.requireAuth, s.handleSubmit)
+	api.Get("/code/submissions", s.requireAuth, s.handleListSubmissions)
+	api.Get("/code/submissions/:id", s.requireAuth, s.handleGetSubmission)
 }
 
 // --- problems ----------------------------------------------------------------
@@ -125,7 +124,7 @@ func (s *Server) handleLanguages(c *fiber.Ctx) error {
 		Compiled bool   `json:"compiled"`
 	}
 	var out []lang
-	for _, l := range sandbox.Languages() {
+	for _, l := range spec.Languages() {
 		out = append(out, lang{ID: l.ID, Name: l.Name, Compiled: l.Compiled()})
 	}
 	return c.JSON(fiber.Map{"languages": out})
@@ -133,18 +132,18 @@ func (s *Server) handleLanguages(c *fiber.Ctx) error {
 
 // --- validation shared by execute and submit ---------------------------------
 
-func validateCode(language, source string) (sandbox.Language, error) {
-	lang, err := sandbox.LookupLanguage(language)
+func validateCode(language, source string) (spec.Language, error) {
+	lang, err := spec.LookupLanguage(language)
 	if err != nil {
 		ids := make([]string, 0, 8)
-		for _, l := range sandbox.Languages() {
+		for _, l := range spec.Languages() {
 			ids = append(ids, l.ID)
 		}
 		return lang, Errorf(400, "unknown_language", "unknown language %q (supported: %s)", language, strings.Join(ids, ", "))
 	}
-	if err := sandbox.ValidateSource([]byte(source)); err != nil {
-		if errors.Is(err, sandbox.ErrSourceTooLarge) {
-			return lang, Errorf(413, "source_too_large", "source is %d bytes; the maximum is %d", len(source), sandbox.MaxSourceBytes)
+	if err := spec.ValidateSource([]byte(source)); err != nil {
+		if errors.Is(err, spec.ErrSourceTooLarge) {
+			return lang, Errorf(413, "source_too_large", "source is %d bytes; the maximum is %d", len(source), spec.MaxSourceBytes)
 		}
 		return lang, badRequest("empty_source", "source is empty")
 	}
@@ -276,7 +275,7 @@ func (s *Server) handleExecute(c *fiber.Ctx) error {
 		return accepted(c, opID, nil)
 	}
 	if oc.Status != ops.StatusDone {
-		return opFailure(oc)
+		return opFailed(oc, events.CodeInternal, "the operation failed")
 	}
 	var res events.CodeExecuteResult
 	if err := json.Unmarshal(oc.Result, &res); err != nil {
@@ -286,24 +285,6 @@ func (s *Server) handleExecute(c *fiber.Ctx) error {
 		OpID string `json:"op_id"`
 		events.CodeExecuteResult
 	}{opID, res})
-}
-
-// opFailure maps a failed operation to an HTTP error: the worker's input
-// codes are the client's fault, anything else is the service's.
-func opFailure(oc events.OpCompleted) error {
-	code, msg := "internal", "the operation failed"
-	if oc.Error != nil {
-		code, msg = oc.Error.Code, oc.Error.Message
-	}
-	switch code {
-	case "unknown_language", "empty_source", "bad_limit", "limit_too_high", "bad_command", "bad_input":
-		return Errorf(400, code, "%s", msg)
-	case "source_too_large":
-		return Errorf(413, code, "%s", msg)
-	case "problem_not_found":
-		return Errorf(404, code, "%s", msg)
-	}
-	return Errorf(503, code, "%s", msg)
 }
 
 // --- submit ------------------------------------------------------------------

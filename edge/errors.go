@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/store"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -49,7 +50,7 @@ type errorBody struct {
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	apiErr := s.classify(err)
 	if apiErr.Status >= 500 {
-		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "status", apiErr.Status, "err", err)
+		s.log.ErrorContext(c.UserContext(), "request failed", "method", c.Method(), "path", c.Path(), "status", apiErr.Status, "err", err)
 	}
 	var body errorBody
 	body.Error.Code = apiErr.Code
@@ -97,4 +98,38 @@ func (s *Server) classify(err error) *APIError {
 
 func isDBDown(err error) bool {
 	return errors.Is(store.Translate(err), store.ErrUnavailable)
+}
+
+// classStatus is the one mapping from a bus error class to an HTTP status:
+// a new domain adds codes (with their class) in package events, never a
+// mapping here.
+var classStatus = map[events.Class]int{
+	events.ClassBadInput:     http.StatusBadRequest,
+	events.ClassTooLarge:     http.StatusRequestEntityTooLarge,
+	events.ClassUnauthorized: http.StatusUnauthorized,
+	events.ClassNotFound:     http.StatusNotFound,
+	events.ClassConflict:     http.StatusConflict,
+	events.ClassRejected:     http.StatusUnprocessableEntity,
+	events.ClassTooMany:      http.StatusTooManyRequests,
+	events.ClassUnavailable:  http.StatusServiceUnavailable,
+	events.ClassInternal:     http.StatusInternalServerError,
+}
+
+// statusOf is the HTTP status of a bus error code, by its class.
+func statusOf(code events.Code) int {
+	if st, ok := classStatus[code.Class()]; ok {
+		return st
+	}
+	return http.StatusInternalServerError
+}
+
+// opFailed turns a failed operation into its HTTP error: the worker's code
+// and message, with the status of the code's class. fallback stands in when
+// the operation carries no error.
+func opFailed(oc events.OpCompleted, fallback events.Code, fallbackMsg string) error {
+	code, msg := fallback, fallbackMsg
+	if oc.Error != nil {
+		code, msg = oc.Error.Code, oc.Error.Message
+	}
+	return Errorf(statusOf(code), string(code), "%s", msg)
 }

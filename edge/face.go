@@ -19,20 +19,12 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/hirebus/hirebus/events"
-	"github.com/hirebus/hirebus/face"
+	"github.com/hirebus/hirebus/face/imaging"
 	"github.com/hirebus/hirebus/ops"
 	"github.com/hirebus/hirebus/outbox"
 	"github.com/hirebus/hirebus/store"
 	"github.com/jmoiron/sqlx"
 	"golang.org/x/crypto/bcrypt"
-)
-
-// Face operation types (operations.type).
-const (
-	opFaceEnroll   = "face_enroll"
-	opFaceIdentify = "face_identify"
-	opFaceDetect   = "face_detect"
-	opFaceFrame    = "face_frame_check"
 )
 
 // Limits of face images at the edge; the worker re-checks everything.
@@ -50,16 +42,13 @@ const (
 	faceLoginRedeemMinutes = 5
 )
 
-func init() {
-	registerPrecheck = precheckEnrollImages
-	registerHook = registerEnroll
-	extraRoutes = append(extraRoutes, func(s *Server, app *fiber.App, api fiber.Router) {
-		api.Post("/auth/reset-face", s.requireAuth, s.handleResetFace)
-		api.Post("/auth/face-login", s.loginLimit.middleware, s.handleFaceLogin)
-		app.Post("/detect_face", s.faceLimit.middleware, s.optionalAuth, s.handleDetectFace)
-		api.Post("/face/detect", s.faceLimit.middleware, s.optionalAuth, s.handleDetectFace)
-		api.Post("/proctor/frame", s.requireAuth, s.handleProctorFrame)
-	})
+// faceRoutes are the face API's routes (wired by routes in server.go).
+func (s *Server) faceRoutes(app *fiber.App, api fiber.Router) {
+	api.Post("/auth/reset-face", s.requireAuth, s.handleResetFace)
+	api.Post("/auth/face-login", s.loginLimit.middleware, s.handleFaceLogin)
+	app.Post("/detect_face", s.faceLimit.middleware, s.optionalAuth, s.handleDetectFace)
+	api.Post("/face/detect", s.faceLimit.middleware, s.optionalAuth, s.handleDetectFace)
+	api.Post("/proctor/frame", s.requireAuth, s.handleProctorFrame)
 }
 
 // imageError maps the face package's decode errors to a public 4xx.
@@ -70,13 +59,13 @@ func imageError(which string, err error) *APIError {
 	}
 	msg = which + ": " + msg
 	switch {
-	case errors.Is(err, face.ErrTooLarge):
+	case errors.Is(err, imaging.ErrTooLarge):
 		return Errorf(413, "image_too_large", "%s", msg)
-	case errors.Is(err, face.ErrTruncated):
+	case errors.Is(err, imaging.ErrTruncated):
 		return badRequest("truncated_image", msg)
-	case errors.Is(err, face.ErrUnsupported):
+	case errors.Is(err, imaging.ErrUnsupported):
 		return badRequest("unsupported_image", msg)
-	case errors.Is(err, face.ErrBadEncoding):
+	case errors.Is(err, imaging.ErrBadEncoding):
 		return badRequest("bad_base64", msg)
 	default:
 		return badRequest("not_image", msg)
@@ -91,7 +80,7 @@ func precheckImage(which, s string) error {
 	if strings.TrimSpace(s) == "" {
 		return badRequest("missing_image", which+" is empty")
 	}
-	data, err := face.DecodeBase64(s, faceImageMaxBytes)
+	data, err := imaging.DecodeBase64(s, faceImageMaxBytes)
 	if err != nil {
 		return imageError(which, err)
 	}
@@ -103,21 +92,21 @@ func precheckImage(which, s string) error {
 		cfg, err = png.DecodeConfig(bytes.NewReader(data))
 	default:
 		// DecodeImage names the format (GIF, WebP, ...) when it knows it.
-		_, err = face.DecodeImage(data, face.Limits{MaxBytes: faceImageMaxBytes})
+		_, err = imaging.DecodeImage(data, imaging.Limits{MaxBytes: faceImageMaxBytes})
 		if err == nil {
-			err = face.ErrNotImage
+			err = imaging.ErrNotImage
 		}
 		return imageError(which, err)
 	}
 	if err != nil {
-		return imageError(which, fmt.Errorf("%w: %v", face.ErrTruncated, err))
+		return imageError(which, fmt.Errorf("%w: %v", imaging.ErrTruncated, err))
 	}
-	lim := face.DefaultLimits()
+	lim := imaging.DefaultLimits()
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return imageError(which, fmt.Errorf("%w: empty %dx%d canvas", face.ErrNotImage, cfg.Width, cfg.Height))
+		return imageError(which, fmt.Errorf("%w: empty %dx%d canvas", imaging.ErrNotImage, cfg.Width, cfg.Height))
 	}
 	if cfg.Width > lim.MaxSide || cfg.Height > lim.MaxSide || cfg.Width*cfg.Height > lim.MaxPixels {
-		return imageError(which, fmt.Errorf("%w: %dx%d exceeds %d px per side / %d megapixels", face.ErrTooLarge, cfg.Width, cfg.Height, lim.MaxSide, lim.MaxPixels/1_000_000))
+		return imageError(which, fmt.Errorf("%w: %dx%d exceeds %d px per side / %d megapixels", imaging.ErrTooLarge, cfg.Width, cfg.Height, lim.MaxSide, lim.MaxPixels/1_000_000))
 	}
 	return nil
 }
@@ -157,7 +146,7 @@ func registerEnroll(s *Server, c *fiber.Ctx, tx *sqlx.Tx, out *outbox.Batch, u U
 		return "", err
 	}
 	opID := events.NewID()
-	err := createOpTx(c.UserContext(), tx, out, opID, opFaceEnroll, events.CmdFaceEnroll, u.ID,
+	err := createOpTx(c.UserContext(), tx, out, opID, events.OpFaceEnroll, events.CmdFaceEnroll, u.ID,
 		events.FaceEnroll{UserID: u.ID, Images: images, Source: "register"})
 	return opID, err
 }
@@ -182,7 +171,7 @@ func (s *Server) handleResetFace(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	opID, err := s.accept(ctx, opFaceEnroll, events.CmdFaceEnroll, p.UserID,
+	opID, err := s.accept(ctx, events.OpFaceEnroll, events.CmdFaceEnroll, p.UserID,
 		events.FaceEnroll{UserID: p.UserID, Images: req.Images, Source: "reset"}, func(tx *sqlx.Tx) error {
 			return audit(ctx, tx, p.UserID, "face.reset", c.IP(), nil)
 		})
@@ -190,22 +179,6 @@ func (s *Server) handleResetFace(c *fiber.Ctx) error {
 		return err
 	}
 	return accepted(c, opID, nil)
-}
-
-// faceOpError turns a failed face operation into the HTTP answer.
-func faceOpError(oc events.OpCompleted) error {
-	code, msg := "face_failed", "the face check failed"
-	if oc.Error != nil {
-		code, msg = oc.Error.Code, oc.Error.Message
-	}
-	status := 422
-	switch code {
-	case "image_too_large":
-		status = 413
-	case "not_image", "truncated_image", "unsupported_image", "bad_base64", "bad_request":
-		status = 400
-	}
-	return Errorf(status, code, "%s", msg)
 }
 
 // --- detect ------------------------------------------------------------------
@@ -233,7 +206,7 @@ func (s *Server) handleDetectFace(c *fiber.Ctx) error {
 	if p, ok := principal(c); ok {
 		actor = p.UserID
 	}
-	opID, oc, done, err := s.acceptAndWait(c.UserContext(), opFaceDetect, events.CmdFaceDetect, actor, events.FaceDetect{Image: req.Image, Detector: req.Detector})
+	opID, oc, done, err := s.acceptAndWait(c.UserContext(), events.OpFaceDetect, events.CmdFaceDetect, actor, events.FaceDetect{Image: req.Image, Detector: req.Detector})
 	if err != nil {
 		return err
 	}
@@ -241,7 +214,7 @@ func (s *Server) handleDetectFace(c *fiber.Ctx) error {
 		return accepted(c, opID, nil)
 	}
 	if oc.Status != ops.StatusDone {
-		return faceOpError(oc)
+		return opFailed(oc, events.CodeFaceFailed, "the face check failed")
 	}
 	var res events.FaceDetectResult
 	if err := json.Unmarshal(oc.Result, &res); err != nil {
@@ -285,7 +258,7 @@ func (s *Server) handleProctorFrame(c *fiber.Ctx) error {
 	if err := s.checkCommandSize(req.Image); err != nil {
 		return err
 	}
-	opID, err := s.accept(ctx, opFaceFrame, events.CmdFaceFrameCheck, p.UserID,
+	opID, err := s.accept(ctx, events.OpFaceFrameCheck, events.CmdFaceFrameCheck, p.UserID,
 		events.FaceFrameCheck{AssessmentID: req.AssessmentID, UserID: p.UserID, Image: req.Image}, nil)
 	if err != nil {
 		return err
@@ -378,7 +351,7 @@ func (s *Server) handleFaceLogin(c *fiber.Ctx) error {
 	if claimed != nil {
 		payload.UserID = claimed.ID
 	}
-	opID, oc, done, err := s.acceptAndWait(ctx, opFaceIdentify, events.CmdFaceIdentify, 0, payload)
+	opID, oc, done, err := s.acceptAndWait(ctx, events.OpFaceIdentify, events.CmdFaceIdentify, 0, payload)
 	if err != nil {
 		return err
 	}
@@ -407,7 +380,7 @@ func (s *Server) redeemFaceLogin(c *fiber.Ctx, req faceLoginReq) error {
 	}
 	err := s.deps.DB.GetContext(ctx, &row, `SELECT type, user_id, status, result, error,
 		created_at > NOW(3) - INTERVAL `+fmt.Sprint(faceLoginRedeemMinutes)+` MINUTE AS young FROM operations WHERE id = ?`, req.OpID)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && (row.Type != opFaceIdentify || row.UserID != nil)) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (row.Type != events.OpFaceIdentify || row.UserID != nil)) {
 		return Errorf(404, "not_found", "no such face login")
 	}
 	if err != nil {
@@ -434,7 +407,7 @@ func (s *Server) redeemFaceLogin(c *fiber.Ctx, req faceLoginReq) error {
 // sent), nil for 1:N.
 func (s *Server) finishFaceLogin(c *fiber.Ctx, opID string, oc events.OpCompleted, password string, claimed *loginUser) error {
 	if oc.Status != ops.StatusDone {
-		return faceOpError(oc)
+		return opFailed(oc, events.CodeFaceFailed, "the face check failed")
 	}
 	var res events.FaceIdentifyResult
 	if err := json.Unmarshal(oc.Result, &res); err != nil {

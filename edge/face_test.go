@@ -327,7 +327,7 @@ func TestFaceAPI(t *testing.T) {
 
 	t.Run("detect_face", func(t *testing.T) {
 		dir := testutil.FacesDir(t)
-		images := filepath.Join(testutil.RepoRoot(), "face", "testdata", "images")
+		images := filepath.Join(testutil.RepoRoot(), "face", "imaging", "testdata", "images")
 		cases := []struct {
 			name, path, file string
 			want             int

@@ -177,7 +177,7 @@ func (s *Server) replayRegister(c *fiber.Ctx, welcomeOp string) error {
 	body := fiber.Map{"user": u, "token": token, "op_id": welcomeOp, "replayed": true}
 	var enroll string
 	if err := s.deps.DB.GetContext(ctx, &enroll, `SELECT id FROM operations WHERE user_id = ? AND type = ? AND created_at <= ? ORDER BY created_at LIMIT 1`,
-		u.ID, opFaceEnroll, op.CreatedAt.Add(time.Second)); err == nil {
+		u.ID, events.OpFaceEnroll, op.CreatedAt.Add(time.Second)); err == nil {
 		body["enroll_op_id"] = enroll
 	}
 	return c.Status(fiber.StatusCreated).JSON(body)
@@ -203,7 +203,7 @@ func (s *Server) replayExecute(c *fiber.Ctx, opID string) error {
 		return replayAccepted(c)(opID)
 	}
 	if oc.Status != ops.StatusDone {
-		return opFailure(oc)
+		return opFailed(oc, events.CodeInternal, "the operation failed")
 	}
 	var res events.CodeExecuteResult
 	if err := json.Unmarshal(oc.Result, &res); err != nil {

@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -45,6 +46,9 @@ type Config struct {
 	LoginPerMin  int           // password and face login attempts per client IP per minute (default 30; -1 = off)
 	FacePerMin   int           // face detection calls per client IP per minute (default 60; -1 = off)
 	Code         CodeConfig    // the coding API (queue bound, limit ceilings)
+	CORSOrigins  []string      // origins allowed to call the API from a browser (empty = same origin only)
+	// ObjectReplicas is the replica count of the résumé object store (default 1).
+	ObjectReplicas int
 }
 
 // Validate applies defaults and checks the config.
@@ -119,6 +123,7 @@ type Server struct {
 	code       atomic.Pointer[CodeConfig]
 	dummyOnce  sync.Once
 	dummy      []byte
+	hire       *hiring
 }
 
 var (
@@ -176,9 +181,13 @@ func New(cfg Config, deps Deps) (*Server, error) {
 // App exposes the Fiber app (tests use app.Test).
 func (s *Server) App() *fiber.App { return s.app }
 
+// routes wires every route of the edge, in one place (called by New).
 func (s *Server) routes() {
 	app := s.app
 	app.Use(s.recoverer, s.metrics)
+	if h := corsMiddleware(s.cfg.CORSOrigins); h != nil {
+		app.Use(h)
+	}
 	app.Get("/health", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/ready", s.handleReady)
 	app.Get("/metrics", adaptor.HTTPHandler(promhttp.Handler()))
@@ -200,17 +209,16 @@ func (s *Server) routes() {
 	auth.Post("/verify-token", s.handleVerifyToken)
 	api.Get("/user/me", s.requireAuth, s.handleMe)
 	api.Get("/ops/:id", s.optionalAuth, s.handleGetOp)
-	for _, r := range extraRoutes {
-		r(s, app, api)
-	}
+	// Feature route groups: each file's routes, listed here so one read of
+	// this function shows every route of the edge.
+	s.faceRoutes(app, api) // face.go
+	s.codeRoutes(api)      // code.go
+	s.hiringRoutes(api)    // hiring.go
 
 	app.Get("/ws", s.wsUpgrade, s.wsHandler())
 	s.staticRoutes()
 	app.Use(func(c *fiber.Ctx) error { return Errorf(404, "not_found", "no route for %s %s", c.Method(), c.Path()) })
 }
-
-// extraRoutes lets feature files (face, code) register their routes.
-var extraRoutes []func(s *Server, app *fiber.App, api fiber.Router)
 
 func (s *Server) recoverer(c *fiber.Ctx) (err error) {
 	defer func() {
@@ -223,17 +231,24 @@ func (s *Server) recoverer(c *fiber.Ctx) (err error) {
 
 var tracer = otel.Tracer("hirebus/edge")
 
+// metrics opens the request's span (its context is the request's: log with
+// s.log.*Context(c.UserContext(), ...) to stamp the trace id) and counts the
+// request by route. Spans are named by the route template ("GET
+// /api/ops/:id"), never the raw path, so ids do not end up in span names.
 func (s *Server) metrics(c *fiber.Ctx) error {
 	start := time.Now()
-	ctx, span := tracer.Start(c.UserContext(), c.Method()+" "+c.Path(), trace.WithSpanKind(trace.SpanKindServer))
+	ctx, span := tracer.Start(c.UserContext(), c.Method(), trace.WithSpanKind(trace.SpanKindServer))
 	c.SetUserContext(ctx)
 	err := c.Next()
+	// The matched route is known only after the handlers ran.
+	route := c.Route().Path
+	span.SetName(c.Method() + " " + route)
+	span.SetAttributes(attribute.String("http.route", route))
 	span.End()
 	status := c.Response().StatusCode()
 	if err != nil {
 		status = s.classify(err).Status
 	}
-	route := c.Route().Path
 	httpRequests.WithLabelValues(route, strconv.Itoa(status)).Inc()
 	httpSeconds.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	return err

@@ -69,11 +69,17 @@ const (
 	EvtCodeTest           = "code.test"
 )
 
-// Operation types of the code worker (operations.type and the envelope
-// type of their commands).
+// Operation types (operations.type, op.completed's op_type and the envelope
+// type of their commands). The values are stored; never change one.
 const (
-	OpCodeExecute = "code.execute"
-	OpCodeSubmit  = "code.submit"
+	OpSendOTP        = "send_otp"
+	OpWelcome        = "welcome"
+	OpFaceEnroll     = "face_enroll"
+	OpFaceIdentify   = "face_identify"
+	OpFaceDetect     = "face_detect"
+	OpFaceFrameCheck = "face_frame_check"
+	OpCodeExecute    = "code.execute"
+	OpCodeSubmit     = "code.submit"
 )
 
 // Subject filters.

@@ -24,7 +24,7 @@ type OTPSent struct {
 
 // OpError is the public error of a failed operation.
 type OpError struct {
-	Code    string `json:"code"`
+	Code    Code   `json:"code"`
 	Message string `json:"message"`
 }
 

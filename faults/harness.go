@@ -199,6 +199,7 @@ type Options struct {
 // Start brings a deployment up and tears it down at cleanup.
 func Start(t testing.TB, opt Options) *Harness {
 	t.Helper()
+	testutil.SkipShort(t, "the hirebus binary, nats-server processes and MariaDB")
 	h := &Harness{T: t, Dir: t.TempDir(), Procs: map[string]*Proc{}, RunID: randHex(4),
 		client: &http.Client{Timeout: 10 * time.Second}}
 	h.Bin = hirebusBinary(t)

@@ -11,23 +11,28 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/mail"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-smtp"
 )
 
-// Mail is one received message.
+// Mail is one received message, decoded: the subject without RFC 2047
+// encoding, Body the plain-text part (or the whole message when it cannot
+// be parsed), HTML the HTML alternative, Attachments the attached files'
+// names.
 type Mail struct {
-	From    string   `json:"from"`
-	To      []string `json:"to"`
-	Subject string   `json:"subject"`
-	// MessageID lets a test tell a repeated mail (same id) from a new one.
-	MessageID string    `json:"message_id,omitempty"`
-	Body      string    `json:"body"`
-	Time      time.Time `json:"time"`
+	From        string    `json:"from"`
+	To          []string  `json:"to"`
+	Subject     string    `json:"subject"`
+	MessageID   string    `json:"message_id,omitempty"`
+	Body        string    `json:"body"`
+	HTML        string    `json:"html,omitempty"`
+	Attachments []string  `json:"attachments,omitempty"`
+	Time        time.Time `json:"time"`
 }
 
 // Mailbox is an in-memory SMTP server.
@@ -133,14 +138,47 @@ func (s *session) Data(r io.Reader) error {
 		return err
 	}
 	ml := Mail{From: s.from, To: append([]string(nil), s.to...), Time: time.Now().UTC()}
-	if msg, err := mail.ReadMessage(bytes.NewReader(raw)); err == nil {
-		ml.Subject = msg.Header.Get("Subject")
-		ml.MessageID = msg.Header.Get("Message-Id")
-		body, _ := io.ReadAll(msg.Body)
-		ml.Body = string(body)
-	} else {
+	if err := decode(raw, &ml); err != nil {
 		ml.Body = string(raw)
 	}
 	s.m.add(ml)
 	return nil
+}
+
+// decode reads a MIME mail with go-message: headers decoded, the text and
+// HTML alternatives and the attachments' names.
+func decode(raw []byte, ml *Mail) error {
+	r, err := mail.CreateReader(bytes.NewReader(raw))
+	if err != nil && !message.IsUnknownCharset(err) {
+		return err
+	}
+	defer r.Close()
+	ml.Subject, _ = r.Header.Subject()
+	ml.MessageID, _ = r.Header.MessageID()
+	for {
+		p, err := r.NextPart()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil && !message.IsUnknownCharset(err) {
+			return err
+		}
+		body, err := io.ReadAll(p.Body)
+		if err != nil {
+			return err
+		}
+		switch h := p.Header.(type) {
+		case *mail.InlineHeader:
+			ct, _, _ := h.ContentType()
+			switch {
+			case ct == "text/html" && ml.HTML == "":
+				ml.HTML = string(body)
+			case (ct == "text/plain" || ct == "") && ml.Body == "":
+				ml.Body = string(body)
+			}
+		case *mail.AttachmentHeader:
+			name, _ := h.Filename()
+			ml.Attachments = append(ml.Attachments, name)
+		}
+	}
 }

@@ -95,8 +95,9 @@ func Complete(ctx context.Context, tx *sqlx.Tx, out *outbox.Batch, opID, opType 
 	return finish(ctx, tx, out, opID, opType, userID, StatusDone, raw, nil)
 }
 
-// Fail marks the operation failed with a public error.
-func Fail(ctx context.Context, tx *sqlx.Tx, out *outbox.Batch, opID, opType string, userID uint64, code, message string) error {
+// Fail marks the operation failed with a public error; code's class decides
+// the HTTP status the edge answers with.
+func Fail(ctx context.Context, tx *sqlx.Tx, out *outbox.Batch, opID, opType string, userID uint64, code events.Code, message string) error {
 	return finish(ctx, tx, out, opID, opType, userID, StatusFailed, nil, &events.OpError{Code: code, Message: message})
 }
 

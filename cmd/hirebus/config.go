@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -29,6 +30,7 @@ type Config struct {
 	ModelsDir  string // HIREBUS_MODELS_DIR
 	Sandbox    string // HIREBUS_SANDBOX: local | docker
 	LogLevel   string // HIREBUS_LOG_LEVEL: debug | info | warn | error
+	LogFormat  string // HIREBUS_LOG_FORMAT: text | json
 	NATSListen string // HIREBUS_NATS_LISTEN: optional host:port for the embedded server in `all`
 
 	PineconeAPIKey    string // HIREBUS_PINECONE_API_KEY
@@ -45,6 +47,8 @@ type Config struct {
 	CodeMaxQueue       int    // HIREBUS_CODE_MAX_QUEUE code commands waiting before 503 (default 256)
 	ProxyHeader        string // HIREBUS_PROXY_HEADER, e.g. X-Forwarded-For, only behind a trusted proxy
 	NATSReplicas       int    // HIREBUS_NATS_REPLICAS stream replicas (1, or 3 on the compose cluster)
+
+	CORSOrigins []string // HIREBUS_CORS_ORIGINS: comma list of origins allowed to call the API from a browser (empty = same origin only)
 
 	OTLPEndpoint string  // HIREBUS_OTLP_ENDPOINT, e.g. http://otel-collector:4318 (empty = no export)
 	TraceRatio   float64 // HIREBUS_TRACE_RATIO, sampled share of new traces (default 0.1)
@@ -64,6 +68,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		ModelsDir:          or(getenv("HIREBUS_MODELS_DIR"), "./models"),
 		Sandbox:            or(getenv("HIREBUS_SANDBOX"), "local"),
 		LogLevel:           or(getenv("HIREBUS_LOG_LEVEL"), "info"),
+		LogFormat:          or(getenv("HIREBUS_LOG_FORMAT"), "text"),
 		NATSListen:         getenv("HIREBUS_NATS_LISTEN"),
 		PineconeAPIKey:     getenv("HIREBUS_PINECONE_API_KEY"),
 		PineconeIndexHost:  getenv("HIREBUS_PINECONE_INDEX_HOST"),
@@ -115,6 +120,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 		c.WorkerConcurrency = n
 	}
+	for _, o := range strings.Split(getenv("HIREBUS_CORS_ORIGINS"), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.CORSOrigins = append(c.CORSOrigins, strings.TrimSuffix(o, "/"))
+		}
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		// Checked here, not in Validate: the logger is built before the mode is known.
+		return c, fmt.Errorf("HIREBUS_LOG_FORMAT=%q: want text or json", c.LogFormat)
+	}
 	if c.JWTKeyFile == "" {
 		c.JWTKeyFile = filepath.Join(c.DataDir, "jwt.key")
 	}
@@ -152,6 +166,12 @@ func (c Config) Validate(mode string) error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("HIREBUS_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel)
+	}
+	for _, o := range c.CORSOrigins {
+		u, err := url.Parse(o)
+		if o == "*" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
+			return fmt.Errorf("HIREBUS_CORS_ORIGINS: %q is not an origin like https://app.example.com or http://localhost:5173", o)
+		}
 	}
 	if (c.PineconeAPIKey == "") != (c.PineconeIndexHost == "") {
 		return errors.New("HIREBUS_PINECONE_API_KEY and HIREBUS_PINECONE_INDEX_HOST go together")

@@ -24,12 +24,18 @@ func TestConfig(t *testing.T) {
 		{"bad smtp addr", map[string]string{"HIREBUS_SMTP_ADDR": "mail"}, "all", "HIREBUS_SMTP_ADDR"},
 		{"bad sandbox", map[string]string{"HIREBUS_SANDBOX": "vm"}, "all", "HIREBUS_SANDBOX"},
 		{"bad log level", map[string]string{"HIREBUS_LOG_LEVEL": "loud"}, "all", "HIREBUS_LOG_LEVEL"},
+		{"bad log format", map[string]string{"HIREBUS_LOG_FORMAT": "xml"}, "all", "HIREBUS_LOG_FORMAT"},
+		{"json logs", map[string]string{"HIREBUS_LOG_FORMAT": "json"}, "all", ""},
 		{"pinecone half configured", map[string]string{"HIREBUS_PINECONE_API_KEY": "k"}, "all", "go together"},
 		{"bad dev flag", map[string]string{"HIREBUS_DEV": "maybe"}, "all", "HIREBUS_DEV"},
 		{"bad concurrency", map[string]string{"HIREBUS_WORKER_CONCURRENCY": "0"}, "all", "HIREBUS_WORKER_CONCURRENCY"},
 		{"bad pool", map[string]string{"HIREBUS_SANDBOX_POOL": "-1"}, "all", "HIREBUS_SANDBOX_POOL"},
 		{"bad queue", map[string]string{"HIREBUS_CODE_MAX_QUEUE": "x"}, "all", "HIREBUS_CODE_MAX_QUEUE"},
 		{"bad replicas", map[string]string{"HIREBUS_NATS_REPLICAS": "7"}, "all", "HIREBUS_NATS_REPLICAS"},
+		{"cors origins", map[string]string{"HIREBUS_CORS_ORIGINS": "http://localhost:5173, https://app.example.com/"}, "all", ""},
+		{"cors wildcard", map[string]string{"HIREBUS_CORS_ORIGINS": "*"}, "all", "HIREBUS_CORS_ORIGINS"},
+		{"cors with path", map[string]string{"HIREBUS_CORS_ORIGINS": "http://localhost:5173/app"}, "all", "HIREBUS_CORS_ORIGINS"},
+		{"cors without scheme", map[string]string{"HIREBUS_CORS_ORIGINS": "localhost:5173"}, "all", "HIREBUS_CORS_ORIGINS"},
 		{"bad trace ratio", map[string]string{"HIREBUS_TRACE_RATIO": "2"}, "all", "HIREBUS_TRACE_RATIO"},
 	}
 	for _, tc := range cases {

@@ -1,24 +1,22 @@
 package main
 
+// Wiring of the face feature: the face worker and the `hirebus face` tool.
+
 import (
 	"context"
 	"fmt"
 	"os"
 
-	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/face"
 	"github.com/hirebus/hirebus/face/index"
+	"github.com/hirebus/hirebus/face/index/pinecone"
 	faceworker "github.com/hirebus/hirebus/workers/face"
 )
 
-// The face worker and the `hirebus face` tool.
-func init() {
-	workerFactories[events.RoleFace] = newFaceWorker
-	tools["face"] = func(ctx context.Context, cfg Config, args []string) error {
-		// compare judges "same person" like a 1:1 face login
-		// (match.DefaultThresholds, face.RunCLI's default).
-		return face.RunCLI(ctx, args, cfg.ModelsDir, os.Stdout)
-	}
+// runFaceTool is `hirebus face detect|embed|compare` (facecli.go); compare
+// judges "same person" like a 1:1 face login (match.DefaultThresholds).
+func runFaceTool(ctx context.Context, cfg Config, args []string) error {
+	return runFaceCLI(ctx, args, cfg.ModelsDir, os.Stdout)
 }
 
 // newFaceWorker picks the vector index: Pinecone when its key and host are
@@ -31,7 +29,7 @@ func newFaceWorker(_ context.Context, cfg Config, d Deps) (worker, error) {
 	}
 	var idx index.Index
 	if cfg.PineconeAPIKey != "" && cfg.PineconeIndexHost != "" {
-		pc, err := index.NewPinecone(index.PineconeConfig{
+		pc, err := pinecone.New(pinecone.Config{
 			APIKey: cfg.PineconeAPIKey, IndexHost: cfg.PineconeIndexHost, Namespace: cfg.PineconeNamespace, Model: p.ModelID(),
 		})
 		if err != nil {

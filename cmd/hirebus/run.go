@@ -12,11 +12,11 @@ import (
 
 	"github.com/hirebus/hirebus/edge"
 	"github.com/hirebus/hirebus/events"
+	"github.com/hirebus/hirebus/internal/logging"
 	"github.com/hirebus/hirebus/mailbox"
 	"github.com/hirebus/hirebus/outbox"
 	"github.com/hirebus/hirebus/schema"
 	"github.com/hirebus/hirebus/store"
-	"github.com/hirebus/hirebus/workers/mail"
 	"github.com/jmoiron/sqlx"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
@@ -43,7 +43,10 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg.LogLevel)
+	log, err := newLogger(cfg.LogLevel, cfg.LogFormat)
+	if err != nil {
+		return err
+	}
 	slog.SetDefault(log)
 	switch args[0] {
 	case "all":
@@ -80,25 +83,12 @@ func run(ctx context.Context, args []string) error {
 	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
 }
 
-// tools are sub-commands that need no running platform (face, sandbox, problems).
-var tools = map[string]func(ctx context.Context, cfg Config, args []string) error{}
-
-// afterMigrateHooks run after migrations (e.g. loading the seed problems).
-var afterMigrateHooks []func(ctx context.Context, db *sqlx.DB) error
-
-func afterMigrate(ctx context.Context, db *sqlx.DB) error {
-	for _, h := range afterMigrateHooks {
-		if err := h(ctx, db); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func newLogger(level string) *slog.Logger {
+// newLogger logs text or JSON to stderr; records logged with a context
+// carry its trace and span ids (internal/logging).
+func newLogger(level, format string) (*slog.Logger, error) {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+	return logging.New(os.Stderr, format, l)
 }
 
 // Deps are the shared connections handed to every component.
@@ -114,36 +104,6 @@ type Deps struct {
 // worker is what every worker package's New returns.
 type worker interface {
 	Run(ctx context.Context) error
-}
-
-// workerFactories builds each worker role from config and shared deps.
-var workerFactories = map[string]func(ctx context.Context, cfg Config, d Deps) (worker, error){
-	events.RoleMail: func(_ context.Context, cfg Config, d Deps) (worker, error) {
-		addr := cfg.SMTPAddr
-		if addr == "" && d.Mailbox != nil {
-			addr = d.Mailbox.Addr()
-		}
-		if addr == "" {
-			return nil, errors.New("HIREBUS_SMTP_ADDR is required for the mail worker")
-		}
-		key, err := cfg.OTPKey()
-		if err != nil {
-			return nil, err
-		}
-		return mail.New(mail.Config{SMTPAddr: addr, From: cfg.SMTPFrom, StartTLS: cfg.SMTPTLS, Concurrency: cfg.WorkerConcurrency, CodeKey: key},
-			mail.Deps{DB: d.DB, JS: d.JS, Relay: d.Relay, Log: d.Log})
-	},
-}
-
-func allWorkers() []string {
-	order := []string{events.RoleMail, events.RoleFace, events.RoleCode, events.RoleProctor, events.RoleScore}
-	var out []string
-	for _, r := range order {
-		if _, ok := workerFactories[r]; ok {
-			out = append(out, r)
-		}
-	}
-	return out
 }
 
 // runPlatform wires one process: MySQL, NATS (embedded in `all`), streams,
@@ -226,7 +186,7 @@ func runPlatform(ctx context.Context, cfg Config, log *slog.Logger, mode string,
 	}
 	if mode != "worker" {
 		srv, err := edge.New(edge.Config{Addr: cfg.HTTPAddr, JWTKey: jwtKey, Dev: cfg.Dev, ProxyHeader: cfg.ProxyHeader,
-			Code: edge.CodeConfig{MaxQueue: cfg.CodeMaxQueue}},
+			Code: edge.CodeConfig{MaxQueue: cfg.CodeMaxQueue}, CORSOrigins: cfg.CORSOrigins, ObjectReplicas: cfg.NATSReplicas},
 			edge.Deps{DB: db, NC: nc, JS: js, Relay: relay, Log: log, Mailbox: mb})
 		if err != nil {
 			return err

@@ -43,6 +43,14 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		{"get", "/api/problems"}, {"get", "/api/problems/{id}"}, {"post", "/api/code/execute"},
 		{"post", "/api/code/submit"}, {"get", "/api/code/submissions/{id}"},
 		{"get", "/api/code/languages"}, {"get", "/api/code/submissions"}, {"post", "/api/proctor/frame"},
+		// issue 10: the hiring domain
+		{"post", "/api/companies"}, {"get", "/api/companies"}, {"get", "/api/companies/{id}"},
+		{"post", "/api/companies/{id}/invitations"}, {"post", "/api/companies/join"}, {"get", "/api/companies/{id}/members"},
+		{"put", "/api/companies/{id}/members/{uid}"}, {"delete", "/api/companies/{id}/members/{uid}"}, {"get", "/api/companies/{id}/audit"},
+		{"post", "/api/jobs"}, {"get", "/api/jobs"}, {"get", "/api/jobs/{id}"}, {"put", "/api/jobs/{id}"}, {"delete", "/api/jobs/{id}"},
+		{"post", "/api/applications"}, {"get", "/api/applications"}, {"get", "/api/applications/{id}"},
+		{"put", "/api/applications/{id}/status"}, {"get", "/api/applications/{id}/history"}, {"get", "/api/applications/{id}/resume"},
+		{"get", "/api/notifications"}, {"post", "/api/notifications/{id}/read"}, {"post", "/api/notifications/read-all"},
 	}
 	for _, r := range routes {
 		t.Run(r.method+" "+r.path, func(t *testing.T) {

@@ -6,8 +6,10 @@
 //   - Embedded (default): descriptors persisted in MySQL table face_embeddings
 //     and held in memory as one contiguous float32 array that is searched
 //     exhaustively; replicas stay in sync by applying Change events.
-//   - Pinecone: a managed index (metric euclidean, dimension 128), one
-//     namespace per deployment, user id in the vector metadata and id prefix.
+//   - Pinecone (sub-package face/index/pinecone, so only the binary that
+//     selects it links its client): a managed index (metric euclidean,
+//     dimension 128), one namespace per deployment, user id in the vector
+//     metadata and id prefix.
 //
 // Both return the same thing from Search: the k nearest *users*, each with the
 // distance of that user's closest enrolled descriptor, nearest first. The
@@ -20,10 +22,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/hirebus/hirebus/face/match"
 )
 
 // Dim is the descriptor length of face-api's FaceRecognitionNet.
-const Dim = 128
+const Dim = match.Dim
 
 // DefaultModel names the descriptors produced by the port of face-api's
 // recognition net (a dlib-style ResNet-34); it equals face.ModelID, repeated
@@ -52,12 +56,9 @@ type Entry struct {
 	Source      Source    `json:"source"`  // empty means SourceEnroll
 }
 
-// Match is one user found by Search.
-type Match struct {
-	UserID      uint64  `json:"user_id"`
-	EmbeddingID uint64  `json:"embedding_id"` // the user's closest descriptor
-	Distance    float32 `json:"distance"`     // Euclidean (L2), not squared
-}
+// Match is one user found by Search. The type is declared in face/match (the
+// rules that judge matches), so the rules need nothing from the index.
+type Match = match.Candidate
 
 // ChangeKind says what happened to a user's enrolled set.
 type ChangeKind string

@@ -9,50 +9,7 @@ import (
 
 	"github.com/hirebus/hirebus/face/index"
 	"github.com/hirebus/hirebus/face/index/indextest"
-	"github.com/hirebus/hirebus/face/index/pineconetest"
 )
-
-func TestOpenChoosesImplementation(t *testing.T) {
-	ctx := context.Background()
-	db := migratedDB(t)
-	srv := pineconetest.Start(t, "k", index.Dim)
-	cases := []struct {
-		name string
-		cfg  index.Config
-		want string
-		err  error
-	}{
-		{"default is embedded", index.Config{}, "*index.Embedded", nil},
-		{"pinecone when configured", index.Config{Pinecone: index.PineconeConfig{APIKey: "k", IndexHost: srv.Host(), Namespace: "dev"}}, "*index.Pinecone", nil},
-		{"half-configured pinecone is an error", index.Config{Pinecone: index.PineconeConfig{APIKey: "k"}}, "", index.ErrInvalid},
-		{"negative parallelism", index.Config{Parallelism: -1}, "", index.ErrInvalid},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			ix, err := index.Open(ctx, db, c.cfg)
-			if !errors.Is(err, c.err) {
-				t.Fatalf("Open err = %v; want %v", err, c.err)
-			}
-			if err != nil {
-				return
-			}
-			defer ix.Close()
-			var got string
-			switch ix.(type) {
-			case *index.Embedded:
-				got = "*index.Embedded"
-			case *index.Pinecone:
-				got = "*index.Pinecone"
-			}
-			if got != c.want {
-				t.Fatalf("Open returned %T; want %s", ix, c.want)
-			}
-			if _, err := ix.Search(ctx, indextest.Synth(rand.New(rand.NewPCG(1, 1)), 1)[0], 1); err != nil {
-				t.Fatalf("search on opened index: %v", err)
-			}
-		})
-	}
-}
 
 // Searches run while enrolments, resets and deletions change the same
 // replica (run with -race). Every search must see a consistent state:

@@ -17,9 +17,19 @@ import (
 	"fmt"
 	"math"
 	"slices"
-
-	"github.com/hirebus/hirebus/face/index"
 )
+
+// Dim is the length of a face descriptor (face-api's recognition net).
+const Dim = 128
+
+// Candidate is one enrolled user near a probe descriptor: what an index
+// search returns (face/index.Match is this type) and what the rules below
+// judge. Declared here so the rules import no index.
+type Candidate struct {
+	UserID      uint64  `json:"user_id"`
+	EmbeddingID uint64  `json:"embedding_id"` // the user's closest descriptor
+	Distance    float32 `json:"distance"`     // Euclidean (L2), not squared
+}
 
 // Thresholds are Euclidean (L2) distances between 128-d descriptors.
 type Thresholds struct {
@@ -148,7 +158,7 @@ const (
 // the nearest user only if that user is closer than th.Identify and the
 // runner-up user is at least th.Margin farther; otherwise the caller must
 // ask for the username.
-func Identify(matches []index.Match, th Thresholds) (userID uint64, ok bool, reason Reason) {
+func Identify(matches []Candidate, th Thresholds) (userID uint64, ok bool, reason Reason) {
 	best := map[uint64]float32{}
 	for _, m := range matches {
 		d := m.Distance
@@ -196,7 +206,7 @@ func CheckEnrollment(descs [][]float32, th Thresholds) (maxPair float32, worst [
 		return 0, worst, fmt.Errorf("%w: %d, need %d", ErrTooFewImages, len(descs), th.MinEnrollImages)
 	}
 	for i, d := range descs {
-		if len(d) != index.Dim {
+		if len(d) != Dim {
 			return 0, worst, fmt.Errorf("%w: image %d has %d values", ErrBadVector, i, len(d))
 		}
 	}
@@ -232,7 +242,7 @@ type Duplicate struct {
 // One image close to somebody is not enough — with many users, some stranger
 // is always near one image — so a user must collect the votes of more than
 // half of the images.
-func CheckDuplicate(perImage [][]index.Match, self uint64, th Thresholds) (Duplicate, bool) {
+func CheckDuplicate(perImage [][]Candidate, self uint64, th Thresholds) (Duplicate, bool) {
 	votes := map[uint64]int{}
 	closest := map[uint64]float32{}
 	for _, ms := range perImage {
@@ -266,7 +276,7 @@ func CheckDuplicate(perImage [][]index.Match, self uint64, th Thresholds) (Dupli
 // ErrTooFewImages, ErrInconsistent, ErrBadVector or ErrDuplicate (the
 // caller maps them to 4xx; the duplicate's user id is deliberately not in
 // the message, which reaches the applicant).
-func CheckNewEnrollment(descs [][]float32, perImage [][]index.Match, self uint64, th Thresholds) error {
+func CheckNewEnrollment(descs [][]float32, perImage [][]Candidate, self uint64, th Thresholds) error {
 	if _, _, err := CheckEnrollment(descs, th); err != nil {
 		return err
 	}

@@ -51,6 +51,7 @@ func (c *Cluster) URLs() string {
 // has a meta leader yet is left to the caller (the point of boot tests).
 func NATSCluster(t testing.TB, n int) *Cluster {
 	t.Helper()
+	SkipShort(t, "a JetStream cluster")
 	ports := FreePorts(t, 2*n)
 	name := RandomName("hbc")
 	var routes []*url.URL

@@ -4,9 +4,18 @@
 //
 // Tests never share state through these helpers: every call creates new names,
 // and everything is removed by t.Cleanup.
+//
+// Fast path: under `go test -short` (make test-short) every helper that needs
+// heavy infrastructure (MariaDB, the embedded JetStream server, the face
+// models and golden data) skips its test with the reason, so the pure unit
+// tests run alone in seconds. Without -short a MariaDB that cannot be reached
+// also skips with the reason, unless HIREBUS_TEST_REQUIRE_INFRA=1 (set by
+// make test and CI) turns the skip into a failure: the full suite never
+// passes by skipping.
 package testutil
 
 import (
+	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
@@ -25,6 +34,64 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 )
+
+// RequireInfraEnv names the variable that makes missing infrastructure a
+// test failure instead of a skip (make test and CI set it to 1).
+const RequireInfraEnv = "HIREBUS_TEST_REQUIRE_INFRA"
+
+// SkipShort skips t under -short: it needs what is named by what (MariaDB,
+// NATS, the face models, ...), which the fast path does not start.
+func SkipShort(t testing.TB, what string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("needs %s: skipped under -short (run make test for the full suite)", what)
+	}
+}
+
+// missing skips t with reason, or fails it when HIREBUS_TEST_REQUIRE_INFRA=1.
+func missing(t testing.TB, reason string) {
+	t.Helper()
+	if os.Getenv(RequireInfraEnv) == "1" {
+		t.Fatalf("%s (%s=1: required)", reason, RequireInfraEnv)
+	}
+	t.Skip(reason)
+}
+
+var (
+	mysqlOnce sync.Once
+	mysqlErr  error
+)
+
+// RequireMySQL skips t (see missing) when the test MariaDB cannot be
+// reached or -short is set; MySQL calls it, so most tests need not.
+func RequireMySQL(t testing.TB) {
+	t.Helper()
+	SkipShort(t, "MariaDB")
+	mysqlOnce.Do(func() {
+		db, err := sql.Open("mysql", MySQLBaseDSN())
+		if err != nil {
+			mysqlErr = err
+			return
+		}
+		defer db.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		mysqlErr = db.PingContext(ctx)
+	})
+	if mysqlErr != nil {
+		missing(t, fmt.Sprintf("needs MariaDB, which is not reachable at %s: %v (start it or set HIREBUS_TEST_MYSQL_DSN)",
+			redact(MySQLBaseDSN()), mysqlErr))
+	}
+}
+
+func redact(dsn string) string {
+	if at := strings.LastIndex(dsn, "@"); at >= 0 {
+		if colon := strings.Index(dsn[:at], ":"); colon >= 0 {
+			return dsn[:colon] + ":***" + dsn[at:]
+		}
+	}
+	return dsn
+}
 
 // RepoRoot is the directory holding go.mod.
 func RepoRoot() string {
@@ -45,6 +112,7 @@ func SharedDir() string {
 // the golden checks must not silently pass without their data.
 func FacesDir(t testing.TB) string {
 	t.Helper()
+	SkipShort(t, "the shared face test data")
 	d := filepath.Join(SharedDir(), "testdata", "faces")
 	if _, err := os.Stat(filepath.Join(d, "golden.json")); err != nil {
 		t.Fatalf("face test data not found at %s (set HIREBUS_SHARED_DIR): %v", d, err)
@@ -57,6 +125,7 @@ func FacesDir(t testing.TB) string {
 // `make test` fetches them first.
 func ModelsDir(t testing.TB) string {
 	t.Helper()
+	SkipShort(t, "the face models")
 	d := os.Getenv("HIREBUS_MODELS_DIR")
 	if d == "" {
 		d = filepath.Join(RepoRoot(), "models")
@@ -87,6 +156,7 @@ func MySQLBaseDSN() string {
 // The database is dropped when the test ends.
 func MySQL(t testing.TB) string {
 	t.Helper()
+	RequireMySQL(t)
 	base := MySQLBaseDSN()
 	cfg, err := mysql.ParseDSN(base)
 	if err != nil {
@@ -135,6 +205,7 @@ func sanitize(s string) string {
 // own store directory, and returns its client URL. It is shut down by Cleanup.
 func NATS(t testing.TB) string {
 	t.Helper()
+	SkipShort(t, "an embedded JetStream server")
 	srv, err := server.NewServer(&server.Options{
 		Host:      "127.0.0.1",
 		Port:      server.RANDOM_PORT,

@@ -98,6 +98,9 @@ func TestLeftoversDetects(t *testing.T) {
 // TestRlimitsOnly runs the limit cases without cgroups: memory is then the
 // address-space rlimit and CPU time RLIMIT_CPU.
 func TestRlimitsOnly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real programs in the sandbox: skipped under -short (run make test)")
+	}
 	r := newTestRunner(t, Options{DisableCgroups: true})
 	defer r.Close()
 	cases := []struct {

@@ -43,6 +43,10 @@ func WithHostUID(uid int) Option { return func(c *config) { c.hostUID = uid } }
 // Run runs the whole suite against runners made by newRunner (called once;
 // the runner is closed at the end).
 func Run(t *testing.T, newRunner func(t *testing.T) sandbox.Runner, opts ...Option) {
+	if testing.Short() {
+		// Real compilers and hostile programs take tens of seconds.
+		t.Skip("runner conformance suite runs real compilers: skipped under -short (run make test)")
+	}
 	cfg := config{hostUID: -1}
 	for _, o := range opts {
 		o(&cfg)

@@ -35,8 +35,6 @@ import (
 	"github.com/hirebus/hirebus/outbox"
 	"github.com/hirebus/hirebus/problems"
 	"github.com/hirebus/hirebus/sandbox"
-	"github.com/hirebus/hirebus/sandbox/docker"
-	"github.com/hirebus/hirebus/sandbox/local"
 	"github.com/hirebus/hirebus/store"
 	"github.com/jmoiron/sqlx"
 	"github.com/nats-io/nats.go/jetstream"
@@ -44,22 +42,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
-// Runner kinds for Config.Runner.
-const (
-	RunnerLocal  = "local"
-	RunnerDocker = "docker"
-)
-
 // Config of the code worker. Zero fields take defaults (see Validate).
 type Config struct {
 	// Slots bounds the sandboxes running at once in this process (and the
 	// commands handled at once). Default runtime.NumCPU().
 	Slots int
-	// Runner is "local" (default) or "docker"; ignored when Deps.Runner is set.
-	Runner string
-	// Local and Docker configure the runner of that kind.
-	Local  local.Options
-	Docker docker.Config
 	// ExecuteLimits are the limits of an execute whose request leaves them
 	// zero. Default sandbox.DefaultLimits().
 	ExecuteLimits sandbox.Limits
@@ -89,12 +76,6 @@ func (c *Config) Validate() error {
 	}
 	if c.Slots < 1 || c.Slots > 256 {
 		return fmt.Errorf("code worker: slots %d outside [1, 256]", c.Slots)
-	}
-	if c.Runner == "" {
-		c.Runner = RunnerLocal
-	}
-	if c.Runner != RunnerLocal && c.Runner != RunnerDocker {
-		return fmt.Errorf("code worker: runner %q: want local or docker", c.Runner)
 	}
 	if c.MaxLimits == (sandbox.Limits{}) {
 		c.MaxLimits = sandbox.MaxLimits()
@@ -136,22 +117,22 @@ type Deps struct {
 	JS    jetstream.JetStream
 	Relay *outbox.Relay
 	Log   *slog.Logger
-	// Runner, when set, is used instead of building one from Config; the
-	// worker then does not close it.
+	// Runner is the sandbox the worker runs code in (required). The binary
+	// builds it from its config (local or Docker) and closes it after Run;
+	// the worker never closes it.
 	Runner sandbox.Runner
 }
 
 // Worker consumes cmd.code.*.
 type Worker struct {
-	cfg       Config
-	deps      Deps
-	log       *slog.Logger
-	base      sandbox.Runner // the sandbox runner itself
-	runner    sandbox.Runner // base, behind the compile cache when enabled
-	cache     *cachingRunner
-	ownRunner bool
-	judge     *judge.Judge
-	policy    events.ConsumerPolicy
+	cfg    Config
+	deps   Deps
+	log    *slog.Logger
+	base   sandbox.Runner // the sandbox runner itself
+	runner sandbox.Runner // base, behind the compile cache when enabled
+	cache  *cachingRunner
+	judge  *judge.Judge
+	policy events.ConsumerPolicy
 }
 
 var (
@@ -165,26 +146,18 @@ var (
 	})
 )
 
-// New validates cfg and builds the worker and, unless deps.Runner is set,
-// its sandbox runner.
+// New validates cfg and builds the worker on deps.Runner.
 func New(cfg Config, deps Deps) (*Worker, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if deps.DB == nil || deps.JS == nil || deps.Relay == nil {
-		return nil, errors.New("code worker: DB, JetStream and outbox relay are required")
+	if deps.DB == nil || deps.JS == nil || deps.Relay == nil || deps.Runner == nil {
+		return nil, errors.New("code worker: DB, JetStream, outbox relay and a sandbox runner are required")
 	}
 	if deps.Log == nil {
 		deps.Log = slog.Default()
 	}
 	w := &Worker{cfg: cfg, deps: deps, log: deps.Log.With("worker", events.RoleCode), base: deps.Runner}
-	if w.base == nil {
-		r, err := newRunner(cfg, w.log)
-		if err != nil {
-			return nil, err
-		}
-		w.base, w.ownRunner = r, true
-	}
 	w.runner = w.base
 	if cfg.CompileCache > 0 {
 		w.cache = newCachingRunner(w.base, cfg.CompileCache)
@@ -198,58 +171,19 @@ func New(cfg Config, deps Deps) (*Worker, error) {
 	return w, nil
 }
 
-func newRunner(cfg Config, log *slog.Logger) (sandbox.Runner, error) {
-	switch cfg.Runner {
-	case RunnerDocker:
-		dc := cfg.Docker
-		if dc.Slots == 0 {
-			dc.Slots = cfg.Slots
-		}
-		if dc.Max == (sandbox.Limits{}) {
-			dc.Max = cfg.MaxLimits
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		r, err := docker.New(ctx, dc)
-		if err != nil {
-			return nil, fmt.Errorf("code worker: docker runner: %w", err)
-		}
-		return r, nil
-	default:
-		lo := cfg.Local
-		if lo.Slots == 0 {
-			lo.Slots = cfg.Slots
-		}
-		if lo.Logger == nil {
-			lo.Logger = log
-		}
-		r, err := local.New(lo)
-		if err != nil {
-			return nil, fmt.Errorf("code worker: local runner: %w", err)
-		}
-		return r, nil
-	}
-}
-
 // Runner is the sandbox runner in use (without the compile cache).
 func (w *Worker) Runner() sandbox.Runner { return w.base }
 
-// Close drops the compile cache and releases the runner the worker built;
-// Run calls it on return.
+// Close drops the compile cache (the runner is the caller's); Run calls it
+// on return.
 func (w *Worker) Close() error {
-	var err error
 	if w.cache != nil {
-		err = w.cache.Close()
+		return w.cache.Close()
 	}
-	if w.ownRunner {
-		if cerr := w.base.Close(); err == nil {
-			err = cerr
-		}
-	}
-	return err
+	return nil
 }
 
-// Run consumes until ctx ends, then closes the runner it owns.
+// Run consumes until ctx ends, then drops the compile cache.
 func (w *Worker) Run(ctx context.Context) error {
 	defer w.Close()
 	w.log.Info("code worker running", "runner", w.base.Name(), "slots", w.cfg.Slots, "compile_cache", w.cfg.CompileCache)
@@ -290,22 +224,22 @@ func (w *Worker) execute(ctx context.Context, env events.Envelope, meta events.M
 	}
 	var p events.CodeExecute
 	if err := env.Decode(&p); err != nil {
-		return w.reject(ctx, env, events.OpCodeExecute, "bad_command", err)
+		return w.reject(ctx, env, events.OpCodeExecute, events.CodeBadCommand, err)
 	}
 	lang, lim, err := w.executeInput(p)
 	if err != nil {
-		code := "bad_input"
+		code := events.CodeBadInput
 		switch {
 		case errors.Is(err, sandbox.ErrUnknownLanguage):
-			code = "unknown_language"
+			code = events.CodeUnknownLanguage
 		case errors.Is(err, sandbox.ErrEmptySource):
-			code = "empty_source"
+			code = events.CodeEmptySource
 		case errors.Is(err, sandbox.ErrSourceTooLarge):
-			code = "source_too_large"
+			code = events.CodeSourceTooLarge
 		case errors.Is(err, sandbox.ErrLimitTooHigh):
-			code = "limit_too_high"
+			code = events.CodeLimitTooHigh
 		case errors.Is(err, sandbox.ErrBadLimit):
-			code = "bad_limit"
+			code = events.CodeBadLimit
 		}
 		return w.reject(ctx, env, events.OpCodeExecute, code, err)
 	}
@@ -437,7 +371,7 @@ func (w *Worker) opPending(ctx context.Context, opID string) (bool, error) {
 
 // reject fails the operation with a public error code and dead-letters the
 // command: the edge validates the same things, so this is a bug signal.
-func (w *Worker) reject(ctx context.Context, env events.Envelope, opType, code string, cause error) error {
+func (w *Worker) reject(ctx context.Context, env events.Envelope, opType string, code events.Code, cause error) error {
 	metricRuns.WithLabelValues(strings.TrimPrefix(opType, "code."), "rejected").Inc()
 	err := w.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, ob *outbox.Batch) error {
 		fresh, err := ops.Claim(ctx, tx, env.ID, events.RoleCode)
@@ -478,19 +412,19 @@ type submissionRow struct {
 func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Meta) error {
 	var p events.CodeSubmit
 	if err := env.Decode(&p); err != nil {
-		return w.reject(ctx, env, events.OpCodeSubmit, "bad_command", err)
+		return w.reject(ctx, env, events.OpCodeSubmit, events.CodeBadCommand, err)
 	}
 	var sub submissionRow
 	err := w.deps.DB.GetContext(ctx, &sub, `SELECT id, op_id, user_id, problem_id, language, source, status
 		FROM coding_submissions WHERE id = ?`, p.SubmissionID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return w.reject(ctx, env, events.OpCodeSubmit, "bad_command", fmt.Errorf("submission %d does not exist", p.SubmissionID))
+		return w.reject(ctx, env, events.OpCodeSubmit, events.CodeBadCommand, fmt.Errorf("submission %d does not exist", p.SubmissionID))
 	}
 	if err != nil {
 		return fmt.Errorf("code worker: read submission %d: %w", p.SubmissionID, store.Translate(err))
 	}
 	if sub.OpID != env.CorrelationID || sub.UserID != env.ActorUserID {
-		return w.reject(ctx, env, events.OpCodeSubmit, "bad_command", fmt.Errorf("submission %d belongs to another operation", sub.ID))
+		return w.reject(ctx, env, events.OpCodeSubmit, events.CodeBadCommand, fmt.Errorf("submission %d belongs to another operation", sub.ID))
 	}
 	if sub.Status == "done" || sub.Status == "failed" {
 		return nil // an earlier delivery committed the result
@@ -502,17 +436,17 @@ func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Me
 
 	lang, err := sandbox.LookupLanguage(sub.Language)
 	if err != nil {
-		return w.failSubmission(ctx, env, sub, "unknown_language", err.Error(), events.Permanent(err))
+		return w.failSubmission(ctx, env, sub, events.CodeUnknownLanguage, err.Error(), events.Permanent(err))
 	}
 	prob, err := problems.ForGrading(ctx, w.deps.DB, sub.ProblemID)
 	if errors.Is(err, problems.ErrNotFound) {
-		return w.failSubmission(ctx, env, sub, "problem_not_found", "the problem no longer exists", events.Permanent(err))
+		return w.failSubmission(ctx, env, sub, events.CodeProblemNotFound, "the problem no longer exists", events.Permanent(err))
 	}
 	if err != nil {
 		return fmt.Errorf("code worker: %w", err)
 	}
 	if len(prob.Tests) == 0 {
-		return w.failSubmission(ctx, env, sub, "no_tests", "the problem has no tests", events.Permanent(judge.ErrNoTests))
+		return w.failSubmission(ctx, env, sub, events.CodeNoTests, "the problem has no tests", events.Permanent(judge.ErrNoTests))
 	}
 
 	t0 := time.Now()
@@ -539,7 +473,7 @@ func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Me
 			return fmt.Errorf("code worker: grade submission %d: %w", sub.ID, gerr)
 		}
 		w.log.Error("grading failed on every delivery", "submission", sub.ID, "err", gerr)
-		return w.failSubmission(ctx, env, sub, "internal", "grading failed; submit again later", nil)
+		return w.failSubmission(ctx, env, sub, events.CodeInternal, "grading failed; submit again later", nil)
 	}
 	metricTests.Add(float64(len(res.Tests)))
 	metricRuns.WithLabelValues("submit", string(res.Verdict)).Inc()
@@ -617,7 +551,7 @@ func (w *Worker) storeResult(ctx context.Context, env events.Envelope, sub submi
 
 // failSubmission stores a failed submission and fails its operation; ret is
 // returned afterwards (Permanent to dead-letter, nil to ack).
-func (w *Worker) failSubmission(ctx context.Context, env events.Envelope, sub submissionRow, code, message string, ret error) error {
+func (w *Worker) failSubmission(ctx context.Context, env events.Envelope, sub submissionRow, code events.Code, message string, ret error) error {
 	metricRuns.WithLabelValues("submit", "failed").Inc()
 	err := w.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, ob *outbox.Batch) error {
 		fresh, err := ops.Claim(ctx, tx, env.ID, events.RoleCode)

@@ -265,7 +265,7 @@ func TestBadCommands(t *testing.T) {
 			}
 			var oe events.OpError
 			_ = json.Unmarshal(op.Error, &oe)
-			if op.Status != ops.StatusFailed || oe.Code != tc.code {
+			if op.Status != ops.StatusFailed || string(oe.Code) != tc.code {
 				t.Fatalf("op %s %s, want failed %s", op.Status, op.Error, tc.code)
 			}
 		})
@@ -458,7 +458,7 @@ func TestSeedSolutionsAccepted(t *testing.T) {
 
 func TestConfig(t *testing.T) {
 	e := codetest.Start(t)
-	deps := code.Deps{DB: e.DB, JS: e.JS, Relay: e.Relay, Log: e.Log}
+	deps := code.Deps{DB: e.DB, JS: e.JS, Relay: e.Relay, Log: e.Log, Runner: codetest.NewRunner(t, 1, t.TempDir())}
 	cases := []struct {
 		name string
 		cfg  code.Config
@@ -466,13 +466,12 @@ func TestConfig(t *testing.T) {
 		want string
 	}{
 		{"too many slots", code.Config{Slots: 1000}, deps, "slots"},
-		{"unknown runner", code.Config{Runner: "chroot"}, deps, "runner"},
 		{"report cap too small", code.Config{ReportBytes: 10}, deps, "report bytes"},
 		{"time factor for an unknown language", code.Config{TimeFactor: map[string]float64{"cobol": 2}}, deps, "unknown language"},
 		{"time factor below 1", code.Config{TimeFactor: map[string]float64{"java": 0.5}}, deps, "time factor"},
 		{"execute limits above the maximum", code.Config{ExecuteLimits: sandbox.Limits{Time: time.Hour}}, deps, "execute limits"},
-		{"no database", code.Config{}, code.Deps{JS: e.JS, Relay: e.Relay}, "required"},
-		{"docker without a daemon", code.Config{Runner: code.RunnerDocker, Docker: docker.Config{Host: "unix://" + filepath.Join(t.TempDir(), "no-docker.sock")}}, deps, "docker"},
+		{"no database", code.Config{}, code.Deps{JS: e.JS, Relay: e.Relay, Runner: deps.Runner}, "required"},
+		{"no runner", code.Config{}, code.Deps{DB: e.DB, JS: e.JS, Relay: e.Relay}, "runner"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -486,14 +485,15 @@ func TestConfig(t *testing.T) {
 			}
 		})
 	}
-	// The default is the local runner with NumCPU slots.
+	// The defaults are valid, and the worker runs on the runner it is given
+	// (the binary builds it: cmd/hirebus TestSandboxRunner).
 	w, err := code.New(code.Config{}, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	if w.Runner().Name() != "local" {
-		t.Fatalf("default runner %s", w.Runner().Name())
+	if w.Runner() != deps.Runner {
+		t.Fatalf("worker runs on %s, not the runner it was given", w.Runner().Name())
 	}
 }
 
@@ -507,8 +507,14 @@ func TestDockerRunner(t *testing.T) {
 		t.Skipf("no Docker daemon (%v): the docker runner is exercised where DOCKER_HOST or the default socket answers", err)
 	}
 	e := codetest.Start(t)
-	w, err := code.New(code.Config{Runner: code.RunnerDocker, Docker: docker.Config{Host: os.Getenv("DOCKER_HOST")}},
-		code.Deps{DB: e.DB, JS: e.JS, Relay: e.Relay, Log: e.Log})
+	dctx, dcancel := context.WithTimeout(context.Background(), 15*time.Second)
+	runner, err := docker.New(dctx, docker.Config{Host: os.Getenv("DOCKER_HOST")})
+	dcancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { runner.Close() })
+	w, err := code.New(code.Config{}, code.Deps{DB: e.DB, JS: e.JS, Relay: e.Relay, Log: e.Log, Runner: runner})
 	if err != nil {
 		t.Fatal(err)
 	}

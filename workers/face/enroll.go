@@ -75,7 +75,7 @@ func (w *Worker) enroll(ctx context.Context, env events.Envelope) error {
 			pr.Box = &b
 		}
 		if rej != nil {
-			pr.Reason, pr.Detail = rej.Code, rej.Reason
+			pr.Reason, pr.Detail = string(rej.Code), rej.Reason
 			refused = append(refused, fmt.Sprintf("image %d: %s", i+1, rej.Reason))
 		} else {
 			descs = append(descs, f.Descriptor)

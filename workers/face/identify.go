@@ -40,7 +40,7 @@ func (w *Worker) identify(ctx context.Context, env events.Envelope) error {
 			return fmt.Errorf("face worker: enrolled faces of %d: %w", p.UserID, err)
 		}
 		if len(entries) == 0 {
-			res.Reason, res.Distance = CodeNotEnrolled, -1
+			res.Reason, res.Distance = string(CodeNotEnrolled), -1
 		} else {
 			enrolled := make([][]float32, len(entries))
 			for i, e := range entries {

@@ -10,38 +10,39 @@ import (
 	"github.com/hirebus/hirebus/face"
 )
 
-// Public reason codes of refused images and faces; the edge maps them to
-// HTTP statuses and clients show them per image.
+// Public reason codes of refused images and faces (declared with their
+// class in package events, which the edge maps to HTTP statuses); clients
+// show them per image.
 const (
-	CodeNotImage        = "not_image"
-	CodeTruncated       = "truncated_image"
-	CodeTooLarge        = "image_too_large"
-	CodeUnsupported     = "unsupported_image"
-	CodeBadBase64       = "bad_base64"
-	CodeNoFace          = "no_face"
-	CodeMultipleFaces   = "multiple_faces"
-	CodeFaceTooSmall    = "face_too_small"
-	CodeLowQuality      = "low_quality_face"
-	CodeTooFewImages    = "too_few_images"
-	CodeTooManyImages   = "too_many_images"
-	CodeInconsistent    = "inconsistent_faces"
-	CodeDuplicate       = "duplicate_face"
-	CodeBadCommand      = "bad_request"
-	CodeNoUser          = "no_such_user"
-	CodeNotEnrolled     = "not_enrolled"
-	CodeFaceUnavailable = "face_unavailable"
+	CodeNotImage        = events.CodeNotImage
+	CodeTruncated       = events.CodeTruncatedImage
+	CodeTooLarge        = events.CodeImageTooLarge
+	CodeUnsupported     = events.CodeUnsupported
+	CodeBadBase64       = events.CodeBadBase64
+	CodeNoFace          = events.CodeNoFace
+	CodeMultipleFaces   = events.CodeMultipleFaces
+	CodeFaceTooSmall    = events.CodeFaceTooSmall
+	CodeLowQuality      = events.CodeLowQualityFace
+	CodeTooFewImages    = events.CodeTooFewImages
+	CodeTooManyImages   = events.CodeTooManyImages
+	CodeInconsistent    = events.CodeInconsistent
+	CodeDuplicate       = events.CodeDuplicateFace
+	CodeBadCommand      = events.CodeFaceBadRequest
+	CodeNoUser          = events.CodeNoSuchUser
+	CodeNotEnrolled     = events.CodeNotEnrolled
+	CodeFaceUnavailable = events.CodeFaceUnavailable
 )
 
 // reject is a refused image with its public code and reason.
 type reject struct {
-	Code   string
+	Code   events.Code
 	Reason string
 }
 
-func (r *reject) Error() string { return r.Code + ": " + r.Reason }
+func (r *reject) Error() string { return string(r.Code) + ": " + r.Reason }
 
 // ImageErrorCode maps the face package's decode errors to a public code.
-func ImageErrorCode(err error) string {
+func ImageErrorCode(err error) events.Code {
 	switch {
 	case errors.Is(err, face.ErrTooLarge):
 		return CodeTooLarge

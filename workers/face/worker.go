@@ -265,7 +265,7 @@ func (w *Worker) complete(ctx context.Context, env events.Envelope, userID uint6
 
 // fail ends the operation with a public error and acks the command: bad
 // input does not get better by retrying.
-func (w *Worker) fail(ctx context.Context, env events.Envelope, userID uint64, code, message string) error {
+func (w *Worker) fail(ctx context.Context, env events.Envelope, userID uint64, code events.Code, message string) error {
 	w.log.Info("face operation refused", "op", env.CorrelationID, "type", env.Type, "code", code, "reason", message)
 	err := w.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, out *outbox.Batch) error {
 		fresh, err := ops.Claim(ctx, tx, env.ID, workerName)

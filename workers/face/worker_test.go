@@ -247,7 +247,7 @@ func opRow(t *testing.T, p *platformtest.Platform, opID string) (status, code st
 			t.Fatal(err)
 		}
 	}
-	return op.Status, e.Code, string(op.Result)
+	return op.Status, string(e.Code), string(op.Result)
 }
 
 // TestEnrollRules drives enrolment commands straight into a worker.

@@ -60,6 +60,9 @@ func (c *Config) Validate() error {
 	if c.From == "" {
 		c.From = "hirebus <no-reply@hirebus.local>"
 	}
+	if _, err := parseAddress(c.From); err != nil {
+		return fmt.Errorf("mail: sender: %w", err)
+	}
 	if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
 		return fmt.Errorf("mail: SMTP address %q is not host:port", c.SMTPAddr)
 	}
@@ -116,6 +119,8 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, meta events.Me
 		return w.sendOTP(ctx, env)
 	case events.CmdMailWelcome:
 		return w.welcome(ctx, env)
+	case events.CmdMailNotify:
+		return w.notifyMail(ctx, env)
 	default:
 		return events.Permanent(fmt.Errorf("mail: unknown command %s", meta.Subject))
 	}
@@ -201,7 +206,7 @@ func (w *Worker) completeOTP(ctx context.Context, env events.Envelope, p events.
 		if err := out.Add(events.UserSubject(env.ActorUserID, events.EvtOTPSent), ev); err != nil {
 			return err
 		}
-		return ops.Complete(ctx, tx, out, env.CorrelationID, "send_otp", env.ActorUserID, sent)
+		return ops.Complete(ctx, tx, out, env.CorrelationID, events.OpSendOTP, env.ActorUserID, sent)
 	})
 }
 
@@ -230,14 +235,33 @@ func (w *Worker) welcome(ctx context.Context, env events.Envelope) error {
 		if err != nil || !fresh {
 			return err
 		}
-		return ops.Complete(ctx, tx, out, env.CorrelationID, "welcome", p.UserID, map[string]any{"mailed": true})
+		return ops.Complete(ctx, tx, out, env.CorrelationID, events.OpWelcome, p.UserID, map[string]any{"mailed": true})
 	})
 }
 
-// send delivers one plain-text mail; connection problems are temporary.
-// The Message-ID is derived from the command id, so a mail repeated by a
-// redelivery is the same message (and the same text) as the first one.
+// send delivers one mail (body as plain text, with an HTML alternative; see
+// message.go); connection problems are temporary. The Message-ID is derived
+// from the command id, so a mail repeated by a redelivery is the same message
+// (and the same text) as the first one.
 func (w *Worker) send(ctx context.Context, commandID, to, subject, body string) error {
+	return w.sendMessage(ctx, Message{From: w.cfg.From, To: []string{to}, Subject: subject, Text: body, MessageID: MessageID(commandID)})
+}
+
+// sendMessage delivers one built mail; connection problems are temporary,
+// a message that cannot be built or is refused (5xx) is permanent.
+func (w *Worker) sendMessage(ctx context.Context, m Message) error {
+	raw, err := m.Build()
+	if err != nil {
+		return events.Permanent(err)
+	}
+	from, err := m.EnvelopeFrom()
+	if err != nil {
+		return events.Permanent(err)
+	}
+	rcpts, err := m.Recipients()
+	if err != nil {
+		return events.Permanent(err)
+	}
 	ctx, cancel := context.WithTimeout(ctx, w.cfg.SendTimeout)
 	defer cancel()
 	var d net.Dialer
@@ -262,10 +286,7 @@ func (w *Worker) send(ctx context.Context, commandID, to, subject, body string) 
 	if err := c.Hello("hirebus"); err != nil {
 		return fmt.Errorf("mail: hello: %w", err)
 	}
-	var msg bytes.Buffer
-	fmt.Fprintf(&msg, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s",
-		w.cfg.From, to, subject, time.Now().UTC().Format(time.RFC1123Z), MessageID(commandID), body)
-	if err := c.SendMail(envelopeAddr(w.cfg.From), []string{to}, &msg); err != nil {
+	if err := c.SendMail(from, rcpts, bytes.NewReader(raw)); err != nil {
 		var se *smtp.SMTPError
 		if errors.As(err, &se) && se.Code >= 500 && se.Code < 600 {
 			return events.Permanent(fmt.Errorf("mail: rejected: %w", err))
@@ -275,12 +296,7 @@ func (w *Worker) send(ctx context.Context, commandID, to, subject, body string) 
 	return c.Quit()
 }
 
-func envelopeAddr(from string) string {
-	if i := strings.LastIndex(from, "<"); i >= 0 {
-		return strings.TrimSuffix(from[i+1:], ">")
-	}
-	return from
-}
+// MessageID is the Message-ID (without angle brackets) of the mail a
+// command sends: the same for every delivery of the command.
+func MessageID(commandID string) string { return commandID + "@hirebus" }
 
-// MessageID is the Message-ID header of the mail a command sends.
-func MessageID(commandID string) string { return "<" + commandID + "@hirebus>" }

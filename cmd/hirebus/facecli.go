@@ -1,4 +1,8 @@
-package face
+package main
+
+// `hirebus face detect|embed|compare`: the face pipeline on image files,
+// one JSON object per line. It lives in the binary, not in package face, so
+// the library carries no command-line code.
 
 import (
 	"context"
@@ -8,44 +12,44 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
+	"github.com/hirebus/hirebus/face"
 	"github.com/hirebus/hirebus/face/match"
 )
 
-// ErrUsage reports bad command-line arguments to RunCLI.
-var ErrUsage = errors.New("usage")
+// errFaceUsage reports bad command-line arguments to runFaceCLI.
+var errFaceUsage = errors.New("usage")
 
-// ErrNoFace reports an image in which no face was found where one is needed.
-var ErrNoFace = errors.New("no face found")
+// errNoFace reports an image in which no face was found where one is needed.
+var errNoFace = errors.New("no face found")
 
-// CLIConfig carries what the binary passes to the face commands beyond the
+// faceCLIConfig carries what the binary passes to the face commands beyond the
 // arguments.
-type CLIConfig struct {
+type faceCLIConfig struct {
 	// ModelsDir holds the face-api models.
 	ModelsDir string
 	// Thresholds decide compare like a 1:1 face login; the zero value
 	// means match.DefaultThresholds().
 	Thresholds match.Thresholds
-	// Limits bound the images read (zero: DefaultLimits).
-	Limits Limits
+	// Limits bound the images read (zero: face.DefaultLimits).
+	Limits face.Limits
 }
 
-const cliUsage = `usage: hirebus face [-detector tiny|ssd] [-min-score S] detect FILE...
+const faceCLIUsageText = `usage: hirebus face [-detector tiny|ssd] [-min-score S] detect FILE...
        hirebus face [-detector tiny|ssd] [-min-score S] embed FILE...
        hirebus face [-detector tiny|ssd] [-min-score S] compare A B [C ...]`
 
-// RunCLI implements `hirebus face detect|embed|compare` with the face-api
+// runFaceCLI implements `hirebus face detect|embed|compare` with the face-api
 // models in modelsDir, writing one JSON object per line to stdout.
-func RunCLI(ctx context.Context, args []string, modelsDir string, stdout io.Writer) error {
-	return RunCLIConfig(ctx, args, CLIConfig{ModelsDir: modelsDir}, stdout)
+func runFaceCLI(ctx context.Context, args []string, modelsDir string, stdout io.Writer) error {
+	return runFaceCLIConfig(ctx, args, faceCLIConfig{ModelsDir: modelsDir}, stdout)
 }
 
 type cliFileResult struct {
-	File   string `json:"file"`
-	Width  int    `json:"width"`
-	Height int    `json:"height"`
-	Faces  []Face `json:"faces"`
+	File   string      `json:"file"`
+	Width  int         `json:"width"`
+	Height int         `json:"height"`
+	Faces  []face.Face `json:"faces"`
 }
 
 type cliFileError struct {
@@ -67,42 +71,42 @@ type cliCompareError struct {
 	Error string `json:"error"`
 }
 
-// RunCLIConfig is RunCLI with every setting explicit. A file that cannot
+// runFaceCLIConfig is runFaceCLI with every setting explicit. A file that cannot
 // be read or decoded (or, for compare, holds no face) gets a JSON line with
 // an "error" field, the other files are still processed, and the command
 // then fails with an error counting the failures.
-func RunCLIConfig(ctx context.Context, args []string, cfg CLIConfig, stdout io.Writer) error {
+func runFaceCLIConfig(ctx context.Context, args []string, cfg faceCLIConfig, stdout io.Writer) error {
 	fs := flag.NewFlagSet("face", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	detector := fs.String("detector", string(DetectorTiny), "face detector: tiny or ssd")
+	detector := fs.String("detector", string(face.DetectorTiny), "face detector: tiny or ssd")
 	minScore := fs.Float64("min-score", 0.5, "detector score threshold")
 	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("face cli: %w: %v\n%s", ErrUsage, err, cliUsage)
+		return fmt.Errorf("face cli: %w: %v\n%s", errFaceUsage, err, faceCLIUsageText)
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		return fmt.Errorf("face cli: %w: missing command\n%s", ErrUsage, cliUsage)
+		return fmt.Errorf("face cli: %w: missing command\n%s", errFaceUsage, faceCLIUsageText)
 	}
 	cmd, files := rest[0], rest[1:]
 	switch {
 	case cmd != "detect" && cmd != "embed" && cmd != "compare":
-		return fmt.Errorf("face cli: %w: unknown command %q\n%s", ErrUsage, cmd, cliUsage)
+		return fmt.Errorf("face cli: %w: unknown command %q\n%s", errFaceUsage, cmd, faceCLIUsageText)
 	case cmd == "compare" && len(files) < 2:
-		return fmt.Errorf("face cli: %w: compare needs at least two files\n%s", ErrUsage, cliUsage)
+		return fmt.Errorf("face cli: %w: compare needs at least two files\n%s", errFaceUsage, faceCLIUsageText)
 	case len(files) == 0:
-		return fmt.Errorf("face cli: %w: %s needs at least one file\n%s", ErrUsage, cmd, cliUsage)
+		return fmt.Errorf("face cli: %w: %s needs at least one file\n%s", errFaceUsage, cmd, faceCLIUsageText)
 	}
-	opts := Options{Detector: DetectorKind(*detector), MinScore: *minScore}
-	if _, err := opts.normalized(); err != nil {
-		return fmt.Errorf("face cli: %w: %v", ErrUsage, err)
+	opts := face.Options{Detector: face.DetectorKind(*detector), MinScore: *minScore}
+	if err := opts.Validate(); err != nil {
+		return fmt.Errorf("face cli: %w: %v", errFaceUsage, err)
 	}
-	p, err := Load(cfg.ModelsDir)
+	p, err := face.Load(cfg.ModelsDir)
 	if err != nil {
 		return err
 	}
 	lim := cfg.Limits
-	if lim == (Limits{}) {
-		lim = DefaultLimits()
+	if lim == (face.Limits{}) {
+		lim = face.DefaultLimits()
 	}
 	enc := json.NewEncoder(stdout)
 	failed := 0
@@ -112,11 +116,11 @@ func RunCLIConfig(ctx context.Context, args []string, cfg CLIConfig, stdout io.W
 		if err != nil {
 			return nil, fmt.Errorf("read: %w", err)
 		}
-		img, err := DecodeImage(data, lim)
+		img, err := face.DecodeImage(data, lim)
 		if err != nil {
 			return nil, err
 		}
-		var faces []Face
+		var faces []face.Face
 		if embed {
 			faces, err = p.Embed(img, opts)
 		} else {
@@ -126,7 +130,7 @@ func RunCLIConfig(ctx context.Context, args []string, cfg CLIConfig, stdout io.W
 			return nil, err
 		}
 		if faces == nil {
-			faces = []Face{}
+			faces = []face.Face{}
 		}
 		b := img.Bounds()
 		return &cliFileResult{File: path, Width: b.Dx(), Height: b.Dy(), Faces: faces}, nil
@@ -165,9 +169,9 @@ func RunCLIConfig(ctx context.Context, args []string, cfg CLIConfig, stdout io.W
 		if err != nil {
 			return nil, err
 		}
-		i := MostProminent(res.Faces)
+		i := face.MostProminent(res.Faces)
 		if i < 0 {
-			return nil, ErrNoFace
+			return nil, errNoFace
 		}
 		return res.Faces[i].Descriptor, nil
 	}
@@ -198,6 +202,3 @@ func RunCLIConfig(ctx context.Context, args []string, cfg CLIConfig, stdout io.W
 	}
 	return nil
 }
-
-// CLIUsage is the usage text of the face commands, for the binary's help.
-func CLIUsage() string { return strings.TrimSpace(cliUsage) }

@@ -1,4 +1,8 @@
-package index
+// Package pinecone is the face index (face/index.Index) backed by a Pinecone
+// serverless index. It lives apart from face/index so that only the binary
+// that selects it links go-pinecone, gRPC and protobuf; the embedded index,
+// the matching rules and the edge do not.
+package pinecone
 
 import (
 	"cmp"
@@ -6,25 +10,27 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/pinecone-io/go-pinecone/v5/pinecone"
+	"github.com/hirebus/hirebus/face/index"
+	pcapi "github.com/pinecone-io/go-pinecone/v5/pinecone"
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
-// PineconeConfig selects a Pinecone index (the integrator maps
+// Config selects a Pinecone index (the integrator maps
 // HIREBUS_PINECONE_API_KEY, HIREBUS_PINECONE_INDEX_HOST and
 // HIREBUS_PINECONE_NAMESPACE onto it). The index must be a dense serverless
 // index with dimension 128 and metric "euclidean".
-type PineconeConfig struct {
+type Config struct {
 	APIKey    string
 	IndexHost string // e.g. "faces-abc123.svc.us-east1-gcp.pinecone.io"; "http://host:port" means plaintext (tests)
 	Namespace string // one per deployment, so staging and production never see each other's faces
-	// Model is the descriptor model stored (DefaultModel if empty).
+	// Model is the descriptor model stored (index.DefaultModel if empty).
 	Model string
 	// Fanout is how many descriptors Search asks for per wanted user
 	// (default 8): Pinecone returns descriptors, not users, and one user has
@@ -33,21 +39,21 @@ type PineconeConfig struct {
 }
 
 // Validate reports a missing or unusable setting.
-func (c PineconeConfig) Validate() error {
+func (c Config) Validate() error {
 	switch {
 	case c.APIKey == "":
-		return fmt.Errorf("index: pinecone config: %w: API key is required", ErrInvalid)
+		return fmt.Errorf("index: pinecone config: %w: API key is required", index.ErrInvalid)
 	case c.IndexHost == "":
-		return fmt.Errorf("index: pinecone config: %w: index host is required", ErrInvalid)
+		return fmt.Errorf("index: pinecone config: %w: index host is required", index.ErrInvalid)
 	case c.Namespace == "":
-		return fmt.Errorf("index: pinecone config: %w: namespace is required (one per deployment)", ErrInvalid)
+		return fmt.Errorf("index: pinecone config: %w: namespace is required (one per deployment)", index.ErrInvalid)
 	case c.Fanout < 0 || c.Fanout > 100:
-		return fmt.Errorf("index: pinecone config: %w: fanout %d outside 0..100", ErrInvalid, c.Fanout)
+		return fmt.Errorf("index: pinecone config: %w: fanout %d outside 0..100", index.ErrInvalid, c.Fanout)
 	}
 	return nil
 }
 
-// Pinecone is the Index backed by a Pinecone serverless index.
+// Index is the index.Index backed by a Pinecone serverless index.
 //
 // Vector ids are "u<user>#<embedding>", so a user's vectors are found by id
 // prefix (List), which serverless indexes support without metadata filters;
@@ -55,7 +61,7 @@ func (c PineconeConfig) Validate() error {
 //
 // Distances: Pinecone's "euclidean" metric ranks by Euclidean distance and
 // its documentation gives the score as the *squared* distance. Search does
-// not rely on that: it asks for the values and computes L2 itself, so its
+// not rely on that: it asks for the values and computes index.L2 itself, so its
 // numbers are exactly the embedded index's.
 //
 // Limits: there is no transaction, so ReplaceUser upserts the new set before
@@ -65,13 +71,13 @@ func (c PineconeConfig) Validate() error {
 // the embedded index (op ids in MySQL) does not allow. The adapter has only
 // been tested against an in-process stand-in of the data-plane API
 // (pineconetest), never against Pinecone itself.
-type Pinecone struct {
-	conn   *pinecone.IndexConnection
+type Index struct {
+	conn   *pcapi.IndexConnection
 	model  string
 	fanout int
 }
 
-var _ Index = (*Pinecone)(nil)
+var _ index.Index = (*Index)(nil)
 
 // pineconeMaxTopK is Pinecone's top_k limit for queries that include values.
 const pineconeMaxTopK = 1000
@@ -79,26 +85,26 @@ const pineconeMaxTopK = 1000
 // pineconeBatch bounds ids per fetch/delete and vectors per upsert request.
 const pineconeBatch = 100
 
-// NewPinecone connects to the index (no request is sent until first use).
-func NewPinecone(cfg PineconeConfig) (*Pinecone, error) {
+// New connects to the index (no request is sent until first use).
+func New(cfg Config) (*Index, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if cfg.Model == "" {
-		cfg.Model = DefaultModel
+		cfg.Model = index.DefaultModel
 	}
 	if cfg.Fanout == 0 {
 		cfg.Fanout = 8
 	}
-	pc, err := pinecone.NewClient(pinecone.NewClientParams{ApiKey: cfg.APIKey, SourceTag: "hirebus"})
+	pc, err := pcapi.NewClient(pcapi.NewClientParams{ApiKey: cfg.APIKey, SourceTag: "hirebus"})
 	if err != nil {
 		return nil, fmt.Errorf("index: pinecone client: %w", err)
 	}
-	conn, err := pc.Index(pinecone.NewIndexConnParams{Host: cfg.IndexHost, Namespace: cfg.Namespace})
+	conn, err := pc.Index(pcapi.NewIndexConnParams{Host: cfg.IndexHost, Namespace: cfg.Namespace})
 	if err != nil {
 		return nil, fmt.Errorf("index: pinecone connect %s: %w", cfg.IndexHost, err)
 	}
-	return &Pinecone{conn: conn, model: cfg.Model, fanout: cfg.Fanout}, nil
+	return &Index{conn: conn, model: cfg.Model, fanout: cfg.Fanout}, nil
 }
 
 func vectorID(user, emb uint64) string {
@@ -136,7 +142,7 @@ func opEmbeddingID(op string, i int) uint64 {
 	return binary.LittleEndian.Uint64(h[:8])>>11 | 1
 }
 
-func (p *Pinecone) toVector(e Entry, op string) (*pinecone.Vector, error) {
+func (p *Index) toVector(e index.Entry, op string) (*pcapi.Vector, error) {
 	md, err := structpb.NewStruct(map[string]any{
 		"user_id": float64(e.UserID),
 		"model":   e.Model,
@@ -148,13 +154,13 @@ func (p *Pinecone) toVector(e Entry, op string) (*pinecone.Vector, error) {
 		return nil, fmt.Errorf("index: pinecone metadata: %w", err)
 	}
 	vals := slices.Clone(e.Vector)
-	return &pinecone.Vector{Id: vectorID(e.UserID, e.EmbeddingID), Values: &vals, Metadata: md}, nil
+	return &pcapi.Vector{Id: vectorID(e.UserID, e.EmbeddingID), Values: &vals, Metadata: md}, nil
 }
 
-func (p *Pinecone) upsert(ctx context.Context, entries []Entry, op string) error {
+func (p *Index) upsert(ctx context.Context, entries []index.Entry, op string) error {
 	for lo := 0; lo < len(entries); lo += pineconeBatch {
 		batch := entries[lo:min(len(entries), lo+pineconeBatch)]
-		vs := make([]*pinecone.Vector, len(batch))
+		vs := make([]*pcapi.Vector, len(batch))
 		for i, e := range batch {
 			v, err := p.toVector(e, op)
 			if err != nil {
@@ -169,11 +175,11 @@ func (p *Pinecone) upsert(ctx context.Context, entries []Entry, op string) error
 	return nil
 }
 
-// Upsert implements Index. An explicit EmbeddingID that belongs to another
+// Upsert implements index.Index. An explicit EmbeddingID that belongs to another
 // user is not moved: ids are namespaced by user here.
-func (p *Pinecone) Upsert(ctx context.Context, entries []Entry) error {
+func (p *Index) Upsert(ctx context.Context, entries []index.Entry) error {
 	for i := range entries {
-		if err := normalize(&entries[i], p.model); err != nil {
+		if err := index.NormalizeEntry(&entries[i], p.model); err != nil {
 			return fmt.Errorf("index: upsert: entry %d: %w", i, err)
 		}
 	}
@@ -188,10 +194,10 @@ func (p *Pinecone) Upsert(ctx context.Context, entries []Entry) error {
 	return nil
 }
 
-// ReplaceUser implements Index.
-func (p *Pinecone) ReplaceUser(ctx context.Context, userID uint64, opID string, entries []Entry) (bool, error) {
+// ReplaceUser implements index.Index.
+func (p *Index) ReplaceUser(ctx context.Context, userID uint64, opID string, entries []index.Entry) (bool, error) {
 	if userID == 0 || len(entries) == 0 || len(opID) > 64 {
-		return false, fmt.Errorf("index: replace user: %w: need a user, entries and an op id of at most 64 bytes", ErrInvalid)
+		return false, fmt.Errorf("index: replace user: %w: need a user, entries and an op id of at most 64 bytes", index.ErrInvalid)
 	}
 	if opID == "" {
 		opID = randomOpID()
@@ -201,9 +207,9 @@ func (p *Pinecone) ReplaceUser(ctx context.Context, userID uint64, opID string, 
 			entries[i].UserID = userID
 		}
 		if entries[i].UserID != userID {
-			return false, fmt.Errorf("index: replace user %d: %w: entry %d belongs to user %d", userID, ErrInvalid, i, entries[i].UserID)
+			return false, fmt.Errorf("index: replace user %d: %w: entry %d belongs to user %d", userID, index.ErrInvalid, i, entries[i].UserID)
 		}
-		if err := normalize(&entries[i], p.model); err != nil {
+		if err := index.NormalizeEntry(&entries[i], p.model); err != nil {
 			return false, fmt.Errorf("index: replace user %d: entry %d: %w", userID, i, err)
 		}
 		entries[i].EmbeddingID = opEmbeddingID(opID, i)
@@ -238,12 +244,12 @@ func (p *Pinecone) ReplaceUser(ctx context.Context, userID uint64, opID string, 
 }
 
 // listUser returns the ids of userID's vectors (id-prefix listing).
-func (p *Pinecone) listUser(ctx context.Context, userID uint64) ([]string, error) {
+func (p *Index) listUser(ctx context.Context, userID uint64) ([]string, error) {
 	prefix := userPrefix(userID)
 	var ids []string
 	var token *string
 	for range 10000 {
-		res, err := p.conn.ListVectors(ctx, &pinecone.ListVectorsRequest{Prefix: &prefix, PaginationToken: token})
+		res, err := p.conn.ListVectors(ctx, &pcapi.ListVectorsRequest{Prefix: &prefix, PaginationToken: token})
 		if err != nil {
 			return nil, fmt.Errorf("pinecone list: %w", err)
 		}
@@ -260,7 +266,7 @@ func (p *Pinecone) listUser(ctx context.Context, userID uint64) ([]string, error
 	return nil, errors.New("pinecone list: too many pages")
 }
 
-func (p *Pinecone) deleteIDs(ctx context.Context, ids []string) error {
+func (p *Index) deleteIDs(ctx context.Context, ids []string) error {
 	for lo := 0; lo < len(ids); lo += pineconeBatch {
 		if err := p.conn.DeleteVectorsById(ctx, ids[lo:min(len(ids), lo+pineconeBatch)]); err != nil {
 			return fmt.Errorf("pinecone delete: %w", err)
@@ -269,8 +275,8 @@ func (p *Pinecone) deleteIDs(ctx context.Context, ids []string) error {
 	return nil
 }
 
-// DeleteUser implements Index.
-func (p *Pinecone) DeleteUser(ctx context.Context, userID uint64) error {
+// DeleteUser implements index.Index.
+func (p *Index) DeleteUser(ctx context.Context, userID uint64) error {
 	ids, err := p.listUser(ctx, userID)
 	if err != nil {
 		return fmt.Errorf("index: delete user %d: %w", userID, err)
@@ -281,13 +287,13 @@ func (p *Pinecone) DeleteUser(ctx context.Context, userID uint64) error {
 	return nil
 }
 
-// UserEntries implements Index.
-func (p *Pinecone) UserEntries(ctx context.Context, userID uint64) ([]Entry, error) {
+// UserEntries implements index.Index.
+func (p *Index) UserEntries(ctx context.Context, userID uint64) ([]index.Entry, error) {
 	ids, err := p.listUser(ctx, userID)
 	if err != nil {
 		return nil, fmt.Errorf("index: user entries %d: %w", userID, err)
 	}
-	var out []Entry
+	var out []index.Entry
 	for lo := 0; lo < len(ids); lo += pineconeBatch {
 		res, err := p.conn.FetchVectors(ctx, ids[lo:min(len(ids), lo+pineconeBatch)])
 		if err != nil {
@@ -303,22 +309,22 @@ func (p *Pinecone) UserEntries(ctx context.Context, userID uint64) ([]Entry, err
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b Entry) int { return cmp.Compare(a.EmbeddingID, b.EmbeddingID) })
+	slices.SortFunc(out, func(a, b index.Entry) int { return cmp.Compare(a.EmbeddingID, b.EmbeddingID) })
 	return out, nil
 }
 
-func (p *Pinecone) entryOf(id string, v *pinecone.Vector) (Entry, error) {
+func (p *Index) entryOf(id string, v *pcapi.Vector) (index.Entry, error) {
 	user, emb, err := parseVectorID(id)
 	if err != nil {
-		return Entry{}, err
+		return index.Entry{}, err
 	}
 	if v == nil || v.Values == nil {
-		return Entry{}, fmt.Errorf("index: pinecone: vector %s has no values", id)
+		return index.Entry{}, fmt.Errorf("index: pinecone: vector %s has no values", id)
 	}
-	if err := checkVector(*v.Values); err != nil {
-		return Entry{}, fmt.Errorf("index: pinecone: vector %s: %w", id, err)
+	if err := index.CheckVector(*v.Values); err != nil {
+		return index.Entry{}, fmt.Errorf("index: pinecone: vector %s: %w", id, err)
 	}
-	e := Entry{EmbeddingID: emb, UserID: user, Vector: *v.Values, Model: p.model}
+	e := index.Entry{EmbeddingID: emb, UserID: user, Vector: *v.Values, Model: p.model}
 	if v.Metadata != nil {
 		f := v.Metadata.GetFields()
 		if m, ok := f["model"]; ok {
@@ -328,28 +334,28 @@ func (p *Pinecone) entryOf(id string, v *pinecone.Vector) (Entry, error) {
 			e.Quality = float32(q.GetNumberValue())
 		}
 		if s, ok := f["source"]; ok {
-			e.Source = Source(s.GetStringValue())
+			e.Source = index.Source(s.GetStringValue())
 		}
 	}
 	return e, nil
 }
 
-// Search implements Index. The query asks for k×Fanout descriptors (values
-// included), keeps each user's closest and computes exact L2 locally. If
+// Search implements index.Index. The query asks for k×Fanout descriptors (values
+// included), keeps each user's closest and computes exact index.L2 locally. If
 // users have more than Fanout descriptors, fewer than k users may come back;
 // Identify only needs two.
-func (p *Pinecone) Search(ctx context.Context, vec []float32, k int) ([]Match, error) {
-	if err := checkVector(vec); err != nil {
+func (p *Index) Search(ctx context.Context, vec []float32, k int) ([]index.Match, error) {
+	if err := index.CheckVector(vec); err != nil {
 		return nil, fmt.Errorf("index: search: %w", err)
 	}
-	if err := checkK(k); err != nil {
+	if err := index.CheckK(k); err != nil {
 		return nil, fmt.Errorf("index: search: %w", err)
 	}
 	filter, err := structpb.NewStruct(map[string]any{"model": map[string]any{"$eq": p.model}})
 	if err != nil {
 		return nil, fmt.Errorf("index: search: filter: %w", err)
 	}
-	res, err := p.conn.QueryByVectorValues(ctx, &pinecone.QueryByVectorValuesRequest{
+	res, err := p.conn.QueryByVectorValues(ctx, &pcapi.QueryByVectorValuesRequest{
 		Vector:          slices.Clone(vec),
 		TopK:            uint32(min(pineconeMaxTopK, k*p.fanout)),
 		MetadataFilter:  filter,
@@ -359,7 +365,7 @@ func (p *Pinecone) Search(ctx context.Context, vec []float32, k int) ([]Match, e
 	if err != nil {
 		return nil, fmt.Errorf("index: search: pinecone query: %w", err)
 	}
-	best := map[uint64]Match{}
+	best := map[uint64]index.Match{}
 	for _, m := range res.Matches {
 		if m == nil || m.Vector == nil {
 			continue
@@ -368,16 +374,16 @@ func (p *Pinecone) Search(ctx context.Context, vec []float32, k int) ([]Match, e
 		if err != nil {
 			return nil, fmt.Errorf("index: search: %w", err)
 		}
-		d := L2(vec, e.Vector)
+		d := index.L2(vec, e.Vector)
 		if b, ok := best[e.UserID]; !ok || d < b.Distance {
-			best[e.UserID] = Match{UserID: e.UserID, EmbeddingID: e.EmbeddingID, Distance: d}
+			best[e.UserID] = index.Match{UserID: e.UserID, EmbeddingID: e.EmbeddingID, Distance: d}
 		}
 	}
-	out := make([]Match, 0, len(best))
+	out := make([]index.Match, 0, len(best))
 	for _, m := range best {
 		out = append(out, m)
 	}
-	slices.SortFunc(out, func(a, b Match) int {
+	slices.SortFunc(out, func(a, b index.Match) int {
 		return cmp.Or(cmp.Compare(a.Distance, b.Distance), cmp.Compare(a.UserID, b.UserID))
 	})
 	if len(out) > k {
@@ -386,9 +392,9 @@ func (p *Pinecone) Search(ctx context.Context, vec []float32, k int) ([]Match, e
 	return out, nil
 }
 
-// Len implements Index (vector count of the namespace, which Pinecone
+// Len implements index.Index (vector count of the namespace, which Pinecone
 // updates eventually, not immediately).
-func (p *Pinecone) Len(ctx context.Context) (int, error) {
+func (p *Index) Len(ctx context.Context) (int, error) {
 	st, err := p.conn.DescribeIndexStats(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("index: len: pinecone stats: %w", err)
@@ -399,14 +405,20 @@ func (p *Pinecone) Len(ctx context.Context) (int, error) {
 	return 0, nil
 }
 
-// ApplyChange implements Index: replicas share the remote index, so there is
+// ApplyChange implements index.Index: replicas share the remote index, so there is
 // nothing to catch up on.
-func (p *Pinecone) ApplyChange(context.Context, Change) error { return nil }
+func (p *Index) ApplyChange(context.Context, index.Change) error { return nil }
 
-// Close implements Index.
-func (p *Pinecone) Close() error {
+// Close implements index.Index.
+func (p *Index) Close() error {
 	if err := p.conn.Close(); err != nil {
 		return fmt.Errorf("index: pinecone close: %w", err)
 	}
 	return nil
+}
+
+func randomOpID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return "idx-" + hex.EncodeToString(b[:])
 }

@@ -1,4 +1,4 @@
-package index_test
+package pinecone_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/hirebus/hirebus/face/index"
 	"github.com/hirebus/hirebus/face/index/indextest"
+	"github.com/hirebus/hirebus/face/index/pinecone"
 	"github.com/hirebus/hirebus/face/index/pineconetest"
 	"github.com/hirebus/hirebus/internal/testutil"
 )
@@ -20,7 +21,7 @@ func TestPineconeSuite(t *testing.T) {
 	indextest.Run(t, indextest.Harness{
 		New: func(t *testing.T) index.Index {
 			srv := pineconetest.Start(t, "test-key", index.Dim)
-			p, err := index.NewPinecone(index.PineconeConfig{APIKey: "test-key", IndexHost: srv.Host(), Namespace: testutil.RandomName("ns")})
+			p, err := pinecone.New(pinecone.Config{APIKey: "test-key", IndexHost: srv.Host(), Namespace: testutil.RandomName("ns")})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -35,8 +36,8 @@ func TestPineconeSuite(t *testing.T) {
 func TestPineconeNamespacesIsolate(t *testing.T) {
 	ctx := context.Background()
 	srv := pineconetest.Start(t, "k", index.Dim)
-	open := func(ns string) *index.Pinecone {
-		p, err := index.NewPinecone(index.PineconeConfig{APIKey: "k", IndexHost: srv.Host(), Namespace: ns})
+	open := func(ns string) *pinecone.Index {
+		p, err := pinecone.New(pinecone.Config{APIKey: "k", IndexHost: srv.Host(), Namespace: ns})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +59,7 @@ func TestPineconeNamespacesIsolate(t *testing.T) {
 
 func TestPineconeWrongKey(t *testing.T) {
 	srv := pineconetest.Start(t, "right", index.Dim)
-	p, err := index.NewPinecone(index.PineconeConfig{APIKey: "wrong", IndexHost: srv.Host(), Namespace: "ns"})
+	p, err := pinecone.New(pinecone.Config{APIKey: "wrong", IndexHost: srv.Host(), Namespace: "ns"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,17 +71,17 @@ func TestPineconeWrongKey(t *testing.T) {
 }
 
 func TestPineconeConfigValidate(t *testing.T) {
-	ok := index.PineconeConfig{APIKey: "k", IndexHost: "h", Namespace: "n"}
+	ok := pinecone.Config{APIKey: "k", IndexHost: "h", Namespace: "n"}
 	cases := []struct {
 		name string
-		mut  func(*index.PineconeConfig)
+		mut  func(*pinecone.Config)
 		bad  bool
 	}{
-		{"complete", func(*index.PineconeConfig) {}, false},
-		{"no key", func(c *index.PineconeConfig) { c.APIKey = "" }, true},
-		{"no host", func(c *index.PineconeConfig) { c.IndexHost = "" }, true},
-		{"no namespace", func(c *index.PineconeConfig) { c.Namespace = "" }, true},
-		{"fanout too large", func(c *index.PineconeConfig) { c.Fanout = 1000 }, true},
+		{"complete", func(*pinecone.Config) {}, false},
+		{"no key", func(c *pinecone.Config) { c.APIKey = "" }, true},
+		{"no host", func(c *pinecone.Config) { c.IndexHost = "" }, true},
+		{"no namespace", func(c *pinecone.Config) { c.Namespace = "" }, true},
+		{"fanout too large", func(c *pinecone.Config) { c.Fanout = 1000 }, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

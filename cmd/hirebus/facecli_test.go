@@ -1,4 +1,4 @@
-package face
+package main
 
 import (
 	"bufio"
@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/hirebus/hirebus/face"
 	"github.com/hirebus/hirebus/face/match"
 	"github.com/hirebus/hirebus/internal/testutil"
 )
@@ -29,18 +30,18 @@ func jsonLines(t *testing.T, out []byte) []map[string]any {
 	return lines
 }
 
-func TestRunCLI(t *testing.T) {
+func TestFaceCLI(t *testing.T) {
 	models := testutil.ModelsDir(t)
 	faces := testutil.FacesDir(t)
 	sample1 := filepath.Join(faces, "sample1.jpg")
 	sample3 := filepath.Join(faces, "sample3.jpg")
-	small := filepath.Join("testdata", "images", "rgb.jpg")
-	rotated := filepath.Join("testdata", "images", "rotated6.jpg")
+	small := filepath.Join("..", "..", "face", "imaging", "testdata", "images", "rgb.jpg")
+	rotated := filepath.Join("..", "..", "face", "imaging", "testdata", "images", "rotated6.jpg")
 	ctx := context.Background()
 
 	t.Run("detect", func(t *testing.T) {
 		var out bytes.Buffer
-		if err := RunCLI(ctx, []string{"detect", sample1, small}, models, &out); err != nil {
+		if err := runFaceCLI(ctx, []string{"detect", sample1, small}, models, &out); err != nil {
 			t.Fatal(err)
 		}
 		lines := jsonLines(t, out.Bytes())
@@ -82,7 +83,7 @@ func TestRunCLI(t *testing.T) {
 
 	t.Run("embed with ssd", func(t *testing.T) {
 		var out bytes.Buffer
-		if err := RunCLI(ctx, []string{"-detector", "ssd", "embed", sample1}, models, &out); err != nil {
+		if err := runFaceCLI(ctx, []string{"-detector", "ssd", "embed", sample1}, models, &out); err != nil {
 			t.Fatal(err)
 		}
 		lines := jsonLines(t, out.Bytes())
@@ -113,7 +114,7 @@ func TestRunCLI(t *testing.T) {
 		// The small and the EXIF-rotated file are the same photo as
 		// sample1, so their most prominent face is the same person;
 		// sample3 shows other people.
-		if err := RunCLI(ctx, []string{"compare", sample1, small, rotated, sample3}, models, &out); err != nil {
+		if err := runFaceCLI(ctx, []string{"compare", sample1, small, rotated, sample3}, models, &out); err != nil {
 			t.Fatal(err)
 		}
 		lines := jsonLines(t, out.Bytes())
@@ -144,7 +145,7 @@ func TestRunCLI(t *testing.T) {
 	})
 
 	t.Run("errors", func(t *testing.T) {
-		notImage := filepath.Join("testdata", "images", "..", "..", "cli.go")
+		notImage := "facecli.go"
 		cases := []struct {
 			name      string
 			args      []string
@@ -152,18 +153,18 @@ func TestRunCLI(t *testing.T) {
 			want      error
 			lines     int
 		}{
-			{"no command", nil, models, ErrUsage, 0},
-			{"unknown command", []string{"frobnicate", sample1}, models, ErrUsage, 0},
-			{"compare one file", []string{"compare", sample1}, models, ErrUsage, 0},
-			{"bad detector", []string{"-detector", "yolo", "detect", sample1}, models, ErrUsage, 0},
-			{"missing models", []string{"detect", sample1}, t.TempDir(), ErrModelsMissing, 0},
+			{"no command", nil, models, errFaceUsage, 0},
+			{"unknown command", []string{"frobnicate", sample1}, models, errFaceUsage, 0},
+			{"compare one file", []string{"compare", sample1}, models, errFaceUsage, 0},
+			{"bad detector", []string{"-detector", "yolo", "detect", sample1}, models, errFaceUsage, 0},
+			{"missing models", []string{"detect", sample1}, t.TempDir(), face.ErrModelsMissing, 0},
 			{"not an image", []string{"detect", notImage, small}, models, nil, 2},
 			{"missing file", []string{"embed", filepath.Join(t.TempDir(), "nope.jpg")}, models, nil, 1},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				var out bytes.Buffer
-				err := RunCLI(ctx, tc.args, tc.modelsDir, &out)
+				err := runFaceCLI(ctx, tc.args, tc.modelsDir, &out)
 				if err == nil {
 					t.Fatal("no error")
 				}

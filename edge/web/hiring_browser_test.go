@@ -1,0 +1,145 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/hirebus/hirebus/internal/platformtest"
+)
+
+// screenshot saves a full-page PNG as a test artifact: into
+// HIREBUS_SCREENSHOTS when set, else the test's artifact directory (kept
+// with `go test -artifacts`).
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("HIREBUS_SCREENSHOTS")
+	if dir == "" {
+		dir = t.ArtifactDir()
+	}
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	shot, err := chromedp.Run(cctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), shot, 0o644); err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+	}
+}
+
+// signIn puts a session into the tab's sessionStorage, as the sign-in page
+// does, and opens path.
+func signIn(t *testing.T, ctx context.Context, base string, u platformtest.User, role, path string) {
+	t.Helper()
+	user, _ := json.Marshal(map[string]any{"id": u.ID, "username": u.Username, "email": u.Email, "role": role})
+	tab := &browser{ctx: ctx}
+	tab.do(t, chromedp.Navigate(base+"/docs"))
+	eval[bool](t, tab, fmt.Sprintf(`sessionStorage.setItem("hirebus.token", %q); sessionStorage.setItem("hirebus.user", %q); true`, u.Token, user))
+	tab.do(t, chromedp.Navigate(base+path))
+}
+
+// A recruiter sets up a company and posts a job, a candidate finds it and
+// applies with a résumé, the recruiter moves the application to screening on
+// the board, and the candidate's open page shows the notification (bell and
+// timeline) without a reload.
+func TestHiringInBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	b := newBrowser(t)
+	p := platformtest.Start(t, platformtest.Options{})
+	recU, candU := p.Register("browserrec", "recruiter"), p.Register("browsercand", "candidate")
+
+	// Two tabs of one browser: sessionStorage (the token) is per tab.
+	recCtx, cancelRec := chromedp.NewContext(b.ctx)
+	defer cancelRec()
+	candCtx, cancelCand := chromedp.NewContext(b.ctx)
+	defer cancelCand()
+	rec, cand := &browser{ctx: recCtx}, &browser{ctx: candCtx}
+	// The first action opens the tab; it must not carry a timeout, which
+	// would close the tab when it ends.
+	for _, ctx := range []context.Context{recCtx, candCtx} {
+		if err := chromedp.Do(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("recruiter creates a company and posts a job", func(t *testing.T) {
+		signIn(t, recCtx, p.URL, recU, "recruiter", "/hiring.html#/company")
+		rec.do(t,
+			chromedp.WaitVisible(chromedp.CSS("#co-name")),
+			chromedp.SendKeys(chromedp.CSS("#co-name"), "Browser Corp"),
+			chromedp.Click(chromedp.CSS("#co-form button[type=submit]")),
+		)
+		rec.waitJS(t, 20*time.Second, `document.querySelector("#co-select").textContent.includes("Browser Corp (owner)")`, "the new company")
+		rec.waitJS(t, 20*time.Second, `document.querySelectorAll("#members tr").length === 1`, "the owner in the members list")
+		rec.do(t,
+			chromedp.Navigate(p.URL+"/hiring.html#/manage"),
+			chromedp.WaitVisible(chromedp.CSS("#je-title")),
+			chromedp.SendKeys(chromedp.CSS("#je-title"), "Gopher wrangler"),
+			chromedp.SendKeys(chromedp.CSS("#je-desc"), "Tame **gophers** in production."),
+			chromedp.SendKeys(chromedp.CSS("#je-location"), "Lisbon"),
+			chromedp.SetValue(chromedp.CSS("#je-remote"), "hybrid"),
+			chromedp.SendKeys(chromedp.CSS("#je-skills"), "go, mysql"),
+			chromedp.Click(chromedp.CSS("#je-save")),
+		)
+		rec.waitJS(t, 20*time.Second, `document.querySelector("#manage-jobs").textContent.includes("Gopher wrangler")`, "the job in the postings list")
+		screenshot(t, recCtx, "hiring-recruiter-jobs.png")
+	})
+
+	pdf := filepath.Join(t.TempDir(), "cv.pdf")
+	if err := os.WriteFile(pdf, []byte("%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("candidate searches and applies", func(t *testing.T) {
+		signIn(t, candCtx, p.URL, candU, "candidate", "/hiring.html#/jobs")
+		cand.do(t,
+			chromedp.WaitVisible(chromedp.CSS("#job-q")),
+			chromedp.SendKeys(chromedp.CSS("#job-q"), "gopher"),
+			chromedp.Click(chromedp.CSS("#job-search button[type=submit]")),
+		)
+		cand.waitJS(t, 20*time.Second, `document.querySelectorAll("#job-list li").length === 1 && document.querySelector("#job-list").textContent.includes("Gopher wrangler")`, "the search result")
+		cand.do(t,
+			chromedp.Click(chromedp.CSS("#job-list li a.title")),
+			chromedp.WaitVisible(chromedp.CSS("#apply-cover")),
+		)
+		cand.waitJS(t, 10*time.Second, `document.querySelector("#job-desc strong") && document.querySelector("#job-desc strong").textContent === "gophers"`, "the rendered description")
+		screenshot(t, candCtx, "hiring-candidate-job.png")
+		cand.do(t,
+			chromedp.SendKeys(chromedp.CSS("#apply-cover"), "I have wrangled many gophers."),
+			chromedp.SetUploadFiles(chromedp.CSS("#apply-resume"), []string{pdf}),
+			chromedp.Click(chromedp.CSS("#apply-btn")),
+		)
+		cand.waitJS(t, 20*time.Second, `location.hash === "#/my" && document.querySelector("#my-apps [data-status=applied]")`, "my applications with the new one")
+		cand.waitJS(t, 10*time.Second, `document.querySelector("#my-apps .timeline li")`, "the timeline")
+	})
+	loadedAt := eval[float64](t, cand, `window.hbLoadedAt`)
+
+	t.Run("recruiter moves it to screening; the candidate sees it live", func(t *testing.T) {
+		rec.waitJS(t, 20*time.Second, `document.querySelector("#bell-count").textContent === "1"`, "the recruiter's new-application notification")
+		rec.do(t, chromedp.Navigate(p.URL+"/hiring.html#/board"))
+		rec.waitJS(t, 20*time.Second, `document.querySelector("[data-col=applied] .app-card button[data-to=screening]")`, "the application on the board")
+		screenshot(t, recCtx, "hiring-board-before.png")
+		rec.do(t, chromedp.Click(chromedp.CSS("[data-col=applied] .app-card button[data-to=screening]")))
+		rec.waitJS(t, 20*time.Second, `document.querySelector("[data-col=screening] .app-card")`, "the card in the screening column")
+		rec.do(t, chromedp.Click(chromedp.CSS("[data-col=screening] .app-card strong")))
+		rec.waitJS(t, 10*time.Second, `document.querySelectorAll("#bd-history li").length === 2`, "the application's history")
+		screenshot(t, recCtx, "hiring-board-after.png")
+
+		cand.waitJS(t, 20*time.Second, `document.querySelector("#bell-count").textContent === "1"`, "the bell to count the notification")
+		cand.waitJS(t, 20*time.Second, `document.querySelector("#my-apps [data-status=screening]")`, "the new status on the open page")
+		cand.do(t, chromedp.Click(chromedp.CSS("#bell")))
+		cand.waitJS(t, 10*time.Second, `document.querySelector("#notif-list li.unread") && document.querySelector("#notif-list").textContent.includes("screening")`, "the notification in the bell panel")
+		screenshot(t, candCtx, "hiring-candidate-notified.png")
+		if now := eval[float64](t, cand, `window.hbLoadedAt`); now != loadedAt {
+			t.Fatalf("the candidate's page reloaded (%v != %v)", now, loadedAt)
+		}
+	})
+}

@@ -299,4 +299,3 @@ func (w *Worker) sendMessage(ctx context.Context, m Message) error {
 // MessageID is the Message-ID (without angle brackets) of the mail a
 // command sends: the same for every delivery of the command.
 func MessageID(commandID string) string { return commandID + "@hirebus" }
-

@@ -51,15 +51,137 @@ type hub struct {
 	users map[uint64]map[*wsClient]struct{}
 }
 
+// wsClient is one connection. An idle connection parks one goroutine (its
+// reader) and no buffers: pushes are queued and written by a goroutine that
+// exists only while the queue is not empty, and pings come from a timer.
 type wsClient struct {
 	userID    uint64
 	sessionID string
-	send      chan *Push // pointers: an idle connection's buffer is 2 KiB, not 22 KiB of Push values
+	conn      *websocket.Conn
 	done      chan struct{}
 	closeOnce sync.Once
+
+	mu       sync.Mutex
+	queue    []*Push
+	writing  bool // a flush goroutine runs (or the handler holds the writes)
+	stopped  bool // the handler is returning: nothing more is written
+	ping     *time.Timer
+	flushing sync.WaitGroup
+	sent     uint64 // last seq written, owned by whoever writes (see writing)
 }
 
-func (c *wsClient) close() { c.closeOnce.Do(func() { close(c.done) }) }
+// close ends the connection: the reader's ReadMessage fails and the handler
+// returns.
+func (c *wsClient) close() {
+	c.closeOnce.Do(func() {
+		close(c.done)
+		if c.conn == nil {
+			return
+		}
+		_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+		_ = c.conn.NetConn().Close()
+	})
+}
+
+// enqueue queues a push; a client too slow to keep up is disconnected and
+// will catch up by replay when it reconnects.
+func (c *wsClient) enqueue(p *Push) {
+	c.mu.Lock()
+	if len(c.queue) >= wsSendBuffer {
+		c.mu.Unlock()
+		c.close()
+		return
+	}
+	if c.stopped {
+		c.mu.Unlock()
+		return
+	}
+	c.queue = append(c.queue, p)
+	start := !c.writing
+	if start {
+		c.writing = true
+		c.flushing.Add(1)
+	}
+	c.mu.Unlock()
+	if start {
+		go c.flush()
+	}
+}
+
+// stop waits until no goroutine writes to the connection any more; the
+// handler calls it before returning the connection to its pool.
+func (c *wsClient) stop() {
+	c.mu.Lock()
+	c.stopped = true
+	if c.ping != nil {
+		c.ping.Stop()
+	}
+	c.mu.Unlock()
+	c.close() // a flusher still writing fails at once
+	c.flushing.Wait()
+}
+
+// flush writes the queue until it is empty, then exits.
+func (c *wsClient) flush() {
+	defer c.flushing.Done()
+	c.drain()
+}
+
+func (c *wsClient) drain() {
+	for {
+		c.mu.Lock()
+		batch := c.queue
+		c.queue = nil
+		if len(batch) == 0 {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		for _, m := range batch {
+			if m.Seq <= c.sent {
+				continue // already delivered by the replay
+			}
+			if !c.write(m) {
+				c.close()
+				c.mu.Lock()
+				c.queue, c.writing = nil, false
+				c.mu.Unlock()
+				return
+			}
+			c.sent = m.Seq
+		}
+	}
+}
+
+func (c *wsClient) write(v any) bool {
+	_ = c.conn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
+	return c.conn.WriteJSON(v) == nil
+}
+
+// pingLater keeps the connection alive through proxies that drop silent
+// ones; a timer, not a parked goroutine.
+func (c *wsClient) pingLater() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ping = time.AfterFunc(wsPingEvery, func() {
+		c.mu.Lock()
+		stopped := c.stopped
+		c.mu.Unlock()
+		if stopped {
+			return
+		}
+		if c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(wsWriteTimeout)) != nil {
+			c.close()
+			return
+		}
+		c.mu.Lock()
+		if !c.stopped {
+			c.ping.Reset(wsPingEvery)
+		}
+		c.mu.Unlock()
+	})
+}
 
 func newHub(s *Server) *hub { return &hub{s: s, users: map[uint64]map[*wsClient]struct{}{}} }
 
@@ -97,11 +219,7 @@ func (h *hub) publish(userID uint64, p Push) {
 	defer h.mu.RUnlock()
 	pp := &p // shared read-only by every connection of the user
 	for c := range h.users[userID] {
-		select {
-		case c.send <- pp:
-		default:
-			c.close()
-		}
+		c.enqueue(pp)
 	}
 }
 
@@ -198,56 +316,42 @@ func (s *Server) wsFail(conn *websocket.Conn, code, msg string) {
 }
 
 func (s *Server) serveWS(conn *websocket.Conn, p Principal, lastSeq uint64, hasLast bool) {
-	c := &wsClient{userID: p.UserID, sessionID: p.SessionID, send: make(chan *Push, wsSendBuffer), done: make(chan struct{})}
+	// writing=true holds live pushes in the queue while we send ready and
+	// replay; the flush below delivers them (skipping what the replay sent).
+	c := &wsClient{userID: p.UserID, sessionID: p.SessionID, conn: conn, done: make(chan struct{}), writing: true}
 	s.hub.add(c) // live pushes queue up while we replay
 	defer s.hub.remove(c)
+	defer c.stop() // before remove's close: the flusher may still write
 
-	// Reader: notices the client going away.
+	// The greeting and the replay are written by a goroutine that then
+	// delivers the pushes queued meanwhile and exits when the queue is
+	// empty; this goroutine stays a shallow reader (its stack is what an
+	// idle connection costs).
+	c.flushing.Add(1)
 	go func() {
-		defer c.close()
-		conn.SetReadLimit(64 << 10)
-		for {
-			if _, _, err := conn.ReadMessage(); err != nil {
+		defer c.flushing.Done()
+		if !c.write(fiber.Map{"type": "ready", "seq": 0, "data": fiber.Map{"user_id": p.UserID}}) {
+			c.close() // writes stay held: nothing more is sent
+			return
+		}
+		if hasLast {
+			sent, ok := s.replay(c, p.UserID, lastSeq, c.write)
+			if !ok {
+				c.close()
 				return
 			}
+			c.sent = sent
 		}
+		c.drain()
 	}()
+	c.pingLater()
 
-	write := func(v any) bool {
-		_ = conn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
-		return conn.WriteJSON(v) == nil
-	}
-	if !write(fiber.Map{"type": "ready", "seq": 0, "data": fiber.Map{"user_id": p.UserID}}) {
-		return
-	}
-	var sent uint64
-	if hasLast {
-		var ok bool
-		sent, ok = s.replay(c, p.UserID, lastSeq, write)
-		if !ok {
-			return
-		}
-	}
-	ping := time.NewTicker(wsPingEvery)
-	defer ping.Stop()
+	// This goroutine is the reader: it notices the client going away (or
+	// close() ending the connection) and is all an idle connection parks.
+	conn.SetReadLimit(64 << 10)
 	for {
-		select {
-		case <-c.done:
-			_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
+		if _, _, err := conn.ReadMessage(); err != nil {
 			return
-		case m := <-c.send:
-			if m.Seq <= sent {
-				continue // already delivered by the replay
-			}
-			if !write(m) {
-				return
-			}
-			sent = m.Seq
-		case <-ping.C:
-			_ = conn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
-			if err := conn.WriteMessage(websocket.PingMessage, nil); err != nil {
-				return
-			}
 		}
 	}
 }

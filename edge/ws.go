@@ -108,8 +108,9 @@ func (c *wsClient) enqueue(p *Push) {
 	}
 }
 
-// stop waits until no goroutine writes to the connection any more; the
-// handler calls it before returning the connection to its pool.
+// stop waits until no goroutine (flusher or ping) writes to the connection
+// any more; the handler calls it before returning the connection to its
+// pool.
 func (c *wsClient) stop() {
 	c.mu.Lock()
 	c.stopped = true
@@ -166,11 +167,13 @@ func (c *wsClient) pingLater() {
 	defer c.mu.Unlock()
 	c.ping = time.AfterFunc(wsPingEvery, func() {
 		c.mu.Lock()
-		stopped := c.stopped
-		c.mu.Unlock()
-		if stopped {
+		if c.stopped {
+			c.mu.Unlock()
 			return
 		}
+		c.flushing.Add(1) // stop waits for this write too
+		c.mu.Unlock()
+		defer c.flushing.Done()
 		if c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(wsWriteTimeout)) != nil {
 			c.close()
 			return

@@ -158,13 +158,36 @@ func TestFaultsFull(t *testing.T) {
 		{name: "kill -9 code worker (executes)", fault: killProc("code0"), restoreAfter: 2 * time.Second, execute: true},
 	}
 	var results []Result
+	only := os.Getenv("HIREBUS_FAULTS_ONLY") // a substring of scenario names
 	for i, sc := range scenarios {
+		if only != "" && !strings.Contains(sc.name, only) {
+			continue
+		}
 		r := rate
 		if sc.execute {
 			r = 3
 		}
+		var watch *wsWatcher
+		var pushed []string
+		var wg sync.WaitGroup
+		if strings.HasPrefix(sc.name, "kill -9 edge") {
+			// A browser on the edge that dies moves to the other one and
+			// must see every operation's result once, with no gap.
+			watch = h.watchWS(token)
+			ctx, cancel := context.WithTimeout(context.Background(), dur)
+			wg.Add(1)
+			go func() { defer wg.Done(); defer cancel(); pushed = h.executes(ctx, token, (i+1)*100_000+50_000, 500*time.Millisecond) }()
+		}
 		results = append(results, runScenario(t, h, sc, (i+1)*100_000, r, dur, token))
 		t.Log(results[len(results)-1].String())
+		if watch != nil {
+			wg.Wait()
+			missing, twice, resumes := watch.gaps(pushed, 60*time.Second)
+			t.Logf("WebSocket across the edge kill: %d results pushed to a client that resumed %d times: %d missing, %d twice", len(pushed), resumes, missing, twice)
+			if len(pushed) == 0 || missing != 0 || twice != 0 || resumes == 0 {
+				t.Errorf("WebSocket resume across the edge kill: %d ops, %d missing, %d twice, %d resumes", len(pushed), missing, twice, resumes)
+			}
+		}
 	}
 	report(t, "full fault run", results)
 	check(t, results)

@@ -176,7 +176,11 @@ func TestFaultsFull(t *testing.T) {
 			watch = h.watchWS(token)
 			ctx, cancel := context.WithTimeout(context.Background(), dur)
 			wg.Add(1)
-			go func() { defer wg.Done(); defer cancel(); pushed = h.executes(ctx, token, (i+1)*100_000+50_000, 500*time.Millisecond) }()
+			go func() {
+				defer wg.Done()
+				defer cancel()
+				pushed = h.executes(ctx, token, (i+1)*100_000+50_000, 500*time.Millisecond)
+			}()
 		}
 		results = append(results, runScenario(t, h, sc, (i+1)*100_000, r, dur, token))
 		t.Log(results[len(results)-1].String())

@@ -81,7 +81,7 @@ func TestRecoveryAfterKilledWorker(t *testing.T) {
 	}
 	took := time.Since(restart)
 	t.Logf("submission completed %s after the new worker started (AckWait %s)", took.Round(100*time.Millisecond), policy.AckWait)
-	if took > 30*time.Second {
+	if took > 45*time.Second { // generous: make test runs packages side by side on 2 cores
 		t.Errorf("recovery took %s, want seconds", took)
 	}
 	tests := eventsFor(t, e.JS, events.UserSubject(u.ID, events.EvtCodeTest), opID)

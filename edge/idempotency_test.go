@@ -48,8 +48,8 @@ func TestIdempotencyKeyOnCommandRoutes(t *testing.T) {
 	}{
 		{"send-otp", "/api/auth/send-otp", "", map[string]string{"email": "k1@example.com", "purpose": "register"},
 			map[string]string{"email": "k2@example.com", "purpose": "register"}, 202},
-		{"reset-face", "/api/auth/reset-face", u.Token, map[string]any{"images": []string{img, img, img}},
-			map[string]any{"images": []string{img, img, img, img}}, 202},
+		{"reset-face", "/api/auth/reset-face", u.Token, map[string]any{"images": []string{img, img, img}, "password": u.Password},
+			map[string]any{"images": []string{img, img, img, img}, "password": u.Password}, 202},
 		{"face-login", "/api/auth/face-login", "", map[string]any{"image": img},
 			map[string]any{"image": noisePNG(t, 65)}, 202},
 		{"code execute", "/api/code/execute", u.Token, map[string]any{"language": "python", "source": "print(1)"},

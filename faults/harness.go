@@ -279,7 +279,8 @@ cluster { name: hbfaults, listen: 127.0.0.1:%d, routes: [%s] }
 		"HIREBUS_NATS_REPLICAS=3",
 		"HIREBUS_DATA_DIR="+data,
 		"HIREBUS_SMTP_ADDR="+h.Inbox.Addr(),
-		"HIREBUS_PROXY_HEADER=X-Forwarded-For",
+		"HIREBUS_PROXY_HEADER=X-Forwarded-For", // the clients stand for many users behind a proxy
+		"HIREBUS_TRUSTED_PROXIES=127.0.0.1/32",
 		"HIREBUS_LOG_LEVEL=info",
 	)
 	h.env = append(h.env, opt.Env...)

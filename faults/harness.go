@@ -492,22 +492,27 @@ func (h *Harness) Register(name string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	email := name + "-" + h.RunID + "@example.com"
-	if _, _, err := h.post(ctx, "/api/auth/send-otp", "", "reg-otp-"+name+h.RunID, "10.255."+strconv.Itoa(int(crc32.ChecksumIEEE([]byte(name))%250))+"."+strconv.Itoa(len(name)), map[string]string{"email": email, "purpose": "register"}, 0); err != nil {
+	// Each user comes from its own address, as real sign-ups do: per-address
+	// limits must not see one client.
+	ip := "10.255." + strconv.Itoa(int(crc32.ChecksumIEEE([]byte(name))%250)) + "." + strconv.Itoa(len(name))
+	if _, _, err := h.post(ctx, "/api/auth/send-otp", "", "reg-otp-"+name+h.RunID, ip, map[string]string{"email": email, "purpose": "register"}, 0); err != nil {
 		h.T.Fatal(err)
 	}
 	code := h.Inbox.WaitCode(h.T, email, 30*time.Second)
-	body := func(v any) []byte { b, _ := json.Marshal(v); return b }
-	resp, err := h.client.Post(h.Edges[0].URL+"/api/auth/verify-otp", "application/json",
-		bytes.NewReader(body(map[string]string{"email": email, "otp": code, "purpose": "register"})))
-	if err != nil {
-		h.T.Fatal(err)
+	send := func(path string, v any) *http.Response {
+		b, _ := json.Marshal(v)
+		req, _ := http.NewRequest("POST", h.Edges[0].URL+path, bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", ip)
+		resp, err := h.client.Do(req)
+		if err != nil {
+			h.T.Fatal(err)
+		}
+		return resp
 	}
+	resp := send("/api/auth/verify-otp", map[string]string{"email": email, "otp": code, "purpose": "register"})
 	resp.Body.Close()
-	resp, err = h.client.Post(h.Edges[0].URL+"/api/auth/register", "application/json",
-		bytes.NewReader(body(map[string]string{"username": name + h.RunID, "email": email, "password": "s3cret-pass", "role": "candidate"})))
-	if err != nil {
-		h.T.Fatal(err)
-	}
+	resp = send("/api/auth/register", map[string]string{"username": name + h.RunID, "email": email, "password": "s3cret-pass", "role": "candidate"})
 	defer resp.Body.Close()
 	var out struct{ Token string }
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.Token == "" {

@@ -432,8 +432,25 @@ func (h *Harness) post(ctx context.Context, path, token, key, ip string, body an
 				}
 				return "", attempts, fmt.Errorf("%s: answer without op_id: %s", path, b)
 			}
-			if resp.StatusCode < 500 && resp.StatusCode != 409 {
+			if resp.StatusCode < 500 && resp.StatusCode != 409 && resp.StatusCode != 429 {
 				return "", attempts, fmt.Errorf("%s: %d %s", path, resp.StatusCode, b)
+			}
+			if resp.StatusCode == 429 {
+				// Refused for now (e.g. the user's code jobs are all
+				// queued while the code worker restarts): come back
+				// when told, with the same key.
+				wait := time.Second
+				if ra, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && ra > 0 {
+					wait = min(time.Duration(ra)*time.Second, 5*time.Second)
+				}
+				h.noteRetry("429")
+				select {
+				case <-ctx.Done():
+					return "", attempts, errGaveUp
+				case <-time.After(wait):
+				}
+				i-- // the same edge again
+				continue
 			}
 			var e struct {
 				Error struct{ Code string }

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/hirebus/hirebus/edge"
 )
 
 // Config is everything hirebus reads from the environment, parsed once here.
@@ -49,6 +50,11 @@ type Config struct {
 
 	CORSOrigins []string // HIREBUS_CORS_ORIGINS: comma list of origins allowed to call the API from a browser (empty = same origin only)
 
+	ICEServers string // HIREBUS_ICE_SERVERS: STUN/TURN servers for interview rooms (JSON array or comma list of stun: URLs; empty = none)
+	LLMBaseURL string // HIREBUS_LLM_BASE_URL: OpenAI-compatible API of the AI interviewer (empty = question bank)
+	LLMAPIKey  string // HIREBUS_LLM_API_KEY
+	LLMModel   string // HIREBUS_LLM_MODEL
+
 	OTLPEndpoint string  // HIREBUS_OTLP_ENDPOINT, e.g. http://otel-collector:4318 (empty = no export)
 	TraceRatio   float64 // HIREBUS_TRACE_RATIO, sampled share of new traces (default 0.1)
 }
@@ -77,6 +83,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		SandboxImageTag:    getenv("HIREBUS_SANDBOX_IMAGE_TAG"),
 		SandboxRuntime:     getenv("HIREBUS_SANDBOX_RUNTIME"),
 		ProxyHeader:        getenv("HIREBUS_PROXY_HEADER"),
+		ICEServers:         getenv("HIREBUS_ICE_SERVERS"),
+		LLMBaseURL:         getenv("HIREBUS_LLM_BASE_URL"),
+		LLMAPIKey:          getenv("HIREBUS_LLM_API_KEY"),
+		LLMModel:           getenv("HIREBUS_LLM_MODEL"),
 		NATSReplicas:       1,
 		TraceRatio:         0.1,
 	}
@@ -166,6 +176,18 @@ func (c Config) Validate(mode string) error {
 		u, err := url.Parse(o)
 		if o == "*" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
 			return fmt.Errorf("HIREBUS_CORS_ORIGINS: %q is not an origin like https://app.example.com or http://localhost:5173", o)
+		}
+	}
+	if _, err := edge.ParseICEServers(c.ICEServers); err != nil {
+		return fmt.Errorf("HIREBUS_ICE_SERVERS: %v", err)
+	}
+	if c.LLMBaseURL != "" || c.LLMModel != "" {
+		u, err := url.Parse(c.LLMBaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("HIREBUS_LLM_BASE_URL=%q: want an http(s) URL of an OpenAI-compatible API, e.g. https://api.openai.com/v1", c.LLMBaseURL)
+		}
+		if c.LLMModel == "" {
+			return errors.New("HIREBUS_LLM_MODEL is required with HIREBUS_LLM_BASE_URL")
 		}
 	}
 	if (c.PineconeAPIKey == "") != (c.PineconeIndexHost == "") {

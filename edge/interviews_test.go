@@ -325,3 +325,29 @@ func TestInterviewRoomTwoEdges(t *testing.T) {
 		return m.Type == "presence" && m.From.UserID == w.rec.ID && strings.Contains(string(m.Data), "leave")
 	})
 }
+
+// TestInterviewRoomAI: in an AI interview the AI interviewer is present,
+// asks when the candidate arrives and asks again after the answer given in
+// the chat; the transcript holds both.
+func TestInterviewRoomAI(t *testing.T) {
+	w := startHiring(t, nil)
+	iv := w.must(w.do("POST", "/api/interviews", w.rec.Token, map[string]any{"application_id": w.app,
+		"starts_at": time.Now().Add(time.Minute).Format(time.RFC3339), "duration_minutes": 30, "kind": "ai"}), 201)
+	jc := join(t, w.p.URL, w.cand.Token, id(iv))
+	cand, st := dialRoom(t, w.p.URL, jc["room_id"].(string), jc["room_token"].(string), true)
+	if cand == nil {
+		t.Fatalf("refused: %d", st)
+	}
+	cand.waitFor(5*time.Second, func(m edge.RoomMessage) bool { return m.Type == "presence" && m.From.Role == "ai" })
+	q1 := cand.waitFor(5*time.Second, func(m edge.RoomMessage) bool { return m.Type == "chat" && m.From.Role == "ai" })
+	cand.send(map[string]any{"type": "chat", "text": "I would use a mutex for shared state."})
+	cand.waitFor(5*time.Second, func(m edge.RoomMessage) bool { return m.Type == "chat" && m.From.UserID == w.cand.ID })
+	q2 := cand.waitFor(10*time.Second, func(m edge.RoomMessage) bool { return m.Type == "chat" && m.From.Role == "ai" })
+	if string(q1.Data) == string(q2.Data) {
+		t.Fatal("the same question twice")
+	}
+	tr := w.must(w.do("GET", fmt.Sprintf("/api/interviews/%d/messages", id(iv)), w.rec.Token, nil), 200)["items"].([]any)
+	if len(tr) != 3 || tr[1].(map[string]any)["kind"] != "answer" {
+		t.Fatalf("transcript: %v", tr)
+	}
+}

@@ -51,6 +51,11 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		{"post", "/api/applications"}, {"get", "/api/applications"}, {"get", "/api/applications/{id}"},
 		{"put", "/api/applications/{id}/status"}, {"get", "/api/applications/{id}/history"}, {"get", "/api/applications/{id}/resume"},
 		{"get", "/api/notifications"}, {"post", "/api/notifications/{id}/read"}, {"post", "/api/notifications/read-all"},
+		// issue 14: interviews
+		{"post", "/api/interviews"}, {"get", "/api/interviews"}, {"get", "/api/interviews/{id}"}, {"put", "/api/interviews/{id}"},
+		{"post", "/api/interviews/{id}/cancel"}, {"post", "/api/interviews/{id}/join"}, {"get", "/api/interviews/{id}/messages"},
+		{"get", "/api/interviews/{id}/feedback"}, {"put", "/api/interviews/{id}/feedback"}, {"get", "/api/applications/{id}/interviews"},
+		{"get", "/interview/{roomId}"},
 	}
 	for _, r := range routes {
 		t.Run(r.method+" "+r.path, func(t *testing.T) {

@@ -141,8 +141,9 @@ func newPeerID() string {
 }
 
 // join adds a local peer, subscribing this edge to the room's subject on
-// its first peer, and announces it to the room.
-func (rs *rooms) join(r interview.Room) (*roomPeer, error) {
+// its first peer; the peer's first message is welcome(its info), queued
+// before anything of the room can reach it.
+func (rs *rooms) join(r interview.Room, welcome func(PeerInfo) []byte) (*roomPeer, error) {
 	id := r.Interview.RoomID
 	rs.mu.Lock()
 	rm := rs.m[id]
@@ -161,6 +162,7 @@ func (rs *rooms) join(r interview.Room) (*roomPeer, error) {
 	}
 	p := &roomPeer{info: PeerInfo{PeerID: newPeerID(), UserID: r.Me.UserID, Name: r.Me.Name, Role: r.Me.Role}, room: rm,
 		send: make(chan []byte, roomSendBuffer), done: make(chan struct{})}
+	p.push(welcome(p.info))
 	rm.peers[p.info.PeerID] = p
 	rs.mu.Unlock()
 	roomPeersGauge.Inc()
@@ -354,15 +356,8 @@ func (s *Server) roomHandler() fiber.Handler {
 }
 
 func (s *Server) serveRoom(conn *websocket.Conn, r interview.Room) {
-	p, err := s.rooms.join(r)
-	if err != nil {
-		s.wsFail(conn, "unavailable", "the room is unavailable; retry")
-		return
-	}
-	defer s.rooms.leave(p)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-
 	history, err := s.iv.Messages(ctx, actorOf(r.Me.UserID), r.Interview.ID)
 	if err != nil {
 		history = []interview.Message{}
@@ -370,8 +365,15 @@ func (s *Server) serveRoom(conn *websocket.Conn, r interview.Room) {
 	if len(history) > 200 {
 		history = history[len(history)-200:]
 	}
-	p.push(out("welcome", &p.info, map[string]any{"interview_id": r.Interview.ID, "kind": r.Interview.Kind, "history": history,
-		"ends_at": r.Interview.EndsAt}))
+	p, err := s.rooms.join(r, func(me PeerInfo) []byte {
+		return out("welcome", &me, map[string]any{"interview_id": r.Interview.ID, "kind": r.Interview.Kind, "history": history,
+			"ends_at": r.Interview.EndsAt})
+	})
+	if err != nil {
+		s.wsFail(conn, "unavailable", "the room is unavailable; retry")
+		return
+	}
+	defer s.rooms.leave(p)
 	s.rooms.publish(p.room.id, roomWire{Type: "join", From: p.info})
 	if ai := p.room.ai; ai != nil && p.info.Role == interview.RoleCandidate {
 		go ai.start(ctx, p.room.id)

@@ -132,7 +132,7 @@ func (l *LLM) Next(ctx context.Context, iv Interview, transcript []Message, n in
 		}
 		msgs = append(msgs, openai.ChatCompletionMessage{Role: role, Content: m.Body})
 	}
-	resp, err := l.client.CreateChatCompletion(ctx, openai.ChatCompletionRequest{Model: l.cfg.Model, Messages: msgs, MaxTokens: 300, Temperature: 0.4})
+	resp, err := l.client.CreateChatCompletion(ctx, openai.ChatCompletionRequest{Model: l.cfg.Model, Messages: msgs, MaxCompletionTokens: 300, Temperature: 0.4})
 	if err == nil && len(resp.Choices) > 0 {
 		if q := strings.TrimSpace(resp.Choices[0].Message.Content); q != "" {
 			if len(q) > MaxMessage {

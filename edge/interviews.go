@@ -213,6 +213,8 @@ func (s *Server) handleCancelInterview(c *fiber.Ctx) error {
 	if err != nil {
 		return interviewErr(c, err)
 	}
+	// Whoever is in the room, on any edge, is told and disconnected.
+	s.rooms.publish(iv.RoomID, roomWire{Type: "closed", Data: json.RawMessage(`{"reason":"cancelled"}`)})
 	return c.JSON(iv)
 }
 

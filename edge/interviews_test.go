@@ -356,4 +356,10 @@ func TestInterviewRoomAI(t *testing.T) {
 	if len(tr) != 3 || tr[1].(map[string]any)["kind"] != "answer" {
 		t.Fatalf("transcript: %v", tr)
 	}
+	// Cancelling closes the room for whoever is in it.
+	w.must(w.do("POST", fmt.Sprintf("/api/interviews/%d/cancel", id(iv)), w.rec.Token, nil), 200)
+	cand.waitFor(5*time.Second, func(m edge.RoomMessage) bool { return m.Type == "closed" })
+	if _, err := cand.read(5 * time.Second); err == nil {
+		t.Fatal("the room stayed open after the cancel")
+	}
 }

@@ -266,6 +266,12 @@ func (rs *rooms) deliver(roomID string, data []byte) {
 		if p := rm.peers[w.To]; p != nil {
 			p.push(out("signal", &from, w.Data))
 		}
+	case "closed":
+		msg := out("closed", nil, w.Data)
+		for _, p := range rm.peers {
+			p.push(msg)
+			p.close()
+		}
 	case "chat", "hand":
 		msg := out(w.Type, &from, w.Data)
 		for _, p := range rm.peers {

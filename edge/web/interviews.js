@@ -194,6 +194,10 @@
           var f = $("#videos figure[data-peer='" + m.from.peer_id + "']");
           if (f) f.classList.toggle("hand", m.data.raised);
           hb.toast(m.from.name + (m.data.raised ? " raised a hand" : " lowered the hand"));
+        } else if (m.type === "closed") {
+          stopped = true;
+          say($("#room-msg"), "The interview was cancelled.");
+          $("#room-state").textContent = "closed";
         } else if (m.type === "error") {
           say($("#room-msg"), (m.data && m.data.message) || (m.error && m.error.message) || "error");
         }

@@ -192,6 +192,8 @@ type Service struct {
 	Organizer string
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
+
+	afterClashCheck func() // tests: runs between the clash check and the insert
 }
 
 func (s *Service) now() time.Time {
@@ -351,29 +353,31 @@ func lockCalendars(ctx context.Context, tx *sqlx.Tx, ids []uint64) error {
 }
 
 // clashes lists who among ids has another scheduled interview overlapping
-// [start, end) (except the interview `except`).
+// [start, end) (except the interview `except`). It is a locking read: under
+// REPEATABLE READ a plain SELECT would read the transaction's older snapshot
+// and miss a booking committed while we waited for the calendar locks.
 func clashes(ctx context.Context, tx *sqlx.Tx, ids []uint64, start, end time.Time, except uint64) ([]Clash, error) {
-	q, args, err := sqlx.In(`SELECT p.user_id, u.username AS name, p.role, MIN(i.id) AS interview_id FROM interview_participants p
+	q, args, err := sqlx.In(`SELECT p.user_id, u.username AS name, p.role, i.id AS interview_id FROM interview_participants p
 		JOIN interviews i ON i.id = p.interview_id JOIN users u ON u.id = p.user_id
 		WHERE p.user_id IN (?) AND i.status = 'scheduled' AND i.starts_at < ? AND i.ends_at > ? AND i.id <> ?
-		GROUP BY p.user_id, u.username, p.role ORDER BY p.user_id`, ids, end.UTC(), start.UTC(), except)
+		ORDER BY p.user_id, i.id LOCK IN SHARE MODE`, ids, end.UTC(), start.UTC(), except)
 	if err != nil {
 		return nil, fmt.Errorf("interview: clashes: %w", err)
 	}
-	var out []Clash
-	if err := tx.SelectContext(ctx, &out, q, args...); err != nil {
+	var rows []Clash
+	if err := tx.SelectContext(ctx, &rows, q, args...); err != nil {
 		return nil, fmt.Errorf("interview: clashes: %w", store.Translate(err))
 	}
-	// Name each person once, with the role they have in the new interview.
+	// Name each person once (their first clashing interview).
+	var out []Clash
 	seen := map[uint64]bool{}
-	uniq := out[:0]
-	for _, c := range out {
+	for _, c := range rows {
 		if !seen[c.UserID] {
 			seen[c.UserID] = true
-			uniq = append(uniq, c)
+			out = append(out, c)
 		}
 	}
-	return uniq, nil
+	return out, nil
 }
 
 // Schedule creates an interview of an application (the company's
@@ -445,6 +449,9 @@ func (s *Service) Schedule(ctx context.Context, a company.Actor, in ScheduleInpu
 				}
 			}
 			return &ClashError{Clashes: busy}
+		}
+		if s.afterClashCheck != nil {
+			s.afterClashCheck()
 		}
 		uid := newHex(16) + "@hirebus"
 		res, err := tx.ExecContext(ctx, `INSERT INTO interviews (uid, room_id, application_id, company_id, candidate_id, created_by, kind, starts_at, ends_at, duration_minutes, tz_offset)

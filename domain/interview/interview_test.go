@@ -359,3 +359,71 @@ func check(t *testing.T, what string, got, want error) {
 		t.Fatalf("%s: %v, want %v", what, got, want)
 	}
 }
+
+// TestConcurrentBookingsOfOneInterviewer: two companies book the same
+// interviewer (a member of both) at the same time; exactly one wins, the
+// other gets the clash (the calendars are locked, not just read).
+func TestConcurrentBookingsOfOneInterviewer(t *testing.T) {
+	w := setup(t)
+	ctx := context.Background()
+	var globex uint64
+	if err := w.e.DB.Get(&globex, `SELECT id FROM companies WHERE name = 'Globex'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.e.DB.Exec(`INSERT INTO company_members (company_id, user_id, member_role) VALUES (?, ?, 'viewer')`, globex, w.viewer.UserID); err != nil {
+		t.Fatal(err)
+	}
+	gj, err := w.jobs.CreateJob(ctx, w.other, jobs.JobInput{CompanyID: &globex, Title: ptr("Globex job"), Description: ptr("x"), Status: ptr("open")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gapp, err := w.jobs.Apply(ctx, w.cand2, gj.ID, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(24 * time.Hour).Format(time.RFC3339)
+	// Each booking, past its clash check, waits (up to a bound) for the
+	// other to get there too: without the calendar lock both would, and
+	// both would insert.
+	arrived := make(chan struct{}, 2)
+	interview.SetAfterClashCheck(w.svc, func() {
+		arrived <- struct{}{}
+		deadline := time.After(time.Second)
+		for len(arrived) < 2 {
+			select {
+			case <-deadline:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	})
+	errs := make(chan error, 2)
+	for _, c := range []struct {
+		by  company.Actor
+		app uint64
+	}{{w.rec, w.app.ID}, {w.other, gapp.ID}} {
+		go func() {
+			_, err := w.svc.Schedule(ctx, c.by, interview.ScheduleInput{ApplicationID: c.app, StartsAt: start, DurationMinutes: 60,
+				Interviewers: []uint64{w.viewer.UserID}})
+			errs <- err
+		}()
+	}
+	var ok, clash int
+	for i := 0; i < 2; i++ {
+		var ce *interview.ClashError
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case errors.As(err, &ce) && ce.Clashes[0].UserID == w.viewer.UserID:
+			clash++
+		default:
+			t.Fatalf("unexpected: %v", err)
+		}
+	}
+	if ok != 1 || clash != 1 {
+		t.Fatalf("%d booked, %d clashes; want 1 and 1", ok, clash)
+	}
+	if n := w.e.Count(t, `SELECT COUNT(*) FROM interview_participants WHERE user_id = ?`, w.viewer.UserID); n != 1 {
+		t.Fatalf("the interviewer is in %d interviews", n)
+	}
+}

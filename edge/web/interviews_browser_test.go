@@ -36,8 +36,13 @@ func TestInterviewRoomInBrowser(t *testing.T) {
 	// Two browsers: each has its own fake camera.
 	rec, cand := newBrowser(t), newBrowser(t)
 
-	t.Run("recruiter schedules from the scheduling page", func(t *testing.T) {
-		signIn(t, rec.ctx, p.URL, recU, "recruiter", fmt.Sprintf("/interviews.html#/schedule/%d", appID))
+	t.Run("recruiter schedules from the applications board", func(t *testing.T) {
+		signIn(t, rec.ctx, p.URL, recU, "recruiter", "/hiring.html#/board")
+		rec.waitJS(t, 20*time.Second, fmt.Sprintf(`document.querySelector(".app-card[data-app='%d'] strong")`, appID), "the application on the board")
+		rec.do(t, chromedp.Click(chromedp.CSS(fmt.Sprintf(".app-card[data-app='%d'] strong", appID))))
+		rec.waitJS(t, 10*time.Second, fmt.Sprintf(`document.querySelector("[data-schedule='%d']")`, appID), "the schedule button")
+		rec.do(t, chromedp.Click(chromedp.CSS(fmt.Sprintf("[data-schedule='%d']", appID))))
+		rec.waitJS(t, 20*time.Second, fmt.Sprintf(`location.pathname === "/interviews.html" && location.hash === "#/schedule/%d"`, appID), "the scheduling page")
 		rec.waitJS(t, 20*time.Second, fmt.Sprintf(`document.querySelector("#sched-app").value === "%d" && document.querySelector("#sched-interviewers input:checked")`, appID), "the form with the application and me as interviewer")
 		// Two minutes from now, in the browser's own zone (datetime-local).
 		eval[bool](t, rec, `(function () { function p(n) { return (n < 10 ? "0" : "") + n; } var x = new Date(Date.now() + 120000);

@@ -1,8 +1,10 @@
 package edge_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"runtime"
 	"sort"
 	"strconv"
@@ -15,7 +17,9 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/hirebus/hirebus/edge"
 	"github.com/hirebus/hirebus/internal/platformtest"
+	"github.com/hirebus/hirebus/internal/testutil"
 	"github.com/jmoiron/sqlx"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // seedRooms inserts rooms interviews starting now, each with a candidate and
@@ -84,13 +88,40 @@ func benchDial(b *testing.B, base, room string, uid uint64) (*websocket.Conn, ed
 	return conn, *m.From
 }
 
+// edgeWithOwnConn starts a second edge with its own NATS connection, as a
+// second edge process would have.
+func edgeWithOwnConn(b *testing.B, p *platformtest.Platform, tweak func(*edge.Config)) string {
+	nc := testutil.NATSConn(b, p.NATSURL)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := edge.Config{JWTKey: []byte("platformtest-signing-key-0123456789abcdef"), PasswordCost: 4, LoginPerMin: -1, FacePerMin: -1}
+	tweak(&cfg)
+	srv, err := edge.New(cfg, edge.Deps{DB: p.DB, NC: nc, JS: js, Relay: p.Relay, Log: p.Log})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p.Go(func(ctx context.Context) error { return srv.Serve(ctx, ln) })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.WaitReady(ctx); err != nil {
+		b.Fatal(err)
+	}
+	return "http://" + ln.Addr().String()
+}
+
 // BenchmarkRoomRelayLatency: a signal from a peer on edge A to a peer on
-// edge B of the same room (WebSocket → edge A → NATS room.<id> → edge B →
+// edge B (its own NATS connection) of the same room (WebSocket → edge A → NATS room.<id> → edge B →
 // WebSocket), one at a time; reports p50 and p99.
 func BenchmarkRoomRelayLatency(b *testing.B) {
 	fast := func(c *edge.Config) { c.RoomMsgPerSec = 1_000_000 }
 	p := platformtest.Start(b, platformtest.Options{NoMailWorker: true, EdgeConfig: fast})
-	_, urlB := p.StartEdge(b, fast)
+	urlB := edgeWithOwnConn(b, p, fast)
 	rooms, users := seedRooms(b, p.DB, 1)
 	a, _ := benchDial(b, p.URL, rooms[0], users[0][0])
 	defer a.Close()

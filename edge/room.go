@@ -248,8 +248,15 @@ func (rs *rooms) deliver(roomID string, data []byte) {
 			p.push(msg)
 			answers = append(answers, roomWire{Type: "here", From: p.info, To: from.PeerID})
 		}
-		if rm.ai != nil && from.Role == interview.RoleCandidate && rm.peers[from.PeerID] != nil {
-			answers = append(answers, roomWire{Type: "here", From: aiPeer, To: from.PeerID})
+		// The AI interviewer lives on the edge of the candidate's connection:
+		// that edge presents it to whoever arrives.
+		if rm.ai != nil {
+			for _, p := range rm.peers {
+				if p.info.Role == interview.RoleCandidate {
+					answers = append(answers, roomWire{Type: "here", From: aiPeer, To: from.PeerID})
+					break
+				}
+			}
 		}
 	case "here":
 		if p := rm.peers[w.To]; p != nil {

@@ -176,6 +176,9 @@
       ws.onmessage = function (ev) {
         var m = JSON.parse(ev.data);
         if (m.type === "welcome") {
+          // A reconnect is a new peer: the others negotiate afresh with it.
+          if (room.me) Object.keys(room.pcs).forEach(dropPeer);
+          clear($("#chat-log"));
           room.me = m.from;
           $("#room-state").textContent = "in the room";
           (m.data.history || []).forEach(function (c) { chatLine(c.name, c.body, c.user_id === 0); });

@@ -226,7 +226,10 @@ func join(t *testing.T, baseURL, token string, ivID uint64) map[string]any {
 // signal reaches only the peer it is addressed to; a non-participant, a
 // token for another room, an expired token and a session token are refused.
 func TestInterviewRoomTwoEdges(t *testing.T) {
-	w := startHiring(t, func(c *edge.Config) { c.ICEServers = []edge.ICEServer{{URLs: []string{"stun:stun.example.com:3478"}}} })
+	w := startHiring(t, func(c *edge.Config) {
+		c.ICEServers = []edge.ICEServer{{URLs: []string{"stun:stun.example.com:3478"}}}
+		c.WSPerUser = 2
+	})
 	_, urlB := w.p.StartEdge(t, nil)
 	iv := w.schedule(5*time.Minute, 30, "live")
 	ivID := id(iv)
@@ -251,6 +254,19 @@ func TestInterviewRoomTwoEdges(t *testing.T) {
 	rec.waitFor(5*time.Second, func(m edge.RoomMessage) bool {
 		return m.Type == "presence" && m.From.UserID == w.cand.ID && strings.Contains(string(m.Data), "here")
 	})
+	// The candidate may hold WSPerUser (2) room connections on edge A.
+	if c2, _ := dialRoom(t, w.p.URL, roomID, jc["room_token"].(string), true); c2 == nil {
+		t.Fatal("second room connection refused")
+	} else {
+		c2.waitFor(5*time.Second, func(m edge.RoomMessage) bool { return m.Type == "presence" && m.From.UserID == w.rec.ID })
+		if c3, _ := dialRoom(t, w.p.URL, roomID, jc["room_token"].(string), true); c3 != nil {
+			t.Fatal("a third room connection of one user was accepted")
+		}
+		c2.conn.Close()
+		cand.waitFor(5*time.Second, func(m edge.RoomMessage) bool {
+			return m.Type == "presence" && m.From.PeerID == c2.me.PeerID && strings.Contains(string(m.Data), "leave")
+		})
+	}
 	// Chat from A reaches B, stored.
 	cand.send(map[string]any{"type": "chat", "text": "Hello from edge A"})
 	m := rec.waitFor(5*time.Second, func(m edge.RoomMessage) bool { return m.Type == "chat" })

@@ -76,10 +76,15 @@ type roomClientMsg struct {
 }
 
 type rooms struct {
-	s  *Server
-	mu sync.RWMutex
-	m  map[string]*room
+	s      *Server
+	mu     sync.RWMutex
+	m      map[string]*room
+	byUser map[uint64]int // open room connections per user on this edge
 }
+
+// errTooManyRoomSockets: one user holds WSPerUser room connections on this
+// edge already (each needs a fresh room token, but tokens last minutes).
+var errTooManyRoomSockets = errors.New("edge: too many room connections for this user")
 
 type room struct {
 	id          string
@@ -132,7 +137,7 @@ func (p *roomPeer) allow(perSec int, now time.Time) bool {
 	return true
 }
 
-func newRooms(s *Server) *rooms { return &rooms{s: s, m: map[string]*room{}} }
+func newRooms(s *Server) *rooms { return &rooms{s: s, m: map[string]*room{}, byUser: map[uint64]int{}} }
 
 func newPeerID() string {
 	b := make([]byte, 8)
@@ -146,6 +151,10 @@ func newPeerID() string {
 func (rs *rooms) join(r interview.Room, welcome func(PeerInfo) []byte) (*roomPeer, error) {
 	id := r.Interview.RoomID
 	rs.mu.Lock()
+	if rs.byUser[r.Me.UserID] >= rs.s.cfg.WSPerUser {
+		rs.mu.Unlock()
+		return nil, errTooManyRoomSockets
+	}
 	rm := rs.m[id]
 	if rm == nil {
 		rm = &room{id: id, interviewID: r.Interview.ID, kind: r.Interview.Kind, peers: map[string]*roomPeer{}}
@@ -164,6 +173,7 @@ func (rs *rooms) join(r interview.Room, welcome func(PeerInfo) []byte) (*roomPee
 		send: make(chan []byte, roomSendBuffer), done: make(chan struct{})}
 	p.push(welcome(p.info))
 	rm.peers[p.info.PeerID] = p
+	rs.byUser[r.Me.UserID]++
 	rs.mu.Unlock()
 	roomPeersGauge.Inc()
 	// The subscription must be live on the server before the answers to
@@ -181,6 +191,9 @@ func (rs *rooms) leave(p *roomPeer) {
 	if _, ok := rm.peers[p.info.PeerID]; ok {
 		delete(rm.peers, p.info.PeerID)
 		roomPeersGauge.Dec()
+		if rs.byUser[p.info.UserID]--; rs.byUser[p.info.UserID] <= 0 {
+			delete(rs.byUser, p.info.UserID)
+		}
 	}
 	if len(rm.peers) == 0 && rs.m[rm.id] == rm {
 		_ = rm.sub.Unsubscribe()
@@ -382,6 +395,10 @@ func (s *Server) serveRoom(conn *websocket.Conn, r interview.Room) {
 		return out("welcome", &me, map[string]any{"interview_id": r.Interview.ID, "kind": r.Interview.Kind, "history": history,
 			"ends_at": r.Interview.EndsAt})
 	})
+	if errors.Is(err, errTooManyRoomSockets) {
+		s.wsFail(conn, "too_many_connections", "you have too many room connections open on this server; close one")
+		return
+	}
 	if err != nil {
 		s.wsFail(conn, "unavailable", "the room is unavailable; retry")
 		return

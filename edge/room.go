@@ -409,7 +409,12 @@ func (s *Server) serveRoom(conn *websocket.Conn, r interview.Room) {
 		go ai.start(ctx, p.room.id)
 	}
 
+	// The reader must be gone before this handler returns: the WebSocket
+	// library recycles conn right after.
+	readerDone := make(chan struct{})
+	defer func() { _ = conn.Close(); <-readerDone }()
 	go func() {
+		defer close(readerDone)
 		defer p.close()
 		conn.SetReadLimit(int64(s.cfg.RoomMaxMessage))
 		for {

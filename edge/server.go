@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/hirebus/hirebus/domain/assess"
 	"github.com/hirebus/hirebus/domain/interview"
 	"github.com/hirebus/hirebus/mailbox"
 	"github.com/hirebus/hirebus/ops"
@@ -91,6 +92,13 @@ type Config struct {
 	// LLM is the OpenAI-compatible API of the AI interviewer (empty
 	// BaseURL or Model: the question bank per skill).
 	LLM interview.LLMConfig
+	// FaceLiveness: "required" refuses a face sign-in without a passed
+	// liveness challenge; "off" (the zero value's default) does not check.
+	// The binary defaults to required (HIREBUS_FACE_LIVENESS).
+	FaceLiveness string
+	// FaceRegisterWait bounds how long a registration with face images
+	// waits for the enrolment before it is refused (default 20s).
+	FaceRegisterWait time.Duration
 }
 
 // Validate applies defaults and checks the config.
@@ -139,6 +147,15 @@ func (c *Config) Validate() error {
 	}
 	if c.RoomMsgPerSec == 0 {
 		c.RoomMsgPerSec = 20
+	}
+	if c.FaceRegisterWait == 0 {
+		c.FaceRegisterWait = 20 * time.Second
+	}
+	if c.FaceLiveness == "" {
+		c.FaceLiveness = LivenessOff
+	}
+	if c.FaceLiveness != LivenessRequired && c.FaceLiveness != LivenessOff {
+		return fmt.Errorf("edge: face liveness %q: want required or off", c.FaceLiveness)
 	}
 	if c.RegisterPerMin == 0 {
 		c.RegisterPerMin = 10
@@ -228,6 +245,7 @@ type Server struct {
 	iv         *interview.Service
 	rooms      *rooms
 	asker      interview.Asker
+	assess     *assess.Service
 }
 
 var (
@@ -320,6 +338,10 @@ func (s *Server) routes() {
 	s.codeRoutes(api)           // code.go
 	s.hiringRoutes(api)         // hiring.go
 	s.interviewRoutes(app, api) // interviews.go, room.go
+	s.faceRoutes(app, api)      // face.go
+	s.codeRoutes(api)           // code.go
+	s.hiringRoutes(api)         // hiring.go
+	s.assessRoutes(api)         // assess.go
 
 	app.Get("/ws", s.wsUpgrade, s.wsHandler())
 	s.staticRoutes()
@@ -441,9 +463,9 @@ func (s *Server) janitor(ctx context.Context) {
 	defer t.Stop()
 	for {
 		if n, err := s.cleanupSessions(ctx); err != nil {
-			s.log.Warn("session cleanup failed", "err", err)
+			s.log.WarnContext(ctx, "session cleanup failed", "err", err)
 		} else if n > 0 {
-			s.log.Info("expired sessions and codes removed", "rows", n)
+			s.log.InfoContext(ctx, "expired sessions and codes removed", "rows", n)
 		}
 		if _, err := ratelimit.Cleanup(ctx, s.deps.DB); err != nil {
 			s.log.WarnContext(ctx, "rate-limit cleanup failed", "err", err)

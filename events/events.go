@@ -38,6 +38,9 @@ const (
 	RoleCode    = "code"
 	RoleScore   = "score"
 	RoleProctor = "proctor"
+	// RoleAssess runs the assessment deadline sweeper (domain/assess); it
+	// consumes no commands.
+	RoleAssess = "assess"
 )
 
 // Command subjects.

@@ -161,9 +161,10 @@ func getPublic(ctx context.Context, db sqlx.QueryerContext, where string, arg an
 	return &pp, nil
 }
 
-// Get returns the public view of the problem with id, or ErrNotFound.
+// Get returns the public view of the seed problem with id, or ErrNotFound
+// (also for a company's own problem: those are not public).
 func Get(ctx context.Context, db *sqlx.DB, id int64) (*PublicProblem, error) {
-	pp, err := getPublic(ctx, db, "p.id = ?", id)
+	pp, err := getPublic(ctx, db, "p.company_id IS NULL AND p.id = ?", id)
 	if err != nil {
 		return nil, fmt.Errorf("problems: get %d: %w", id, err)
 	}
@@ -172,7 +173,7 @@ func Get(ctx context.Context, db *sqlx.DB, id int64) (*PublicProblem, error) {
 
 // GetBySlug returns the public view of the problem with slug, or ErrNotFound.
 func GetBySlug(ctx context.Context, db *sqlx.DB, slug string) (*PublicProblem, error) {
-	pp, err := getPublic(ctx, db, "p.slug = ?", slug)
+	pp, err := getPublic(ctx, db, "p.company_id IS NULL AND p.slug = ?", slug)
 	if err != nil {
 		return nil, fmt.Errorf("problems: get %q: %w", slug, err)
 	}
@@ -182,7 +183,7 @@ func GetBySlug(ctx context.Context, db *sqlx.DB, slug string) (*PublicProblem, e
 // List returns the public views of all problems ordered by id.
 func List(ctx context.Context, db *sqlx.DB) ([]PublicProblem, error) {
 	var rows []problemRow
-	if err := db.SelectContext(ctx, &rows, selectProblems+" ORDER BY p.id"); err != nil {
+	if err := db.SelectContext(ctx, &rows, selectProblems+" WHERE p.company_id IS NULL ORDER BY p.id"); err != nil {
 		return nil, fmt.Errorf("problems: list: %w", err)
 	}
 	out := make([]PublicProblem, 0, len(rows))

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/hirebus/hirebus/domain/assess"
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/workers/mail"
 	"github.com/jmoiron/sqlx"
@@ -19,14 +20,15 @@ type workerFactory func(ctx context.Context, cfg Config, d Deps) (worker, error)
 // workerFactories are the roles of `hirebus worker ROLE`; `hirebus all`
 // starts them in allWorkers' order.
 var workerFactories = map[string]workerFactory{
-	events.RoleMail: newMailWorker, // below
-	events.RoleFace: newFaceWorker, // face.go
-	events.RoleCode: newCodeWorker, // code.go
+	events.RoleMail:   newMailWorker,   // below
+	events.RoleFace:   newFaceWorker,   // face.go
+	events.RoleCode:   newCodeWorker,   // code.go
+	events.RoleAssess: newAssessWorker, // below
 }
 
 // allWorkers is the start order of the roles in `hirebus all`.
 func allWorkers() []string {
-	order := []string{events.RoleMail, events.RoleFace, events.RoleCode, events.RoleProctor, events.RoleScore}
+	order := []string{events.RoleMail, events.RoleFace, events.RoleCode, events.RoleAssess, events.RoleProctor, events.RoleScore}
 	var out []string
 	for _, r := range order {
 		if _, ok := workerFactories[r]; ok {
@@ -60,4 +62,10 @@ func newMailWorker(_ context.Context, cfg Config, d Deps) (worker, error) {
 	}
 	return mail.New(mail.Config{SMTPAddr: addr, From: cfg.SMTPFrom, StartTLS: cfg.SMTPTLS, Concurrency: cfg.WorkerConcurrency},
 		mail.Deps{DB: d.DB, JS: d.JS, Relay: d.Relay, Log: d.Log})
+}
+
+// newAssessWorker runs the assessment deadline sweeper: it submits attempts
+// whose time ran out and collects their code results (see domain/assess).
+func newAssessWorker(_ context.Context, _ Config, d Deps) (worker, error) {
+	return &assess.Sweeper{Service: &assess.Service{DB: d.DB, Relay: d.Relay}, Log: d.Log}, nil
 }

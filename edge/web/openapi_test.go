@@ -51,6 +51,12 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		{"post", "/api/applications"}, {"get", "/api/applications"}, {"get", "/api/applications/{id}"},
 		{"put", "/api/applications/{id}/status"}, {"get", "/api/applications/{id}/history"}, {"get", "/api/applications/{id}/resume"},
 		{"get", "/api/notifications"}, {"post", "/api/notifications/{id}/read"}, {"post", "/api/notifications/read-all"},
+		// issue 11: assessments
+		{"post", "/api/assessments"}, {"get", "/api/assessments"}, {"get", "/api/assessments/{id}"}, {"put", "/api/assessments/{id}"},
+		{"post", "/api/assessments/{id}/invitations"}, {"get", "/api/assessments/{id}/attempts"}, {"post", "/api/assessments/{id}/start"},
+		{"post", "/api/assessments/{id}/submit"}, {"get", "/api/attempts/{id}"}, {"put", "/api/attempts/{id}/answers/{question_id}"},
+		{"put", "/api/attempts/{id}/answers/{question_id}/score"}, {"post", "/api/attempts/{id}/release"},
+		{"post", "/api/problems"}, {"get", "/api/companies/{id}/problems"},
 		// issue 14: interviews
 		{"post", "/api/interviews"}, {"get", "/api/interviews"}, {"get", "/api/interviews/{id}"}, {"put", "/api/interviews/{id}"},
 		{"post", "/api/interviews/{id}/cancel"}, {"post", "/api/interviews/{id}/join"}, {"get", "/api/interviews/{id}/messages"},

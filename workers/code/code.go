@@ -198,7 +198,7 @@ func (w *Worker) Close() error {
 // Run consumes until ctx ends, then drops the compile cache.
 func (w *Worker) Run(ctx context.Context) error {
 	defer w.Close()
-	w.log.Info("code worker running", "runner", w.base.Name(), "slots", w.cfg.Slots, "compile_cache", w.cfg.CompileCache)
+	w.log.InfoContext(ctx, "code worker running", "runner", w.base.Name(), "slots", w.cfg.Slots, "compile_cache", w.cfg.CompileCache)
 	// More commands in hand than slots: while one user's backlog waits in
 	// the fair gate, another user's command is already pulled and gets the
 	// next slot. Waiting commands keep their messages with heartbeats.
@@ -271,7 +271,7 @@ func (w *Worker) execute(ctx context.Context, env events.Envelope, meta events.M
 		if ctx.Err() != nil || !w.lastTry(meta) {
 			return err
 		}
-		w.log.Error("execute failed on every delivery; answering IE", "op", opID, "err", err)
+		w.log.ErrorContext(ctx, "execute failed on every delivery; answering IE", "op", opID, "err", err)
 		res = &sandbox.Result{Verdict: sandbox.IE, Message: "the sandbox failed; try again later"}
 	}
 	out := w.executeResult(res)
@@ -429,6 +429,18 @@ type submissionRow struct {
 	Language  string `db:"language"`
 	Source    string `db:"source"`
 	Status    string `db:"status"`
+	// AssessmentID is set for an assessment's code answer: its result and
+	// per-test pushes are the company's until it releases the results, so
+	// they are addressed to no user (the edge still sees op.completed).
+	AssessmentID sql.NullInt64 `db:"assessment_id"`
+}
+
+// addressee is the user the submission's events are pushed to.
+func (s submissionRow) addressee() uint64 {
+	if s.AssessmentID.Valid {
+		return 0
+	}
+	return s.UserID
 }
 
 func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Meta) error {
@@ -443,7 +455,7 @@ func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Me
 	}
 	defer release()
 	var sub submissionRow
-	err = w.deps.DB.GetContext(ctx, &sub, `SELECT id, op_id, user_id, problem_id, language, source, status
+	err = w.deps.DB.GetContext(ctx, &sub, `SELECT id, op_id, user_id, problem_id, language, source, status, assessment_id
 		FROM coding_submissions WHERE id = ?`, p.SubmissionID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return w.reject(ctx, env, events.OpCodeSubmit, events.CodeBadCommand, fmt.Errorf("submission %d does not exist", p.SubmissionID))
@@ -478,7 +490,7 @@ func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Me
 	}
 
 	t0 := time.Now()
-	progress := w.startProgress(ctx, env, sub.ID)
+	progress := w.startProgress(ctx, env, sub.ID, sub.addressee())
 	res, gerr := w.judge.Grade(ctx, judge.Submission{
 		Language:      lang,
 		Source:        []byte(sub.Source),
@@ -491,7 +503,7 @@ func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Me
 	progress.finish()
 	t2 := time.Now()
 	defer func() {
-		w.log.Debug("submission graded", "submission", sub.ID, "grade", t1.Sub(t0), "pushes_wait", t2.Sub(t1), "store", time.Since(t2))
+		w.log.DebugContext(ctx, "submission graded", "submission", sub.ID, "grade", t1.Sub(t0), "pushes_wait", t2.Sub(t1), "store", time.Since(t2))
 	}()
 	if gerr == nil && res.Verdict == judge.InternalError && !w.lastTry(meta) {
 		gerr = fmt.Errorf("sandbox internal error while grading: %s", firstIEMessage(res))
@@ -500,7 +512,7 @@ func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Me
 		if ctx.Err() != nil || !w.lastTry(meta) {
 			return fmt.Errorf("code worker: grade submission %d: %w", sub.ID, gerr)
 		}
-		w.log.Error("grading failed on every delivery", "submission", sub.ID, "err", gerr)
+		w.log.ErrorContext(ctx, "grading failed on every delivery", "submission", sub.ID, "err", gerr)
 		return w.failSubmission(ctx, env, sub, events.CodeInternal, "grading failed; submit again later", nil)
 	}
 	metricTests.Add(float64(len(res.Tests)))
@@ -575,7 +587,7 @@ func (w *Worker) storeResult(ctx context.Context, env events.Envelope, sub submi
 		if n, _ := r.RowsAffected(); n == 0 {
 			return nil // finished by another delivery under a different command id
 		}
-		return ops.Complete(ctx, tx, ob, sub.OpID, events.OpCodeSubmit, sub.UserID, out)
+		return ops.Complete(ctx, tx, ob, sub.OpID, events.OpCodeSubmit, sub.addressee(), out)
 	})
 }
 
@@ -596,7 +608,7 @@ func (w *Worker) failSubmission(ctx context.Context, env events.Envelope, sub su
 		if n, _ := r.RowsAffected(); n == 0 {
 			return nil
 		}
-		return ops.Fail(ctx, tx, ob, sub.OpID, events.OpCodeSubmit, sub.UserID, code, message)
+		return ops.Fail(ctx, tx, ob, sub.OpID, events.OpCodeSubmit, sub.addressee(), code, message)
 	})
 	if err != nil {
 		return err
@@ -621,12 +633,13 @@ type progressPub struct {
 	ctx   context.Context
 	env   events.Envelope
 	subID uint64
+	uid   uint64 // addressee of the pushes
 	ch    chan events.CodeTest
 	done  chan struct{}
 }
 
-func (w *Worker) startProgress(ctx context.Context, env events.Envelope, subID uint64) *progressPub {
-	p := &progressPub{w: w, ctx: ctx, env: env, subID: subID,
+func (w *Worker) startProgress(ctx context.Context, env events.Envelope, subID, uid uint64) *progressPub {
+	p := &progressPub{w: w, ctx: ctx, env: env, subID: subID, uid: uid,
 		ch: make(chan events.CodeTest, problems.MaxTests+1), done: make(chan struct{})}
 	go p.loop()
 	return p
@@ -641,7 +654,7 @@ func (p *progressPub) add(tr judge.TestResult, done, total int) {
 	default:
 		// Cannot happen with at most MaxTests tests; dropping a push is
 		// better than stalling the grading.
-		p.w.log.Warn("code.test push dropped", "submission", p.subID, "index", tr.Index)
+		p.w.log.WarnContext(p.ctx, "code.test push dropped", "submission", p.subID, "index", tr.Index)
 	}
 }
 
@@ -669,13 +682,13 @@ func (p *progressPub) loop() {
 		}
 		if err := p.publish(batch); err != nil {
 			// Pushes are a courtesy; the stored result is authoritative.
-			p.w.log.Warn("code.test pushes failed", "submission", p.subID, "err", err)
+			p.w.log.WarnContext(p.ctx, "code.test pushes failed", "submission", p.subID, "err", err)
 		}
 	}
 }
 
 func (p *progressPub) publish(batch []events.CodeTest) error {
-	uid := p.env.ActorUserID
+	uid := p.uid
 	return p.w.deps.Relay.Tx(p.ctx, func(_ *sqlx.Tx, ob *outbox.Batch) error {
 		for _, ev := range batch {
 			e, err := events.NewEnvelope(events.EvtCodeTest, p.env.CorrelationID, uid, ev)

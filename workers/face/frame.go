@@ -17,6 +17,7 @@ import (
 // FrameResult is the result of a face_frame_check operation.
 type FrameResult struct {
 	AssessmentID uint64   `json:"assessment_id"`
+	AttemptID    uint64   `json:"attempt_id,omitempty"`
 	Faces        int      `json:"faces"`
 	Enrolled     bool     `json:"enrolled"`           // the candidate has an enrolled face to compare with
 	Distance     *float64 `json:"distance,omitempty"` // single face: to the enrolled set
@@ -63,10 +64,10 @@ func (w *Worker) frameCheck(ctx context.Context, env events.Envelope) error {
 	for i, e := range entries {
 		enrolled[i] = e.Vector
 	}
-	res := FrameResult{AssessmentID: p.AssessmentID, Faces: len(faces), Enrolled: len(enrolled) > 0, Alerts: []string{}}
+	res := FrameResult{AssessmentID: p.AssessmentID, AttemptID: p.AttemptID, Faces: len(faces), Enrolled: len(enrolled) > 0, Alerts: []string{}}
 	var alerts []events.FaceAlert
 	alert := func(kind string, conf float64, dist *float64) {
-		alerts = append(alerts, events.FaceAlert{OpID: env.CorrelationID, AssessmentID: p.AssessmentID, UserID: p.UserID,
+		alerts = append(alerts, events.FaceAlert{OpID: env.CorrelationID, AssessmentID: p.AssessmentID, AttemptID: p.AttemptID, UserID: p.UserID,
 			Kind: kind, Confidence: round4(conf), Faces: len(faces), Distance: dist})
 		res.Alerts = append(res.Alerts, kind)
 	}
@@ -89,8 +90,8 @@ func (w *Worker) frameCheck(ctx context.Context, env events.Envelope) error {
 	return w.complete(ctx, env, p.UserID, res, func(tx *sqlx.Tx, out *outbox.Batch) error {
 		for _, a := range alerts {
 			detail, _ := json.Marshal(a)
-			if _, err := tx.ExecContext(ctx, `INSERT INTO proctor_logs (assessment_id, user_id, kind, confidence, detail, command_id) VALUES (?, ?, ?, ?, ?, ?)`,
-				a.AssessmentID, a.UserID, a.Kind, a.Confidence, detail, env.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO proctor_logs (assessment_id, attempt_id, user_id, kind, confidence, detail, command_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				a.AssessmentID, nullID(a.AttemptID), a.UserID, a.Kind, a.Confidence, detail, env.ID); err != nil {
 				return fmt.Errorf("face worker: proctor log: %w", store.Translate(err))
 			}
 			ev, err := events.NewEnvelope(a.Kind, env.CorrelationID, p.UserID, a)
@@ -103,4 +104,13 @@ func (w *Worker) frameCheck(ctx context.Context, env events.Envelope) error {
 		}
 		return nil
 	})
+}
+
+// nullID stores 0 as NULL (a frame outside any attempt, from before
+// attempts existed).
+func nullID(id uint64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
 }

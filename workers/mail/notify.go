@@ -22,6 +22,13 @@ var notifyTemplates = map[string]struct{ subject, body *template.Template }{
 			"Open {{.link}} while signed in with this address, or join with this code: {{.token}}\r\n\r\n" +
 			"The invitation works once and expires on {{.expires}}. If you did not expect it, ignore this mail.\r\n")),
 	},
+	events.MailTemplateAssessment: {
+		template.Must(template.New("s").Parse(`{{.company}} invites you to an assessment: {{.title}}`)),
+		template.Must(template.New("b").Parse("Hello {{.name}},\r\n\r\n" +
+			"{{.company}} invites you to the assessment {{.title}} for {{.job}}: {{.duration}} minutes{{.window}}.\r\n\r\n" +
+			"The clock starts when you press Start and is kept by the server; your answers are saved as you go and submitted when time runs out.\r\n\r\n" +
+			"Open {{.link}} while signed in to read the rules and start.\r\n")),
+	},
 	events.MailTemplateStatus: {
 		template.Must(template.New("s").Parse(`{{.job}} at {{.company}}: {{if eq .status "interview"}}interview{{else if eq .status "offer"}}an offer for you{{else}}update on your application{{end}}`)),
 		template.Must(template.New("b").Parse("Hello {{.name}},\r\n\r\n" +
@@ -68,7 +75,8 @@ func (w *Worker) notifyMail(ctx context.Context, env events.Envelope) error {
 	if err != nil || done {
 		return err
 	}
-	m := Message{From: w.cfg.From, To: []string{p.To}, Subject: subject, Text: body}
+	// A redelivery that sends again repeats the same message (same Message-ID).
+	m := Message{From: w.cfg.From, To: []string{p.To}, Subject: subject, Text: body, MessageID: env.ID + "@hirebus"}
 	for _, a := range p.Attachments {
 		m.Attachments = append(m.Attachments, Attachment{Filename: a.Filename, ContentType: a.ContentType, Data: a.Data})
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/hirebus/hirebus/domain/assess"
+	"github.com/hirebus/hirebus/domain/interview"
 	"github.com/hirebus/hirebus/mailbox"
 	"github.com/hirebus/hirebus/ops"
 	"github.com/hirebus/hirebus/outbox"
@@ -79,6 +80,18 @@ type Config struct {
 	CORSOrigins    []string   // origins allowed to call the API from a browser (empty = same origin only)
 	// ObjectReplicas is the replica count of the résumé object store (default 1).
 	ObjectReplicas int
+	// ICEServers are handed to browsers joining an interview room
+	// (HIREBUS_ICE_SERVERS; none = host candidates only).
+	ICEServers []ICEServer
+	// RoomTokenTTL is the lifetime of an interview room token (default 5m).
+	RoomTokenTTL time.Duration
+	// Room limits per connection: largest message (default 64 KiB: an SDP
+	// offer with candidates) and messages per second (default 20, bursts of 60).
+	RoomMaxMessage int
+	RoomMsgPerSec  int
+	// LLM is the OpenAI-compatible API of the AI interviewer (empty
+	// BaseURL or Model: the question bank per skill).
+	LLM interview.LLMConfig
 	// FaceLiveness: "required" refuses a face sign-in without a passed
 	// liveness challenge; "off" (the zero value's default) does not check.
 	// The binary defaults to required (HIREBUS_FACE_LIVENESS).
@@ -125,6 +138,15 @@ func (c *Config) Validate() error {
 	}
 	if c.PasswordCost == 0 {
 		c.PasswordCost = 12
+	}
+	if c.RoomTokenTTL == 0 {
+		c.RoomTokenTTL = 5 * time.Minute
+	}
+	if c.RoomMaxMessage == 0 {
+		c.RoomMaxMessage = 64 << 10
+	}
+	if c.RoomMsgPerSec == 0 {
+		c.RoomMsgPerSec = 20
 	}
 	if c.FaceRegisterWait == 0 {
 		c.FaceRegisterWait = 20 * time.Second
@@ -221,6 +243,9 @@ type Server struct {
 	dummyOnce  sync.Once
 	dummy      []byte
 	hire       *hiring
+	iv         *interview.Service
+	rooms      *rooms
+	asker      interview.Asker
 	assess     *assess.Service
 }
 
@@ -315,10 +340,14 @@ func (s *Server) routes() {
 	api.Get("/ops/:id", s.optionalAuth, s.handleGetOp)
 	// Feature route groups: each file's routes, listed here so one read of
 	// this function shows every route of the edge.
-	s.faceRoutes(app, api) // face.go
-	s.codeRoutes(api)      // code.go
-	s.hiringRoutes(api)    // hiring.go
-	s.assessRoutes(api)    // assess.go
+	s.faceRoutes(app, api)      // face.go
+	s.codeRoutes(api)           // code.go
+	s.hiringRoutes(api)         // hiring.go
+	s.interviewRoutes(app, api) // interviews.go, room.go
+	s.faceRoutes(app, api)      // face.go
+	s.codeRoutes(api)           // code.go
+	s.hiringRoutes(api)         // hiring.go
+	s.assessRoutes(api)         // assess.go
 
 	app.Get("/ws", s.wsUpgrade, s.wsHandler())
 	s.staticRoutes()
@@ -411,6 +440,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	s.hub.closeAll()
+	s.rooms.closeAll()
 	return s.app.ShutdownWithTimeout(10 * time.Second)
 }
 

@@ -18,6 +18,15 @@ type MailNotify struct {
 	To       string            `json:"to"`
 	Template string            `json:"template"`
 	Data     map[string]string `json:"data"`
+	// Attachments go with the mail (e.g. an interview's .ics).
+	Attachments []MailAttachment `json:"attachments,omitempty"`
+}
+
+// MailAttachment is one file of a MailNotify (Data is base64 in JSON).
+type MailAttachment struct {
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Data        []byte `json:"data"`
 }
 
 // Notification is the payload of a `notification` event: the stored row as

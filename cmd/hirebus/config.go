@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/hirebus/hirebus/edge"
 	"github.com/hirebus/hirebus/face/match"
 )
 
@@ -64,6 +65,10 @@ type Config struct {
 	CodeRunPerUser   int            // HIREBUS_CODE_RUNNING_PER_USER: one user's jobs running at once per code worker (default half the slots)
 	CORSOrigins      []string       // HIREBUS_CORS_ORIGINS: comma list of origins allowed to call the API from a browser (empty = same origin only)
 
+	ICEServers string // HIREBUS_ICE_SERVERS: STUN/TURN servers for interview rooms (JSON array or comma list of stun: URLs; empty = none)
+	LLMBaseURL string // HIREBUS_LLM_BASE_URL: OpenAI-compatible API of the AI interviewer (empty = question bank)
+	LLMAPIKey  string // HIREBUS_LLM_API_KEY
+	LLMModel   string // HIREBUS_LLM_MODEL
 	// Face sign-in decisions (defaults: match.DefaultThresholds, calibrated
 	// in docs/face-thresholds.md).
 	FaceMinScore   float64 // HIREBUS_FACE_MIN_SCORE similarity (1 − mean distance) a sign-in needs
@@ -100,6 +105,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		SandboxImageTag:    getenv("HIREBUS_SANDBOX_IMAGE_TAG"),
 		SandboxRuntime:     getenv("HIREBUS_SANDBOX_RUNTIME"),
 		ProxyHeader:        getenv("HIREBUS_PROXY_HEADER"),
+		ICEServers:         getenv("HIREBUS_ICE_SERVERS"),
+		LLMBaseURL:         getenv("HIREBUS_LLM_BASE_URL"),
+		LLMAPIKey:          getenv("HIREBUS_LLM_API_KEY"),
+		LLMModel:           getenv("HIREBUS_LLM_MODEL"),
 		FaceLoginRequire:   or(getenv("HIREBUS_FACE_LOGIN_REQUIRE"), "none"),
 		MetricsAddr:        or(getenv("HIREBUS_METRICS_ADDR"), "127.0.0.1:9090"),
 		FaceMaxPixels:      4_000_000,
@@ -260,6 +269,18 @@ func (c Config) Validate(mode string) error {
 		u, err := url.Parse(o)
 		if o == "*" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
 			return fmt.Errorf("HIREBUS_CORS_ORIGINS: %q is not an origin like https://app.example.com or http://localhost:5173", o)
+		}
+	}
+	if _, err := edge.ParseICEServers(c.ICEServers); err != nil {
+		return fmt.Errorf("HIREBUS_ICE_SERVERS: %v", err)
+	}
+	if c.LLMBaseURL != "" || c.LLMModel != "" {
+		u, err := url.Parse(c.LLMBaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("HIREBUS_LLM_BASE_URL=%q: want an http(s) URL of an OpenAI-compatible API, e.g. https://api.openai.com/v1", c.LLMBaseURL)
+		}
+		if c.LLMModel == "" {
+			return errors.New("HIREBUS_LLM_MODEL is required with HIREBUS_LLM_BASE_URL")
 		}
 	}
 	if (c.PineconeAPIKey == "") != (c.PineconeIndexHost == "") {

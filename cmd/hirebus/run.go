@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hirebus/hirebus/domain/interview"
 	"github.com/hirebus/hirebus/edge"
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/internal/logging"
@@ -189,11 +190,16 @@ func runPlatform(ctx context.Context, cfg Config, log *slog.Logger, mode string,
 		log.Info("worker started", "role", role)
 	}
 	if mode != "worker" {
+		ice, err := edge.ParseICEServers(cfg.ICEServers)
+		if err != nil {
+			return fmt.Errorf("HIREBUS_ICE_SERVERS: %w", err)
+		}
 		srv, err := edge.New(edge.Config{Addr: cfg.HTTPAddr, JWTKey: jwtKey, Dev: cfg.Dev, ProxyHeader: cfg.ProxyHeader, FaceLiveness: cfg.FaceLiveness,
 			TrustedProxies: cfg.TrustedProxies, FaceLoginRequire: cfg.FaceLoginRequire, MaxImagePixels: cfg.FaceMaxPixels,
 			WSPerUser: cfg.WSPerUser, RegisterPerMin: cfg.RegisterPerMin, ResetFacePerHour: cfg.ResetFacePerHour,
 			FramePerMin: cfg.FramePerMin, WSReplayPerMin: cfg.WSReplayPerMin,
-			Code: edge.CodeConfig{MaxQueue: cfg.CodeMaxQueue, MaxPerUser: cfg.CodeMaxPerUser}, CORSOrigins: cfg.CORSOrigins, ObjectReplicas: cfg.NATSReplicas},
+			Code: edge.CodeConfig{MaxQueue: cfg.CodeMaxQueue, MaxPerUser: cfg.CodeMaxPerUser}, CORSOrigins: cfg.CORSOrigins, ObjectReplicas: cfg.NATSReplicas,
+			ICEServers: ice, LLM: interview.LLMConfig{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel}},
 			edge.Deps{DB: db, NC: nc, JS: js, Relay: relay, Log: log, Mailbox: mb})
 		if err != nil {
 			return err

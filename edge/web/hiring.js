@@ -457,6 +457,16 @@
       }, function (e) { hb.toast(e.message, "error"); });
     } }));
     if (["applied", "screening", "assessment"].indexOf(a.status) >= 0) inviteRow(a, body);
+    if (["applied", "screening", "assessment", "interview"].indexOf(a.status) >= 0)
+      body.appendChild(h("a.button", { href: "/interviews.html#/schedule/" + a.id, text: "Schedule interview", "data-schedule": String(a.id) }));
+    var ivs = h("ul.small", { "data-interviews": String(a.id) });
+    body.appendChild(ivs);
+    call("GET", "/api/applications/" + a.id + "/interviews").then(function (r) {
+      r.data.items.forEach(function (iv) {
+        ivs.appendChild(h("li", h("a", { href: "/interviews.html#/room/" + iv.id, text: (iv.kind === "ai" ? "AI interview" : "Interview") + " " +
+          new Date(iv.starts_at).toLocaleString() + " · " + iv.status })));
+      });
+    }, function () {});
     timeline(a.id, $("#bd-history")).catch(function () {});
   }
   // Invite the candidate to one of the company's assessments (assess.html

@@ -57,6 +57,11 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		{"post", "/api/assessments/{id}/submit"}, {"get", "/api/attempts/{id}"}, {"put", "/api/attempts/{id}/answers/{question_id}"},
 		{"put", "/api/attempts/{id}/answers/{question_id}/score"}, {"post", "/api/attempts/{id}/release"},
 		{"post", "/api/problems"}, {"get", "/api/companies/{id}/problems"},
+		// issue 14: interviews
+		{"post", "/api/interviews"}, {"get", "/api/interviews"}, {"get", "/api/interviews/{id}"}, {"put", "/api/interviews/{id}"},
+		{"post", "/api/interviews/{id}/cancel"}, {"post", "/api/interviews/{id}/join"}, {"get", "/api/interviews/{id}/messages"},
+		{"get", "/api/interviews/{id}/feedback"}, {"put", "/api/interviews/{id}/feedback"}, {"get", "/api/applications/{id}/interviews"},
+		{"get", "/interview/{roomId}"},
 	}
 	for _, r := range routes {
 		t.Run(r.method+" "+r.path, func(t *testing.T) {

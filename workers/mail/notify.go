@@ -35,6 +35,13 @@ var notifyTemplates = map[string]struct{ subject, body *template.Template }{
 			"{{if eq .status \"interview\"}}{{.company}} would like to interview you for {{.job}}.{{else if eq .status \"offer\"}}{{.company}} has made you an offer for {{.job}}.{{else}}{{.company}} has decided not to go further with your application for {{.job}}.{{end}}\r\n" +
 			"{{if .note}}\r\n{{.note}}\r\n{{end}}\r\nSee your applications on hirebus for details.\r\n")),
 	},
+	events.MailTemplateInterview: {
+		template.Must(template.New("s").Parse(`{{if eq .action "cancelled"}}Cancelled: {{else if eq .action "rescheduled"}}Moved: {{end}}interview for {{.job}} at {{.company}}`)),
+		template.Must(template.New("b").Parse("Hello {{.name}},\r\n\r\n" +
+			"{{if eq .action \"cancelled\"}}The interview for {{.job}} at {{.company}} on {{.when}} is cancelled.{{else if eq .action \"rescheduled\"}}The interview for {{.job}} at {{.company}} has moved to {{.when}}.{{else}}You are invited to {{if eq .kind \"ai\"}}an AI interview{{else}}a video interview{{end}} for {{.job}} at {{.company}} on {{.when}}.{{end}}\r\n" +
+			"{{if ne .action \"cancelled\"}}\r\nJoin from hirebus up to 10 minutes before the start: {{.link}}\r\n{{end}}" +
+			"\r\nThe attached invite.ics updates your calendar.\r\n")),
+	},
 }
 
 // renderNotify fills a hiring mail template.
@@ -68,7 +75,12 @@ func (w *Worker) notifyMail(ctx context.Context, env events.Envelope) error {
 	if err != nil || done {
 		return err
 	}
-	if err := w.send(ctx, env.ID, p.To, subject, body); err != nil {
+	// A redelivery that sends again repeats the same message (same Message-ID).
+	m := Message{From: w.cfg.From, To: []string{p.To}, Subject: subject, Text: body, MessageID: MessageID(env.ID)}
+	for _, a := range p.Attachments {
+		m.Attachments = append(m.Attachments, Attachment{Filename: a.Filename, ContentType: a.ContentType, Data: a.Data})
+	}
+	if err := w.sendMessage(ctx, m); err != nil {
 		return err
 	}
 	return w.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, _ *outbox.Batch) error {

@@ -70,3 +70,48 @@ func TestNotifyMailTemplates(t *testing.T) {
 		t.Fatalf("unknown template: %v", err)
 	}
 }
+
+// TestInterviewMailAttachesCalendar: the interview template renders per
+// action and carries its .ics as a text/calendar attachment, once.
+func TestInterviewMailAttachesCalendar(t *testing.T) {
+	p := platformtest.Start(t, platformtest.Options{NoMailWorker: true})
+	w, err := mail.New(mail.Config{SMTPAddr: p.Mailbox.Addr()}, mail.Deps{DB: p.DB, JS: p.JS, Relay: p.Relay, Log: p.Log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//hirebus//EN\r\nMETHOD:CANCEL\r\nEND:VCALENDAR\r\n"
+	for _, tc := range []struct{ action, subject, body string }{
+		{"scheduled", "interview for Go engineer at Acme", "You are invited to a video interview"},
+		{"rescheduled", "Moved: interview for Go engineer at Acme", "has moved to Tue 1 Dec"},
+		{"cancelled", "Cancelled: interview for Go engineer at Acme", "is cancelled"},
+	} {
+		t.Run(tc.action, func(t *testing.T) {
+			to := tc.action + "@example.com"
+			env, _ := events.NewEnvelope(events.CmdMailNotify, "", 1, events.MailNotify{To: to, Template: events.MailTemplateInterview,
+				Data: map[string]string{"name": "ivy", "job": "Go engineer", "company": "Acme", "when": "Tue 1 Dec 2026 14:00 (UTC+01:00), 45 minutes",
+					"action": tc.action, "link": "http://h/interviews.html#interview=1", "kind": "live"},
+				Attachments: []events.MailAttachment{{Filename: "invite.ics", ContentType: "text/calendar; charset=utf-8; method=CANCEL", Data: []byte(ics)}}})
+			for i := 0; i < 2; i++ {
+				if err := w.Handle(context.Background(), env, events.Meta{Subject: events.CmdMailNotify, Delivered: 1}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			m, err := p.Mailbox.WaitFor(to, 5*time.Second, func(mailbox.Mail) bool { return true })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Subject != tc.subject || !strings.Contains(m.Body, tc.body) || len(m.Attachments) != 1 || !strings.Contains(m.Attachments[0], "invite.ics") {
+				t.Fatalf("mail %q / %q / %v", m.Subject, m.Body, m.Attachments)
+			}
+			n := 0
+			for _, m := range p.Mailbox.List() {
+				if m.To[0] == to {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Fatalf("%d mails to %s: a redelivery sent another", n, to)
+			}
+		})
+	}
+}

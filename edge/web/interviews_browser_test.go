@@ -1,0 +1,79 @@
+package web_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/hirebus/hirebus/internal/platformtest"
+)
+
+// A recruiter schedules an interview from the scheduling page, then the
+// recruiter and the candidate — two Chromium instances with fake camera and
+// microphone — join the room: both RTCPeerConnections reach "connected",
+// each page plays the other's video (videoWidth > 0), and a chat message
+// goes from the candidate to the recruiter and back.
+func TestInterviewRoomInBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	p := platformtest.Start(t, platformtest.Options{})
+	recU, candU := p.Register("roomrec", "recruiter"), p.Register("roomcand", "candidate")
+	must := func(r platformtest.Response, status int) map[string]any {
+		t.Helper()
+		if r.Status != status {
+			t.Fatalf("%d %s, want %d", r.Status, r.Body, status)
+		}
+		return r.Map(t)
+	}
+	co := must(p.Do("POST", "/api/companies", recU.Token, map[string]any{"name": "Room Corp"}), 201)
+	job := must(p.Do("POST", "/api/jobs", recU.Token, map[string]any{"company_id": co["id"], "title": "WebRTC engineer",
+		"description": "Build **video**.", "status": "open", "skills": []string{"go"}}), 201)
+	app := must(p.Do("POST", "/api/applications", candU.Token, map[string]any{"job_id": job["id"]}), 201)
+	appID := uint64(app["id"].(float64))
+
+	// Two browsers: each has its own fake camera.
+	rec, cand := newBrowser(t), newBrowser(t)
+
+	t.Run("recruiter schedules from the applications board", func(t *testing.T) {
+		signIn(t, rec.ctx, p.URL, recU, "recruiter", "/hiring.html#/board")
+		rec.waitJS(t, 20*time.Second, fmt.Sprintf(`document.querySelector(".app-card[data-app='%d'] strong")`, appID), "the application on the board")
+		rec.do(t, chromedp.Click(chromedp.CSS(fmt.Sprintf(".app-card[data-app='%d'] strong", appID))))
+		rec.waitJS(t, 10*time.Second, fmt.Sprintf(`document.querySelector("[data-schedule='%d']")`, appID), "the schedule button")
+		rec.do(t, chromedp.Click(chromedp.CSS(fmt.Sprintf("[data-schedule='%d']", appID))))
+		rec.waitJS(t, 20*time.Second, fmt.Sprintf(`location.pathname === "/interviews.html" && location.hash === "#/schedule/%d"`, appID), "the scheduling page")
+		rec.waitJS(t, 20*time.Second, fmt.Sprintf(`document.querySelector("#sched-app").value === "%d" && document.querySelector("#sched-interviewers input:checked")`, appID), "the form with the application and me as interviewer")
+		// Two minutes from now, in the browser's own zone (datetime-local).
+		eval[bool](t, rec, `(function () { function p(n) { return (n < 10 ? "0" : "") + n; } var x = new Date(Date.now() + 120000);
+			document.querySelector("#sched-start").value = x.getFullYear() + "-" + p(x.getMonth() + 1) + "-" + p(x.getDate()) + "T" + p(x.getHours()) + ":" + p(x.getMinutes());
+			return true; })()`)
+		rec.do(t, chromedp.SetValue(chromedp.CSS("#sched-duration"), "30"), chromedp.Click(chromedp.CSS("#sched-save")))
+		rec.waitJS(t, 20*time.Second, `document.querySelector("#iv-list [data-join]")`, "the interview in my list")
+		screenshot(t, rec.ctx, "interview-schedule.png")
+	})
+	t.Run("both join; video flows both ways; chat round-trips", func(t *testing.T) {
+		rec.do(t, chromedp.Click(chromedp.CSS("#iv-list [data-join]")))
+		signIn(t, cand.ctx, p.URL, candU, "candidate", "/interviews.html#/schedule")
+		cand.waitJS(t, 20*time.Second, `document.querySelector("#iv-list [data-join]")`, "the candidate's interview")
+		cand.do(t, chromedp.Click(chromedp.CSS("#iv-list [data-join]")))
+		connected := `Object.keys(hbRoom.pcs).length === 1 && Object.values(hbRoom.pcs).every(function (p) { return p.pc.connectionState === "connected"; })`
+		frames := `Array.prototype.some.call(document.querySelectorAll("video.remote"), function (v) { return v.videoWidth > 0; })`
+		for _, b := range []*browser{rec, cand} {
+			b.waitJS(t, 45*time.Second, connected, "a connected RTCPeerConnection")
+			b.waitJS(t, 30*time.Second, frames, "frames of the remote video")
+		}
+		cand.do(t, chromedp.SendKeys(chromedp.CSS("#chat-text"), "Hello from the candidate"), chromedp.Click(chromedp.CSS("#chat-form button")))
+		rec.waitJS(t, 15*time.Second, `document.querySelector("#chat-log").textContent.includes("Hello from the candidate")`, "the candidate's message")
+		rec.do(t, chromedp.SendKeys(chromedp.CSS("#chat-text"), "Welcome!"), chromedp.Click(chromedp.CSS("#chat-form button")))
+		cand.waitJS(t, 15*time.Second, `document.querySelector("#chat-log").textContent.includes("Welcome!")`, "the recruiter's answer")
+		rec.waitJS(t, 10*time.Second, `!document.querySelector("#notes-card").classList.contains("hidden") && document.querySelectorAll("#notes-criteria tr").length === 2`, "the notes panel")
+		rec.do(t, chromedp.SendKeys(chromedp.CSS("#notes-text"), "Clear answers."), chromedp.Click(chromedp.CSS("#notes-save")))
+		rec.waitJS(t, 10*time.Second, `document.querySelector("#notes-msg").textContent.includes("Saved")`, "the notes saved")
+		if !eval[bool](t, cand, `document.querySelector("#notes-card").classList.contains("hidden")`) {
+			t.Fatal("the candidate sees the notes panel")
+		}
+		screenshot(t, rec.ctx, "interview-room-recruiter.png")
+		screenshot(t, cand.ctx, "interview-room-candidate.png")
+	})
+}

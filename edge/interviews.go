@@ -128,8 +128,8 @@ func (s *Server) interviewRoutes(app *fiber.App, api fiber.Router) {
 	app.Get("/interview/:roomId", s.roomUpgrade, s.roomHandler())
 }
 
-// actorOf is the domain actor of a room participant.
-func actorOf(userID uint64) company.Actor { return company.Actor{UserID: userID} }
+// roomActor is the domain actor of a room participant.
+func roomActor(userID uint64) company.Actor { return company.Actor{UserID: userID} }
 
 // interviewErr maps domain/interview's errors to public ones.
 func interviewErr(c *fiber.Ctx, err error) error {

@@ -384,7 +384,7 @@ func (s *Server) roomHandler() fiber.Handler {
 func (s *Server) serveRoom(conn *websocket.Conn, r interview.Room) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	history, err := s.iv.Messages(ctx, actorOf(r.Me.UserID), r.Interview.ID)
+	history, err := s.iv.Messages(ctx, roomActor(r.Me.UserID), r.Interview.ID)
 	if err != nil {
 		history = []interview.Message{}
 	}

@@ -469,7 +469,7 @@ func (s *Server) janitor(ctx context.Context) {
 	defer t.Stop()
 	for {
 		if _, err := s.cleanupIdempotency(ctx); err != nil {
-			s.log.Warn("idempotency key cleanup failed", "err", err)
+			s.log.WarnContext(ctx, "idempotency key cleanup failed", "err", err)
 		}
 		if n, err := s.cleanupSessions(ctx); err != nil {
 			s.log.WarnContext(ctx, "session cleanup failed", "err", err)

@@ -75,7 +75,7 @@ func TestNotifyMailTemplates(t *testing.T) {
 // action and carries its .ics as a text/calendar attachment, once.
 func TestInterviewMailAttachesCalendar(t *testing.T) {
 	p := platformtest.Start(t, platformtest.Options{NoMailWorker: true})
-	w, err := mail.New(mail.Config{SMTPAddr: p.Mailbox.Addr()}, mail.Deps{DB: p.DB, JS: p.JS, Relay: p.Relay, Log: p.Log})
+	w, err := mail.New(mail.Config{SMTPAddr: p.Mailbox.Addr(), CodeKey: platformtest.MailCodeKey}, mail.Deps{DB: p.DB, JS: p.JS, Relay: p.Relay, Log: p.Log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -436,10 +436,15 @@ func TestAssessWholeAttempt(t *testing.T) {
 			t.Errorf("the candidate received %q", bad)
 		}
 	}
+	// Tests equal to a public example are public (the statement shows them).
+	public := map[string]bool{}
+	for _, ex := range full.Examples {
+		public[ex.Input], public[ex.Output] = true, true
+	}
 	checked := 0
 	for _, tc := range full.Tests {
 		for _, s := range []string{tc.Input, tc.Output} {
-			if len(s) < 12 {
+			if len(s) < 12 || public[s] {
 				continue
 			}
 			checked++

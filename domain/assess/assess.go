@@ -86,12 +86,12 @@ const (
 // starting; a start with another version is refused.
 const ConsentVersion = "2026-12-01"
 
-// ConsentText is shown in the lobby; {webcam} and {fullscreen} are filled from
-// the assessment's proctoring settings by the page.
+// ConsentText is shown in the lobby next to the assessment's proctoring
+// settings.
 const ConsentText = "This assessment is timed by the server: the clock starts when you press Start and " +
 	"does not stop if you close the page. When time runs out your saved answers are submitted for you. " +
 	"If webcam proctoring is on, a frame from your camera is sent at the interval shown and checked for " +
-	"your face; findings are shown to the company. If full screen is required, leaving it is recorded."
+	"your face; findings are shown to the company."
 
 // Proctoring are an assessment's proctoring settings.
 type Proctoring struct {

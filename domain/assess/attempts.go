@@ -37,14 +37,6 @@ const (
 	AttemptGraded    = "graded"
 )
 
-// Grade statuses of an answer.
-const (
-	gradeUngraded = "ungraded"
-	gradeGrading  = "grading" // a code submission is with the code worker
-	gradeManual   = "manual"  // a text answer waits for a score
-	gradeGraded   = "graded"
-)
-
 // Invitation is a candidate's invitation to an assessment.
 type Invitation struct {
 	ID            uint64    `json:"id"`

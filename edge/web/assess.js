@@ -43,7 +43,7 @@
     if (["mine", "lobby", "take", "result", "list", "build", "results"].indexOf(view) < 0) view = "mine";
     current = view;
     if (timer) { clearInterval(timer); timer = null; }
-    if (camera && view !== "lobby") { camera.stop(); camera = null; }
+    if (camera && view !== "lobby" && view !== "take") { camera.stop(); camera = null; }
     $$("[data-view]").forEach(function (s) { s.classList.toggle("hidden", s.dataset.view !== view); });
     $$("[data-nav]").forEach(function (a) { a.classList.toggle("active", a.dataset.nav === view); });
     var id = m[2];
@@ -93,7 +93,7 @@
       rules.appendChild(h("li", { text: a.questions.length + " questions: " + Object.keys(kinds).map(function (k) { return kinds[k] + " " + k; }).join(", ") + "." }));
       rules.appendChild(h("li", { text: "Answers are saved as you type; when time runs out the saved answers are submitted for you." }));
       if (a.proctoring.webcam) rules.appendChild(h("li", { text: "Webcam proctoring: a frame every " + a.proctoring.frame_interval_s + " s is checked for your face." }));
-      if (a.proctoring.fullscreen) rules.appendChild(h("li", { text: "Stay in full screen; leaving it is recorded." }));
+      if (a.proctoring.fullscreen) rules.appendChild(h("li", { text: "The assessment opens in full screen; please stay in it." }));
       $("#lobby-consent").textContent = a.consent.text + " (terms version " + a.consent.version + ")";
       $("#lobby-camera").classList.toggle("hidden", !a.proctoring.webcam);
       if (a.proctoring.webcam) {
@@ -101,6 +101,7 @@
         camera.start().catch(function (e) { $("#lobby-cam-ph").textContent = "Camera: " + e.message; });
       }
       $("#lobby-start").dataset.id = String(id);
+      $("#lobby-start").dataset.fullscreen = a.proctoring.fullscreen ? "1" : "";
       say($("#lobby-msg"), "");
     }, function (e) { say($("#lobby-msg"), e.status === 404 ? "This assessment does not exist or you are not invited." : e.message); });
   }
@@ -108,6 +109,7 @@
   $("#lobby-start").addEventListener("click", function () {
     var btn = $("#lobby-start"), id = btn.dataset.id;
     busy(btn, true, "Starting…");
+    if (btn.dataset.fullscreen === "1" && document.documentElement.requestFullscreen) document.documentElement.requestFullscreen().catch(function () {});
     call("POST", "/api/assessments/" + id + "/start", { consent: true, consent_version: consentVersion }).then(function () {
       busy(btn, false);
       location.hash = "#/take/" + id;
@@ -133,7 +135,27 @@
       renderQuestion();
       tick();
       timer = setInterval(tick, 250);
+      startProctoring(a);
     }, function (e) { say($("#take-msg"), e.message); });
+  }
+  // Webcam proctoring: a frame every frame_interval_s to POST
+  // /api/proctor/frame for this attempt (refused by the server once the
+  // attempt is closed).
+  var proctorTimer = null;
+  function startProctoring(a) {
+    if (proctorTimer) { clearInterval(proctorTimer); proctorTimer = null; }
+    if (!a.proctoring.webcam) return;
+    if (!camera) camera = new hb.Camera($("#proctor-video"), null);
+    camera.start().then(function () {
+      proctorTimer = setInterval(function () {
+        if (current !== "take" || !take) { clearInterval(proctorTimer); proctorTimer = null; return; }
+        var img;
+        try { img = camera.capture(); } catch (e) { return; }
+        call("POST", "/api/proctor/frame", { attempt_id: take.attempt.id, image: img }).catch(function (e) {
+          if (e.status === 409 || e.status === 404) { clearInterval(proctorTimer); proctorTimer = null; }
+        });
+      }, Math.max(5, a.proctoring.frame_interval_s) * 1000);
+    }, function (e) { say($("#take-msg"), "Camera: " + e.message + " — webcam proctoring needs your camera."); });
   }
   function tick() {
     if (!take) return;

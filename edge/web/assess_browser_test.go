@@ -145,8 +145,8 @@ func TestAssessmentInBrowser(t *testing.T) {
 	})
 }
 
-// A 1-minute assessment left alone: the candidate starts it and answers one
-// question, then closes the page; the server submits and grades it when the
+// A 1-minute assessment left alone: the candidate starts it (webcam frames
+// are sent for the attempt) and answers one question, then closes the page; the server submits and grades it when the
 // minute is over, and the recruiter's and candidate's pages show it. (The
 // API's shortest duration is one minute: the test waits for it.)
 func TestAssessmentDeadlineInBrowser(t *testing.T) {
@@ -157,7 +157,8 @@ func TestAssessmentDeadlineInBrowser(t *testing.T) {
 	p := platformtest.Start(t, platformtest.Options{})
 	recU, candU, company, job, app := assessSetup(t, p)
 	r := p.Do("POST", "/api/assessments", recU.Token, map[string]any{"company_id": company, "job_id": job, "title": "One minute", "duration_minutes": 1,
-		"questions": []map[string]any{{"kind": "mcq", "points": 3, "prompt": "2 + 2?", "options": []string{"3", "4"}, "correct": []int{1}}}})
+		"proctoring": map[string]any{"webcam": true, "frame_interval_s": 5},
+		"questions":  []map[string]any{{"kind": "mcq", "points": 3, "prompt": "2 + 2?", "options": []string{"3", "4"}, "correct": []int{1}}}})
 	if r.Status != 201 {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
@@ -172,6 +173,21 @@ func TestAssessmentDeadlineInBrowser(t *testing.T) {
 	cand.waitJS(t, 20*time.Second, `location.hash === "#/take/`+aid+`" && Number(document.querySelector("#countdown").dataset.remaining) > 0`, "the taking page")
 	cand.do(t, chromedp.Click(chromedp.CSS(`#question input[data-option="1"]`)))
 	cand.waitJS(t, 20*time.Second, `document.querySelector("#save-state").dataset.state === "saved"`, "the answer autosaved")
+	// Webcam proctoring: the page sends frames of this attempt.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var frames int
+		if err := p.DB.Get(&frames, `SELECT COUNT(*) FROM operations WHERE type = 'face_frame_check' AND user_id = ?`, candU.ID); err != nil {
+			t.Fatal(err)
+		}
+		if frames > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no proctoring frame was sent")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	// The candidate leaves: nothing in the browser submits from now on.
 	cand.do(t, chromedp.Navigate("about:blank"))
 

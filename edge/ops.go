@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -202,5 +203,9 @@ func (s *Server) dispatch(m jetstream.Msg) {
 	}
 	if uid, typ, ok := events.ParseUserSubject(m.Subject()); ok && uid != 0 {
 		s.hub.publish(uid, pushFrom(seq, typ, env))
+		return
+	}
+	if s.proc != nil && strings.HasPrefix(m.Subject(), "evt.proctor.") {
+		s.proc.dispatch(m, seq, env)
 	}
 }

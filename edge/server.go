@@ -48,6 +48,12 @@ type Config struct {
 	FacePerMin   int           // face detection calls per client IP per minute (default 60; -1 = off)
 	Code         CodeConfig    // the coding API (queue bound, limit ceilings)
 	CORSOrigins  []string      // origins allowed to call the API from a browser (empty = same origin only)
+	// ProctorKeepFrames keeps proctoring frames in the PROCTOR_FRAMES object
+	// store; they expire after ProctorRetention (default 90 days).
+	ProctorKeepFrames bool
+	ProctorRetention  time.Duration
+	// ProctorLogPerMin bounds POST /api/proctor/log per user (default 240; -1 = off).
+	ProctorLogPerMin int
 	// ObjectReplicas is the replica count of the résumé object store (default 1).
 	ObjectReplicas int
 }
@@ -87,6 +93,12 @@ func (c *Config) Validate() error {
 	if c.FacePerMin == 0 {
 		c.FacePerMin = 60
 	}
+	if c.ProctorRetention == 0 {
+		c.ProctorRetention = 90 * 24 * time.Hour
+	}
+	if c.ProctorLogPerMin == 0 {
+		c.ProctorLogPerMin = 240
+	}
 	if c.PasswordCost == 0 {
 		c.PasswordCost = 12
 	}
@@ -125,6 +137,7 @@ type Server struct {
 	dummy      []byte
 	hire       *hiring
 	assess     *assess.Service
+	proc       *proctorEdge
 }
 
 var (
@@ -211,6 +224,7 @@ func (s *Server) routes() {
 	s.codeRoutes(api)      // code.go
 	s.hiringRoutes(api)    // hiring.go
 	s.assessRoutes(api)    // assess.go
+	s.proctorRoutes(api)   // proctor.go
 
 	app.Get("/ws", s.wsUpgrade, s.wsHandler())
 	s.staticRoutes()

@@ -83,6 +83,7 @@ func (h *hub) remove(c *wsClient) {
 		}
 	}
 	h.mu.Unlock()
+	h.s.proc.drop(c)
 	c.close()
 }
 
@@ -198,9 +199,11 @@ func (s *Server) serveWS(conn *websocket.Conn, p Principal, lastSeq uint64, hasL
 		defer c.close()
 		conn.SetReadLimit(64 << 10)
 		for {
-			if _, _, err := conn.ReadMessage(); err != nil {
+			_, msg, err := conn.ReadMessage()
+			if err != nil {
 				return
 			}
+			s.handleWSMessage(c, p, msg) // proctor.go: live-feed subscriptions
 		}
 	}()
 
@@ -227,6 +230,12 @@ func (s *Server) serveWS(conn *websocket.Conn, p Principal, lastSeq uint64, hasL
 			_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
 			return
 		case m := <-c.send:
+			if m.Seq == 0 { // an answer to this connection (e.g. a proctor snapshot), not a stream event
+				if !write(m) {
+					return
+				}
+				continue
+			}
 			if m.Seq <= sent {
 				continue // already delivered by the replay
 			}

@@ -1,6 +1,8 @@
 package events
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strconv"
 	"time"
 )
@@ -34,6 +36,11 @@ func ProctorPartitionFilter(p int) string { return "cmd.proctor.signal." + strco
 // ProctorConsumerName is the durable consumer of partition p; all proctor
 // replicas share it.
 func ProctorConsumerName(p int) string { return "worker-proctor-p" + strconv.Itoa(p) }
+
+// ProctorFrameBucket is the JetStream object store of kept webcam frames
+// (only with HIREBUS_PROCTOR_KEEP_FRAMES; objects expire after the
+// proctoring retention).
+const ProctorFrameBucket = "PROCTOR_FRAMES"
 
 // Envelope types of proctoring commands.
 const (
@@ -181,4 +188,11 @@ type ProctorUpdate struct {
 	Violations   []ProctorViolation `json:"violations,omitempty"`
 	Accepted     *time.Time         `json:"accepted,omitempty"` // the edge's 202 time of the batch
 	LastFrame    string             `json:"last_frame,omitempty"`
+}
+
+// HashID is a short stable id derived from s (message ids that name their
+// content, for JetStream's de-duplication).
+func HashID(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:16])
 }

@@ -94,11 +94,13 @@ type ConsumerPolicy struct {
 // Policies are the explicit delivery settings per role. Face and code work
 // is CPU-bound and can take seconds; mail talks to an SMTP server.
 var Policies = map[string]ConsumerPolicy{
-	RoleMail:    {AckWait: 30 * time.Second, MaxDeliver: 8, Backoff: backoff(500*time.Millisecond, 8), MaxAckPending: 256},
-	RoleFace:    {AckWait: 60 * time.Second, MaxDeliver: 5, Backoff: backoff(time.Second, 5), MaxAckPending: 64},
-	RoleCode:    {AckWait: 120 * time.Second, MaxDeliver: 3, Backoff: backoff(time.Second, 3), MaxAckPending: 64},
-	RoleScore:   {AckWait: 60 * time.Second, MaxDeliver: 5, Backoff: backoff(time.Second, 5), MaxAckPending: 64},
-	RoleProctor: {AckWait: 30 * time.Second, MaxDeliver: 5, Backoff: backoff(time.Second, 5), MaxAckPending: 256},
+	RoleMail:  {AckWait: 30 * time.Second, MaxDeliver: 8, Backoff: backoff(500*time.Millisecond, 8), MaxAckPending: 256},
+	RoleFace:  {AckWait: 60 * time.Second, MaxDeliver: 5, Backoff: backoff(time.Second, 5), MaxAckPending: 64},
+	RoleCode:  {AckWait: 120 * time.Second, MaxDeliver: 3, Backoff: backoff(time.Second, 3), MaxAckPending: 64},
+	RoleScore: {AckWait: 60 * time.Second, MaxDeliver: 5, Backoff: backoff(time.Second, 5), MaxAckPending: 64},
+	// Proctor: per partition consumer (see ProctorSubject); one message in
+	// flight per partition keeps each attempt's commands in order.
+	RoleProctor: {AckWait: 30 * time.Second, MaxDeliver: 5, Backoff: backoff(200*time.Millisecond, 5), MaxAckPending: 1},
 }
 
 func backoff(first time.Duration, n int) []time.Duration {
@@ -131,10 +133,14 @@ func (p ConsumerPolicy) Delay(delivered uint64) time.Duration {
 
 // EnsureConsumer creates or updates the durable pull consumer of a role.
 func EnsureConsumer(ctx context.Context, js jetstream.JetStream, role string, p ConsumerPolicy) (jetstream.Consumer, error) {
+	return ensureNamedConsumer(ctx, js, ConsumerName(role), RoleSubject(role), "hirebus "+role+" worker", p)
+}
+
+func ensureNamedConsumer(ctx context.Context, js jetstream.JetStream, durable, filter, desc string, p ConsumerPolicy) (jetstream.Consumer, error) {
 	c, err := js.CreateOrUpdateConsumer(ctx, StreamCommands, jetstream.ConsumerConfig{
-		Durable:       ConsumerName(role),
-		Description:   "hirebus " + role + " worker",
-		FilterSubject: RoleSubject(role),
+		Durable:       durable,
+		Description:   desc,
+		FilterSubject: filter,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       p.AckWait,
 		MaxDeliver:    p.MaxDeliver,
@@ -142,7 +148,7 @@ func EnsureConsumer(ctx context.Context, js jetstream.JetStream, role string, p 
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("events: ensure consumer %s: %w", role, err)
+		return nil, fmt.Errorf("events: ensure consumer %s: %w", durable, err)
 	}
 	return c, nil
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 )
@@ -48,6 +49,9 @@ type Config struct {
 	NATSReplicas       int    // HIREBUS_NATS_REPLICAS stream replicas (1, or 3 on the compose cluster)
 
 	CORSOrigins []string // HIREBUS_CORS_ORIGINS: comma list of origins allowed to call the API from a browser (empty = same origin only)
+
+	ProctorKeepFrames bool          // HIREBUS_PROCTOR_KEEP_FRAMES=1: keep webcam frames in the JetStream object store
+	ProctorRetention  time.Duration // HIREBUS_PROCTOR_RETENTION: proctoring data is deleted after this (default 90d)
 
 	OTLPEndpoint string  // HIREBUS_OTLP_ENDPOINT, e.g. http://otel-collector:4318 (empty = no export)
 	TraceRatio   float64 // HIREBUS_TRACE_RATIO, sampled share of new traces (default 0.1)
@@ -93,6 +97,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.SMTPTLS, err = parseBool("HIREBUS_SMTP_STARTTLS", getenv("HIREBUS_SMTP_STARTTLS")); err != nil {
 		return c, err
+	}
+	if c.ProctorKeepFrames, err = parseBool("HIREBUS_PROCTOR_KEEP_FRAMES", getenv("HIREBUS_PROCTOR_KEEP_FRAMES")); err != nil {
+		return c, err
+	}
+	c.ProctorRetention = 90 * 24 * time.Hour
+	if v := getenv("HIREBUS_PROCTOR_RETENTION"); v != "" {
+		if c.ProctorRetention, err = parseDays(v); err != nil {
+			return c, fmt.Errorf("HIREBUS_PROCTOR_RETENTION=%q: want a duration like 90d, 720h or 30m", v)
+		}
 	}
 	for _, iv := range []struct {
 		name     string
@@ -168,6 +181,9 @@ func (c Config) Validate(mode string) error {
 			return fmt.Errorf("HIREBUS_CORS_ORIGINS: %q is not an origin like https://app.example.com or http://localhost:5173", o)
 		}
 	}
+	if c.ProctorRetention < time.Hour || c.ProctorRetention > 10*365*24*time.Hour {
+		return fmt.Errorf("HIREBUS_PROCTOR_RETENTION=%s: want from 1h to 3650d", c.ProctorRetention)
+	}
 	if (c.PineconeAPIKey == "") != (c.PineconeIndexHost == "") {
 		return errors.New("HIREBUS_PINECONE_API_KEY and HIREBUS_PINECONE_INDEX_HOST go together")
 	}
@@ -218,6 +234,18 @@ func writeNewKey(path string) error {
 		return fmt.Errorf("jwt key: write %s: %w", path, err)
 	}
 	return nil
+}
+
+// parseDays is time.ParseDuration that also takes whole days ("90d").
+func parseDays(v string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		d, err := strconv.Atoi(n)
+		if err != nil || d < 0 {
+			return 0, errors.New("bad days")
+		}
+		return time.Duration(d) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(v)
 }
 
 func or(v, def string) string {

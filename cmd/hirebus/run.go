@@ -183,7 +183,8 @@ func runPlatform(ctx context.Context, cfg Config, log *slog.Logger, mode string,
 	}
 	if mode != "worker" {
 		srv, err := edge.New(edge.Config{Addr: cfg.HTTPAddr, JWTKey: jwtKey, Dev: cfg.Dev, ProxyHeader: cfg.ProxyHeader,
-			Code: edge.CodeConfig{MaxQueue: cfg.CodeMaxQueue}, CORSOrigins: cfg.CORSOrigins, ObjectReplicas: cfg.NATSReplicas},
+			Code: edge.CodeConfig{MaxQueue: cfg.CodeMaxQueue}, CORSOrigins: cfg.CORSOrigins, ObjectReplicas: cfg.NATSReplicas,
+			ProctorKeepFrames: cfg.ProctorKeepFrames, ProctorRetention: cfg.ProctorRetention},
 			edge.Deps{DB: db, NC: nc, JS: js, Relay: relay, Log: log, Mailbox: mb})
 		if err != nil {
 			return err

@@ -1,6 +1,7 @@
 package edge_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/internal/platformtest"
 	"github.com/hirebus/hirebus/internal/testutil"
+	"github.com/hirebus/hirebus/workers/face/facetest"
 )
 
 // proctorWorld is an assessment world with two started attempts (cand's
@@ -309,5 +311,49 @@ func TestProctorLiveFeed(t *testing.T) {
 		if m, got := tryNext(ws, 500*time.Millisecond); got {
 			t.Fatalf("foreign connection %d received %s %s", i, m.Type, m.Data)
 		}
+	}
+}
+
+// TestProctorFramesKept: with HIREBUS_PROCTOR_KEEP_FRAMES a frame is stored
+// in the object store and served to the company's members; without it
+// nothing is stored.
+func TestProctorFramesKept(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		t.Run(fmt.Sprint("keep=", keep), func(t *testing.T) {
+			w := startProctor(t, 0, func(c *edge.Config) { c.ProctorKeepFrames = keep })
+			r := w.do("POST", "/api/proctor/frame", w.cand.Token, map[string]any{"attempt_id": w.attempt, "image": facetest.Blank(t)})
+			if r.Status != 202 {
+				t.Fatalf("frame: %d %s", r.Status, r.Body)
+			}
+			st, err := w.p.JS.ObjectStore(context.Background(), events.ProctorFrameBucket)
+			if !keep {
+				if err == nil {
+					if list, _ := st.List(context.Background()); len(list) > 0 {
+						t.Fatalf("%d frames stored without HIREBUS_PROCTOR_KEEP_FRAMES", len(list))
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			list, err := st.List(context.Background())
+			if err != nil || len(list) != 1 || !strings.HasPrefix(list[0].Name, fmt.Sprintf("%d/", w.attempt)) {
+				t.Fatalf("stored %v %v", list, err)
+			}
+			key := strings.TrimPrefix(list[0].Name, fmt.Sprintf("%d/", w.attempt))
+			path := fmt.Sprintf("/api/proctor/attempts/%d/frames/%s", w.attempt, key)
+			if r := w.do("GET", path, w.rec.Token, nil); r.Status != 200 || len(r.Body) < 100 {
+				t.Fatalf("recruiter frame: %d", r.Status)
+			}
+			for _, who := range []string{"other company", "another candidate"} {
+				if r := w.do("GET", path, w.tokens[who], nil); r.Status != 404 {
+					t.Fatalf("%s frame: %d", who, r.Status)
+				}
+			}
+			if r := w.do("GET", fmt.Sprintf("/api/proctor/attempts/%d/frames/%s", w.attempt2, key), w.rec.Token, nil); r.Status != 404 {
+				t.Fatalf("frame under another attempt: %d", r.Status)
+			}
+		})
 	}
 }

@@ -37,6 +37,12 @@ func TestConfig(t *testing.T) {
 		{"cors with path", map[string]string{"HIREBUS_CORS_ORIGINS": "http://localhost:5173/app"}, "all", "HIREBUS_CORS_ORIGINS"},
 		{"cors without scheme", map[string]string{"HIREBUS_CORS_ORIGINS": "localhost:5173"}, "all", "HIREBUS_CORS_ORIGINS"},
 		{"bad trace ratio", map[string]string{"HIREBUS_TRACE_RATIO": "2"}, "all", "HIREBUS_TRACE_RATIO"},
+		{"proctor retention in days", map[string]string{"HIREBUS_PROCTOR_RETENTION": "30d", "HIREBUS_PROCTOR_KEEP_FRAMES": "1"}, "all", ""},
+		{"proctor retention as duration", map[string]string{"HIREBUS_PROCTOR_RETENTION": "36h"}, "all", ""},
+		{"proctor retention unparsable", map[string]string{"HIREBUS_PROCTOR_RETENTION": "soon"}, "all", "HIREBUS_PROCTOR_RETENTION"},
+		{"proctor retention too short", map[string]string{"HIREBUS_PROCTOR_RETENTION": "10m"}, "all", "HIREBUS_PROCTOR_RETENTION"},
+		{"proctor retention too long", map[string]string{"HIREBUS_PROCTOR_RETENTION": "4000d"}, "all", "HIREBUS_PROCTOR_RETENTION"},
+		{"bad keep frames", map[string]string{"HIREBUS_PROCTOR_KEEP_FRAMES": "perhaps"}, "all", "HIREBUS_PROCTOR_KEEP_FRAMES"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -127,7 +127,7 @@
   }
 
   // ---- one attempt: timeline and replay ---------------------------------------
-  var tl = null;
+  var tl = null, loaded = null;
   function eventTime(e) { return new Date(e.at || e.created_at).getTime(); }
   function describe(e) {
     var d = e.data || {}, parts = [];
@@ -148,17 +148,25 @@
       tl.start = tl.events.length ? eventTime(tl.events[0]) : (at ? new Date(at.started_at).getTime() : Date.now());
       if (at && at.started_at) tl.start = Math.min(tl.start, new Date(at.started_at).getTime());
       renderAttempt(true);
+      if (loaded) loaded();
     }, function (e) { say($("#at-msg"), e.status === 404 ? "No such attempt." : e.message); });
-    onSnapshot = function () {};
-    onUpdate = function (u) {
-      if (!tl || u.attempt_id !== id) return;
-      var have = {};
+    // The subscription's snapshot (read after subscribing) and the updates
+    // may overlap the timeline read or each other: merge by event id.
+    var early = [];
+    function merge(evs, violations, score, flagged) {
+      if (!tl) { early.push([evs, violations, score, flagged]); return; }
+      var have = {}, vhave = {};
       tl.events.forEach(function (e) { have[e.id] = true; });
-      (u.events || []).forEach(function (e) { if (!have[e.id]) tl.events.push(e); });
-      tl.violations = tl.violations.concat(u.violations || []);
-      tl.score = u.score; tl.flagged = u.flagged;
+      (evs || []).forEach(function (e) { if (!have[e.id]) tl.events.push(e); });
+      tl.events.sort(function (a, b) { return a.id - b.id; });
+      tl.violations.forEach(function (v) { vhave[v.rule] = true; });
+      (violations || []).forEach(function (v) { if (!vhave[v.rule]) tl.violations.push(v); });
+      tl.score = score; tl.flagged = flagged;
       renderAttempt($("#scrub").value === $("#scrub").max);
-    };
+    }
+    loaded = function () { early.splice(0).forEach(function (x) { merge.apply(null, x); }); };
+    onSnapshot = function (d) { if (d.attempt_id === id) merge(d.events, d.violations, d.trust_score, d.flagged); };
+    onUpdate = function (u) { if (u.attempt_id === id) merge(u.events, u.violations, u.score, u.flagged); };
     subscribe({ attempt_id: id });
   }
   function renderAttempt(toEnd) {

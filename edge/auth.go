@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/mail"
 	"regexp"
 	"strings"
 	"time"
@@ -62,21 +61,6 @@ func bind(c *fiber.Ctx, v any) error {
 	return nil
 }
 
-func normalizeEmail(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", badRequest("missing_email", "email is required")
-	}
-	if len(s) > 254 {
-		return "", badRequest("bad_email", "email is longer than 254 characters")
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name != "" || a.Address != s || !strings.Contains(s[strings.LastIndex(s, "@")+1:], ".") {
-		return "", badRequest("bad_email", "email is not a valid address")
-	}
-	return strings.ToLower(s), nil
-}
-
 func checkPassword(pw string) error {
 	if pw == "" {
 		return badRequest("missing_password", "password is required")
@@ -98,6 +82,9 @@ func checkPassword(pw string) error {
 	}
 	if !letter || !digit {
 		return badRequest("weak_password", "password must contain letters and digits")
+	}
+	if isCommonPassword(pw) {
+		return badRequest("weak_password", "this password is one of the most common ones; choose another")
 	}
 	return nil
 }
@@ -184,7 +171,7 @@ func (s *Server) handleSendOTP(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	opID, err := s.requestOTP(c, email, req.Purpose)
+	opID, err := s.requestOTP(c, events.OpSendOTP, email, req.Purpose)
 	if err != nil {
 		return err
 	}
@@ -195,30 +182,47 @@ var errTooManyOTP = Errorf(429, "too_many_requests", "too many codes requested; 
 
 // requestOTP rate-limits per email and per IP (counted in MySQL so every edge
 // shares the limit) and queues the mail command.
-func (s *Server) requestOTP(c *fiber.Ctx, email, purpose string) (string, error) {
+func (s *Server) requestOTP(c *fiber.Ctx, opType, email, purpose string) (string, error) {
 	ctx := c.UserContext()
 	iph := ipHash(c.IP())
 	var actor uint64
-	if p, ok := principal(c); ok {
+	if p, ok := principal(c); ok && opType != events.OpForgotPassword {
 		actor = p.UserID
 	}
-	since := time.Now().UTC().Add(-s.cfg.OTPWindow)
-	return s.accept(ctx, events.OpSendOTP, events.CmdMailSendOTP, actor, events.SendOTP{Email: email, Purpose: purpose}, func(tx *sqlx.Tx) error {
-		var byEmail, byIP int
-		if err := tx.GetContext(ctx, &byEmail, `SELECT COUNT(*) FROM otp_requests WHERE email = ? AND created_at > ?`, email, since); err != nil {
-			return fmt.Errorf("edge: otp rate: %w", store.Translate(err))
-		}
-		if err := tx.GetContext(ctx, &byIP, `SELECT COUNT(*) FROM otp_requests WHERE ip_hash = ? AND created_at > ?`, iph, since); err != nil {
-			return fmt.Errorf("edge: otp rate: %w", store.Translate(err))
-		}
-		if byEmail >= s.cfg.OTPPerEmail || byIP >= s.cfg.OTPPerIP {
-			return errTooManyOTP
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO otp_requests (email, ip_hash) VALUES (?, ?)`, email, iph); err != nil {
-			return fmt.Errorf("edge: otp request: %w", store.Translate(err))
-		}
-		return nil
+	return s.accept(ctx, opType, events.CmdMailSendOTP, actor, events.SendOTP{Email: email, Purpose: purpose}, func(tx *sqlx.Tx) error {
+		return s.otpQuota(ctx, tx, email, iph)
 	})
+}
+
+// otpQuota counts one mail request for email from the client iph, or
+// refuses it. Requests for unregistered addresses are counted the same way,
+// so the quota answers the same whether the address has an account or not.
+func (s *Server) otpQuota(ctx context.Context, tx *sqlx.Tx, email string, iph []byte) error {
+	since := time.Now().UTC().Add(-s.cfg.OTPWindow)
+	var byEmail, byIP int
+	if err := tx.GetContext(ctx, &byEmail, `SELECT COUNT(*) FROM otp_requests WHERE email = ? AND created_at > ?`, email, since); err != nil {
+		return fmt.Errorf("edge: otp rate: %w", store.Translate(err))
+	}
+	if err := tx.GetContext(ctx, &byIP, `SELECT COUNT(*) FROM otp_requests WHERE ip_hash = ? AND created_at > ?`, iph, since); err != nil {
+		return fmt.Errorf("edge: otp rate: %w", store.Translate(err))
+	}
+	if byEmail >= s.cfg.OTPPerEmail || byIP >= s.cfg.OTPPerIP {
+		// Retry when the oldest counted request leaves the window.
+		var oldest time.Time
+		col, arg := "email", any(email)
+		if byEmail < s.cfg.OTPPerEmail {
+			col, arg = "ip_hash", iph
+		}
+		if err := tx.GetContext(ctx, &oldest, `SELECT MIN(created_at) FROM otp_requests WHERE `+col+` = ? AND created_at > ?`, arg, since); err != nil {
+			return fmt.Errorf("edge: otp rate: %w", store.Translate(err))
+		}
+		return &APIError{Status: errTooManyOTP.Status, Code: errTooManyOTP.Code, Message: errTooManyOTP.Message,
+			Err: retryAfter(time.Until(oldest.Add(s.cfg.OTPWindow)))}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO otp_requests (email, ip_hash) VALUES (?, ?)`, email, iph); err != nil {
+		return fmt.Errorf("edge: otp request: %w", store.Translate(err))
+	}
+	return nil
 }
 
 type verifyOTPReq struct {
@@ -233,48 +237,61 @@ var (
 	errOTPRequired = Errorf(403, "otp_required", "verify the emailed code first")
 )
 
-// checkOTP verifies code against the newest live code for email+purpose and
-// marks it verified. It counts wrong tries (row-locked) toward the limit.
+// checkOTP verifies code against every live code for email+purpose and
+// marks the matching one verified. Any live code works, so a code someone
+// else requested for the address (forgot-password is anonymous) never
+// invalidates the one its owner is typing. A wrong try counts against every
+// live code (row-locked), so more codes do not mean more guesses.
 func (s *Server) checkOTP(ctx context.Context, email, purpose, code string) error {
 	wrong := false
 	err := store.InTx(ctx, s.deps.DB, func(tx *sqlx.Tx) error {
-		var row struct {
+		var rows []struct {
 			ID       uint64       `db:"id"`
 			Hash     []byte       `db:"code_hash"`
 			Salt     []byte       `db:"salt"`
 			Attempts int          `db:"attempts"`
 			Max      int          `db:"max_attempts"`
-			Expires  time.Time    `db:"expires_at"`
 			Verified sql.NullTime `db:"verified_at"`
 		}
-		err := tx.GetContext(ctx, &row, `SELECT id, code_hash, salt, attempts, max_attempts, expires_at, verified_at FROM otp_codes
-			WHERE email = ? AND purpose = ? AND consumed_at IS NULL
-			ORDER BY id DESC LIMIT 1 FOR UPDATE`, email, purpose)
-		if errors.Is(err, sql.ErrNoRows) {
-			return errOTPInvalid
-		}
+		err := tx.SelectContext(ctx, &rows, `SELECT id, code_hash, salt, attempts, max_attempts, verified_at FROM otp_codes
+			WHERE email = ? AND purpose = ? AND consumed_at IS NULL AND expires_at > UTC_TIMESTAMP(3)
+			ORDER BY id DESC LIMIT 20 FOR UPDATE`, email, purpose)
 		if err != nil {
 			return fmt.Errorf("edge: read otp: %w", store.Translate(err))
 		}
-		if row.Attempts >= row.Max {
-			return errOTPTooMany
+		var live []uint64
+		exhausted := false
+		for _, row := range rows {
+			if row.Attempts >= row.Max {
+				exhausted = true
+				continue
+			}
+			live = append(live, row.ID)
+			if !otp.Equal(code, row.Salt, row.Hash) {
+				continue
+			}
+			if !row.Verified.Valid {
+				if _, err := tx.ExecContext(ctx, `UPDATE otp_codes SET verified_at = UTC_TIMESTAMP(3) WHERE id = ?`, row.ID); err != nil {
+					return fmt.Errorf("edge: mark otp: %w", store.Translate(err))
+				}
+			}
+			return nil
 		}
-		if time.Now().After(row.Expires) {
+		if len(live) == 0 {
+			if exhausted {
+				return errOTPTooMany
+			}
 			return errOTPInvalid
 		}
-		if !otp.Equal(code, row.Salt, row.Hash) {
-			if _, err := tx.ExecContext(ctx, `UPDATE otp_codes SET attempts = attempts + 1 WHERE id = ?`, row.ID); err != nil {
-				return fmt.Errorf("edge: count otp try: %w", store.Translate(err))
-			}
-			wrong = true
-			return nil // commit the counted try
+		q, args, err := sqlx.In(`UPDATE otp_codes SET attempts = attempts + 1 WHERE id IN (?)`, live)
+		if err != nil {
+			return fmt.Errorf("edge: count otp try: %w", err)
 		}
-		if !row.Verified.Valid {
-			if _, err := tx.ExecContext(ctx, `UPDATE otp_codes SET verified_at = UTC_TIMESTAMP(3) WHERE id = ?`, row.ID); err != nil {
-				return fmt.Errorf("edge: mark otp: %w", store.Translate(err))
-			}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("edge: count otp try: %w", store.Translate(err))
 		}
-		return nil
+		wrong = true
+		return nil // commit the counted try
 	})
 	if err != nil {
 		return err
@@ -303,18 +320,38 @@ func (s *Server) handleVerifyOTP(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"verified": true})
 }
 
-// consumeVerifiedOTP takes the newest verified, unconsumed code in tx.
-func consumeVerifiedOTP(ctx context.Context, tx *sqlx.Tx, email, purpose string) error {
+const verifiedOTPQuery = `SELECT id FROM otp_codes WHERE email = ? AND purpose = ? AND verified_at IS NOT NULL
+		AND consumed_at IS NULL AND verified_at > UTC_TIMESTAMP(3) - INTERVAL 30 MINUTE ORDER BY id DESC LIMIT 1`
+
+// hasVerifiedOTP is the cheap check before expensive work (bcrypt): is
+// there a verified, unconsumed code for email+purpose? The transaction that
+// uses it still consumes it with consumeVerifiedOTP.
+func (s *Server) hasVerifiedOTP(ctx context.Context, email, purpose string) error {
 	var id uint64
-	err := tx.GetContext(ctx, &id, `SELECT id FROM otp_codes WHERE email = ? AND purpose = ? AND verified_at IS NOT NULL
-		AND consumed_at IS NULL AND verified_at > UTC_TIMESTAMP(3) - INTERVAL 30 MINUTE ORDER BY id DESC LIMIT 1 FOR UPDATE`, email, purpose)
+	err := s.deps.DB.GetContext(ctx, &id, verifiedOTPQuery, email, purpose)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errOTPRequired
 	}
 	if err != nil {
 		return fmt.Errorf("edge: read verified otp: %w", store.Translate(err))
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE otp_codes SET consumed_at = UTC_TIMESTAMP(3) WHERE id = ?`, id); err != nil {
+	return nil
+}
+
+// consumeVerifiedOTP takes the newest verified, unconsumed code in tx and
+// ends every other live code for the same address and purpose: a code is
+// good for one registration or reset, and spare codes requested by others
+// die with it.
+func consumeVerifiedOTP(ctx context.Context, tx *sqlx.Tx, email, purpose string) error {
+	var id uint64
+	err := tx.GetContext(ctx, &id, verifiedOTPQuery+` FOR UPDATE`, email, purpose)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errOTPRequired
+	}
+	if err != nil {
+		return fmt.Errorf("edge: read verified otp: %w", store.Translate(err))
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE otp_codes SET consumed_at = UTC_TIMESTAMP(3) WHERE email = ? AND purpose = ? AND consumed_at IS NULL`, email, purpose); err != nil {
 		return fmt.Errorf("edge: consume otp: %w", store.Translate(err))
 	}
 	return nil
@@ -368,15 +405,20 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 	}
 	if len(req.Images) > 0 {
 		// Face images are checked before anything is written (face.go).
-		if err := precheckEnrollImages(req.Images); err != nil {
+		if err := s.precheckEnroll(req.Images); err != nil {
 			return err
 		}
+	}
+	ctx := c.UserContext()
+	// bcrypt is the expensive step: only someone holding a verified code
+	// for the address gets that far.
+	if err := s.hasVerifiedOTP(ctx, email, otp.PurposeRegister); err != nil {
+		return err
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(req.Password), s.cfg.PasswordCost)
 	if err != nil {
 		return fmt.Errorf("edge: hash password: %w", err)
 	}
-	ctx := c.UserContext()
 	var (
 		u        User
 		token    string
@@ -479,23 +521,28 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 		return errBadCredentials
 	}
 	ctx := c.UserContext()
-	var row struct {
-		User
-		PasswordHash []byte `db:"password_hash"`
-		RequireFace  bool   `db:"require_face"`
-	}
-	err := s.deps.DB.GetContext(ctx, &row, `SELECT `+userColumns+`, password_hash, require_face FROM users WHERE username = ? OR email = ? LIMIT 1`, name, strings.ToLower(name))
+	where, arg := loginLookup(name)
+	row, err := s.loadLoginUser(ctx, where, arg)
 	if errors.Is(err, sql.ErrNoRows) {
-		_ = bcrypt.CompareHashAndPassword(s.dummyHash(), []byte(req.Password))
+		// Unknown accounts cost the same as known ones: a bcrypt compare
+		// and the same backoff bookkeeping.
+		if err := s.loginBackoff(c, "login-name:"+strings.ToLower(name), func() bool {
+			_ = bcrypt.CompareHashAndPassword(s.dummyHash(), []byte(req.Password))
+			return false
+		}); err != nil {
+			return err
+		}
 		return errBadCredentials
 	}
 	if err != nil {
-		return fmt.Errorf("edge: login lookup: %w", store.Translate(err))
+		return err
 	}
-	if bcrypt.CompareHashAndPassword(row.PasswordHash, []byte(req.Password)) != nil {
-		return errBadCredentials
+	if err := s.loginBackoff(c, accountKey(row.ID), func() bool {
+		return bcrypt.CompareHashAndPassword(row.PasswordHash, []byte(req.Password)) == nil
+	}); err != nil {
+		return err
 	}
-	needsFace, err := s.faceLoginNeedsPassword(ctx, loginUser{User: row.User, RequireFace: row.RequireFace})
+	needsFace, err := s.faceLoginNeedsPassword(ctx, row)
 	if err != nil {
 		return err
 	}
@@ -507,6 +554,50 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"user": row.User, "token": token})
+}
+
+// loginLookup is the WHERE clause finding the account a sign-in names: an
+// address (compared in its canonical form) or a username.
+func loginLookup(name string) (where string, arg string) {
+	if strings.Contains(name, "@") {
+		email, ok := canonicalEmail(name)
+		if !ok {
+			email = "\x00invalid" // matches nothing, costs the same
+		}
+		return `email = ?`, email
+	}
+	return `username = ?`, name
+}
+
+func accountKey(id uint64) string { return fmt.Sprintf("login-account:%d", id) }
+
+// loginBackoff runs check (the password or face comparison) under the
+// account's backoff: while a delay from earlier failures runs, the attempt
+// is refused with 429 and Retry-After and check does not run; a failed check
+// grows the delay, a passed one clears it. The delay is bounded
+// (LoginBackoffMax), so an attacker cannot lock the owner out.
+func (s *Server) loginBackoff(c *fiber.Ctx, key string, check func() bool) error {
+	ctx := c.UserContext()
+	if s.cfg.LoginBackoffFree < 0 {
+		if !check() {
+			return errBadCredentials
+		}
+		return nil
+	}
+	wait, err := s.backoff.Delay(ctx, key)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		return tooMany(c, "failed sign-in", wait)
+	}
+	if check() {
+		return s.backoff.Reset(ctx, key)
+	}
+	if _, err := s.backoff.Fail(ctx, key); err != nil {
+		return err
+	}
+	return errBadCredentials
 }
 
 // startSession creates a session and its token for u.
@@ -550,20 +641,27 @@ func (s *Server) handleForgotPassword(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	ctx := c.UserContext()
 	var exists int
-	err = s.deps.DB.GetContext(c.UserContext(), &exists, `SELECT COUNT(*) FROM users WHERE email = ?`, email)
+	err = s.deps.DB.GetContext(ctx, &exists, `SELECT COUNT(*) FROM users WHERE email = ?`, email)
 	if err != nil {
 		return fmt.Errorf("edge: forgot lookup: %w", store.Translate(err))
 	}
+	const msg = "if the address is registered, a code is on its way"
 	if exists == 0 {
-		// Same answer as for a real account: do not reveal who is registered.
-		return accepted(c, events.NewID(), fiber.Map{"message": "if the address is registered, a code is on its way"})
+		// Same answer, same quota and no readable operation, as for a
+		// real account: do not reveal who is registered.
+		err := store.InTx(ctx, s.deps.DB, func(tx *sqlx.Tx) error { return s.otpQuota(ctx, tx, email, ipHash(c.IP())) })
+		if err != nil {
+			return err
+		}
+		return accepted(c, events.NewID(), fiber.Map{"message": msg})
 	}
-	opID, err := s.requestOTP(c, email, otp.PurposeReset)
+	opID, err := s.requestOTP(c, events.OpForgotPassword, email, otp.PurposeReset)
 	if err != nil {
 		return err
 	}
-	return accepted(c, opID, fiber.Map{"message": "if the address is registered, a code is on its way"})
+	return accepted(c, opID, fiber.Map{"message": msg})
 }
 
 type resetReq struct {
@@ -596,20 +694,33 @@ func (s *Server) handleResetPassword(c *fiber.Ctx) error {
 		return fmt.Errorf("edge: hash password: %w", err)
 	}
 	var uid uint64
-	err = store.InTx(ctx, s.deps.DB, func(tx *sqlx.Tx) error {
+	err = s.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, out *outbox.Batch) error {
 		if err := consumeVerifiedOTP(ctx, tx, email, otp.PurposeReset); err != nil {
 			return err
 		}
-		if err := tx.GetContext(ctx, &uid, `SELECT id FROM users WHERE email = ? FOR UPDATE`, email); err != nil {
+		// The code was sent to exactly this address (byte-equal, see
+		// email.go), and the account is the one with exactly this address.
+		var acct struct {
+			ID   uint64 `db:"id"`
+			Face bool   `db:"face_enrolled"`
+		}
+		if err := tx.GetContext(ctx, &acct, `SELECT id, face_enrolled FROM users WHERE email = ? FOR UPDATE`, email); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return errOTPInvalid
 			}
 			return fmt.Errorf("edge: reset lookup: %w", store.Translate(err))
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, uid); err != nil {
+		uid = acct.ID
+		// A password reset also revokes the face: whoever replaced the face
+		// with a stolen session must not keep face sign-in. The owner enrols
+		// again (reset-face) after signing in with the new password.
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, face_enrolled = FALSE WHERE id = ?`, hash, uid); err != nil {
 			return fmt.Errorf("edge: reset password: %w", store.Translate(err))
 		}
-		return audit(ctx, tx, uid, "password.reset", c.IP(), nil)
+		if err := createOpTx(ctx, tx, out, events.NewID(), events.OpFaceDelete, events.CmdFaceDeleteUser, uid, events.FaceDeleteUser{UserID: uid}); err != nil {
+			return err
+		}
+		return audit(ctx, tx, uid, "password.reset", c.IP(), map[string]any{"face_revoked": acct.Face})
 	})
 	if err != nil {
 		return err

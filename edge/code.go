@@ -38,6 +38,9 @@ type CodeConfig struct {
 	MaxLimits spec.Limits
 	// MaxStdinBytes caps an execute's stdin (default 1 MiB).
 	MaxStdinBytes int
+	// MaxPerUser is how many code jobs (execute and submit) one user may
+	// have waiting or running; more are refused with 429 (default 4).
+	MaxPerUser int
 }
 
 func (c CodeConfig) withDefaults() CodeConfig {
@@ -49,6 +52,9 @@ func (c CodeConfig) withDefaults() CodeConfig {
 	}
 	if c.MaxStdinBytes <= 0 {
 		c.MaxStdinBytes = 1 << 20
+	}
+	if c.MaxPerUser <= 0 {
+		c.MaxPerUser = 4
 	}
 	return c
 }
@@ -264,7 +270,7 @@ func (s *Server) handleExecute(c *fiber.Ctx) error {
 	if err := s.checkCodeQueue(ctx); err != nil {
 		return err
 	}
-	opID, oc, done, err := s.acceptAndWait(ctx, events.OpCodeExecute, events.CmdCodeExecute, pr.UserID, payload)
+	opID, oc, done, err := s.acceptAndWait(ctx, events.OpCodeExecute, events.CmdCodeExecute, pr.UserID, payload, s.userCodeJobs(ctx, pr.UserID))
 	if err != nil {
 		return err
 	}
@@ -329,6 +335,9 @@ func (s *Server) handleSubmit(c *fiber.Ctx) error {
 	opID := events.NewID()
 	var subID uint64
 	err = s.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, out *outbox.Batch) error {
+		if err := s.userCodeJobs(ctx, pr.UserID)(tx); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO coding_submissions (op_id, user_id, problem_id, language, source, status, total, idempotency_key)
 			VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`, opID, pr.UserID, prob.ID, lang.ID, req.Source, prob.TestCount, key)
 		if err != nil {
@@ -462,6 +471,11 @@ func (s *Server) handleGetSubmission(c *fiber.Ctx) error {
 	if len(v.Results) > 0 {
 		if err := json.Unmarshal(v.Results, &v.Tests); err != nil {
 			return &APIError{Status: 500, Code: "internal", Message: "stored results are unreadable", Err: err}
+		}
+		// Rows graded before issue 7 kept exit codes and messages of
+		// hidden tests: show only the verdicts.
+		for i, tr := range v.Tests {
+			v.Tests[i] = events.CodeTestResult{Index: tr.Index, Verdict: tr.Verdict}
 		}
 	}
 	return c.JSON(v)

@@ -537,3 +537,54 @@ func TestCodeSubmitIdempotencyKey(t *testing.T) {
 		t.Fatalf("submissions stored: %d (%v), want 2", n, err)
 	}
 }
+
+// TestCodeFairness: one user's busy loops neither queue without bound nor
+// starve another user's print(1) (issue 7: 20 loops delayed it to 55 s).
+// Small numbers: 2 slots, 3 jobs per user, 2-second loops.
+func TestCodeFairness(t *testing.T) {
+	e := codetest.Start(t)
+	srv, url := e.StartEdge(t, func(c *edge.Config) { c.WaitTimeout = 100 * time.Millisecond })
+	srv.SetCodeConfig(edge.CodeConfig{MaxPerUser: 3})
+	e.StartWorker(t, codetest.Options{Slots: 2})
+	hog := e.Register("hog", "candidate")
+	other := e.Register("other", "candidate")
+	loop := map[string]any{"language": "python", "source": "while True:\n    pass\n", "time_limit_ms": 2000}
+	var hogOps []string
+	refused := 0
+	for i := 0; i < 6; i++ {
+		r := platformtest.Do(t, "POST", url+"/api/code/execute", hog.Token, loop)
+		switch r.Status {
+		case 202:
+			hogOps = append(hogOps, r.Map(t)["op_id"].(string))
+		case 429:
+			if r.ErrorCode() != "too_many_jobs" {
+				t.Fatalf("429 with %s", r.Body)
+			}
+			refused++
+		default:
+			t.Fatalf("busy loop %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	if len(hogOps) != 3 || refused != 3 {
+		t.Fatalf("accepted %d, refused %d busy loops; want 3 and 3", len(hogOps), refused)
+	}
+	r := platformtest.Do(t, "POST", url+"/api/code/execute", other.Token, map[string]any{"language": "python", "source": "print(1)\n"})
+	switch r.Status {
+	case 200:
+	case 202:
+		opID := r.Map(t)["op_id"].(string)
+		if op := e.WaitOp(other.Token, opID, 60*time.Second); op["status"] != "done" {
+			t.Fatalf("print(1): %v", op)
+		}
+	default:
+		t.Fatalf("print(1): %d %s", r.Status, r.Body)
+	}
+	var done int
+	q, args, _ := sqlx.In(`SELECT COUNT(*) FROM operations WHERE status <> 'pending' AND id IN (?)`, hogOps)
+	if err := e.DB.Get(&done, q, args...); err != nil {
+		t.Fatal(err)
+	}
+	if done >= 2 {
+		t.Fatalf("print(1) finished only after %d of the other user's busy loops", done)
+	}
+}

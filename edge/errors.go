@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/hirebus/hirebus/events"
@@ -49,7 +51,12 @@ type errorBody struct {
 // errorHandler is the one place where errors become HTTP responses.
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	apiErr := s.classify(err)
-	if apiErr.Status >= 500 {
+	switch {
+	case apiErr.Status == http.StatusServiceUnavailable:
+		// Expected while MySQL or NATS is down or a queue is full: the
+		// client is told to retry; not a bug to page anyone about.
+		s.log.WarnContext(c.UserContext(), "request refused: dependency unavailable", "method", c.Method(), "path", c.Path(), "status", apiErr.Status, "err", err)
+	case apiErr.Status >= 500:
 		s.log.ErrorContext(c.UserContext(), "request failed", "method", c.Method(), "path", c.Path(), "status", apiErr.Status, "err", err)
 	}
 	var body errorBody
@@ -57,6 +64,15 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	body.Error.Message = apiErr.Message
 	if apiErr.Status == http.StatusServiceUnavailable {
 		c.Set(fiber.HeaderRetryAfter, "5")
+	}
+	if apiErr.Status == http.StatusTooManyRequests && len(c.Response().Header.Peek(fiber.HeaderRetryAfter)) == 0 {
+		// Every 429 says when to come back (issue 7).
+		wait := time.Minute
+		var ra retryAfter
+		if errors.As(err, &ra) && time.Duration(ra) > 0 {
+			wait = time.Duration(ra)
+		}
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(wait.Round(time.Second)/time.Second))))
 	}
 	return c.Status(apiErr.Status).JSON(body)
 }

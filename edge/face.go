@@ -16,12 +16,15 @@ import (
 	"image/jpeg"
 	"image/png"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/face/imaging"
 	"github.com/hirebus/hirebus/ops"
+	"github.com/hirebus/hirebus/otp"
 	"github.com/hirebus/hirebus/outbox"
+	"github.com/hirebus/hirebus/ratelimit"
 	"github.com/hirebus/hirebus/store"
 	"github.com/jmoiron/sqlx"
 	"golang.org/x/crypto/bcrypt"
@@ -44,11 +47,12 @@ const (
 
 // faceRoutes are the face API's routes (wired by routes in server.go).
 func (s *Server) faceRoutes(app *fiber.App, api fiber.Router) {
-	api.Post("/auth/reset-face", s.requireAuth, s.handleResetFace)
+	resetFace := ratelimit.Rate{N: s.cfg.ResetFacePerHour, Per: time.Hour}
+	api.Post("/auth/reset-face", s.requireAuth, s.limitUser("reset-face-user", "reset-face", resetFace), s.handleResetFace)
 	api.Post("/auth/face-login", s.loginLimit.middleware, s.handleFaceLogin)
 	app.Post("/detect_face", s.faceLimit.middleware, s.optionalAuth, s.handleDetectFace)
 	api.Post("/face/detect", s.faceLimit.middleware, s.optionalAuth, s.handleDetectFace)
-	api.Post("/proctor/frame", s.requireAuth, s.handleProctorFrame)
+	api.Post("/proctor/frame", s.requireAuth, s.limitUser("frame-user", "proctor frame", ratelimit.PerMinute(s.cfg.FramePerMin)), s.handleProctorFrame)
 }
 
 // imageError maps the face package's decode errors to a public 4xx.
@@ -75,8 +79,10 @@ func imageError(which string, err error) *APIError {
 // precheckImage is the edge's cheap look at one image: it decodes the
 // base64 (size-capped before any copy), sniffs JPEG/PNG magic and reads the
 // header's dimensions, so a decompression bomb or a non-image never reaches
-// the bus. Pixels are decoded by the worker.
-func precheckImage(which, s string) error {
+// the bus. Pixels are decoded by the worker. maxPixels is
+// Config.MaxImagePixels (issue 7: 40 MP images cost the worker hundreds of
+// MB each).
+func precheckImageMax(which, s string, maxPixels int) error {
 	if strings.TrimSpace(s) == "" {
 		return badRequest("missing_image", which+" is empty")
 	}
@@ -102,16 +108,24 @@ func precheckImage(which, s string) error {
 		return imageError(which, fmt.Errorf("%w: %v", imaging.ErrTruncated, err))
 	}
 	lim := imaging.DefaultLimits()
+	if maxPixels > 0 && maxPixels < lim.MaxPixels {
+		lim.MaxPixels = maxPixels
+	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return imageError(which, fmt.Errorf("%w: empty %dx%d canvas", imaging.ErrNotImage, cfg.Width, cfg.Height))
 	}
 	if cfg.Width > lim.MaxSide || cfg.Height > lim.MaxSide || cfg.Width*cfg.Height > lim.MaxPixels {
-		return imageError(which, fmt.Errorf("%w: %dx%d exceeds %d px per side / %d megapixels", imaging.ErrTooLarge, cfg.Width, cfg.Height, lim.MaxSide, lim.MaxPixels/1_000_000))
+		return imageError(which, fmt.Errorf("%w: %dx%d exceeds %d px per side / %.1f megapixels", imaging.ErrTooLarge, cfg.Width, cfg.Height, lim.MaxSide, float64(lim.MaxPixels)/1e6))
 	}
 	return nil
 }
 
-func precheckEnrollImages(images []string) error {
+// precheckEnroll checks enrolment images against the configured pixel cap.
+func (s *Server) precheckEnroll(images []string) error {
+	return precheckEnrollMax(images, s.cfg.MaxImagePixels)
+}
+
+func precheckEnrollMax(images []string, maxPixels int) error {
 	switch n := len(images); {
 	case n < minEnrollImages:
 		return badRequest("too_few_images", fmt.Sprintf("send at least %d face images (got %d)", minEnrollImages, n))
@@ -119,7 +133,7 @@ func precheckEnrollImages(images []string) error {
 		return badRequest("too_many_images", fmt.Sprintf("send at most %d face images (got %d)", maxEnrollImages, n))
 	}
 	for i, img := range images {
-		if err := precheckImage(fmt.Sprintf("image %d", i+1), img); err != nil {
+		if err := precheckImageMax(fmt.Sprintf("image %d", i+1), img, maxPixels); err != nil {
 			return err
 		}
 	}
@@ -153,6 +167,45 @@ func registerEnroll(s *Server, c *fiber.Ctx, tx *sqlx.Tx, out *outbox.Batch, u U
 
 type resetFaceReq struct {
 	Images []string `json:"images"`
+	// Password or OTP (a code mailed with purpose "reset") proves that the
+	// caller is the account owner, not just a holder of its token.
+	Password string `json:"password"`
+	OTP      string `json:"otp"`
+}
+
+var errReauthRequired = Errorf(403, "reauth_required", "replacing the face needs your password or a fresh emailed code (send-otp with purpose reset): send password or otp with the images")
+
+// reauthenticate checks the password or a fresh emailed code of the
+// caller's account; a bearer token alone is not enough to replace a face.
+func (s *Server) reauthenticate(c *fiber.Ctx, p Principal, password, code string) error {
+	ctx := c.UserContext()
+	if password == "" && code == "" {
+		return errReauthRequired
+	}
+	u, err := s.loadLoginUser(ctx, `id = ?`, p.UserID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errUnauthorized
+	}
+	if err != nil {
+		return err
+	}
+	if password != "" {
+		if len(password) > 72 {
+			return errBadCredentials
+		}
+		return s.loginBackoff(c, accountKey(u.ID), func() bool {
+			return bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(password)) == nil
+		})
+	}
+	if err := checkOTPFormat(code); err != nil {
+		return err
+	}
+	if err := s.checkOTP(ctx, u.Email, otp.PurposeReset, code); err != nil {
+		return err
+	}
+	return store.InTx(ctx, s.deps.DB, func(tx *sqlx.Tx) error {
+		return consumeVerifiedOTP(ctx, tx, u.Email, otp.PurposeReset)
+	})
 }
 
 func (s *Server) handleResetFace(c *fiber.Ctx) error {
@@ -160,13 +213,16 @@ func (s *Server) handleResetFace(c *fiber.Ctx) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	if err := precheckEnrollImages(req.Images); err != nil {
+	if err := s.precheckEnroll(req.Images); err != nil {
 		return err
 	}
 	if err := s.checkCommandSize(req.Images...); err != nil {
 		return err
 	}
 	p, _ := principal(c)
+	if err := s.reauthenticate(c, p, req.Password, req.OTP); err != nil {
+		return err
+	}
 	ctx := c.UserContext()
 	opID, err := s.accept(ctx, events.OpFaceEnroll, events.CmdFaceEnroll, p.UserID,
 		events.FaceEnroll{UserID: p.UserID, Images: req.Images, Source: "reset"}, func(tx *sqlx.Tx) error {
@@ -193,7 +249,7 @@ func (s *Server) handleDetectFace(c *fiber.Ctx) error {
 	if req.Detector != "" && req.Detector != "tiny" && req.Detector != "ssd" {
 		return badRequest("bad_detector", "detector must be tiny or ssd")
 	}
-	if err := precheckImage("image", req.Image); err != nil {
+	if err := precheckImageMax("image", req.Image, s.cfg.MaxImagePixels); err != nil {
 		return err
 	}
 	if err := s.checkCommandSize(req.Image); err != nil {
@@ -248,7 +304,7 @@ func (s *Server) handleProctorFrame(c *fiber.Ctx) error {
 	if err != nil {
 		return assessErr(c, err)
 	}
-	if err := precheckImage("image", req.Image); err != nil {
+	if err := precheckImageMax("image", req.Image, s.cfg.MaxImagePixels); err != nil {
 		return err
 	}
 	if err := s.checkCommandSize(req.Image); err != nil {
@@ -285,7 +341,13 @@ type loginUser struct {
 	RequireFace  bool   `db:"require_face"`
 }
 
+// noSuchUser is the account id a face is verified against when the named
+// account does not exist (ids are auto-increment and never get this high).
+const noSuchUser = uint64(1) << 62
+
 var (
+	errOperatorUsername  = Errorf(401, "username_required", "this server requires your username or email with face sign-in")
+	errOperatorPassword  = Errorf(401, "password_required", "this server requires your username and password with face sign-in")
 	errFaceNotRecognized = Errorf(401, "face_not_recognized", "the face does not match the account")
 	errUsernameRequired  = Errorf(401, "username_required", "the face was not recognised with certainty; enter your username or email and try again")
 	errPasswordRequired  = Errorf(401, "password_required", "this account requires password and face: send username, password and image")
@@ -302,7 +364,7 @@ func (s *Server) handleFaceLogin(c *fiber.Ctx) error {
 	if req.OpID != "" && req.Image == "" {
 		return s.redeemFaceLogin(c, req)
 	}
-	if err := precheckImage("image", req.Image); err != nil {
+	if err := precheckImageMax("image", req.Image, s.cfg.MaxImagePixels); err != nil {
 		return err
 	}
 	if err := s.checkCommandSize(req.Image); err != nil {
@@ -313,26 +375,54 @@ func (s *Server) handleFaceLogin(c *fiber.Ctx) error {
 	if name == "" {
 		name = strings.TrimSpace(req.Email)
 	}
+	switch s.cfg.FaceLoginRequire {
+	case FaceLoginRequireUsername:
+		if name == "" {
+			return errOperatorUsername
+		}
+	case FaceLoginRequirePassword:
+		if name == "" || req.Password == "" {
+			return errOperatorPassword
+		}
+	}
 	var claimed *loginUser
+	// An unknown account is checked against an id nobody has: the face is
+	// still extracted and compared, so the answer takes as long as for a
+	// real account whose face does not match.
+	verifyAs := uint64(0)
 	if name != "" {
 		if len(name) > 254 {
 			return badRequest("bad_username", "username is too long")
 		}
-		u, err := s.loadLoginUser(ctx, `username = ? OR email = ?`, name, strings.ToLower(name))
-		if errors.Is(err, sql.ErrNoRows) {
+		where, arg := loginLookup(name)
+		u, err := s.loadLoginUser(ctx, where, arg)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
 			if req.Password != "" {
-				_ = bcrypt.CompareHashAndPassword(s.dummyHash(), []byte(req.Password))
-				return errBadCredentials
+				return s.loginBackoff(c, "login-name:"+strings.ToLower(name), func() bool {
+					_ = bcrypt.CompareHashAndPassword(s.dummyHash(), []byte(req.Password))
+					return false
+				})
 			}
-			return errFaceNotRecognized
-		}
-		if err != nil {
+			verifyAs = noSuchUser
+		case err != nil:
 			return err
 		}
-		// The password is cheap to check next to a face: refuse early.
-		if req.Password != "" && bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(req.Password)) != nil {
-			return errBadCredentials
+		if verifyAs == 0 {
+			// The password is cheap to check next to a face: refuse early.
+			if req.Password != "" {
+				if err := s.loginBackoff(c, accountKey(u.ID), func() bool {
+					return bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(req.Password)) == nil
+				}); err != nil {
+					return err
+				}
+			}
+			claimed = &u
+			verifyAs = u.ID
 		}
+	}
+	if claimed != nil {
+		u := *claimed
 		if req.Password == "" {
 			required, err := s.faceLoginNeedsPassword(ctx, u)
 			if err != nil {
@@ -342,12 +432,8 @@ func (s *Server) handleFaceLogin(c *fiber.Ctx) error {
 				return errPasswordRequired
 			}
 		}
-		claimed = &u
 	}
-	payload := events.FaceIdentify{Image: req.Image}
-	if claimed != nil {
-		payload.UserID = claimed.ID
-	}
+	payload := events.FaceIdentify{Image: req.Image, UserID: verifyAs}
 	opID, oc, done, err := s.acceptAndWait(ctx, events.OpFaceIdentify, events.CmdFaceIdentify, 0, payload)
 	if err != nil {
 		return err
@@ -447,6 +533,14 @@ func (s *Server) finishFaceLogin(c *fiber.Ctx, opID string, oc events.OpComplete
 			}
 			passwordOK = true
 		}
+	}
+	if !u.FaceEnrolled {
+		// The enrolment was revoked (password reset) after the index
+		// answered, or its removal is still on its way to the index.
+		return errFaceNotRecognized
+	}
+	if !passwordOK && s.cfg.FaceLoginRequire == FaceLoginRequirePassword {
+		return errOperatorPassword
 	}
 	if !passwordOK {
 		required, err := s.faceLoginNeedsPassword(ctx, *u)

@@ -257,7 +257,7 @@ func TestFaceAPI(t *testing.T) {
 	t.Run("reset-face", func(t *testing.T) {
 		// Images without a face: the operation fails with reasons.
 		blank := facetest.Blank(t)
-		r := p.Do("POST", "/api/auth/reset-face", aliceU.Token, map[string]any{"images": []string{blank, blank, blank}})
+		r := p.Do("POST", "/api/auth/reset-face", aliceU.Token, map[string]any{"images": []string{blank, blank, blank}, "password": aliceU.Password})
 		if r.Status != 202 {
 			t.Fatalf("reset-face: %d %s", r.Status, r.Body)
 		}
@@ -273,7 +273,7 @@ func TestFaceAPI(t *testing.T) {
 			facetest.Base64(t, alice, facetest.Variant{Gray: true}),
 			facetest.Base64(t, alice, facetest.Variant{Rotate: true}),
 		}
-		r = p.Do("POST", "/api/auth/reset-face", aliceU.Token, map[string]any{"images": imgs})
+		r = p.Do("POST", "/api/auth/reset-face", aliceU.Token, map[string]any{"images": imgs, "password": aliceU.Password})
 		if r.Status != 202 {
 			t.Fatalf("reset-face: %d %s", r.Status, r.Body)
 		}

@@ -97,11 +97,22 @@ func (w *waiters) deliver(oc events.OpCompleted) {
 
 // acceptAndWait accepts a command and waits up to WaitTimeout for its
 // result; ok=false means the caller should answer 202 with the op id.
-func (s *Server) acceptAndWait(ctx context.Context, opType, subject string, actor uint64, payload any) (string, events.OpCompleted, bool, error) {
+func (s *Server) acceptAndWait(ctx context.Context, opType, subject string, actor uint64, payload any, extra ...func(tx *sqlx.Tx) error) (string, events.OpCompleted, bool, error) {
 	opID := events.NewID()
 	ch := s.waiters.register(opID)
 	defer s.waiters.cancel(opID)
-	if err := s.acceptID(ctx, opID, opType, subject, actor, payload, nil); err != nil {
+	var hook func(tx *sqlx.Tx) error
+	if len(extra) > 0 {
+		hook = func(tx *sqlx.Tx) error {
+			for _, fn := range extra {
+				if err := fn(tx); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	if err := s.acceptID(ctx, opID, opType, subject, actor, payload, hook); err != nil {
 		return "", events.OpCompleted{}, false, err
 	}
 	t := time.NewTimer(s.cfg.WaitTimeout)
@@ -124,6 +135,10 @@ func (s *Server) handleGetOp(c *fiber.Ctx) error {
 	op, err := ops.Get(c.UserContext(), s.deps.DB, id)
 	if err != nil {
 		return err
+	}
+	if op.Type == events.OpForgotPassword {
+		// Indistinguishable from an id that does not exist (issue 7).
+		return Errorf(404, "not_found", "not found")
 	}
 	if op.UserID != nil {
 		p, ok := principal(c)

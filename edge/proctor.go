@@ -27,6 +27,7 @@ import (
 	"github.com/hirebus/hirebus/domain/proctor"
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/face/imaging"
+	"github.com/hirebus/hirebus/ratelimit"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
@@ -48,9 +49,8 @@ var proctorSignalsAccepted = promauto.NewCounter(prometheus.CounterOpts{
 // proctorEdge is the edge's proctoring state: the service, the per-user
 // limiter and the live subscriptions of this edge's /ws clients.
 type proctorEdge struct {
-	svc   *proctor.Service
-	limit *ipLimiter
-	pub   *events.Publisher
+	svc *proctor.Service
+	pub *events.Publisher
 
 	mu           sync.RWMutex
 	byAttempt    map[uint64]map[*wsClient]struct{}
@@ -69,14 +69,13 @@ type liveKey struct {
 func (s *Server) proctorRoutes(api fiber.Router) {
 	s.proc = &proctorEdge{
 		svc:          &proctor.Service{DB: s.deps.DB, Relay: s.deps.Relay},
-		limit:        newIPLimiter("proctor log", s.cfg.ProctorLogPerMin),
 		pub:          events.NewPublisher(s.deps.JS),
 		byAttempt:    map[uint64]map[*wsClient]struct{}{},
 		byAssessment: map[uint64]map[*wsClient]struct{}{},
 		subs:         map[*wsClient][]liveKey{},
 	}
 	auth := s.requireAuth
-	api.Post("/proctor/log", auth, s.handleProctorLog)
+	api.Post("/proctor/log", auth, s.limitUser("proctor-log-user", "proctoring batch", ratelimit.PerMinute(s.cfg.ProctorLogPerMin)), s.handleProctorLog)
 	api.Get("/proctor/violations/:id", auth, s.handleProctorViolations)
 	api.Get("/proctor/attempts/:id/timeline", auth, s.handleProctorTimeline)
 	api.Get("/proctor/attempts/:id/frames/:key", auth, s.handleProctorFrameImage)
@@ -184,10 +183,6 @@ func proctorSignal(i int, e proctorLogEvent, now time.Time) (events.ProctorSigna
 // each (attempt, seq) once whatever arrives twice.
 func (s *Server) handleProctorLog(c *fiber.Ctx) error {
 	p, _ := principal(c)
-	if s.proc.limit.perMin > 0 && !s.proc.limit.allow("u"+strconv.FormatUint(p.UserID, 10)) {
-		c.Set(fiber.HeaderRetryAfter, "5")
-		return Errorf(429, "too_many_requests", "too many proctoring batches; send them less often")
-	}
 	var req proctorLogReq
 	if err := bind(c, &req); err != nil {
 		return err

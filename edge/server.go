@@ -9,22 +9,23 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/hirebus/hirebus/domain/assess"
 	"github.com/hirebus/hirebus/mailbox"
+	"github.com/hirebus/hirebus/ops"
 	"github.com/hirebus/hirebus/outbox"
+	"github.com/hirebus/hirebus/ratelimit"
 	"github.com/jmoiron/sqlx"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
@@ -42,12 +43,40 @@ type Config struct {
 	OTPPerIP     int           // send-otp per client IP per OTPWindow (default 20)
 	OTPWindow    time.Duration // default 10m
 	SessionCache time.Duration // how long a session check is trusted before re-reading MySQL (default 60s)
-	ProxyHeader  string        // e.g. X-Forwarded-For behind a trusted proxy; empty = socket address
+	ProxyHeader  string        // e.g. X-Forwarded-For, read only from TrustedProxies; empty = socket address
 	PasswordCost int           // bcrypt cost (default 12; tests use bcrypt.MinCost)
 	LoginPerMin  int           // password and face login attempts per client IP per minute (default 30; -1 = off)
 	FacePerMin   int           // face detection calls per client IP per minute (default 60; -1 = off)
-	Code         CodeConfig    // the coding API (queue bound, limit ceilings)
-	CORSOrigins  []string      // origins allowed to call the API from a browser (empty = same origin only)
+	// RegisterPerMin bounds register calls per client IP per minute
+	// (default 10; -1 = off).
+	RegisterPerMin int
+	// ResetFacePerHour bounds reset-face calls per user per hour (default 5; -1 = off).
+	ResetFacePerHour int
+	// FramePerMin bounds proctor frames per user per minute (default 60; -1 = off).
+	FramePerMin int
+	// WSPerUser caps one user's open WebSockets on one edge (default 8).
+	WSPerUser int
+	// WSReplayPerMin bounds WebSocket replays (?last_seq) per user per minute
+	// (default 20; -1 = off).
+	WSReplayPerMin int
+	// LoginBackoffFree is how many failed logins of one account cost nothing;
+	// after that each failure doubles the wait from 1s up to LoginBackoffMax
+	// (defaults 5 and 60s; Free -1 = off).
+	LoginBackoffFree int
+	LoginBackoffMax  time.Duration
+	// FaceLoginRequire is what face sign-in needs besides the face: "none"
+	// (face alone may identify the account), "username" or "password"
+	// (HIREBUS_FACE_LOGIN_REQUIRE; default none).
+	FaceLoginRequire string
+	// TrustedProxies are the addresses whose ProxyHeader is believed; the
+	// client is the right-most address of the header not in this list.
+	// Empty with ProxyHeader set: the header is ignored.
+	TrustedProxies []netip.Prefix
+	// MaxImagePixels caps the pixels of one face image, read from the image
+	// header before any decoding (default 4,000,000).
+	MaxImagePixels int
+	Code           CodeConfig // the coding API (queue bound, limit ceilings)
+	CORSOrigins    []string   // origins allowed to call the API from a browser (empty = same origin only)
 	// ProctorKeepFrames keeps proctoring frames in the PROCTOR_FRAMES object
 	// store; they expire after ProctorRetention (default 90 days).
 	ProctorKeepFrames bool
@@ -102,6 +131,46 @@ func (c *Config) Validate() error {
 	if c.PasswordCost == 0 {
 		c.PasswordCost = 12
 	}
+	if c.RegisterPerMin == 0 {
+		c.RegisterPerMin = 10
+	}
+	if c.ResetFacePerHour == 0 {
+		c.ResetFacePerHour = 5
+	}
+	if c.FramePerMin == 0 {
+		c.FramePerMin = 60
+	}
+	if c.WSPerUser == 0 {
+		c.WSPerUser = 8
+	}
+	if c.WSPerUser < 0 {
+		return errors.New("edge: WebSockets per user must be positive")
+	}
+	if c.WSReplayPerMin == 0 {
+		c.WSReplayPerMin = 20
+	}
+	if c.LoginBackoffFree == 0 {
+		c.LoginBackoffFree = 5
+	}
+	if c.LoginBackoffMax == 0 {
+		c.LoginBackoffMax = time.Minute
+	}
+	switch c.FaceLoginRequire {
+	case "":
+		c.FaceLoginRequire = FaceLoginRequireNone
+	case FaceLoginRequireNone, FaceLoginRequireUsername, FaceLoginRequirePassword:
+	default:
+		return fmt.Errorf("edge: face login requirement %q must be none, username or password", c.FaceLoginRequire)
+	}
+	if c.ProxyHeader != "" && len(c.TrustedProxies) == 0 {
+		return errors.New("edge: a proxy header needs the list of trusted proxies (HIREBUS_TRUSTED_PROXIES): otherwise any client could set it")
+	}
+	if c.MaxImagePixels == 0 {
+		c.MaxImagePixels = 4_000_000
+	}
+	if c.MaxImagePixels < 0 {
+		return errors.New("edge: max image pixels must be positive")
+	}
 	if c.PasswordCost < 4 || c.PasswordCost > 31 {
 		return errors.New("edge: bcrypt cost must be between 4 and 31")
 	}
@@ -116,7 +185,16 @@ type Deps struct {
 	Relay   *outbox.Relay
 	Log     *slog.Logger
 	Mailbox *mailbox.Mailbox // development mailbox, listed at /dev/mailbox when Dev
+	// Limiter is the rate limiter shared by every edge (default: MySQL on DB).
+	Limiter ratelimit.Limiter
 }
+
+// What face sign-in needs besides the face (Config.FaceLoginRequire).
+const (
+	FaceLoginRequireNone     = "none"
+	FaceLoginRequireUsername = "username"
+	FaceLoginRequirePassword = "password"
+)
 
 // Server is one edge process.
 type Server struct {
@@ -130,8 +208,10 @@ type Server struct {
 	ready    chan struct{}
 	readyOne sync.Once
 
-	loginLimit *ipLimiter
-	faceLimit  *ipLimiter
+	limiter    ratelimit.Limiter
+	backoff    *ratelimit.Backoff
+	loginLimit *routeLimit
+	faceLimit  *routeLimit
 	code       atomic.Pointer[CodeConfig]
 	dummyOnce  sync.Once
 	dummy      []byte
@@ -171,8 +251,13 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s.hub = newHub(s)
 	s.SetCodeConfig(cfg.Code)
-	s.loginLimit = newIPLimiter("login", cfg.LoginPerMin)
-	s.faceLimit = newIPLimiter("face detection", cfg.FacePerMin)
+	s.limiter = deps.Limiter
+	if s.limiter == nil {
+		s.limiter = ratelimit.NewMySQL(deps.DB)
+	}
+	s.backoff = &ratelimit.Backoff{DB: deps.DB, Free: cfg.LoginBackoffFree, Max: cfg.LoginBackoffMax}
+	s.loginLimit = s.newRouteLimit("login-ip", "login", ratelimit.PerMinute(cfg.LoginPerMin))
+	s.faceLimit = s.newRouteLimit("face-detect-ip", "face detection", ratelimit.PerMinute(cfg.FacePerMin))
 	s.app = fiber.New(fiber.Config{
 		AppName:               "hirebus",
 		BodyLimit:             cfg.BodyLimit,
@@ -181,7 +266,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,
-		ProxyHeader:           cfg.ProxyHeader,
+		ProxyHeader:           clientIPHeader, // set by s.clientIP from cfg.ProxyHeader and TrustedProxies
 	})
 	s.routes()
 	return s, nil
@@ -193,13 +278,14 @@ func (s *Server) App() *fiber.App { return s.app }
 // routes wires every route of the edge, in one place (called by New).
 func (s *Server) routes() {
 	app := s.app
-	app.Use(s.recoverer, s.metrics)
+	app.Use(s.clientIP, s.recoverer, s.metrics)
 	if h := corsMiddleware(s.cfg.CORSOrigins); h != nil {
 		app.Use(h)
 	}
 	app.Get("/health", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/ready", s.handleReady)
-	app.Get("/metrics", adaptor.HTTPHandler(promhttp.Handler()))
+	// /metrics is not served here: cmd/hirebus serves it on the internal
+	// listener HIREBUS_METRICS_ADDR (issue 7).
 	app.Get("/docs", s.handleDocs)
 	app.Get("/docs/openapi.yaml", s.handleOpenAPI)
 	if s.cfg.Dev {
@@ -210,7 +296,7 @@ func (s *Server) routes() {
 	auth := api.Group("/auth")
 	auth.Post("/send-otp", s.optionalAuth, s.handleSendOTP)
 	auth.Post("/verify-otp", s.handleVerifyOTP)
-	auth.Post("/register", s.handleRegister)
+	auth.Post("/register", s.limitIP("register-ip", "register", ratelimit.PerMinute(s.cfg.RegisterPerMin)), s.handleRegister)
 	auth.Post("/login", s.loginLimit.middleware, s.handleLogin)
 	auth.Post("/logout", s.requireAuth, s.handleLogout)
 	auth.Post("/forgot-password", s.handleForgotPassword)
@@ -305,6 +391,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 2)
 	go func() { errc <- s.runEvents(ctx) }()
 	go s.janitor(ctx)
+	go func() { _ = ops.FailDeadLetters(ctx, s.deps.JS, s.deps.Relay, s.log) }()
 	go func() { errc <- s.app.Listener(ln) }()
 	select {
 	case <-ctx.Done():
@@ -347,6 +434,9 @@ func (s *Server) janitor(ctx context.Context) {
 			s.log.Warn("session cleanup failed", "err", err)
 		} else if n > 0 {
 			s.log.Info("expired sessions and codes removed", "rows", n)
+		}
+		if _, err := ratelimit.Cleanup(ctx, s.deps.DB); err != nil {
+			s.log.WarnContext(ctx, "rate-limit cleanup failed", "err", err)
 		}
 		select {
 		case <-ctx.Done():

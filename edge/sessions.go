@@ -144,9 +144,7 @@ func deviceHash(userAgent, ip string) []byte {
 func (s *Server) createSession(ctx context.Context, tx *sqlx.Tx, userID uint64, method, userAgent, ip string) (string, time.Time, error) {
 	sid := events.NewID()
 	exp := time.Now().UTC().Add(s.cfg.TokenTTL)
-	if len(userAgent) > 512 {
-		userAgent = userAgent[:512]
-	}
+	userAgent = cleanUserAgent(userAgent)
 	_, err := tx.ExecContext(ctx, `INSERT INTO user_sessions (id, user_id, device_hash, user_agent, method, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		sid, userID, deviceHash(userAgent, ip), userAgent, method, exp)
 	if err != nil {
@@ -197,4 +195,25 @@ func (s *Server) cleanupSessions(ctx context.Context) (int64, error) {
 		total += n
 	}
 	return total, nil
+}
+
+// maxUserAgent is the size of user_sessions.user_agent.
+const maxUserAgent = 512
+
+// cleanUserAgent makes a client's User-Agent safe to store: every byte that
+// is not printable ASCII (invalid UTF-8, control characters, any non-ASCII
+// character) becomes '?', and the result is cut to maxUserAgent. User
+// agents are ASCII in practice; anything else is noise or an attack (a
+// byte cut in the middle of a character used to fail the insert: 500).
+func cleanUserAgent(ua string) string {
+	n := min(len(ua), maxUserAgent)
+	b := make([]byte, n)
+	for i := 0; i < n; i++ {
+		c := ua[i]
+		if c < 0x20 || c > 0x7e {
+			c = '?'
+		}
+		b[i] = c
+	}
+	return string(b)
 }

@@ -40,7 +40,8 @@ func (s *Server) serveWebFile(c *fiber.Ctx, name string) error {
 	}
 	c.Set(fiber.HeaderContentType, ct)
 	c.Set("X-Content-Type-Options", "nosniff")
-	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; script-src 'self'")
+	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	c.Set("X-Frame-Options", "DENY") // for browsers without frame-ancestors
 	c.Set("Referrer-Policy", "no-referrer")
 	return c.Send(data)
 }

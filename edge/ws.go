@@ -3,6 +3,7 @@ package edge
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 	"github.com/hirebus/hirebus/events"
+	"github.com/hirebus/hirebus/ratelimit"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
@@ -36,6 +38,7 @@ const (
 	wsAuthTimeout  = 10 * time.Second
 	wsPingEvery    = 30 * time.Second
 	wsWriteTimeout = 10 * time.Second
+	replayInactive = 10 * time.Second
 )
 
 var wsClients = promauto.NewGauge(prometheus.GaugeOpts{Name: "hirebus_ws_clients", Help: "Open WebSocket connections on this edge."})
@@ -59,16 +62,29 @@ func (c *wsClient) close() { c.closeOnce.Do(func() { close(c.done) }) }
 
 func newHub(s *Server) *hub { return &hub{s: s, users: map[uint64]map[*wsClient]struct{}{}} }
 
-func (h *hub) add(c *wsClient) {
+// add registers c unless its user already has max connections here.
+func (h *hub) add(c *wsClient, max int) bool {
 	h.mu.Lock()
 	set := h.users[c.userID]
 	if set == nil {
 		set = map[*wsClient]struct{}{}
 		h.users[c.userID] = set
 	}
+	if max > 0 && len(set) >= max {
+		h.mu.Unlock()
+		return false
+	}
 	set[c] = struct{}{}
 	h.mu.Unlock()
 	wsClients.Inc()
+	return true
+}
+
+// count is the number of c's user's connections on this edge.
+func (h *hub) count(userID uint64) int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.users[userID])
 }
 
 func (h *hub) remove(c *wsClient) {
@@ -146,7 +162,49 @@ func (s *Server) wsUpgrade(c *fiber.Ctx) error {
 		}
 		c.Locals("last_seq", n)
 	}
+	// With the token in the handshake, refuse over-limit clients with a
+	// plain HTTP answer; the in-band auth path checks the same after it.
+	if p, ok := principal(c); ok {
+		if s.hub.count(p.UserID) >= s.cfg.WSPerUser {
+			return errTooManySockets
+		}
+		if _, replay := c.Locals("last_seq").(uint64); replay {
+			if err := s.allowReplay(c.UserContext(), p.UserID); err != nil {
+				if ae, ok := err.(*APIError); ok && ae.Status == 429 {
+					return tooMany(c, "replay", s.replayRetry(ae))
+				}
+				return err
+			}
+		}
+	}
 	return c.Next()
+}
+
+var errTooManySockets = Errorf(429, "too_many_connections", "too many open WebSockets for this account; close some first")
+
+// allowReplay charges one replay (?last_seq) of the user: each one creates
+// a consumer on the EVT stream, whose number is limited.
+func (s *Server) allowReplay(ctx context.Context, userID uint64) error {
+	d, err := s.allow(ctx, "ws-replay-user", strconv.FormatUint(userID, 10), ratelimit.PerMinute(s.cfg.WSReplayPerMin))
+	if err != nil {
+		return err
+	}
+	if !d.OK {
+		return &APIError{Status: 429, Code: "too_many_requests", Message: "too many replays; retry later", Err: retryAfter(d.RetryAfter)}
+	}
+	return nil
+}
+
+// retryAfter carries a wait inside an APIError.
+type retryAfter time.Duration
+
+func (r retryAfter) Error() string { return "retry after " + time.Duration(r).String() }
+
+func (s *Server) replayRetry(e *APIError) time.Duration {
+	if r, ok := e.Err.(retryAfter); ok {
+		return time.Duration(r)
+	}
+	return time.Second
 }
 
 type wsClientMsg struct {
@@ -177,6 +235,12 @@ func (s *Server) wsHandler() fiber.Handler {
 			if m.LastSeq != nil {
 				lastSeq, hasLast = *m.LastSeq, true
 			}
+			if hasLast {
+				if err := s.allowReplay(context.Background(), p.UserID); err != nil {
+					s.wsFail(conn, "too_many_requests", "too many replays; retry later")
+					return
+				}
+			}
 			_ = conn.SetReadDeadline(time.Time{})
 		}
 		s.serveWS(conn, p, lastSeq, hasLast)
@@ -191,7 +255,10 @@ func (s *Server) wsFail(conn *websocket.Conn, code, msg string) {
 
 func (s *Server) serveWS(conn *websocket.Conn, p Principal, lastSeq uint64, hasLast bool) {
 	c := &wsClient{userID: p.UserID, sessionID: p.SessionID, send: make(chan Push, wsSendBuffer), done: make(chan struct{})}
-	s.hub.add(c) // live pushes queue up while we replay
+	if !s.hub.add(c, s.cfg.WSPerUser) { // live pushes queue up while we replay
+		s.wsFail(conn, errTooManySockets.Code, errTooManySockets.Message)
+		return
+	}
 	defer s.hub.remove(c)
 
 	// Reader: notices the client going away.
@@ -270,11 +337,25 @@ func (s *Server) replay(c *wsClient, userID, lastSeq uint64, write func(any) boo
 		FilterSubjects: []string{events.UserFilter(userID)},
 		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
 		OptStartSeq:    lastSeq + 1,
+		// If this edge dies mid-replay, the server drops the consumer
+		// soon instead of after the default five minutes.
+		InactiveThreshold: replayInactive,
 	})
 	if err != nil {
 		s.log.Warn("replay consumer failed", "err", err)
 		return sent, true
 	}
+	// The stream's consumer limit is shared by everyone: give the slot
+	// back as soon as the replay is over.
+	defer func() {
+		dctx, dcancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer dcancel()
+		if name := cons.CachedInfo().Name; name != "" {
+			if err := s.deps.JS.DeleteConsumer(dctx, events.StreamEvents, name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+				s.log.WarnContext(dctx, "replay consumer not deleted", "consumer", name, "err", err)
+			}
+		}
+	}()
 	info, err := cons.Info(ctx)
 	if err != nil || info.NumPending == 0 {
 		return sent, true

@@ -83,6 +83,11 @@ const (
 	OpFaceFrameCheck = "face_frame_check"
 	OpCodeExecute    = "code.execute"
 	OpCodeSubmit     = "code.submit"
+	// OpForgotPassword is a forgot-password mail; GET /api/ops/:id never
+	// shows it (whether one exists would tell who is registered).
+	OpForgotPassword = "forgot_password"
+	// OpFaceDelete removes a user's face enrolment (password reset).
+	OpFaceDelete = "face_delete"
 )
 
 // Subject filters.

@@ -86,8 +86,8 @@ type CodeTest struct {
 	SubmissionID uint64 `json:"submission_id"`
 	Index        int    `json:"index"`
 	Verdict      string `json:"verdict"`
-	TimeMS       int64  `json:"time_ms"`
-	MemoryKB     int64  `json:"memory_kb"`
+	TimeMS       int64  `json:"time_ms,omitempty"`   // not sent for hidden tests
+	MemoryKB     int64  `json:"memory_kb,omitempty"` // not sent for hidden tests
 	Done         int    `json:"done"`
 	Total        int    `json:"total"`
 }
@@ -185,13 +185,14 @@ type CodeExecuteResult struct {
 }
 
 // CodeTestResult is one graded test as stored and shown to the candidate:
-// never the test's name, input or expected output.
+// never the test's name, input or expected output, and for hidden tests
+// only Index and Verdict (the other fields stay empty; issue 7).
 type CodeTestResult struct {
 	Index    int    `json:"index"`
 	Verdict  string `json:"verdict"`
-	TimeMS   int64  `json:"time_ms"`
-	MemoryKB int64  `json:"memory_kb"`
-	ExitCode int    `json:"exit_code"`
+	TimeMS   int64  `json:"time_ms,omitempty"`
+	MemoryKB int64  `json:"memory_kb,omitempty"`
+	ExitCode int    `json:"exit_code,omitempty"`
 	Signal   string `json:"signal,omitempty"`
 	Message  string `json:"message,omitempty"`
 }

@@ -171,3 +171,18 @@ func Processed(ctx context.Context, db sqlx.QueryerContext, commandID string) (b
 	}
 	return true, nil
 }
+
+// CountPending counts userID's pending operations of the given types
+// created within the last `within` (older ones are stuck, not queued).
+func CountPending(ctx context.Context, q sqlx.QueryerContext, userID uint64, within time.Duration, types ...string) (int, error) {
+	query, args, err := sqlx.In(`SELECT COUNT(*) FROM operations WHERE user_id = ? AND status = 'pending'
+		AND created_at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND AND type IN (?)`, userID, int(within.Seconds()), types)
+	if err != nil {
+		return 0, fmt.Errorf("ops: count pending: %w", err)
+	}
+	var n int
+	if err := sqlx.GetContext(ctx, q, &n, query, args...); err != nil {
+		return 0, fmt.Errorf("ops: count pending: %w", store.Translate(err))
+	}
+	return n, nil
+}

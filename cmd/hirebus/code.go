@@ -34,7 +34,7 @@ func newCodeWorker(ctx context.Context, cfg Config, d Deps) (worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := code.New(code.Config{Slots: cfg.WorkerConcurrency},
+	w, err := code.New(code.Config{Slots: cfg.WorkerConcurrency, MaxRunningPerUser: cfg.CodeRunPerUser},
 		code.Deps{DB: d.DB, JS: d.JS, Relay: d.Relay, Log: d.Log, Runner: r})
 	if err != nil {
 		_ = r.Close()

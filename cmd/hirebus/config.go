@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -48,7 +49,19 @@ type Config struct {
 	ProxyHeader        string // HIREBUS_PROXY_HEADER, e.g. X-Forwarded-For, only behind a trusted proxy
 	NATSReplicas       int    // HIREBUS_NATS_REPLICAS stream replicas (1, or 3 on the compose cluster)
 
-	CORSOrigins []string // HIREBUS_CORS_ORIGINS: comma list of origins allowed to call the API from a browser (empty = same origin only)
+	// Security (issue 7).
+	TrustedProxies   []netip.Prefix // HIREBUS_TRUSTED_PROXIES: comma-separated CIDRs or addresses whose HIREBUS_PROXY_HEADER is believed
+	FaceLoginRequire string         // HIREBUS_FACE_LOGIN_REQUIRE: none | username | password (default none)
+	FaceMaxPixels    int            // HIREBUS_FACE_MAX_PIXELS: largest face image, width×height (default 4000000)
+	MetricsAddr      string         // HIREBUS_METRICS_ADDR: internal listener for /metrics (default 127.0.0.1:9090; "off" = none)
+	WSPerUser        int            // HIREBUS_WS_PER_USER: open WebSockets per user per edge (default 8)
+	RegisterPerMin   int            // HIREBUS_REGISTER_PER_MIN: register calls per client IP per minute (default 10)
+	ResetFacePerHour int            // HIREBUS_RESET_FACE_PER_HOUR: reset-face calls per user per hour (default 5)
+	FramePerMin      int            // HIREBUS_FRAME_PER_MIN: proctor frames per user per minute (default 60)
+	WSReplayPerMin   int            // HIREBUS_WS_REPLAY_PER_MIN: WebSocket replays per user per minute (default 20)
+	CodeMaxPerUser   int            // HIREBUS_CODE_MAX_PER_USER: code jobs one user may have waiting or running (default 4)
+	CodeRunPerUser   int            // HIREBUS_CODE_RUNNING_PER_USER: one user's jobs running at once per code worker (default half the slots)
+	CORSOrigins      []string       // HIREBUS_CORS_ORIGINS: comma list of origins allowed to call the API from a browser (empty = same origin only)
 
 	ProctorKeepFrames bool          // HIREBUS_PROCTOR_KEEP_FRAMES=1: keep webcam frames in the JetStream object store
 	ProctorRetention  time.Duration // HIREBUS_PROCTOR_RETENTION: proctoring data is deleted after this (default 90d)
@@ -81,6 +94,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		SandboxImageTag:    getenv("HIREBUS_SANDBOX_IMAGE_TAG"),
 		SandboxRuntime:     getenv("HIREBUS_SANDBOX_RUNTIME"),
 		ProxyHeader:        getenv("HIREBUS_PROXY_HEADER"),
+		FaceLoginRequire:   or(getenv("HIREBUS_FACE_LOGIN_REQUIRE"), "none"),
+		MetricsAddr:        or(getenv("HIREBUS_METRICS_ADDR"), "127.0.0.1:9090"),
+		FaceMaxPixels:      4_000_000,
+		WSPerUser:          8,
+		RegisterPerMin:     10,
+		ResetFacePerHour:   5,
+		FramePerMin:        60,
+		WSReplayPerMin:     20,
+		CodeMaxPerUser:     4,
 		NATSReplicas:       1,
 		TraceRatio:         0.1,
 	}
@@ -115,6 +137,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		{"HIREBUS_SANDBOX_POOL", &c.SandboxPool, 0, 64},
 		{"HIREBUS_CODE_MAX_QUEUE", &c.CodeMaxQueue, 1, 1_000_000},
 		{"HIREBUS_NATS_REPLICAS", &c.NATSReplicas, 1, 5},
+		{"HIREBUS_FACE_MAX_PIXELS", &c.FaceMaxPixels, 10_000, 40_000_000},
+		{"HIREBUS_WS_PER_USER", &c.WSPerUser, 1, 1000},
+		{"HIREBUS_REGISTER_PER_MIN", &c.RegisterPerMin, 1, 100_000},
+		{"HIREBUS_RESET_FACE_PER_HOUR", &c.ResetFacePerHour, 1, 100_000},
+		{"HIREBUS_FRAME_PER_MIN", &c.FramePerMin, 1, 100_000},
+		{"HIREBUS_WS_REPLAY_PER_MIN", &c.WSReplayPerMin, 1, 100_000},
+		{"HIREBUS_CODE_MAX_PER_USER", &c.CodeMaxPerUser, 1, 10_000},
+		{"HIREBUS_CODE_RUNNING_PER_USER", &c.CodeRunPerUser, 1, 256},
 	} {
 		if v := getenv(iv.name); v != "" {
 			n, err := strconv.Atoi(v)
@@ -130,6 +160,23 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("HIREBUS_WORKER_CONCURRENCY=%q: want a number from 1 to 256", v)
 		}
 		c.WorkerConcurrency = n
+	}
+	if v := getenv("HIREBUS_TRUSTED_PROXIES"); v != "" {
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			pfx, err := netip.ParsePrefix(part)
+			if err != nil {
+				a, aerr := netip.ParseAddr(part)
+				if aerr != nil {
+					return c, fmt.Errorf("HIREBUS_TRUSTED_PROXIES: %q is neither a CIDR nor an address", part)
+				}
+				pfx = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+			}
+			c.TrustedProxies = append(c.TrustedProxies, pfx.Masked())
+		}
 	}
 	for _, o := range strings.Split(getenv("HIREBUS_CORS_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -174,6 +221,22 @@ func (c Config) Validate(mode string) error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("HIREBUS_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel)
+	}
+	if c.ProxyHeader != "" && len(c.TrustedProxies) == 0 {
+		return errors.New("HIREBUS_PROXY_HEADER needs HIREBUS_TRUSTED_PROXIES (the proxies' addresses): otherwise any client could choose its address")
+	}
+	switch c.FaceLoginRequire {
+	case "none", "username", "password":
+	default:
+		return fmt.Errorf("HIREBUS_FACE_LOGIN_REQUIRE=%q: want none, username or password", c.FaceLoginRequire)
+	}
+	if c.MetricsAddr != "off" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return fmt.Errorf("HIREBUS_METRICS_ADDR=%q: want host:port or off", c.MetricsAddr)
+		}
+		if (mode == "edge" || mode == "all") && c.MetricsAddr == c.HTTPAddr {
+			return errors.New("HIREBUS_METRICS_ADDR must differ from HIREBUS_HTTP_ADDR: metrics are not for the public API port")
+		}
 	}
 	for _, o := range c.CORSOrigins {
 		u, err := url.Parse(o)

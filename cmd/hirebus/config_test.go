@@ -1,6 +1,11 @@
 package main
 
 import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,6 +48,18 @@ func TestConfig(t *testing.T) {
 		{"proctor retention too short", map[string]string{"HIREBUS_PROCTOR_RETENTION": "10m"}, "all", "HIREBUS_PROCTOR_RETENTION"},
 		{"proctor retention too long", map[string]string{"HIREBUS_PROCTOR_RETENTION": "4000d"}, "all", "HIREBUS_PROCTOR_RETENTION"},
 		{"bad keep frames", map[string]string{"HIREBUS_PROCTOR_KEEP_FRAMES": "perhaps"}, "all", "HIREBUS_PROCTOR_KEEP_FRAMES"},
+		{"proxy header without trusted proxies", map[string]string{"HIREBUS_PROXY_HEADER": "X-Forwarded-For"}, "all", "HIREBUS_TRUSTED_PROXIES"},
+		{"proxy header with trusted proxies", map[string]string{"HIREBUS_PROXY_HEADER": "X-Forwarded-For", "HIREBUS_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7,fd00::/8"}, "all", ""},
+		{"bad trusted proxy", map[string]string{"HIREBUS_TRUSTED_PROXIES": "10.0.0.0/33"}, "all", "HIREBUS_TRUSTED_PROXIES"},
+		{"face login requirement", map[string]string{"HIREBUS_FACE_LOGIN_REQUIRE": "password"}, "all", ""},
+		{"bad face login requirement", map[string]string{"HIREBUS_FACE_LOGIN_REQUIRE": "smile"}, "all", "HIREBUS_FACE_LOGIN_REQUIRE"},
+		{"metrics on the API port", map[string]string{"HIREBUS_METRICS_ADDR": ":8080"}, "all", "HIREBUS_METRICS_ADDR"},
+		{"bad metrics addr", map[string]string{"HIREBUS_METRICS_ADDR": "9090"}, "all", "HIREBUS_METRICS_ADDR"},
+		{"metrics off", map[string]string{"HIREBUS_METRICS_ADDR": "off"}, "all", ""},
+		{"bad max pixels", map[string]string{"HIREBUS_FACE_MAX_PIXELS": "50000000"}, "all", "HIREBUS_FACE_MAX_PIXELS"},
+		{"bad ws per user", map[string]string{"HIREBUS_WS_PER_USER": "0"}, "all", "HIREBUS_WS_PER_USER"},
+		{"bad register limit", map[string]string{"HIREBUS_REGISTER_PER_MIN": "-1"}, "all", "HIREBUS_REGISTER_PER_MIN"},
+		{"bad code per user", map[string]string{"HIREBUS_CODE_MAX_PER_USER": "0"}, "all", "HIREBUS_CODE_MAX_PER_USER"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -94,5 +111,29 @@ func TestJWTKeyGeneratedOnceAndKept(t *testing.T) {
 	}
 	if _, err := cfg.JWTKey(); err == nil {
 		t.Fatal("short key accepted")
+	}
+}
+
+// TestMetricsListener: /metrics is served on the internal listener.
+func TestMetricsListener(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runMetrics(ctx, ln, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+	resp, err := http.Get("http://" + ln.Addr().String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "go_goroutines") {
+		t.Fatalf("metrics: %d %.200s", resp.StatusCode, body)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -168,6 +168,9 @@ func runPlatform(ctx context.Context, cfg Config, log *slog.Logger, mode string,
 	// Components.
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return relay.Run(gctx) })
+	if cfg.MetricsAddr != "off" {
+		g.Go(func() error { return serveMetrics(gctx, cfg.MetricsAddr, log) })
+	}
 	for _, role := range roles {
 		w, err := workerFactories[role](gctx, cfg, deps)
 		if err != nil {
@@ -183,7 +186,10 @@ func runPlatform(ctx context.Context, cfg Config, log *slog.Logger, mode string,
 	}
 	if mode != "worker" {
 		srv, err := edge.New(edge.Config{Addr: cfg.HTTPAddr, JWTKey: jwtKey, Dev: cfg.Dev, ProxyHeader: cfg.ProxyHeader,
-			Code: edge.CodeConfig{MaxQueue: cfg.CodeMaxQueue}, CORSOrigins: cfg.CORSOrigins, ObjectReplicas: cfg.NATSReplicas,
+			TrustedProxies: cfg.TrustedProxies, FaceLoginRequire: cfg.FaceLoginRequire, MaxImagePixels: cfg.FaceMaxPixels,
+			WSPerUser: cfg.WSPerUser, RegisterPerMin: cfg.RegisterPerMin, ResetFacePerHour: cfg.ResetFacePerHour,
+			FramePerMin: cfg.FramePerMin, WSReplayPerMin: cfg.WSReplayPerMin,
+			Code: edge.CodeConfig{MaxQueue: cfg.CodeMaxQueue, MaxPerUser: cfg.CodeMaxPerUser}, CORSOrigins: cfg.CORSOrigins, ObjectReplicas: cfg.NATSReplicas,
 			ProctorKeepFrames: cfg.ProctorKeepFrames, ProctorRetention: cfg.ProctorRetention},
 			edge.Deps{DB: db, NC: nc, JS: js, Relay: relay, Log: log, Mailbox: mb})
 		if err != nil {

@@ -179,8 +179,10 @@
     var btn = $("#enroll-send");
     busy(btn, true, "Sending…");
     say($("#enroll-msg"), "");
-    call("POST", "/api/auth/reset-face", { images: enroll.shots.slice() }).then(function (r) {
+    var pw = $("#enroll-password");
+    call("POST", "/api/auth/reset-face", { images: enroll.shots.slice(), password: pw.value }).then(function (r) {
       busy(btn, false);
+      pw.value = "";
       enrollCam.stop();
       enroll.shots = [];
       renderEnrollShots();

@@ -168,7 +168,7 @@ func TestPagesInBrowser(t *testing.T) {
 	p.StartWorker(t, codetest.Options{})
 	user := fmt.Sprintf("web%d", time.Now().UnixNano()%1_000_000_000)
 	email := user + "@example.com"
-	const password = "secret123"
+	const password = "secret123-k7"
 
 	t.Run("register with the mailed code", func(t *testing.T) {
 		b.do(t,
@@ -374,7 +374,7 @@ func TestFaceSignInInBrowser(t *testing.T) {
 			chromedp.Click(chromedp.CSS("#reg-step2 button[type=submit]")),
 			chromedp.WaitVisible(chromedp.CSS("#reg-username")),
 			chromedp.SendKeys(chromedp.CSS("#reg-username"), user),
-			chromedp.SendKeys(chromedp.CSS("#reg-password"), "secret123"),
+			chromedp.SendKeys(chromedp.CSS("#reg-password"), "secret123-k7"),
 			chromedp.Click(chromedp.CSS("#reg-face summary")),
 			chromedp.Click(chromedp.CSS("#reg-cam")),
 		)
@@ -396,6 +396,21 @@ func TestFaceSignInInBrowser(t *testing.T) {
 		}
 		b.waitJS(t, 30*time.Second, `[...document.querySelectorAll("#feed .badge")].filter(b => b.textContent === "face.enroll.progress").length === 3`, "three face.enroll.progress events")
 		b.waitJS(t, 30*time.Second, `[...document.querySelectorAll("#me dd")].some(d => d.textContent === "set up")`, "the profile to show face sign-in set up")
+	})
+
+	t.Run("replacing the face needs the password", func(t *testing.T) {
+		_ = eval[string](t, b, `document.querySelector("#enroll-msg").textContent = ""`)
+		b.do(t, chromedp.Click(chromedp.CSS("#enroll-box summary")),
+			chromedp.Click(chromedp.CSS("#enroll-cam")))
+		b.waitJS(t, 30*time.Second, `!document.querySelector("#enroll-snap").disabled`, "the camera for new photos")
+		for i := 0; i < 3; i++ {
+			b.do(t, chromedp.Click(chromedp.CSS("#enroll-snap")))
+		}
+		b.do(t, chromedp.Click(chromedp.CSS("#enroll-send")))
+		b.waitJS(t, 30*time.Second, `document.querySelector("#enroll-msg").textContent.includes("password")`, "the request for the password")
+		b.do(t, chromedp.SendKeys(chromedp.CSS("#enroll-password"), "secret123-k7"),
+			chromedp.Click(chromedp.CSS("#enroll-send")))
+		b.waitJS(t, 90*time.Second, `document.querySelector("#enroll-msg").textContent.includes("ready")`, "the replaced face")
 	})
 
 	t.Run("the same face signs in without a username", func(t *testing.T) {

@@ -276,7 +276,7 @@ func TestFaceResponsesMatchOpenAPISchemas(t *testing.T) {
 	if r := p.Do("POST", "/api/auth/verify-otp", "", map[string]string{"email": email, "otp": code, "purpose": "register"}); r.Status != 200 {
 		t.Fatalf("verify-otp: %d %s", r.Status, r.Body)
 	}
-	r := p.Do("POST", "/api/auth/register", "", map[string]any{"username": name, "email": email, "password": "secret123", "images": images})
+	r := p.Do("POST", "/api/auth/register", "", map[string]any{"username": name, "email": email, "password": "secret123-k7", "images": images})
 	if r.Status != 201 {
 		t.Fatalf("register: %d %s", r.Status, r.Body)
 	}
@@ -303,7 +303,7 @@ func TestFaceResponsesMatchOpenAPISchemas(t *testing.T) {
 		{"detect, not an image", "POST", "/api/face/detect", "", map[string]string{"image": "bm90IGFuIGltYWdl"}, 400},
 		{"face login 1:1", "POST", "/api/auth/face-login", "", map[string]string{"image": images[2], "username": name}, 200},
 		{"face login, no face", "POST", "/api/auth/face-login", "", map[string]string{"image": facetest.Blank(t), "username": name}, 422},
-		{"reset face", "POST", "/api/auth/reset-face", reg.Token, map[string]any{"images": images}, 202},
+		{"reset face", "POST", "/api/auth/reset-face", reg.Token, map[string]any{"images": images, "password": "secret123-k7"}, 202},
 		{"reset face, too few", "POST", "/api/auth/reset-face", reg.Token, map[string]any{"images": images[:1]}, 400},
 	}
 	for _, tc := range cases {

@@ -178,6 +178,12 @@ func (p *Platform) StartEdge(t testing.TB, tweak func(*edge.Config)) (*edge.Serv
 		WaitTimeout:  10 * time.Second,
 		LoginPerMin:  -1, // tests log in far more often than a person
 		FacePerMin:   -1,
+		// ... and register, replace faces, send frames and reconnect
+		// more often than one person from one address.
+		RegisterPerMin:   -1,
+		ResetFacePerHour: -1,
+		FramePerMin:      -1,
+		WSReplayPerMin:   -1,
 	}
 	if tweak != nil {
 		tweak(&cfg)

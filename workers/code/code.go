@@ -67,6 +67,10 @@ type Config struct {
 	CompileCache int
 	// Policy overrides the role's delivery policy from events.Policies.
 	Policy *events.ConsumerPolicy
+	// MaxRunningPerUser bounds one user's commands running at once in this
+	// process, so the other slots stay free for other users (default
+	// Slots/2, at least 1).
+	MaxRunningPerUser int
 }
 
 // Validate applies defaults and checks the config.
@@ -76,6 +80,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Slots < 1 || c.Slots > 256 {
 		return fmt.Errorf("code worker: slots %d outside [1, 256]", c.Slots)
+	}
+	if c.MaxRunningPerUser == 0 {
+		c.MaxRunningPerUser = max(1, c.Slots/2)
+	}
+	if c.MaxRunningPerUser < 1 || c.MaxRunningPerUser > c.Slots {
+		return fmt.Errorf("code worker: running per user %d outside [1, slots]", c.MaxRunningPerUser)
 	}
 	if c.MaxLimits == (sandbox.Limits{}) {
 		c.MaxLimits = sandbox.MaxLimits()
@@ -133,6 +143,7 @@ type Worker struct {
 	cache  *cachingRunner
 	judge  *judge.Judge
 	policy events.ConsumerPolicy
+	gate   *fairGate
 }
 
 var (
@@ -164,6 +175,7 @@ func New(cfg Config, deps Deps) (*Worker, error) {
 		w.runner = w.cache
 	}
 	w.judge = judge.New(w.runner, judge.Options{Parallelism: cfg.Slots})
+	w.gate = newFairGate(cfg.Slots, cfg.MaxRunningPerUser)
 	w.policy = events.Policies[events.RoleCode]
 	if cfg.Policy != nil {
 		w.policy = *cfg.Policy
@@ -187,8 +199,11 @@ func (w *Worker) Close() error {
 func (w *Worker) Run(ctx context.Context) error {
 	defer w.Close()
 	w.log.Info("code worker running", "runner", w.base.Name(), "slots", w.cfg.Slots, "compile_cache", w.cfg.CompileCache)
+	// More commands in hand than slots: while one user's backlog waits in
+	// the fair gate, another user's command is already pulled and gets the
+	// next slot. Waiting commands keep their messages with heartbeats.
 	return events.Consume(ctx, w.deps.JS, events.ConsumeConfig{
-		Role: events.RoleCode, Concurrency: w.cfg.Slots, Logger: w.log, Policy: w.cfg.Policy,
+		Role: events.RoleCode, Concurrency: min(4*w.cfg.Slots, 256), Logger: w.log, Policy: w.cfg.Policy,
 	}, w.Handle)
 }
 
@@ -218,6 +233,13 @@ var errBadInput = errors.New("bad input")
 
 func (w *Worker) execute(ctx context.Context, env events.Envelope, meta events.Meta) error {
 	opID, uid := env.CorrelationID, env.ActorUserID
+	// Wait for this user's turn first: a copy of the command that waited
+	// while another finished then sees the operation done.
+	release, err := w.gate.acquire(ctx, uid)
+	if err != nil {
+		return err
+	}
+	defer release()
 	pending, err := w.opPending(ctx, opID)
 	if err != nil || !pending {
 		return err
@@ -426,8 +448,14 @@ func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Me
 	if err := env.Decode(&p); err != nil {
 		return w.reject(ctx, env, events.OpCodeSubmit, events.CodeBadCommand, err)
 	}
+	// This user's turn first (see execute); the submission is read after.
+	release, err := w.gate.acquire(ctx, env.ActorUserID)
+	if err != nil {
+		return err
+	}
+	defer release()
 	var sub submissionRow
-	err := w.deps.DB.GetContext(ctx, &sub, `SELECT id, op_id, user_id, problem_id, language, source, status, assessment_id
+	err = w.deps.DB.GetContext(ctx, &sub, `SELECT id, op_id, user_id, problem_id, language, source, status, assessment_id
 		FROM coding_submissions WHERE id = ?`, p.SubmissionID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return w.reject(ctx, env, events.OpCodeSubmit, events.CodeBadCommand, fmt.Errorf("submission %d does not exist", p.SubmissionID))
@@ -521,12 +549,14 @@ func (w *Worker) problemLimits(p *problems.Problem, lang sandbox.Language) sandb
 	return lim
 }
 
-// PublicTests converts judge results to what candidates may see.
+// PublicTests converts judge results to what candidates may see: only the
+// verdict of each hidden test. Exit codes, signals, messages ("exit code
+// 3"), times and memory are all channels a program can encode the hidden
+// input in (exit(input[0]), sleep(input[1]) ...), so none of them leaves.
 func PublicTests(trs []judge.TestResult) []events.CodeTestResult {
 	out := make([]events.CodeTestResult, len(trs))
 	for i, tr := range trs {
-		out[i] = events.CodeTestResult{Index: tr.Index, Verdict: string(tr.Verdict), TimeMS: tr.TimeMS,
-			MemoryKB: tr.MemoryKB, ExitCode: tr.ExitCode, Signal: tr.Signal, Message: tr.Message}
+		out[i] = events.CodeTestResult{Index: tr.Index, Verdict: string(tr.Verdict)}
 	}
 	return out
 }
@@ -617,8 +647,8 @@ func (w *Worker) startProgress(ctx context.Context, env events.Envelope, subID, 
 
 // add is the judge's progress callback (calls are serialised by the judge).
 func (p *progressPub) add(tr judge.TestResult, done, total int) {
-	ev := events.CodeTest{SubmissionID: p.subID, Index: tr.Index, Verdict: string(tr.Verdict),
-		TimeMS: tr.TimeMS, MemoryKB: tr.MemoryKB, Done: done, Total: total}
+	// Only the verdict of a hidden test is public (see PublicTests).
+	ev := events.CodeTest{SubmissionID: p.subID, Index: tr.Index, Verdict: string(tr.Verdict), Done: done, Total: total}
 	select {
 	case p.ch <- ev:
 	default:

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hirebus/hirebus/edge"
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/internal/testutil"
 	"github.com/hirebus/hirebus/ops"
@@ -415,6 +416,9 @@ func TestSeedSolutionsAccepted(t *testing.T) {
 		t.Skip("compiles every seed solution (Java, Go, C++ …)")
 	}
 	e := codetest.Start(t)
+	// One user submits every seed solution at once: lift the per-user
+	// job limit (a product limit, not what this test is about).
+	e.Edge.SetCodeConfig(edge.CodeConfig{MaxPerUser: 1000})
 	e.StartWorker(t, codetest.Options{})
 	u := e.Register("reference", "candidate")
 	langs := map[string]string{".py": "python", ".js": "javascript", ".go": "go", ".c": "c", ".cpp": "cpp", ".java": "java"}

@@ -306,6 +306,8 @@ func assessErr(c *fiber.Ctx, err error) error {
 		return Errorf(409, "not_submitted", "the attempt is not submitted yet")
 	case errors.Is(err, assess.ErrNotGraded):
 		return Errorf(409, "not_graded", "the attempt is not graded yet")
+	case errors.Is(err, assess.ErrApplicationClosed):
+		return Errorf(409, "application_closed", "the application was closed; the assessment can no longer be started")
 	case errors.Is(err, assess.ErrProblemExists):
 		return Errorf(409, "problem_exists", "the company already has a problem with this slug")
 	case errors.Is(err, assess.ErrNotManual):

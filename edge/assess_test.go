@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -240,6 +241,10 @@ func TestAssessValidation(t *testing.T) {
 	gatt := w.start(graded, w.cand.Token)
 	w.must(w.do("PUT", fmt.Sprintf("/api/attempts/%d/answers/%d", gatt, gqs[0]), w.cand.Token, map[string]any{"text": "x"}), 200)
 	w.must(w.do("POST", fmt.Sprintf("/api/assessments/%d/submit", graded), w.cand.Token, nil), 202)
+	later := w.body(30, "mcq")
+	later["opens_at"] = time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	notYet := w.id(w.must(w.do("POST", "/api/assessments", w.rec.Token, later), 201))
+	w.must(w.do("POST", fmt.Sprintf("/api/assessments/%d/invitations", notYet), w.rec.Token, map[string]any{"application_id": w.app}), 201)
 	with := func(edit func(m map[string]any)) map[string]any {
 		b := w.body(30, "mcq", "text")
 		edit(b)
@@ -288,6 +293,7 @@ func TestAssessValidation(t *testing.T) {
 		{"start: old consent", "POST", fmt.Sprintf("/api/assessments/%d/start", other), cand, "", map[string]any{"consent": true, "consent_version": "2001-01-01"}, 400, "consent_required"},
 		{"start: client clock", "POST", fmt.Sprintf("/api/assessments/%d/start", other), cand, "", map[string]any{"consent": true, "consent_version": assess.ConsentVersion, "deadline": "2099-01-01T00:00:00Z"}, 400, "unknown_field"},
 		{"start: twice", "POST", fmt.Sprintf("/api/assessments/%d/start", id), cand, "", consent, 409, "already_started"},
+		{"start: before the window", "POST", fmt.Sprintf("/api/assessments/%d/start", notYet), cand, "", consent, 409, "outside_window"},
 		{"answer: bad question id", "PUT", fmt.Sprintf("/api/attempts/%d/answers/x", att), cand, "", map[string]any{"choices": []int{0}}, 400, "bad_id"},
 		{"answer: unknown question", "PUT", ans(999999), cand, "", map[string]any{"choices": []int{0}}, 404, "not_found"},
 		{"answer: client time", "PUT", ans(qs[0]), cand, "", map[string]any{"choices": []int{0}, "saved_at": "2020-01-01T00:00:00Z"}, 400, "unknown_field"},
@@ -304,6 +310,12 @@ func TestAssessValidation(t *testing.T) {
 		{"score: an mcq", "PUT", fmt.Sprintf("/api/attempts/%d/answers/%d/score", gatt, gqs[0]+1000), rec, "", map[string]any{"score": 1}, 404, "not_found"},
 		{"release: not graded", "POST", fmt.Sprintf("/api/attempts/%d/release", gatt), rec, "", nil, 409, "not_graded"},
 		{"frame: no attempt", "POST", "/api/proctor/frame", cand, "", map[string]any{"image": "x"}, 400, "missing_attempt_id"},
+		{"problem: unknown field", "POST", "/api/problems", rec, "", map[string]any{"company_id": w.acme, "hidden": true}, 400, "unknown_field"},
+		{"problem: no company", "POST", "/api/problems", rec, "", map[string]any{"slug": "x", "reference": map[string]string{"language": "python", "source": "print(1)"}}, 400, "invalid_company_id"},
+		{"problem: unknown language", "POST", "/api/problems", rec, "", map[string]any{"company_id": w.acme, "slug": "x", "reference": map[string]string{"language": "cobol", "source": "x"}}, 400, "invalid_reference"},
+		{"problem: bad slug", "POST", "/api/problems", rec, "", map[string]any{"company_id": w.acme, "slug": "Not A Slug", "title": "t", "statement": "s", "difficulty": "easy",
+			"time_limit_ms": 1000, "memory_limit_kb": 65536, "reference": map[string]string{"language": "python", "source": "print(1)"}}, 400, "invalid_problem"},
+		{"company problems: bad id", "GET", "/api/companies/x/problems", rec, "", nil, 400, "bad_id"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -401,6 +413,18 @@ func TestAssessWholeAttempt(t *testing.T) {
 	var linked int
 	if err := e.DB.Get(&linked, `SELECT COUNT(*) FROM coding_submissions c JOIN coding_sessions s ON s.id = c.session_id WHERE c.assessment_id = ? AND s.assessment_id = ?`, id, id); err != nil || linked != 1 {
 		t.Fatalf("coding session/submission link: %d %v", linked, err)
+	}
+	// The code worker's verdicts are the company's until released: not in the
+	// candidate's code submissions either.
+	var subID uint64
+	if err := e.DB.Get(&subID, `SELECT id FROM coding_submissions WHERE assessment_id = ?`, id); err != nil {
+		t.Fatal(err)
+	}
+	if r := w.do("GET", fmt.Sprintf("/api/code/submissions/%d", subID), w.cand.Token, nil); r.Status != 404 {
+		t.Fatalf("the candidate reads the graded assessment submission: %d %s", r.Status, r.Body)
+	}
+	if list := seen(w.do("GET", "/api/code/submissions", w.cand.Token, nil), 200); len(list["submissions"].([]any)) != 0 {
+		t.Fatalf("the candidate's submissions list the assessment's: %v", list)
 	}
 	c := seen(w.do("GET", fmt.Sprintf("/api/attempts/%d", attID), w.cand.Token, nil), 200)
 	if _, ok := c["results"]; ok || c["score"] != nil {
@@ -555,5 +579,76 @@ func TestCompanyProblems(t *testing.T) {
 	ob["questions"].([]map[string]any)[0]["problem_id"] = goodID
 	if r := w.do("POST", "/api/assessments", w.other.Token, ob); r.Status != 400 {
 		t.Fatalf("another company used the problem: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestDeadlineRestartWithCode: a candidate saves a code answer and an MCQ
+// answer and goes away; every worker process stops (the sweeper and the
+// code worker); the deadline passes; new ones start: the attempt is
+// submitted by the server and its code answer graded through the new code
+// worker.
+func TestDeadlineRestartWithCode(t *testing.T) {
+	e := codetest.Start(t)
+	w := startAssess(t, e.Platform)
+	id, qs := w.assessment("mcq", "code")
+	att := w.start(id, w.cand.Token)
+	w.must(w.do("PUT", fmt.Sprintf("/api/attempts/%d/answers/%d", att, qs[0]), w.cand.Token, map[string]any{"choices": []int{0}}), 200)
+	w.must(w.do("PUT", fmt.Sprintf("/api/attempts/%d/answers/%d", att, qs[1]), w.cand.Token,
+		map[string]any{"language": "python", "source": codetest.SeedSolution(t, "fizzbuzz", "python.py")}), 200)
+
+	// Generation 1: a sweeper and a code worker run, then stop.
+	ctx1, stop1 := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	sw1 := &assess.Sweeper{Service: &assess.Service{DB: e.DB, Relay: e.Relay}, Holder: "gen-1", Interval: 100 * time.Millisecond, Log: platformtest.Logger()}
+	worker1 := e.NewWorker(t, codetest.Options{})
+	for _, run := range []func(context.Context) error{sw1.Run, worker1.Run} {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = run(ctx1) }()
+	}
+	var holder string
+	for deadline := time.Now().Add(10 * time.Second); holder != "gen-1"; {
+		_ = e.DB.Get(&holder, `SELECT holder FROM assessment_leases`)
+		if time.Now().After(deadline) {
+			t.Fatal("the first sweeper never took the lease")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop1()
+	wg.Wait()
+
+	// While nothing runs, the deadline passes (moved into the past) and the
+	// candidate's late answer is refused.
+	if _, err := e.DB.Exec(`UPDATE assessment_attempts SET deadline = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE id = ?`, att); err != nil {
+		t.Fatal(err)
+	}
+	r := w.do("PUT", fmt.Sprintf("/api/attempts/%d/answers/%d", att, qs[0]), w.cand.Token, map[string]any{"choices": []int{1}})
+	if r.Status != 409 {
+		t.Fatalf("late answer: %d %s", r.Status, r.Body)
+	}
+	var status string
+	if err := e.DB.Get(&status, `SELECT status FROM assessment_attempts WHERE id = ?`, att); err != nil || status != "active" {
+		t.Fatalf("status while everything is down: %q %v", status, err)
+	}
+
+	// Generation 2.
+	e.StartWorker(t, codetest.Options{})
+	sw2 := &assess.Sweeper{Service: &assess.Service{DB: e.DB, Relay: e.Relay}, Holder: "gen-2", Interval: 100 * time.Millisecond, Log: platformtest.Logger()}
+	e.Go(sw2.Run)
+	for deadline := time.Now().Add(120 * time.Second); status != "graded"; {
+		if err := e.DB.Get(&status, `SELECT status FROM assessment_attempts WHERE id = ?`, att); err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("attempt %s, not graded after the restart", status)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	m := w.must(w.do("GET", fmt.Sprintf("/api/attempts/%d", att), w.rec.Token, nil), 200)
+	if m["submitted_by"] != "deadline" || m["score"].(float64) != 12 {
+		t.Fatalf("after the restart: %v", m)
+	}
+	var submits int
+	if err := e.DB.Get(&submits, `SELECT COUNT(*) FROM coding_submissions WHERE assessment_id = ?`, id); err != nil || submits != 1 {
+		t.Fatalf("%d code submissions", submits)
 	}
 }

@@ -459,7 +459,9 @@ func (s *Server) handleGetSubmission(c *fiber.Ctx) error {
 	var v submissionView
 	err = s.deps.DB.GetContext(c.UserContext(), &v, `SELECT id, op_id, user_id, problem_id, language, source, status,
 		verdict, passed, total, score, time_ms, memory_kb, compile_output, results, created_at, finished_at
-		FROM coding_submissions WHERE id = ?`, id)
+		FROM coding_submissions WHERE id = ? AND assessment_id IS NULL`, id)
+	// An assessment's code answer is graded for the company: its results
+	// reach the candidate only through released assessment results.
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && v.UserID != pr.UserID && pr.Role != "admin") {
 		// Someone else's submission looks exactly like a missing one.
 		return Errorf(404, "not_found", "no such submission")
@@ -490,7 +492,7 @@ func (s *Server) handleListSubmissions(c *fiber.Ctx) error {
 	}
 	q := `SELECT id, op_id, user_id, problem_id, language, '' AS source, status, verdict, passed, total, score,
 		time_ms, memory_kb, NULL AS compile_output, NULL AS results, created_at, finished_at
-		FROM coding_submissions WHERE user_id = ?`
+		FROM coding_submissions WHERE user_id = ? AND assessment_id IS NULL`
 	args := []any{pr.UserID}
 	if ref := c.Query("problem_id"); ref != "" {
 		prob, err := s.lookupProblem(c.UserContext(), ref)

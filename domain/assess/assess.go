@@ -475,12 +475,11 @@ func target(kind string, id uint64) string { return kind + ":" + strconv.FormatU
 
 // Create makes an assessment of in.CompanyID (recruiters and owners).
 func (s *Service) Create(ctx context.Context, a company.Actor, in Input) (Assessment, error) {
-	titles, err := s.validate(ctx, &in)
-	if err != nil {
+	if _, err := s.validate(ctx, &in); err != nil {
 		return Assessment{}, err
 	}
 	var id uint64
-	err = s.Relay.Tx(ctx, func(tx *sqlx.Tx, ob *outbox.Batch) error {
+	err := s.Relay.Tx(ctx, func(tx *sqlx.Tx, ob *outbox.Batch) error {
 		if _, err := authorize(ctx, tx, a, head{CompanyID: in.CompanyID}, NeedWrite); err != nil {
 			return err
 		}
@@ -505,7 +504,6 @@ func (s *Service) Create(ctx context.Context, a company.Actor, in Input) (Assess
 	if err != nil {
 		return Assessment{}, err
 	}
-	_ = titles
 	return s.memberView(ctx, s.DB, id)
 }
 

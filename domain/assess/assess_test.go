@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -419,6 +421,20 @@ func TestWindow(t *testing.T) {
 	if _, err := w.svc.Submit(ctx, w.cand, a.ID); !errors.Is(err, assess.ErrNotStarted) {
 		t.Fatalf("submit before start: %v", err)
 	}
+	// A withdrawn application closes the invitation.
+	b, err := w.svc.Create(ctx, w.rec, w.input())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Invite(ctx, w.rec, b.ID, w.app2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.jobs.SetStatus(ctx, w.cand2, w.app2.ID, jobs.StatusWithdrawn, "", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Start(ctx, w.cand2, b.ID, assess.StartInput{Consent: true, ConsentVersion: assess.ConsentVersion}); !errors.Is(err, assess.ErrApplicationClosed) {
+		t.Fatalf("start after withdrawing: %v", err)
+	}
 }
 
 // TestDeadlineSurvivesRestart: an attempt whose deadline passes while no
@@ -522,5 +538,63 @@ func waitFor(t *testing.T, d time.Duration, ok func() bool) {
 			t.Fatal("condition not met in time")
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestSaveRacesSubmit: autosaves racing the submission are either in the
+// frozen answers or refused with ErrClosed, never lost after a 200.
+func TestSaveRacesSubmit(t *testing.T) {
+	w := setup(t)
+	ctx := context.Background()
+	in := w.input()
+	in.Questions = in.Questions[2:3] // one text question
+	a, err := w.svc.Create(ctx, w.rec, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Invite(ctx, w.rec, a.ID, w.app.ID); err != nil {
+		t.Fatal(err)
+	}
+	att, err := w.svc.Start(ctx, w.cand, a.ID, assess.StartInput{Consent: true, ConsentVersion: assess.ConsentVersion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Eight writers save until the submission closes the attempt.
+	var mu sync.Mutex
+	ok, closed := 0, 0
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 5000; i++ {
+				_, err := w.svc.SaveAnswer(ctx, w.cand, att.ID, a.Questions[0].ID, assess.AnswerInput{Text: ptr(fmt.Sprintf("g%d-%d", g, i))})
+				mu.Lock()
+				switch {
+				case err == nil:
+					ok++
+				case errors.Is(err, assess.ErrClosed):
+					closed++
+				default:
+					t.Errorf("save: %v", err)
+				}
+				mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		}(g)
+	}
+	waitFor(t, 10*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return ok >= 20 })
+	if _, err := w.svc.Submit(ctx, w.cand, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	var version int
+	if err := w.e.DB.Get(&version, `SELECT version FROM assessment_answers WHERE attempt_id = ?`, att.ID); err != nil {
+		t.Fatal(err)
+	}
+	if version != ok || closed != 8 {
+		t.Fatalf("frozen version %d, %d saves accepted, %d refused", version, ok, closed)
 	}
 }

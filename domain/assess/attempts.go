@@ -28,6 +28,9 @@ var (
 	ErrNotStarted = errors.New("assess: the attempt has not started")
 	ErrNotGraded  = errors.New("assess: the attempt is not graded yet")
 	ErrConsent    = errors.New("assess: consent to the current proctoring terms is required")
+	// ErrApplicationClosed: the application the invitation came from was
+	// rejected, withdrawn or hired; the assessment can no longer be started.
+	ErrApplicationClosed = errors.New("assess: the application is closed")
 )
 
 // Attempt statuses.
@@ -319,6 +322,17 @@ func (s *Service) Start(ctx context.Context, a company.Actor, assessmentID uint6
 		}
 		if _, err := authorize(ctx, tx, a, h, NeedTake); err != nil {
 			return err
+		}
+		var appID uint64
+		if err := tx.GetContext(ctx, &appID, `SELECT application_id FROM assessment_invitations WHERE assessment_id = ? AND candidate_id = ?`, h.ID, a.UserID); err != nil {
+			return fmt.Errorf("assess: invitation: %w", store.Translate(err))
+		}
+		appStatus, err := jobs.ApplicationStatus(ctx, tx, appID)
+		if err != nil {
+			return err
+		}
+		if !jobs.Open(appStatus) {
+			return ErrApplicationClosed
 		}
 		var open bool
 		if err := tx.GetContext(ctx, &open, `SELECT (opens_at IS NULL OR opens_at <= UTC_TIMESTAMP(3)) AND (closes_at IS NULL OR closes_at > UTC_TIMESTAMP(3))

@@ -144,6 +144,11 @@ func (w *Sweeper) SweepOnce(ctx context.Context) (submitted, graded int, err err
 		if len(ids) < w.Batch || failed != nil {
 			break
 		}
+		// A backlog (after an outage) takes several batches: keep the lease
+		// renewed, and stop if another sweeper took it over meanwhile.
+		if held, err := w.Acquire(ctx); err != nil || !held {
+			return submitted, graded, err
+		}
 	}
 	if decided, err := problems.FinishValidations(ctx, s.DB, w.Batch); err != nil {
 		w.Log.WarnContext(ctx, "assessment sweeper: problem validations", "err", err)

@@ -50,3 +50,21 @@ func MoveToAssessmentTx(ctx context.Context, tx *sqlx.Tx, a company.Actor, id, c
 		Before: map[string]any{"status": cur.Status, "version": cur.Version}, After: map[string]any{"status": StatusAssessment, "version": out.Version, "note": note},
 		RequestID: a.RequestID, IP: a.IP})
 }
+
+// ApplicationStatus returns an application's status (for domain/assess,
+// which lets a candidate start an assessment only while the application
+// is open); it does not authorize.
+func ApplicationStatus(ctx context.Context, q sqlx.QueryerContext, id uint64) (string, error) {
+	app, err := getApp(ctx, q, id, false)
+	if err != nil {
+		return "", err
+	}
+	return app.Status, nil
+}
+
+// Open reports whether status is an open pipeline state (not hired,
+// rejected or withdrawn).
+func Open(status string) bool {
+	_, open := pipeline[status]
+	return open
+}

@@ -287,7 +287,7 @@
       }).then(function (res) {
         busy(run, false);
         out.dataset.verdict = res.verdict || "";
-        out.textContent = "[" + (res.verdict || "?") + "] " + (res.stdout || "") + (res.stderr ? "\n" + res.stderr : "");
+        out.textContent = "Verdict " + (res.verdict || "?") + (res.time_ms != null ? " · " + res.time_ms + " ms" : "") + "\n" + (res.stdout || "") + (res.stderr ? "\n" + res.stderr : "");
       }, function (e) { busy(run, false); out.textContent = e.message; });
     });
     call("GET", "/api/code/languages").then(function (r) {
@@ -295,7 +295,7 @@
       (langs || all).forEach(function (l) { sel.appendChild(h("option", { value: l, text: l })); });
       if (cur.language) sel.value = cur.language;
       var p = q.problem || {};
-      clear(statement).appendChild(hb.markdown("## " + p.title + "\n\n" + p.statement));
+      clear(statement).appendChild(hb.markdown(/^\s*#/.test(p.statement || "") ? p.statement : "## " + p.title + "\n\n" + (p.statement || "")));
       starter = p.starter || {};
       if (p.examples && p.examples[0]) stdin.value = p.examples[0].input;
       code.value = cur.source || starter[sel.value] || "";
@@ -487,7 +487,7 @@
         var row = h("div.card", { "data-result": String(i + 1) },
           h("div.row", h("strong", { text: (i + 1) + ". " + q.kind + " · " + x.points + " pts" }), badge(x.status), h("span.grow"),
             h("span", { text: x.score == null ? "–" : String(x.score) })),
-          q.prompt ? h("div.small.muted", { text: q.prompt }) : null,
+          q.prompt || q.problem_title ? h("div.small.muted", { text: q.prompt || "Problem: " + q.problem_title }) : null,
           h("pre", { text: shown || "(no answer)" }),
           x.detail && x.detail.verdict ? h("div.small", { text: "Verdict " + x.detail.verdict + ": " + x.detail.passed + "/" + x.detail.total + " tests" }) : null);
         if (q.kind === "text" && t.status !== "active") {

@@ -419,11 +419,13 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 	if err != nil {
 		return fmt.Errorf("edge: hash password: %w", err)
 	}
+	if len(req.Images) > 0 {
+		return s.registerWithFace(c, req, email, hash)
+	}
 	var (
-		u        User
-		token    string
-		welcome  string
-		enrollOp string
+		u       User
+		token   string
+		welcome string
 	)
 	err = s.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, out *outbox.Batch) error {
 		if err := consumeVerifiedOTP(ctx, tx, email, otp.PurposeRegister); err != nil {
@@ -453,21 +455,12 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 		if err := createOpTx(ctx, tx, out, welcome, events.OpWelcome, events.CmdMailWelcome, u.ID, events.Welcome{UserID: u.ID, Email: u.Email, Username: u.Username}); err != nil {
 			return err
 		}
-		if len(req.Images) > 0 {
-			if enrollOp, err = registerEnroll(s, c, tx, out, u, req.Images); err != nil {
-				return err
-			}
-		}
 		return audit(ctx, tx, u.ID, "register", c.IP(), nil)
 	})
 	if err != nil {
 		return err
 	}
-	body := fiber.Map{"user": u, "token": token, "op_id": welcome}
-	if enrollOp != "" {
-		body["enroll_op_id"] = enrollOp
-	}
-	return c.Status(fiber.StatusCreated).JSON(body)
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"user": u, "token": token, "op_id": welcome})
 }
 
 func audit(ctx context.Context, tx *sqlx.Tx, userID uint64, action, ip string, detail any) error {

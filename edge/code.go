@@ -167,7 +167,7 @@ func (s *Server) checkCodeQueue(ctx context.Context) error {
 	defer cancel()
 	n, err := codeQueueDepth(ctx, s.deps.JS)
 	if err != nil {
-		s.log.Warn("code queue depth unknown; accepting", "err", err)
+		s.log.WarnContext(ctx, "code queue depth unknown; accepting", "err", err)
 		return nil
 	}
 	if n >= uint64(limit) {

@@ -23,7 +23,6 @@ import (
 	"github.com/hirebus/hirebus/face/imaging"
 	"github.com/hirebus/hirebus/ops"
 	"github.com/hirebus/hirebus/otp"
-	"github.com/hirebus/hirebus/outbox"
 	"github.com/hirebus/hirebus/ratelimit"
 	"github.com/hirebus/hirebus/store"
 	"github.com/jmoiron/sqlx"
@@ -50,6 +49,7 @@ func (s *Server) faceRoutes(app *fiber.App, api fiber.Router) {
 	resetFace := ratelimit.Rate{N: s.cfg.ResetFacePerHour, Per: time.Hour}
 	api.Post("/auth/reset-face", s.requireAuth, s.limitUser("reset-face-user", "reset-face", resetFace), s.handleResetFace)
 	api.Post("/auth/face-login", s.loginLimit.middleware, s.handleFaceLogin)
+	api.Post("/auth/face-challenge", s.faceLimit.middleware, s.handleFaceChallenge)
 	app.Post("/detect_face", s.faceLimit.middleware, s.optionalAuth, s.handleDetectFace)
 	api.Post("/face/detect", s.faceLimit.middleware, s.optionalAuth, s.handleDetectFace)
 	api.Post("/proctor/frame", s.requireAuth, s.limitUser("frame-user", "proctor frame", ratelimit.PerMinute(s.cfg.FramePerMin)), s.handleProctorFrame)
@@ -152,17 +152,6 @@ func (s *Server) checkCommandSize(images ...string) error {
 		return Errorf(413, "images_too_large", "the images add up to %d KiB of base64; at most %d KiB fit in one request (send webcam-sized JPEGs, e.g. 640×480)", total>>10, limit>>10)
 	}
 	return nil
-}
-
-// registerEnroll adds the enrolment command to the register transaction.
-func registerEnroll(s *Server, c *fiber.Ctx, tx *sqlx.Tx, out *outbox.Batch, u User, images []string) (string, error) {
-	if err := s.checkCommandSize(images...); err != nil {
-		return "", err
-	}
-	opID := events.NewID()
-	err := createOpTx(c.UserContext(), tx, out, opID, events.OpFaceEnroll, events.CmdFaceEnroll, u.ID,
-		events.FaceEnroll{UserID: u.ID, Images: images, Source: "register"})
-	return opID, err
 }
 
 type resetFaceReq struct {
@@ -332,6 +321,11 @@ type faceLoginReq struct {
 	// OpID finishes a login whose identify answer came after the edge
 	// stopped waiting (the 202 answer).
 	OpID string `json:"op_id"`
+
+	// Images are 3–5 frames taken over about a second (instead of Image).
+	Images []string `json:"images"`
+	// ChallengeID names the liveness challenge the frames perform.
+	ChallengeID string `json:"challenge_id"`
 }
 
 // loginUser is an account as face login needs it.
@@ -361,14 +355,18 @@ func (s *Server) handleFaceLogin(c *fiber.Ctx) error {
 	if len(req.Password) > 72 {
 		return errBadCredentials
 	}
-	if req.OpID != "" && req.Image == "" {
+	if req.OpID != "" && req.Image == "" && len(req.Images) == 0 {
 		return s.redeemFaceLogin(c, req)
 	}
-	if err := precheckImageMax("image", req.Image, s.cfg.MaxImagePixels); err != nil {
+	frames, err := s.loginFrames(req.Image, req.Images)
+	if err != nil {
 		return err
 	}
-	if err := s.checkCommandSize(req.Image); err != nil {
+	if err := s.checkCommandSize(frames...); err != nil {
 		return err
+	}
+	if req.ChallengeID == "" && s.cfg.FaceLiveness == LivenessRequired {
+		return errLivenessRequired
 	}
 	ctx := c.UserContext()
 	name := strings.TrimSpace(req.Username)
@@ -433,7 +431,12 @@ func (s *Server) handleFaceLogin(c *fiber.Ctx) error {
 			}
 		}
 	}
-	payload := events.FaceIdentify{Image: req.Image, UserID: verifyAs}
+	payload := events.FaceIdentify{Image: req.Image, Images: req.Images, UserID: verifyAs}
+	if req.ChallengeID != "" {
+		if payload.Challenge, err = s.useChallenge(ctx, req.ChallengeID); err != nil {
+			return err
+		}
+	}
 	opID, oc, done, err := s.acceptAndWait(ctx, events.OpFaceIdentify, events.CmdFaceIdentify, 0, payload)
 	if err != nil {
 		return err
@@ -502,6 +505,9 @@ func (s *Server) finishFaceLogin(c *fiber.Ctx, opID string, oc events.OpComplete
 		}
 		return errFaceNotRecognized
 	}
+	if err := s.checkLiveness(res); err != nil {
+		return err
+	}
 	ctx := c.UserContext()
 	// One session per identify operation, whichever path gets there first.
 	var fresh bool
@@ -559,7 +565,11 @@ func (s *Server) finishFaceLogin(c *fiber.Ctx, opID string, oc events.OpComplete
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"user": u.User, "token": token, "method": method, "distance": res.Distance})
+	body := fiber.Map{"user": u.User, "token": token, "method": method, "distance": res.Distance}
+	if len(res.Frames) > 0 {
+		body["frames"] = res.Frames // which frames the gates left out, and why
+	}
+	return c.JSON(body)
 }
 
 func (s *Server) loadLoginUser(ctx context.Context, where string, args ...any) (loginUser, error) {

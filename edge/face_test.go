@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"image/jpeg"
@@ -80,12 +81,6 @@ func shots(t *testing.T, f facetest.Face, idx ...int) []string {
 		out = append(out, facetest.Base64(t, f, facetest.Shots[i]))
 	}
 	return out
-}
-
-func opError(op map[string]any) string {
-	e, _ := op["error"].(map[string]any)
-	c, _ := e["code"].(string)
-	return c
 }
 
 // bombPNG is a valid 1×1 PNG whose header claims width×height.
@@ -241,17 +236,14 @@ func TestFaceAPI(t *testing.T) {
 		if got := p.WaitOp(b.Token, op, 60*time.Second); got["status"] != "done" {
 			t.Fatalf("bob enroll: %v", got)
 		}
-		m, op, r := registerWithFace(t, p, "mallory", shots(t, alice, 1, 3, 4))
-		if r.Status != 201 {
-			t.Fatalf("register mallory: %d %s", r.Status, r.Body)
+		// Registration is all or nothing: a face that belongs to someone
+		// else refuses the whole registration and leaves nothing behind.
+		before := rowCounts(t, p)
+		_, _, r = registerWithFace(t, p, "mallory", shots(t, alice, 1, 3, 4))
+		if r.Status != 422 || r.ErrorCode() != "duplicate_face" {
+			t.Fatalf("register mallory with alice's face: %d %s", r.Status, r.Body)
 		}
-		got := p.WaitOp(m.Token, op, 60*time.Second)
-		if got["status"] != "failed" || opError(got) != "duplicate_face" {
-			t.Fatalf("mallory with alice's face: %v", got)
-		}
-		if me := p.Do("GET", "/api/user/me", m.Token, nil).Map(t); me["face_enrolled"] != false {
-			t.Fatalf("mallory enrolled: %v", me)
-		}
+		assertNoAccount(t, p, "mallory", before)
 	})
 
 	t.Run("reset-face", func(t *testing.T) {
@@ -529,4 +521,100 @@ func BenchmarkDetectFaceSample1(b *testing.B) {
 
 func jpegEncode(w io.Writer) error {
 	return jpeg.Encode(w, image.NewRGBA(image.Rect(0, 0, 8, 8)), nil)
+}
+
+// rowCounts counts what a registration can leave behind.
+func rowCounts(t *testing.T, p *platformtest.Platform) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, table := range []string{"users", "face_embeddings", "face_enrollments", "user_sessions"} {
+		var n int
+		if err := p.DB.Get(&n, `SELECT COUNT(*) FROM `+table); err != nil {
+			t.Fatal(err)
+		}
+		out[table] = n
+	}
+	return out
+}
+
+// assertNoAccount checks that a refused registration left no user row, no
+// face row and no session: the counts are those before it.
+func assertNoAccount(t *testing.T, p *platformtest.Platform, username string, before map[string]int) {
+	t.Helper()
+	var n int
+	if err := p.DB.Get(&n, `SELECT COUNT(*) FROM users WHERE username = ?`, username); err != nil || n != 0 {
+		t.Fatalf("users rows for %s: %d (%v)", username, n, err)
+	}
+	if after := rowCounts(t, p); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatalf("rows before %v, after %v", before, after)
+	}
+}
+
+// TestRegisterFaceAllOrNothing: a registration with images either enrols
+// the face or is refused with the reason, leaving no account, face row or
+// session; the verified e-mail can be used again.
+func TestRegisterFaceAllOrNothing(t *testing.T) {
+	p := platformtest.Start(t, platformtest.Options{})
+	startFaceWorker(t, p)
+	fs := facetest.Faces(t)
+	t.Run("faces of different people", func(t *testing.T) {
+		imgs := []string{facetest.Base64(t, fs[14], facetest.Shots[0]), facetest.Base64(t, fs[14], facetest.Shots[1]), facetest.Base64(t, fs[18], facetest.Shots[0])}
+		before := rowCounts(t, p)
+		_, _, r := registerWithFace(t, p, "mixed", imgs)
+		if r.Status != 422 || r.ErrorCode() != "inconsistent_faces" {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+		assertNoAccount(t, p, "mixed", before)
+	})
+	t.Run("no faces", func(t *testing.T) {
+		blank := facetest.Blank(t)
+		before := rowCounts(t, p)
+		_, _, r := registerWithFace(t, p, "blank", []string{blank, blank, blank})
+		if r.Status != 422 || r.ErrorCode() != "too_few_images" {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+		assertNoAccount(t, p, "blank", before)
+	})
+	t.Run("enrolled at once", func(t *testing.T) {
+		u, op, r := registerWithFace(t, p, "whole", shots(t, fs[3], 0, 1, 2))
+		if r.Status != 201 || op == "" || u.Token == "" {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+		if me := p.Do("GET", "/api/user/me", u.Token, nil).Map(t); me["face_enrolled"] != true {
+			t.Fatalf("me right after register: %v", me)
+		}
+		if r := p.Do("POST", "/api/auth/login", "", map[string]string{"username": "whole", "password": u.Password}); r.Status != 200 {
+			t.Fatalf("password login: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+// TestRegisterFaceTimeout: without an answer from the face worker within
+// the bounded wait the registration is refused and nothing stays; a late
+// enrolment finds no account.
+func TestRegisterFaceTimeout(t *testing.T) {
+	p := platformtest.Start(t, platformtest.Options{EdgeConfig: func(c *edge.Config) { c.FaceRegisterWait = 300 * time.Millisecond }})
+	f := facetest.Faces(t)[3]
+	before := rowCounts(t, p)
+	_, _, r := registerWithFace(t, p, "late", shots(t, f, 0, 1, 2))
+	if r.Status != 503 || r.ErrorCode() != "face_check_timeout" {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	assertNoAccount(t, p, "late", before)
+	// The worker starts late and handles the queued command: no account.
+	startFaceWorker(t, p)
+	testutil.Eventually(t, 60*time.Second, func() bool {
+		var code string
+		_ = p.DB.Get(&code, `SELECT COALESCE(JSON_VALUE(error, '$.code'), '') FROM operations WHERE type = 'face_enroll' AND status = 'failed' LIMIT 1`)
+		return code == "no_such_user"
+	}, "the late enrolment to fail with no_such_user")
+	assertNoAccount(t, p, "late", before)
+	// The verified e-mail is still good: registering again (through an
+	// edge with the default wait) works.
+	_, url := p.StartEdge(t, nil)
+	u := platformtest.User{Username: "late", Email: "late@example.com", Password: "s3cret-pass"}
+	r = platformtest.Do(t, "POST", url+"/api/auth/register", "", map[string]any{"username": u.Username, "email": u.Email, "password": u.Password, "images": shots(t, f, 0, 1, 2)})
+	if r.Status != 201 {
+		t.Fatalf("register again: %d %s", r.Status, r.Body)
+	}
 }

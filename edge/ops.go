@@ -160,7 +160,7 @@ func (s *Server) runEvents(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		s.log.Warn("event fan-in stopped; restarting", "err", err)
+		s.log.WarnContext(ctx, "event fan-in stopped; restarting", "err", err)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -194,7 +194,9 @@ func (s *Server) consumeEvents(ctx context.Context) error {
 func (s *Server) dispatch(m jetstream.Msg) {
 	var env events.Envelope
 	if err := json.Unmarshal(m.Data(), &env); err != nil {
-		s.log.Warn("undecodable event", "subject", m.Subject(), "err", err)
+		// The fan-in is the root of this path: the producer's trace
+		// context comes from the message headers.
+		s.log.WarnContext(events.TraceContext(context.Background(), m.Headers()), "undecodable event", "subject", m.Subject(), "err", err)
 		return
 	}
 	md, _ := m.Metadata()

@@ -85,6 +85,13 @@ type Config struct {
 	ProctorLogPerMin int
 	// ObjectReplicas is the replica count of the résumé object store (default 1).
 	ObjectReplicas int
+	// FaceLiveness: "required" refuses a face sign-in without a passed
+	// liveness challenge; "off" (the zero value's default) does not check.
+	// The binary defaults to required (HIREBUS_FACE_LIVENESS).
+	FaceLiveness string
+	// FaceRegisterWait bounds how long a registration with face images
+	// waits for the enrolment before it is refused (default 20s).
+	FaceRegisterWait time.Duration
 }
 
 // Validate applies defaults and checks the config.
@@ -130,6 +137,15 @@ func (c *Config) Validate() error {
 	}
 	if c.PasswordCost == 0 {
 		c.PasswordCost = 12
+	}
+	if c.FaceRegisterWait == 0 {
+		c.FaceRegisterWait = 20 * time.Second
+	}
+	if c.FaceLiveness == "" {
+		c.FaceLiveness = LivenessOff
+	}
+	if c.FaceLiveness != LivenessRequired && c.FaceLiveness != LivenessOff {
+		return fmt.Errorf("edge: face liveness %q: want required or off", c.FaceLiveness)
 	}
 	if c.RegisterPerMin == 0 {
 		c.RegisterPerMin = 10
@@ -431,9 +447,9 @@ func (s *Server) janitor(ctx context.Context) {
 	defer t.Stop()
 	for {
 		if n, err := s.cleanupSessions(ctx); err != nil {
-			s.log.Warn("session cleanup failed", "err", err)
+			s.log.WarnContext(ctx, "session cleanup failed", "err", err)
 		} else if n > 0 {
-			s.log.Info("expired sessions and codes removed", "rows", n)
+			s.log.InfoContext(ctx, "expired sessions and codes removed", "rows", n)
 		}
 		if _, err := ratelimit.Cleanup(ctx, s.deps.DB); err != nil {
 			s.log.WarnContext(ctx, "rate-limit cleanup failed", "err", err)

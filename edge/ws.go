@@ -162,6 +162,9 @@ func (s *Server) wsUpgrade(c *fiber.Ctx) error {
 		}
 		c.Locals("last_seq", n)
 	}
+	// The socket outlives this request; it keeps the request's context
+	// (trace ids for its log lines) detached from the request's end.
+	c.Locals(wsCtxKey, context.WithoutCancel(c.UserContext()))
 	// With the token in the handshake, refuse over-limit clients with a
 	// plain HTTP answer; the in-band auth path checks the same after it.
 	if p, ok := principal(c); ok {
@@ -213,8 +216,26 @@ type wsClientMsg struct {
 	LastSeq *uint64 `json:"last_seq"`
 }
 
+// wsCtxKey holds the socket's base context between the upgrade request and
+// the socket handler.
+const wsCtxKey = "ws_ctx"
+
+// wsContext is the socket's context: the upgrade request's context, detached
+// from that request's end (context.WithoutCancel in wsUpgrade) so the trace
+// ids of the upgrade stay on the socket's log lines, and cancelled when the
+// socket handler returns.
+func wsContext(conn *websocket.Conn) (context.Context, context.CancelFunc) {
+	base, ok := conn.Locals(wsCtxKey).(context.Context)
+	if !ok {
+		base = context.Background() // not through wsUpgrade (never in routes)
+	}
+	return context.WithCancel(base)
+}
+
 func (s *Server) wsHandler() fiber.Handler {
 	return websocket.New(func(conn *websocket.Conn) {
+		sctx, done := wsContext(conn)
+		defer done()
 		p, authed := conn.Locals("principal").(Principal)
 		lastSeq, hasLast := conn.Locals("last_seq").(uint64)
 		if !authed {
@@ -225,7 +246,7 @@ func (s *Server) wsHandler() fiber.Handler {
 				return
 			}
 			var err error
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			ctx, cancel := context.WithTimeout(sctx, 5*time.Second)
 			p, err = s.authenticate(ctx, m.Token)
 			cancel()
 			if err != nil {
@@ -236,14 +257,14 @@ func (s *Server) wsHandler() fiber.Handler {
 				lastSeq, hasLast = *m.LastSeq, true
 			}
 			if hasLast {
-				if err := s.allowReplay(context.Background(), p.UserID); err != nil {
+				if err := s.allowReplay(sctx, p.UserID); err != nil {
 					s.wsFail(conn, "too_many_requests", "too many replays; retry later")
 					return
 				}
 			}
 			_ = conn.SetReadDeadline(time.Time{})
 		}
-		s.serveWS(conn, p, lastSeq, hasLast)
+		s.serveWS(sctx, conn, p, lastSeq, hasLast)
 	}, websocket.Config{Subprotocols: []string{wsProtocol}, HandshakeTimeout: 10 * time.Second})
 }
 
@@ -253,7 +274,7 @@ func (s *Server) wsFail(conn *websocket.Conn, code, msg string) {
 	_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4401, code))
 }
 
-func (s *Server) serveWS(conn *websocket.Conn, p Principal, lastSeq uint64, hasLast bool) {
+func (s *Server) serveWS(ctx context.Context, conn *websocket.Conn, p Principal, lastSeq uint64, hasLast bool) {
 	c := &wsClient{userID: p.UserID, sessionID: p.SessionID, send: make(chan Push, wsSendBuffer), done: make(chan struct{})}
 	if !s.hub.add(c, s.cfg.WSPerUser) { // live pushes queue up while we replay
 		s.wsFail(conn, errTooManySockets.Code, errTooManySockets.Message)
@@ -261,8 +282,16 @@ func (s *Server) serveWS(conn *websocket.Conn, p Principal, lastSeq uint64, hasL
 	}
 	defer s.hub.remove(c)
 
-	// Reader: notices the client going away.
+	// Reader: notices the client going away. The handler waits for it
+	// before returning: fasthttp reuses the connection's buffers once the
+	// handler is done, so no read may still be running then.
+	readerDone := make(chan struct{})
+	defer func() {
+		_ = conn.SetReadDeadline(time.Now())
+		<-readerDone
+	}()
 	go func() {
+		defer close(readerDone)
 		defer c.close()
 		conn.SetReadLimit(64 << 10)
 		for {
@@ -284,7 +313,7 @@ func (s *Server) serveWS(conn *websocket.Conn, p Principal, lastSeq uint64, hasL
 	var sent uint64
 	if hasLast {
 		var ok bool
-		sent, ok = s.replay(c, p.UserID, lastSeq, write)
+		sent, ok = s.replay(ctx, c, p.UserID, lastSeq, write)
 		if !ok {
 			return
 		}
@@ -322,8 +351,8 @@ func (s *Server) serveWS(conn *websocket.Conn, p Principal, lastSeq uint64, hasL
 // replay sends the user's events after lastSeq that are still in the EVT
 // stream, reading them with a filtered ordered consumer; it returns the last
 // sequence it sent.
-func (s *Server) replay(c *wsClient, userID, lastSeq uint64, write func(any) bool) (uint64, bool) {
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+func (s *Server) replay(ctx context.Context, c *wsClient, userID, lastSeq uint64, write func(any) bool) (uint64, bool) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	sent := lastSeq
 	if st, err := s.deps.JS.Stream(ctx, events.StreamEvents); err == nil {
@@ -342,13 +371,15 @@ func (s *Server) replay(c *wsClient, userID, lastSeq uint64, write func(any) boo
 		InactiveThreshold: replayInactive,
 	})
 	if err != nil {
-		s.log.Warn("replay consumer failed", "err", err)
+		s.log.WarnContext(ctx, "replay consumer failed", "err", err)
 		return sent, true
 	}
 	// The stream's consumer limit is shared by everyone: give the slot
 	// back as soon as the replay is over.
 	defer func() {
-		dctx, dcancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// Detached: the slot must be given back even when the socket
+		// (and so ctx) is already gone.
+		dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer dcancel()
 		if name := cons.CachedInfo().Name; name != "" {
 			if err := s.deps.JS.DeleteConsumer(dctx, events.StreamEvents, name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {

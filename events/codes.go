@@ -109,6 +109,14 @@ const (
 	CodeFaceUnavailable Code = "face_unavailable"
 	// CodeFaceFailed stands in when a failed face operation carries no error.
 	CodeFaceFailed Code = "face_failed"
+	// Quality gates of sign-in and enrolment frames (the message says what
+	// to change: "more light", "hold still", ...).
+	CodeTooDark   Code = "too_dark"
+	CodeTooBright Code = "too_bright"
+	CodeBlurred   Code = "blurred"
+	CodeOffAngle  Code = "off_angle"
+	// CodeTooManyFrames: a sign-in sent more frames than the worker takes.
+	CodeTooManyFrames Code = "too_many_frames"
 )
 
 // classOf gives every code its class. Adding a code: a constant above and
@@ -142,4 +150,9 @@ var classOf = map[Code]Class{
 	CodeNotEnrolled:     ClassRejected,
 	CodeFaceUnavailable: ClassRejected,
 	CodeFaceFailed:      ClassRejected,
+	CodeTooDark:         ClassRejected,
+	CodeTooBright:       ClassRejected,
+	CodeBlurred:         ClassRejected,
+	CodeOffAngle:        ClassRejected,
+	CodeTooManyFrames:   ClassBadInput,
 }

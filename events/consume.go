@@ -111,7 +111,7 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumeConfig, h H
 			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || ctx.Err() != nil {
 				break
 			}
-			log.Warn("pull failed", "err", err)
+			log.WarnContext(ctx, "pull failed", "err", err)
 			select {
 			case <-ctx.Done():
 			case <-time.After(time.Second):
@@ -132,7 +132,7 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumeConfig, h H
 	select {
 	case <-done:
 	case <-time.After(cfg.Grace):
-		log.Warn("shutdown grace elapsed; unfinished commands will be redelivered")
+		log.WarnContext(ctx, "shutdown grace elapsed; unfinished commands will be redelivered")
 		cancelHandlers()
 		<-done
 	}
@@ -142,7 +142,7 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumeConfig, h H
 func handleOne(ctx context.Context, pub *Publisher, role string, policy ConsumerPolicy, log *slog.Logger, msg jetstream.Msg, h Handler) {
 	md, err := msg.Metadata()
 	if err != nil {
-		log.Error("message without metadata", "subject", msg.Subject(), "err", err)
+		log.ErrorContext(ctx, "message without metadata", "subject", msg.Subject(), "err", err)
 		_ = msg.Term()
 		return
 	}
@@ -166,7 +166,7 @@ func handleOne(ctx context.Context, pub *Publisher, role string, policy Consumer
 	case err == nil:
 		if aerr := msg.DoubleAck(ctx); aerr != nil {
 			// The effect is committed and idempotent: a redelivery is harmless.
-			log.Warn("ack failed", "err", aerr)
+			log.WarnContext(ctx, "ack failed", "err", aerr)
 		}
 		metricHandled.WithLabelValues(role, "ack").Inc()
 	case IsPermanent(err):
@@ -182,7 +182,7 @@ func handleOne(ctx context.Context, pub *Publisher, role string, policy Consumer
 		if errors.As(err, &ra) && ra.delay > 0 {
 			delay = ra.delay
 		}
-		log.Warn("command failed; will retry", "err", err, "delay", delay)
+		log.WarnContext(ctx, "command failed; will retry", "err", err, "delay", delay)
 		_ = msg.NakWithDelay(delay)
 		metricHandled.WithLabelValues(role, "retry").Inc()
 	}
@@ -226,7 +226,7 @@ func safeCall(ctx context.Context, h Handler, env Envelope, meta Meta) (err erro
 }
 
 func deadLetter(ctx context.Context, pub *Publisher, role string, log *slog.Logger, msg jetstream.Msg, meta Meta, env Envelope, cause error) {
-	log.Error("command dead-lettered", "subject", meta.Subject, "id", env.ID, "err", cause)
+	log.ErrorContext(ctx, "command dead-lettered", "subject", meta.Subject, "id", env.ID, "err", cause)
 	dl := DeadLetter{Subject: meta.Subject, Consumer: ConsumerName(role), Deliveries: meta.Delivered, Error: cause.Error(), Envelope: env}
 	dlEnv, err := NewEnvelope("dead_letter", env.ID, env.ActorUserID, dl)
 	if err == nil {
@@ -237,7 +237,7 @@ func deadLetter(ctx context.Context, pub *Publisher, role string, log *slog.Logg
 	}
 	if err != nil {
 		// Without a dead letter we must not drop the command: retry later.
-		log.Error("dead-letter publish failed; keeping command", "err", err)
+		log.ErrorContext(ctx, "dead-letter publish failed; keeping command", "err", err)
 		_ = msg.NakWithDelay(5 * time.Second)
 		return
 	}

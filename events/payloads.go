@@ -103,8 +103,14 @@ type FaceEnroll struct {
 // FaceIdentify asks for a face login decision: 1:1 against UserID when it
 // is set (the edge resolved a username or email), 1:N otherwise.
 type FaceIdentify struct {
-	Image  string `json:"image"`
+	Image  string `json:"image,omitempty"`
 	UserID uint64 `json:"user_id,omitempty"`
+	// Images are several frames of one sign-in (3–5 over about a second),
+	// in capture order; Image alone is one frame.
+	Images []string `json:"images,omitempty"`
+	// Challenge is the liveness challenge the frames must perform (steps
+	// of face/challenge.Step, in order); empty: no liveness check.
+	Challenge []string `json:"challenge,omitempty"`
 }
 
 // FaceDetect asks for the faces in one image.
@@ -221,6 +227,31 @@ type FaceIdentifyResult struct {
 	Distance float64 `json:"distance"`         // to the nearest (or claimed) user; -1 when nobody is enrolled
 	Margin   float64 `json:"margin,omitempty"` // 1:N: runner-up distance minus Distance
 	Reason   string  `json:"reason,omitempty"` // accepted | no_match | ambiguous | not_enrolled
+	// The adaptive 1:1 rule's numbers: Score = 1 − Distance, Ratio =
+	// Distance / Cohort (the closest other enrolled user).
+	Score  float64 `json:"score,omitempty"`
+	Ratio  float64 `json:"ratio,omitempty"`
+	Cohort float64 `json:"cohort,omitempty"`
+	// Frames is the quality verdict of every frame; GoodFrames were decided on.
+	Frames     []FaceFrameVerdict `json:"frames,omitempty"`
+	GoodFrames int                `json:"good_frames,omitempty"`
+	// Liveness is the challenge's outcome when the command carried one.
+	Liveness *FaceLiveness `json:"liveness,omitempty"`
+}
+
+// FaceFrameVerdict is one sign-in frame's quality gate.
+type FaceFrameVerdict struct {
+	Index int    `json:"index"`
+	OK    bool   `json:"ok"`
+	Code  string `json:"code,omitempty"` // no_face, multiple_faces, face_too_small, too_dark, too_bright, blurred, off_angle
+	Hint  string `json:"hint,omitempty"` // what to change: "move closer", "more light", ...
+}
+
+// FaceLiveness is the outcome of an active liveness challenge.
+type FaceLiveness struct {
+	Passed bool     `json:"passed"`
+	Steps  []string `json:"steps"`
+	Reason string   `json:"reason,omitempty"`
 }
 
 // FaceDetectResult is the result of a face_detect operation.

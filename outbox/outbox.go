@@ -105,7 +105,7 @@ func (r *Relay) flush(ctx context.Context, rows []row) {
 	var done []int64
 	for _, m := range rows {
 		if err := r.pub.PublishRaw(pctx, m.subject, m.msgID, m.data, m.headers); err != nil {
-			r.log.Warn("outbox publish deferred to relay", "subject", m.subject, "err", err)
+			r.log.WarnContext(ctx, "outbox publish deferred to relay", "subject", m.subject, "err", err)
 			continue
 		}
 		done = append(done, m.id)
@@ -118,7 +118,7 @@ func (r *Relay) flush(ctx context.Context, rows []row) {
 		_, err = r.db.ExecContext(pctx, q, args...)
 	}
 	if err != nil {
-		r.log.Warn("outbox cleanup failed; relay will republish (deduplicated)", "err", err)
+		r.log.WarnContext(ctx, "outbox cleanup failed; relay will republish (deduplicated)", "err", err)
 	}
 }
 
@@ -133,9 +133,9 @@ func (r *Relay) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 		if n, err := r.Sweep(ctx); err != nil {
-			r.log.Warn("outbox sweep failed", "err", err)
+			r.log.WarnContext(ctx, "outbox sweep failed", "err", err)
 		} else if n > 0 {
-			r.log.Info("outbox relayed leftovers", "count", n)
+			r.log.InfoContext(ctx, "outbox relayed leftovers", "count", n)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/hirebus/hirebus/face/match"
 )
 
 // Config is everything hirebus reads from the environment, parsed once here.
@@ -66,6 +67,13 @@ type Config struct {
 	ProctorKeepFrames bool          // HIREBUS_PROCTOR_KEEP_FRAMES=1: keep webcam frames in the JetStream object store
 	ProctorRetention  time.Duration // HIREBUS_PROCTOR_RETENTION: proctoring data is deleted after this (default 90d)
 
+	// Face sign-in decisions (defaults: match.DefaultThresholds, calibrated
+	// in docs/face-thresholds.md).
+	FaceMinScore   float64 // HIREBUS_FACE_MIN_SCORE similarity (1 − mean distance) a sign-in needs
+	FaceRatio      float64 // HIREBUS_FACE_RATIO_THRESHOLD distance to the user / to the closest other user must be below
+	FaceCohortSize int     // HIREBUS_FACE_COHORT_SIZE nearest other users compared with
+	FaceLiveness   string  // HIREBUS_FACE_LIVENESS: required | off
+
 	OTLPEndpoint string  // HIREBUS_OTLP_ENDPOINT, e.g. http://otel-collector:4318 (empty = no export)
 	TraceRatio   float64 // HIREBUS_TRACE_RATIO, sampled share of new traces (default 0.1)
 }
@@ -105,6 +113,23 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		CodeMaxPerUser:     4,
 		NATSReplicas:       1,
 		TraceRatio:         0.1,
+		FaceLiveness:       or(getenv("HIREBUS_FACE_LIVENESS"), "required"),
+	}
+	def := match.DefaultThresholds()
+	c.FaceMinScore, c.FaceRatio, c.FaceCohortSize = float64(def.MinScore), float64(def.Ratio), def.CohortSize
+	if v := getenv("HIREBUS_FACE_MIN_SCORE"); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(r > 0 && r < 1) {
+			return c, fmt.Errorf("HIREBUS_FACE_MIN_SCORE=%q: want a number between 0 and 1 (exclusive)", v)
+		}
+		c.FaceMinScore = r
+	}
+	if v := getenv("HIREBUS_FACE_RATIO_THRESHOLD"); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(r > 0 && r <= 1) {
+			return c, fmt.Errorf("HIREBUS_FACE_RATIO_THRESHOLD=%q: want a number in (0, 1]", v)
+		}
+		c.FaceRatio = r
 	}
 	if v := getenv("HIREBUS_TRACE_RATIO"); v != "" {
 		r, err := strconv.ParseFloat(v, 64)
@@ -145,6 +170,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		{"HIREBUS_WS_REPLAY_PER_MIN", &c.WSReplayPerMin, 1, 100_000},
 		{"HIREBUS_CODE_MAX_PER_USER", &c.CodeMaxPerUser, 1, 10_000},
 		{"HIREBUS_CODE_RUNNING_PER_USER", &c.CodeRunPerUser, 1, 256},
+		{"HIREBUS_FACE_COHORT_SIZE", &c.FaceCohortSize, 1, 50},
 	} {
 		if v := getenv(iv.name); v != "" {
 			n, err := strconv.Atoi(v)
@@ -250,7 +276,21 @@ func (c Config) Validate(mode string) error {
 	if (c.PineconeAPIKey == "") != (c.PineconeIndexHost == "") {
 		return errors.New("HIREBUS_PINECONE_API_KEY and HIREBUS_PINECONE_INDEX_HOST go together")
 	}
+	if c.FaceLiveness != "required" && c.FaceLiveness != "off" {
+		return fmt.Errorf("HIREBUS_FACE_LIVENESS=%q: want required or off", c.FaceLiveness)
+	}
+	if err := c.FaceThresholds().Validate(); err != nil {
+		return fmt.Errorf("HIREBUS_FACE_*: %v", err)
+	}
 	return nil
+}
+
+// FaceThresholds are the face decisions: match.DefaultThresholds with the
+// HIREBUS_FACE_* overrides.
+func (c Config) FaceThresholds() match.Thresholds {
+	th := match.DefaultThresholds()
+	th.MinScore, th.Ratio, th.CohortSize = float32(c.FaceMinScore), float32(c.FaceRatio), c.FaceCohortSize
+	return th
 }
 
 // JWTKey reads the signing key, generating one on first run so no secret is

@@ -13,9 +13,13 @@ import (
 	faceworker "github.com/hirebus/hirebus/workers/face"
 )
 
-// runFaceTool is `hirebus face detect|embed|compare` (facecli.go); compare
-// judges "same person" like a 1:1 face login (match.DefaultThresholds).
+// runFaceTool is `hirebus face detect|embed|compare|eval` (facecli.go,
+// face_eval.go); compare judges "same person" like the fixed 1:1 threshold
+// (match.DefaultThresholds), eval calibrates the configured sign-in rule.
 func runFaceTool(ctx context.Context, cfg Config, args []string) error {
+	if len(args) > 0 && args[0] == "eval" {
+		return runFaceEval(ctx, cfg, args[1:], os.Stdout)
+	}
 	return runFaceCLI(ctx, args, cfg.ModelsDir, os.Stdout)
 }
 
@@ -38,6 +42,6 @@ func newFaceWorker(_ context.Context, cfg Config, d Deps) (worker, error) {
 		idx = pc
 		d.Log.Info("face index: pinecone", "host", cfg.PineconeIndexHost, "namespace", cfg.PineconeNamespace)
 	}
-	return faceworker.New(faceworker.Config{ModelsDir: cfg.ModelsDir, Concurrency: cfg.WorkerConcurrency},
+	return faceworker.New(faceworker.Config{ModelsDir: cfg.ModelsDir, Concurrency: cfg.WorkerConcurrency, Thresholds: cfg.FaceThresholds()},
 		faceworker.Deps{DB: d.DB, JS: d.JS, Relay: d.Relay, Log: d.Log, Embedder: p, Index: idx})
 }

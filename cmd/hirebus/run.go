@@ -27,9 +27,10 @@ import (
 const usage = `usage:
   hirebus all                          embedded NATS + edge + every worker (local default)
   hirebus edge                         the HTTP/WebSocket edge (needs HIREBUS_NATS_URL)
-  hirebus worker face|mail|code        one worker role (needs HIREBUS_NATS_URL)
+  hirebus worker face|mail|code|assess one worker role (needs HIREBUS_NATS_URL)
   hirebus migrate                      create the database if missing and apply migrations
   hirebus face detect|embed|compare    run the face pipeline on image files
+  hirebus face eval [--json] DIR       calibrate the face sign-in rule on DIR/<person>/<photo>
   hirebus sandbox run --lang LANG ...  run a program in the sandbox
   hirebus problems load DIR            load coding problems into MySQL`
 
@@ -54,7 +55,7 @@ func run(ctx context.Context, args []string) error {
 		return runPlatform(ctx, cfg, log, "edge", nil)
 	case "worker":
 		if len(args) != 2 {
-			return errors.New("usage: hirebus worker face|mail|code")
+			return errors.New("usage: hirebus worker face|mail|code|assess")
 		}
 		if _, ok := workerFactories[args[1]]; !ok {
 			return fmt.Errorf("unknown worker %q (have: %s)", args[1], strings.Join(allWorkers(), ", "))
@@ -185,7 +186,7 @@ func runPlatform(ctx context.Context, cfg Config, log *slog.Logger, mode string,
 		log.Info("worker started", "role", role)
 	}
 	if mode != "worker" {
-		srv, err := edge.New(edge.Config{Addr: cfg.HTTPAddr, JWTKey: jwtKey, Dev: cfg.Dev, ProxyHeader: cfg.ProxyHeader,
+		srv, err := edge.New(edge.Config{Addr: cfg.HTTPAddr, JWTKey: jwtKey, Dev: cfg.Dev, ProxyHeader: cfg.ProxyHeader, FaceLiveness: cfg.FaceLiveness,
 			TrustedProxies: cfg.TrustedProxies, FaceLoginRequire: cfg.FaceLoginRequire, MaxImagePixels: cfg.FaceMaxPixels,
 			WSPerUser: cfg.WSPerUser, RegisterPerMin: cfg.RegisterPerMin, ResetFacePerHour: cfg.ResetFacePerHour,
 			FramePerMin: cfg.FramePerMin, WSReplayPerMin: cfg.WSReplayPerMin,

@@ -239,6 +239,25 @@ func MemberIDs(ctx context.Context, q sqlx.QueryerContext, companyID uint64, per
 	return ids, nil
 }
 
+// Can reports whether a member role grants perm.
+func Can(role string, perm Perm) bool { return perm.allowedFor(role) }
+
+// Roles maps each company userID belongs to onto their member role.
+func Roles(ctx context.Context, q sqlx.QueryerContext, userID uint64) (map[uint64]string, error) {
+	var rows []struct {
+		CompanyID uint64 `db:"company_id"`
+		Role      string `db:"member_role"`
+	}
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT company_id, member_role FROM company_members WHERE user_id = ?`, userID); err != nil {
+		return nil, fmt.Errorf("company: roles: %w", store.Translate(err))
+	}
+	out := make(map[uint64]string, len(rows))
+	for _, r := range rows {
+		out[r.CompanyID] = r.Role
+	}
+	return out, nil
+}
+
 // Members lists a company's members (any member may read it).
 func (s *Service) Members(ctx context.Context, a Actor, companyID uint64) ([]Member, error) {
 	if _, err := Authorize(ctx, s.DB, a, companyID, PermRead); err != nil {

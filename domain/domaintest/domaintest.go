@@ -6,7 +6,6 @@ package domaintest
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"testing"
 	"time"
 
@@ -87,7 +86,7 @@ func (e *Env) Subscribe(t testing.TB, subject string) func(timeout time.Duration
 		}
 		for m := range batch.Messages() {
 			var env events.Envelope
-			if err := jsonUnmarshal(m.Data(), &env); err != nil {
+			if err := json.Unmarshal(m.Data(), &env); err != nil {
 				t.Fatal(err)
 			}
 			out = append(out, env)
@@ -109,8 +108,3 @@ func (e *Env) Commands(t testing.TB, subject string) int {
 	}
 	return int(info.State.Subjects[subject])
 }
-
-// Tag names things uniquely within a test.
-func Tag(prefix string, i int) string { return fmt.Sprintf("%s%d", prefix, i) }
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

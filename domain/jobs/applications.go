@@ -330,20 +330,25 @@ func (s *Service) ListApplications(ctx context.Context, a company.Actor, company
 	}
 	f.CandidateID, f.CompanyIDs = 0, nil
 	byCandidate := a.Role == "candidate"
+	var roles map[uint64]string
 	switch {
 	case byCandidate:
 		f.CandidateID = a.UserID
-	case companyID != 0:
-		if err := authorize(ctx, s.DB, a, companyID, company.PermRead); err != nil {
+	default:
+		var err error
+		if roles, err = company.Roles(ctx, s.DB, a.UserID); err != nil {
 			return AppPage{}, err
 		}
-		f.CompanyIDs = []uint64{companyID}
-	default:
-		var ids []uint64
-		if err := s.DB.SelectContext(ctx, &ids, `SELECT company_id FROM company_members WHERE user_id = ?`, a.UserID); err != nil {
-			return AppPage{}, fmt.Errorf("jobs: companies: %w", store.Translate(err))
+		if companyID != 0 {
+			if _, member := roles[companyID]; !member {
+				return AppPage{}, ErrNotFound
+			}
+			f.CompanyIDs = []uint64{companyID}
+		} else {
+			for id := range roles {
+				f.CompanyIDs = append(f.CompanyIDs, id)
+			}
 		}
-		f.CompanyIDs = ids
 	}
 	page := AppPage{Items: []Application{}}
 	if !byCandidate && len(f.CompanyIDs) == 0 {
@@ -358,10 +363,14 @@ func (s *Service) ListApplications(ctx context.Context, a company.Actor, company
 		page.NextCursor = strconv.FormatUint(page.Items[f.Limit-1].ID, 10)
 	}
 	for i := range page.Items {
-		if byCandidate {
-			page.Items[i].AllowedNext = AllowedNext(page.Items[i].Status, true)
-		} else {
-			page.Items[i].AllowedNext = AllowedNext(page.Items[i].Status, false)
+		it := &page.Items[i]
+		switch {
+		case byCandidate:
+			it.AllowedNext = AllowedNext(it.Status, true)
+		case company.Can(roles[it.CompanyID], company.PermWrite):
+			it.AllowedNext = AllowedNext(it.Status, false)
+		default:
+			it.AllowedNext = []string{} // viewers look, they do not move
 		}
 	}
 	return page, nil

@@ -19,6 +19,7 @@ var (
 	benchJobs      = flag.Int("hiring.jobs", 100_000, "jobs seeded for BenchmarkHiring")
 	benchApps      = flag.Int("hiring.apps", 1_000_000, "applications seeded for BenchmarkHiring")
 	benchCompanies = flag.Int("hiring.companies", 1_000, "companies seeded for BenchmarkHiring")
+	benchScan      = flag.Int("hiring.scan", jobs.ScanBudget, "jobs.ScanBudget during BenchmarkHiring (0 = FULLTEXT index only)")
 )
 
 // seed fills the hiring tables with MariaDB's sequence engine, in chunks so
@@ -79,6 +80,8 @@ func p99(d []time.Duration) time.Duration {
 func BenchmarkHiring(b *testing.B) {
 	e := domaintest.Start(b)
 	svc := &jobs.Service{DB: e.DB, Relay: e.Relay}
+	defer func(v int) { jobs.ScanBudget = v }(jobs.ScanBudget)
+	jobs.ScanBudget = *benchScan
 	start := time.Now()
 	seed(b, e, *benchJobs, *benchApps, *benchCompanies)
 	b.Logf("seeded %d jobs, %d applications, %d companies in %s", *benchJobs, *benchApps, *benchCompanies, time.Since(start).Round(time.Millisecond))

@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -124,20 +125,48 @@ func splitSkills(s string) []string {
 	return out
 }
 
-// JobInput is a create body or a partial update: nil fields are left alone.
+// Nullable is a field of a partial update that may be left out (Set
+// false), set to null (Set, Value nil) or set to a value.
+type Nullable[T any] struct {
+	Set   bool
+	Value *T
+}
+
+// Some is a set, non-null value.
+func Some[T any](v T) Nullable[T] { return Nullable[T]{Set: true, Value: &v} }
+
+// UnmarshalJSON records that the field was sent, null included.
+func (n *Nullable[T]) UnmarshalJSON(b []byte) error {
+	n.Set, n.Value = true, nil
+	if string(b) == "null" {
+		return nil
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	n.Value = &v
+	return nil
+}
+
+// MarshalJSON writes the value or null.
+func (n Nullable[T]) MarshalJSON() ([]byte, error) { return json.Marshal(n.Value) }
+
+// JobInput is a create body or a partial update: left-out fields are left
+// alone; salary_min, salary_max and currency may be cleared with null.
 type JobInput struct {
-	CompanyID      *uint64   `json:"company_id"`
-	Title          *string   `json:"title"`
-	Description    *string   `json:"description"`
-	Location       *string   `json:"location"`
-	Remote         *string   `json:"remote"`
-	EmploymentType *string   `json:"employment_type"`
-	SalaryMin      *uint64   `json:"salary_min"`
-	SalaryMax      *uint64   `json:"salary_max"`
-	Currency       *string   `json:"currency"`
-	Skills         *[]string `json:"skills"`
-	Status         *string   `json:"status"`
-	Version        *int      `json:"version"`
+	CompanyID      *uint64          `json:"company_id"`
+	Title          *string          `json:"title"`
+	Description    *string          `json:"description"`
+	Location       *string          `json:"location"`
+	Remote         *string          `json:"remote"`
+	EmploymentType *string          `json:"employment_type"`
+	SalaryMin      Nullable[uint64] `json:"salary_min"`
+	SalaryMax      Nullable[uint64] `json:"salary_max"`
+	Currency       Nullable[string] `json:"currency"`
+	Skills         *[]string        `json:"skills"`
+	Status         *string          `json:"status"`
+	Version        *int             `json:"version"`
 }
 
 // apply copies the set fields of in onto j.
@@ -155,19 +184,18 @@ func (in JobInput) apply(j *Job) {
 	set(&j.Remote, in.Remote)
 	set(&j.EmploymentType, in.EmploymentType)
 	set(&j.Status, in.Status)
-	if in.SalaryMin != nil {
-		v := *in.SalaryMin
-		j.SalaryMin = &v
+	if in.SalaryMin.Set {
+		j.SalaryMin = in.SalaryMin.Value
 	}
-	if in.SalaryMax != nil {
-		v := *in.SalaryMax
-		j.SalaryMax = &v
+	if in.SalaryMax.Set {
+		j.SalaryMax = in.SalaryMax.Value
 	}
-	if in.Currency != nil {
-		v := strings.TrimSpace(*in.Currency)
-		j.Currency = &v
-		if v == "" {
-			j.Currency = nil
+	if in.Currency.Set {
+		j.Currency = nil
+		if in.Currency.Value != nil {
+			if v := strings.TrimSpace(*in.Currency.Value); v != "" {
+				j.Currency = &v
+			}
 		}
 	}
 	if in.Skills != nil {
@@ -563,13 +591,28 @@ func (s *Service) ListJobs(ctx context.Context, a company.Actor, f JobFilter) (J
 			statuses = []string{f.Status}
 		}
 	}
-	query, args, err := listSQL(jobCols, f, statuses)
-	if err != nil {
-		return JobPage{}, err
-	}
 	page := JobPage{Items: []Job{}}
-	if err := s.DB.SelectContext(ctx, &page.Items, query, args...); err != nil {
-		return page, fmt.Errorf("jobs: list: %w", store.Translate(err))
+	bq, _ := searchTerms(f.Q)
+	if bq != "" && len(statuses) == 1 && ScanBudget > 0 {
+		// Words found in many jobs make the FULLTEXT plan read long posting
+		// lists; scanning newest first stops after one page. Try the scan
+		// within a budget of rows; a page it cannot fill goes to the index.
+		query, args := scanSQL(jobCols, f, statuses[0])
+		if err := s.DB.SelectContext(ctx, &page.Items, query, args...); err != nil {
+			return page, fmt.Errorf("jobs: list: %w", store.Translate(err))
+		}
+		if len(page.Items) <= f.Limit {
+			page.Items = page.Items[:0]
+		}
+	}
+	if len(page.Items) == 0 {
+		query, args, err := listSQL(jobCols, f, statuses)
+		if err != nil {
+			return JobPage{}, err
+		}
+		if err := s.DB.SelectContext(ctx, &page.Items, query, args...); err != nil {
+			return page, fmt.Errorf("jobs: list: %w", store.Translate(err))
+		}
 	}
 	if len(page.Items) > f.Limit {
 		page.Items = page.Items[:f.Limit]
@@ -579,6 +622,77 @@ func (s *Service) ListJobs(ctx context.Context, a company.Actor, f JobFilter) (J
 		page.Items[i].fill()
 	}
 	return page, nil
+}
+
+// ScanBudget is how many rows the newest-first scan of a text search may
+// examine before the search falls back to the FULLTEXT index.
+// A benchmark may set it to 0 to measure the index alone.
+var ScanBudget = 1000
+
+// wordRE turns a search word into the prefix-of-a-word pattern the FULLTEXT
+// query matches ("rust" matches "Rust" and "rustacean", not "trust").
+func wordRE(w string) string {
+	var b strings.Builder
+	b.WriteString(`[[:<:]]`)
+	for _, r := range w {
+		if r == '+' || r == '#' || r == '.' {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// scanSQL is the text search as an ordered walk of a jobs index, newest
+// first, testing each job's text, cut after ScanBudget rows (MariaDB's
+// LIMIT … ROWS EXAMINED): its answer is exact when it fills the page.
+func scanSQL(cols string, f JobFilter, status string) (string, []any) {
+	var sb strings.Builder
+	var args []any
+	// Both filters: walk (status, remote, type, id), newest first, so only
+	// rows of that combination are examined; otherwise (status, id).
+	index := "ix_jobs_status_id"
+	if f.Remote != "" && f.EmploymentType != "" {
+		index = "ix_jobs_browse"
+	}
+	sb.WriteString(`SELECT STRAIGHT_JOIN ` + cols + ` FROM jobs j FORCE INDEX (` + index + `) JOIN companies c ON c.id = j.company_id`)
+	if f.Skill != "" {
+		sb.WriteString(` JOIN job_skills s ON s.job_id = j.id AND s.skill = ?`)
+		args = append(args, strings.ToLower(strings.TrimSpace(f.Skill)))
+	}
+	sb.WriteString(` WHERE j.status = ?`)
+	args = append(args, status)
+	long, short := searchTerms(f.Q)
+	for _, t := range strings.Fields(long) {
+		sb.WriteString(` AND CONCAT_WS(' ', j.title, j.description, j.skills) REGEXP ?`)
+		args = append(args, wordRE(strings.TrimSuffix(strings.TrimPrefix(t, "+"), "*")))
+	}
+	for _, w := range short {
+		sb.WriteString(` AND (FIND_IN_SET(?, j.skills) > 0 OR CONCAT(' ', j.title, ' ') LIKE ?)`)
+		args = append(args, w, "% "+likeEscape(w)+" %")
+	}
+	for _, c := range []struct {
+		col string
+		v   any
+		set bool
+	}{{"j.company_id", f.CompanyID, f.CompanyID != 0}, {"j.location", f.Location, f.Location != ""},
+		{"j.remote", f.Remote, f.Remote != ""}, {"j.employment_type", f.EmploymentType, f.EmploymentType != ""}, {"j.id <", f.Before, f.Before != 0}} {
+		if c.set {
+			if strings.HasSuffix(c.col, "<") {
+				sb.WriteString(` AND ` + c.col + ` ?`)
+			} else {
+				sb.WriteString(` AND ` + c.col + ` = ?`)
+			}
+			args = append(args, c.v)
+		}
+	}
+	limit := f.Limit
+	if limit == 0 {
+		limit = 20
+	}
+	sb.WriteString(` ORDER BY j.id DESC LIMIT ? ROWS EXAMINED ?`)
+	args = append(args, limit+1, ScanBudget)
+	return sb.String(), args
 }
 
 func listSQL(cols string, f JobFilter, statuses []string) (string, []any, error) {
@@ -604,7 +718,7 @@ func listSQL(cols string, f JobFilter, statuses []string) (string, []any, error)
 	}
 	for _, w := range short {
 		sb.WriteString(` AND (FIND_IN_SET(?, j.skills) > 0 OR CONCAT(' ', j.title, ' ') LIKE ?)`)
-		args = append(args, w, "% "+w+" %")
+		args = append(args, w, "% "+likeEscape(w)+" %")
 	}
 	if f.CompanyID != 0 {
 		sb.WriteString(` AND j.company_id = ?`)
@@ -646,6 +760,15 @@ func (s *Service) Explain(ctx context.Context, f JobFilter, boardCompany uint64,
 	if search, err = explain(ctx, s.DB, q, args); err != nil {
 		return nil, nil, err
 	}
+	sq, sargs := scanSQL(jobCols, f, "open")
+	scan, err := explain(ctx, s.DB, sq, sargs)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, r := range scan {
+		r["plan"] = "scan"
+	}
+	search = append(search, scan...)
 	bq, bargs := boardSQL(AppFilter{CompanyIDs: []uint64{boardCompany}, Status: boardStatus, Limit: 50})
 	board, err = explain(ctx, s.DB, bq, bargs)
 	return search, board, err
@@ -671,4 +794,9 @@ func explain(ctx context.Context, db *sqlx.DB, q string, args []any) ([]map[stri
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+// likeEscape makes a word match itself in a LIKE pattern.
+func likeEscape(w string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(w)
 }

@@ -81,11 +81,11 @@ func TestJobValidation(t *testing.T) {
 		{"bad type", func(in *jobs.JobInput) { in.EmploymentType = ptr("gig") }, "employment_type"},
 		{"bad status", func(in *jobs.JobInput) { in.Status = ptr("archived") }, "status"},
 		{"min > max", func(in *jobs.JobInput) {
-			in.SalaryMin, in.SalaryMax, in.Currency = ptr[uint64](10), ptr[uint64](5), ptr("EUR")
+			in.SalaryMin, in.SalaryMax, in.Currency = jobs.Some[uint64](10), jobs.Some[uint64](5), jobs.Some("EUR")
 		}, "salary"},
-		{"salary without currency", func(in *jobs.JobInput) { in.SalaryMin = ptr[uint64](10) }, "currency"},
-		{"lowercase currency", func(in *jobs.JobInput) { in.SalaryMin, in.Currency = ptr[uint64](10), ptr("eur") }, "currency"},
-		{"unknown currency", func(in *jobs.JobInput) { in.SalaryMin, in.Currency = ptr[uint64](10), ptr("XYZ") }, "currency"},
+		{"salary without currency", func(in *jobs.JobInput) { in.SalaryMin = jobs.Some[uint64](10) }, "currency"},
+		{"lowercase currency", func(in *jobs.JobInput) { in.SalaryMin, in.Currency = jobs.Some[uint64](10), jobs.Some("eur") }, "currency"},
+		{"unknown currency", func(in *jobs.JobInput) { in.SalaryMin, in.Currency = jobs.Some[uint64](10), jobs.Some("XYZ") }, "currency"},
 		{"bad skill", func(in *jobs.JobInput) { in.Skills = &[]string{"a,b"} }, "skills"},
 		{"too many skills", func(in *jobs.JobInput) {
 			s := make([]string, 21)
@@ -207,7 +207,7 @@ func TestJobLifecycleSearchAndVersions(t *testing.T) {
 	if _, err := w.svc.UpdateJob(ctx, w.other, goJob.ID, jobs.JobInput{Location: ptr("Paris")}, up.Version); !errors.Is(err, jobs.ErrNotFound) {
 		t.Fatalf("other company's update: %v", err)
 	}
-	if _, err := w.svc.UpdateJob(ctx, w.rec, goJob.ID, jobs.JobInput{SalaryMin: ptr[uint64](9), SalaryMax: ptr[uint64](1), Currency: ptr("EUR")}, up.Version); !errors.Is(err, jobs.ErrInvalid) {
+	if _, err := w.svc.UpdateJob(ctx, w.rec, goJob.ID, jobs.JobInput{SalaryMin: jobs.Some[uint64](9), SalaryMax: jobs.Some[uint64](1), Currency: jobs.Some("EUR")}, up.Version); !errors.Is(err, jobs.ErrInvalid) {
 		t.Fatalf("invalid update: %v", err)
 	}
 
@@ -477,9 +477,16 @@ func TestShortWordSearch(t *testing.T) {
 		{"Go engineer", "Go backend engineer"},
 		{"ml", "Senior ML engineer"},
 		{"googl", "Google ads manager"},
+		{"m_", ""},
 	} {
 		t.Run(tc.q, func(t *testing.T) {
 			p, err := w.svc.ListJobs(ctx, company.Actor{}, jobs.JobFilter{Q: tc.q})
+			if tc.want == "" {
+				if err != nil || len(p.Items) != 0 {
+					t.Fatalf("%q: %+v %v", tc.q, p.Items, err)
+				}
+				return
+			}
 			if err != nil || len(p.Items) != 1 || p.Items[0].Title != tc.want {
 				t.Fatalf("%q: %+v %v", tc.q, p.Items, err)
 			}
@@ -526,5 +533,61 @@ func TestFacetsGoAndSQLAgree(t *testing.T) {
 	}
 	if stored != computed || !strings.Contains(stored, "xfdraftrhybridtparttime") {
 		t.Fatalf("stored %q, SQL %q", stored, computed)
+	}
+}
+
+// TestBoardAllowedNext: the board offers moves to recruiters, none to viewers.
+func TestBoardAllowedNext(t *testing.T) {
+	w := setup(t)
+	ctx := context.Background()
+	j := w.job(t, "Go engineer", "open")
+	if _, err := w.svc.Apply(ctx, w.cand, j.ID, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		a    company.Actor
+		want string
+	}{{"recruiter", w.rec, "screening,rejected"}, {"viewer", w.viewer, ""}, {"candidate", w.cand, "withdrawn"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := w.svc.ListApplications(ctx, tc.a, 0, jobs.AppFilter{})
+			if err != nil || len(p.Items) != 1 {
+				t.Fatalf("%+v %v", p, err)
+			}
+			if got := strings.Join(p.Items[0].AllowedNext, ","); got != tc.want {
+				t.Fatalf("allowed %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestSalaryCanBeCleared: null in a partial update clears a salary; a field
+// left out is kept.
+func TestSalaryCanBeCleared(t *testing.T) {
+	w := setup(t)
+	ctx := context.Background()
+	j, err := w.svc.CreateJob(ctx, w.rec, jobs.JobInput{CompanyID: &w.acme.ID, Title: ptr("Paid"), Description: ptr("D"),
+		SalaryMin: jobs.Some[uint64](100), SalaryMax: jobs.Some[uint64](200), Currency: jobs.Some("EUR")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in jobs.JobInput
+	if err := json.Unmarshal([]byte(`{"salary_max": null}`), &in); err != nil {
+		t.Fatal(err)
+	}
+	up, err := w.svc.UpdateJob(ctx, w.rec, j.ID, in, j.Version)
+	if err != nil || up.SalaryMax != nil || up.SalaryMin == nil || *up.SalaryMin != 100 || up.Currency == nil {
+		t.Fatalf("clear max: %+v %v", up, err)
+	}
+	in = jobs.JobInput{}
+	if err := json.Unmarshal([]byte(`{"salary_min": null, "currency": null}`), &in); err != nil {
+		t.Fatal(err)
+	}
+	if up, err = w.svc.UpdateJob(ctx, w.rec, j.ID, in, up.Version); err != nil || up.SalaryMin != nil || up.Currency != nil {
+		t.Fatalf("clear all: %+v %v", up, err)
+	}
+	in = jobs.JobInput{}
+	if err := json.Unmarshal([]byte(`{"salary_min": -1}`), &in); err == nil {
+		t.Fatal("negative salary decoded")
 	}
 }

@@ -13,6 +13,7 @@
   var joinHash = /^#join=([A-Za-z0-9_-]+)$/.exec(location.hash);
   if (joinHash) sessionStorage.setItem("hirebus.join", joinHash[1]);
   if (!hb.session.token()) { location.replace("/"); return; }
+  if (joinHash) history.replaceState(null, "", "#/company");
 
   function toLogin() { hb.session.clear(); location.replace("/#login"); }
   function call(method, path, body) {
@@ -38,6 +39,16 @@
     applyRole();
     if (changed) route();
   }, function () {});
+
+  // latest("jobs") marks a new request of that kind and returns a check
+  // that is true only while no newer one was made: a slow earlier answer
+  // never overwrites what a later one showed.
+  var gens = {};
+  function latest(key) {
+    var n = (gens[key] || 0) + 1;
+    gens[key] = n;
+    return function () { return gens[key] === n; };
+  }
 
   function money(j) {
     if (j.salary_min == null && j.salary_max == null) return "";
@@ -153,7 +164,9 @@
     var q = jobQuery();
     q.push("limit=20");
     if (more && jobCursor) q.push("cursor=" + jobCursor);
+    var fresh = latest("jobs");
     return call("GET", "/api/jobs?" + q.join("&")).then(function (r) {
+      if (!fresh()) return;
       var list = $("#job-list");
       if (!more) clear(list);
       r.data.items.forEach(function (j) { list.appendChild(jobItem(j)); });
@@ -222,7 +235,9 @@
     });
   }
   function showMy() {
+    var fresh = latest("my");
     call("GET", "/api/applications?limit=100").then(function (r) {
+      if (!fresh()) return;
       var list = clear($("#my-apps"));
       $("#my-empty").classList.toggle("hidden", r.data.items.length > 0);
       r.data.items.forEach(function (a) {
@@ -269,7 +284,9 @@
       var id = companyId(), owner = myRole() === "owner";
       $("#invite-card").classList.toggle("hidden", !owner);
       if (!id) { clear($("#members")); return; }
+      var fresh = latest("members");
       call("GET", "/api/companies/" + id + "/members").then(function (r) {
+        if (!fresh()) return;
         var body = clear($("#members"));
         r.data.items.forEach(function (m) {
           var role = owner ? h("select", { "aria-label": "Role of " + m.username, onchange: function (ev) {
@@ -334,7 +351,9 @@
     loadCompanies().then(function () {
       var id = companyId();
       if (!id) { say($("#manage-msg"), "Create or join a company first."); return; }
+      var fresh = latest("manage");
       call("GET", "/api/jobs?status=all&limit=100&company=" + id).then(function (r) {
+        if (!fresh()) return;
         var body = clear($("#manage-jobs"));
         r.data.items.forEach(function (j) {
           body.appendChild(h("tr", { "data-job": String(j.id) }, h("td", h("a", { href: "#/job/" + j.id, text: j.title })), h("td", statusBadge(j.status)),
@@ -356,9 +375,10 @@
       remote: $("#je-remote").value, employment_type: $("#je-type").value, status: $("#je-status").value,
       skills: $("#je-skills").value.split(",").map(function (s) { return s.trim(); }).filter(Boolean)
     };
-    if (num("#je-min") !== undefined) body.salary_min = num("#je-min");
-    if (num("#je-max") !== undefined) body.salary_max = num("#je-max");
-    if ($("#je-currency").value.trim()) body.currency = $("#je-currency").value.trim().toUpperCase();
+    // Empty salary fields are sent as null, which clears them on an edit.
+    body.salary_min = num("#je-min") === undefined ? null : num("#je-min");
+    body.salary_max = num("#je-max") === undefined ? null : num("#je-max");
+    body.currency = $("#je-currency").value.trim() ? $("#je-currency").value.trim().toUpperCase() : null;
     var req;
     if (editing) { body.version = editing.version; req = call("PUT", "/api/jobs/" + editing.id, body); }
     else { body.company_id = companyId(); req = call("POST", "/api/jobs", body); }
@@ -387,7 +407,9 @@
         sel.value = keep;
       });
       var q = "/api/applications?limit=100&company=" + id + (keep ? "&job=" + keep : "");
+      var fresh = latest("board");
       call("GET", q).then(function (r) {
+        if (!fresh()) return;
         var board = clear($("#board"));
         var cols = {};
         STATUSES.forEach(function (s) {

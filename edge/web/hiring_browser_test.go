@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/hirebus/hirebus/internal/platformtest"
+	"github.com/hirebus/hirebus/mailbox"
 )
 
 // screenshot saves a full-page PNG as a test artifact: into
@@ -80,6 +81,15 @@ func TestHiringInBrowser(t *testing.T) {
 		)
 		rec.waitJS(t, 20*time.Second, `document.querySelector("#co-select").textContent.includes("Browser Corp (owner)")`, "the new company")
 		rec.waitJS(t, 20*time.Second, `document.querySelectorAll("#members tr").length === 1`, "the owner in the members list")
+		rec.do(t,
+			chromedp.SendKeys(chromedp.CSS("#inv-email"), "colleague@example.com"),
+			chromedp.Click(chromedp.CSS("#inv-form button[type=submit]")),
+		)
+		rec.waitJS(t, 20*time.Second, `document.querySelector("#inv-msg").textContent.includes("Invitation sent")`, "the invitation confirmation")
+		if _, err := p.Mailbox.WaitFor("colleague@example.com", 10*time.Second, func(mailbox.Mail) bool { return true }); err != nil {
+			t.Fatalf("invitation mail: %v", err)
+		}
+		screenshot(t, recCtx, "hiring-company.png")
 		rec.do(t,
 			chromedp.Navigate(p.URL+"/hiring.html#/manage"),
 			chromedp.WaitVisible(chromedp.CSS("#je-title")),

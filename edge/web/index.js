@@ -67,17 +67,58 @@
     say($("#face-msg"), "");
     faceCam.start().then(function () { $("#face-go").disabled = false; }, function (e) { say($("#face-msg"), e.message); });
   });
+  // A face sign-in takes 3–5 frames: the first facing the camera, then two
+  // per step of the server's liveness challenge (blink, turn left/right),
+  // so a still photo cannot pass. Without a challenge (an older server)
+  // three frames over about a second.
+  var stepText = {
+    blink: "Close your eyes for a moment, then open them",
+    turn_left: "Turn your head to your left",
+    turn_right: "Turn your head to your right"
+  };
+  function pause(ms) { return new Promise(function (ok) { setTimeout(ok, ms); }); }
+  function captureFrames(challenge) {
+    var frames = [faceCam.capture()];
+    var steps = challenge ? challenge.steps : [null];
+    var chain = Promise.resolve();
+    steps.forEach(function (step) {
+      chain = chain.then(function () {
+        if (step) say($("#face-step"), stepText[step] || step, "info");
+        return pause(step ? 450 : 350);
+      }).then(function () {
+        frames.push(faceCam.capture());
+        return pause(step ? 300 : 350);
+      }).then(function () {
+        frames.push(faceCam.capture());
+      });
+    });
+    return chain.then(function () {
+      say($("#face-step"), "");
+      return frames.slice(0, 5);
+    });
+  }
   $("#face-go").addEventListener("click", function () {
-    var msg = $("#face-msg"), btn = $("#face-go"), image;
-    try { image = faceCam.capture(); } catch (e) { return say(msg, e.message); }
-    var body = { image: image };
+    var msg = $("#face-msg"), btn = $("#face-go");
+    try { faceCam.capture(); } catch (e) { return say(msg, e.message); }
     var username = $("#face-username").value.trim();
     var password = $("#face-password").value;
-    if (username) body.username = username;
-    if (password) body.password = password;
     say(msg, "");
-    busy(btn, true, "Checking…");
-    api("POST", "/api/auth/face-login", body, { auth: false })
+    busy(btn, true, "Follow the instructions…");
+    api("POST", "/api/auth/face-challenge", {}, { auth: false })
+      .then(function (r) { return r.data && r.data.challenge_id ? r.data : null; }, function () { return null; })
+      .then(function (challenge) {
+        return captureFrames(challenge).then(function (frames) {
+          var body = { images: frames };
+          if (challenge) body.challenge_id = challenge.challenge_id;
+          if (username) body.username = username;
+          if (password) body.password = password;
+          return body;
+        });
+      })
+      .then(function (body) {
+        busy(btn, true, "Checking…");
+        return api("POST", "/api/auth/face-login", body, { auth: false });
+      })
       .then(function (r) {
         if (r.status === 202 && r.data && r.data.op_id) {
           // The face worker is busy: wait for the identification, then
@@ -99,7 +140,10 @@
       .catch(function (e) {
         busy(btn, false);
         var text = e.message;
-        if (e.code === "password_required") {
+        say($("#face-step"), "");
+        if (e.code === "liveness_failed" || e.code === "liveness_required" || e.code === "challenge_invalid") {
+          text = "The liveness check did not pass (" + e.message + "). Press the button again and follow the instructions under the picture.";
+        } else if (e.code === "password_required") {
           $("#face-password-field").classList.remove("hidden");
           $("#face-password").focus();
           text = "This account signs in with password and face: enter your password and try again.";

@@ -55,6 +55,19 @@ type Thresholds struct {
 	// ImpostorMedian is where mismatch confidence reaches 1: the median
 	// distance between different people (0.711 on the golden photos).
 	ImpostorMedian float32 `json:"impostor_median"`
+
+	// The adaptive 1:1 sign-in rule (Decide), calibrated on real genuine
+	// pairs (docs/face-thresholds.md):
+	// MinScore is the least similarity (1 − mean distance to the user's
+	// enrolled set) a sign-in needs (HIREBUS_FACE_MIN_SCORE).
+	MinScore float32 `json:"min_score"`
+	// Ratio: the mean distance to the user divided by the mean distance to
+	// the closest other enrolled user must be below this
+	// (HIREBUS_FACE_RATIO_THRESHOLD).
+	Ratio float32 `json:"ratio"`
+	// CohortSize is how many of the nearest other users form the cohort
+	// (HIREBUS_FACE_COHORT_SIZE).
+	CohortSize int `json:"cohort_size"`
 }
 
 // DefaultThresholds are the values measured in docs/face-thresholds.md:
@@ -71,6 +84,9 @@ func DefaultThresholds() Thresholds {
 		Duplicate:       0.40,
 		Mismatch:        0.55,
 		ImpostorMedian:  0.71,
+		MinScore:        0.45,
+		Ratio:           0.85,
+		CohortSize:      5,
 	}
 }
 
@@ -91,6 +107,12 @@ func (t Thresholds) Validate() error {
 		return fmt.Errorf("%w: mismatch (%v) below verify (%v) would flag faces that log in", ErrThresholds, t.Mismatch, t.Verify)
 	case t.ImpostorMedian <= t.Verify:
 		return fmt.Errorf("%w: impostor median must exceed verify", ErrThresholds)
+	case !(t.MinScore > 0 && t.MinScore < 1):
+		return fmt.Errorf("%w: min score %v outside (0, 1)", ErrThresholds, t.MinScore)
+	case !(t.Ratio > 0 && t.Ratio <= 1):
+		return fmt.Errorf("%w: ratio %v outside (0, 1]", ErrThresholds, t.Ratio)
+	case t.CohortSize < 1 || t.CohortSize > 50:
+		return fmt.Errorf("%w: cohort size %d outside 1..50", ErrThresholds, t.CohortSize)
 	case t.MinEnrollImages < 1 || t.MinEnrollImages > 20:
 		return fmt.Errorf("%w: min enroll images %d outside 1..20", ErrThresholds, t.MinEnrollImages)
 	}

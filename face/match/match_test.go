@@ -33,6 +33,11 @@ func TestThresholdsValidate(t *testing.T) {
 		{"mismatch below verify", func(th *match.Thresholds) { th.Mismatch = th.Verify - 0.1 }},
 		{"no enrolment images", func(th *match.Thresholds) { th.MinEnrollImages = 0 }},
 		{"impostor median below verify", func(th *match.Thresholds) { th.ImpostorMedian = th.Verify }},
+		{"zero min score", func(th *match.Thresholds) { th.MinScore = 0 }},
+		{"min score of one", func(th *match.Thresholds) { th.MinScore = 1 }},
+		{"NaN ratio", func(th *match.Thresholds) { th.Ratio = float32(math.NaN()) }},
+		{"ratio above one", func(th *match.Thresholds) { th.Ratio = 1.2 }},
+		{"no cohort", func(th *match.Thresholds) { th.CohortSize = 0 }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -35,6 +35,7 @@ ALTER TABLE jobs
   ADD COLUMN version         INT UNSIGNED NOT NULL DEFAULT 1,
   ADD COLUMN updated_at      DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
   ADD KEY ix_jobs_status_id (status, id),
+  ADD KEY ix_jobs_browse (status, remote, employment_type, id),
   ADD KEY ix_jobs_company_status (company_id, status, id),
   ADD FULLTEXT KEY ft_jobs_text (title, description, skills, facets);
 
@@ -92,14 +93,14 @@ ALTER TABLE audit_log DROP KEY ix_audit_company, DROP COLUMN ip, DROP COLUMN req
   DROP COLUMN after_json, DROP COLUMN before_json, DROP COLUMN target, DROP COLUMN company_id;
 ALTER TABLE notifications DROP KEY ix_notif_unread, DROP COLUMN data;
 DROP TABLE application_history;
-ALTER TABLE applications DROP KEY ix_app_board, DROP KEY ix_app_job_status, DROP KEY ix_app_candidate,
+ALTER TABLE applications ADD KEY fk_app_user (candidate_id), DROP KEY ix_app_board, DROP KEY ix_app_job_status, DROP KEY ix_app_candidate,
   DROP COLUMN updated_at, DROP COLUMN version, DROP COLUMN resume_size, DROP COLUMN resume_name,
   DROP COLUMN resume_key, DROP COLUMN cover_letter, DROP COLUMN company_id,
   MODIFY status ENUM('applied','screening','assessment','interview','offer','rejected','withdrawn') NOT NULL DEFAULT 'applied';
 DROP TABLE job_skills;
-ALTER TABLE jobs DROP KEY ft_jobs_text, DROP KEY ix_jobs_company_status, DROP KEY ix_jobs_status_id,
+ALTER TABLE jobs DROP KEY ft_jobs_text, DROP KEY ix_jobs_company_status, DROP KEY ix_jobs_browse, DROP KEY ix_jobs_status_id,
   DROP COLUMN updated_at, DROP COLUMN version, DROP COLUMN facets, DROP COLUMN skills, DROP COLUMN currency,
   DROP COLUMN salary_max, DROP COLUMN salary_min, DROP COLUMN employment_type, DROP COLUMN remote,
   MODIFY status ENUM('draft','open','closed') NOT NULL DEFAULT 'open';
-ALTER TABLE company_members DROP KEY ix_cm_user;
+ALTER TABLE company_members ADD KEY fk_cm_user (user_id), DROP KEY ix_cm_user;
 DROP TABLE company_invitations;

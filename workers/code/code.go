@@ -198,7 +198,7 @@ func (w *Worker) Close() error {
 // Run consumes until ctx ends, then drops the compile cache.
 func (w *Worker) Run(ctx context.Context) error {
 	defer w.Close()
-	w.log.Info("code worker running", "runner", w.base.Name(), "slots", w.cfg.Slots, "compile_cache", w.cfg.CompileCache)
+	w.log.InfoContext(ctx, "code worker running", "runner", w.base.Name(), "slots", w.cfg.Slots, "compile_cache", w.cfg.CompileCache)
 	// More commands in hand than slots: while one user's backlog waits in
 	// the fair gate, another user's command is already pulled and gets the
 	// next slot. Waiting commands keep their messages with heartbeats.
@@ -271,7 +271,7 @@ func (w *Worker) execute(ctx context.Context, env events.Envelope, meta events.M
 		if ctx.Err() != nil || !w.lastTry(meta) {
 			return err
 		}
-		w.log.Error("execute failed on every delivery; answering IE", "op", opID, "err", err)
+		w.log.ErrorContext(ctx, "execute failed on every delivery; answering IE", "op", opID, "err", err)
 		res = &sandbox.Result{Verdict: sandbox.IE, Message: "the sandbox failed; try again later"}
 	}
 	out := w.executeResult(res)
@@ -503,7 +503,7 @@ func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Me
 	progress.finish()
 	t2 := time.Now()
 	defer func() {
-		w.log.Debug("submission graded", "submission", sub.ID, "grade", t1.Sub(t0), "pushes_wait", t2.Sub(t1), "store", time.Since(t2))
+		w.log.DebugContext(ctx, "submission graded", "submission", sub.ID, "grade", t1.Sub(t0), "pushes_wait", t2.Sub(t1), "store", time.Since(t2))
 	}()
 	if gerr == nil && res.Verdict == judge.InternalError && !w.lastTry(meta) {
 		gerr = fmt.Errorf("sandbox internal error while grading: %s", firstIEMessage(res))
@@ -512,7 +512,7 @@ func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Me
 		if ctx.Err() != nil || !w.lastTry(meta) {
 			return fmt.Errorf("code worker: grade submission %d: %w", sub.ID, gerr)
 		}
-		w.log.Error("grading failed on every delivery", "submission", sub.ID, "err", gerr)
+		w.log.ErrorContext(ctx, "grading failed on every delivery", "submission", sub.ID, "err", gerr)
 		return w.failSubmission(ctx, env, sub, events.CodeInternal, "grading failed; submit again later", nil)
 	}
 	metricTests.Add(float64(len(res.Tests)))
@@ -654,7 +654,7 @@ func (p *progressPub) add(tr judge.TestResult, done, total int) {
 	default:
 		// Cannot happen with at most MaxTests tests; dropping a push is
 		// better than stalling the grading.
-		p.w.log.Warn("code.test push dropped", "submission", p.subID, "index", tr.Index)
+		p.w.log.WarnContext(p.ctx, "code.test push dropped", "submission", p.subID, "index", tr.Index)
 	}
 }
 
@@ -682,7 +682,7 @@ func (p *progressPub) loop() {
 		}
 		if err := p.publish(batch); err != nil {
 			// Pushes are a courtesy; the stored result is authoritative.
-			p.w.log.Warn("code.test pushes failed", "submission", p.subID, "err", err)
+			p.w.log.WarnContext(p.ctx, "code.test pushes failed", "submission", p.subID, "err", err)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/hirebus/hirebus/events"
@@ -21,7 +22,10 @@ type EnrollResult struct {
 	Images   int     `json:"images"`   // images sent
 	Enrolled int     `json:"enrolled"` // descriptors stored
 	Spread   float32 `json:"spread"`   // largest distance between two enrolled images
-	Source   string  `json:"source"`
+	// SpreadMean is the mean distance between two enrolled images: how much
+	// this person's captures vary (the set a sign-in is compared with).
+	SpreadMean float32 `json:"spread_mean"`
+	Source     string  `json:"source"`
 }
 
 // enrollLock serialises the duplicate check and the index write of every
@@ -62,13 +66,15 @@ func (w *Worker) enroll(ctx context.Context, env events.Envelope) error {
 		descs   [][]float32
 		entries []index.Entry
 		used    []int // image index of each descriptor
+		quality []float64
 		refused []string
 	)
 	for i, img := range p.Images {
-		f, rej, err := w.oneFace(img)
+		a, err := w.analyse(img)
 		if err != nil {
 			return err
 		}
+		f, rej := a.face, a.rej
 		pr := events.FaceEnrollProgress{OpID: env.CorrelationID, Index: i, Total: len(p.Images), OK: rej == nil, Score: f.Score}
 		if f.Score > 0 {
 			b := boxOf(f.Box)
@@ -80,6 +86,7 @@ func (w *Worker) enroll(ctx context.Context, env events.Envelope) error {
 		} else {
 			descs = append(descs, f.Descriptor)
 			used = append(used, i)
+			quality = append(quality, f.Score*min(1, a.q.Sharpness/(3*w.cfg.MinSharpness)))
 			entries = append(entries, index.Entry{UserID: uid, Model: w.emb.ModelID(), Vector: f.Descriptor, Quality: float32(f.Score), Source: source})
 		}
 		if err := w.progress(ctx, uid, pr); err != nil {
@@ -89,6 +96,9 @@ func (w *Worker) enroll(ctx context.Context, env events.Envelope) error {
 	if len(descs) < th.MinEnrollImages {
 		return w.fail(ctx, env, uid, CodeTooFewImages, fmt.Sprintf("%d of %d images show one clear face, need %d (%s)",
 			len(descs), len(p.Images), th.MinEnrollImages, strings.Join(refused, "; ")))
+	}
+	if len(descs) > w.cfg.MaxEnrollKeep {
+		descs, entries, used = best(w.cfg.MaxEnrollKeep, quality, descs, entries, used)
 	}
 	spread, worst, err := match.CheckEnrollment(descs, th)
 	if errors.Is(err, match.ErrInconsistent) {
@@ -109,12 +119,13 @@ func (w *Worker) enroll(ctx context.Context, env events.Envelope) error {
 		return err
 	}
 	if dup != nil {
-		w.log.Warn("enrolment refused: face belongs to another user", "user", uid, "other", dup.UserID, "votes", dup.Votes, "distance", dup.Distance)
+		w.log.WarnContext(ctx, "enrolment refused: face belongs to another user", "user", uid, "other", dup.UserID, "votes", dup.Votes, "distance", dup.Distance)
 		// The other account is not named: that would let anyone with a
 		// photo find out who is registered.
 		return w.fail(ctx, env, uid, CodeDuplicate, "this face is already enrolled for another account")
 	}
-	res := EnrollResult{UserID: uid, Images: len(p.Images), Enrolled: len(entries), Spread: spread, Source: p.Source}
+	spreadMean, _ := match.Spread(descs)
+	res := EnrollResult{UserID: uid, Images: len(p.Images), Enrolled: len(entries), Spread: spread, SpreadMean: spreadMean, Source: p.Source}
 	return w.store(ctx, env, uid, entries, res)
 }
 
@@ -129,6 +140,15 @@ func (w *Worker) enroll(ctx context.Context, env events.Envelope) error {
 // exactly once.
 func (w *Worker) store(ctx context.Context, env events.Envelope, uid uint64, entries []index.Entry, res EnrollResult) error {
 	mark := func(tx *sqlx.Tx, out *outbox.Batch) error {
+		// The account row is locked first: a registration that gave up
+		// removes it under the same lock, and then nothing is enrolled.
+		var n int
+		if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM users WHERE id = ? FOR UPDATE`, uid); err != nil {
+			return fmt.Errorf("face worker: lock account: %w", store.Translate(err))
+		}
+		if n == 0 {
+			return index.ErrNoUser
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET face_enrolled = TRUE WHERE id = ?`, uid); err != nil {
 			return fmt.Errorf("face worker: mark enrolled: %w", store.Translate(err))
 		}
@@ -142,7 +162,17 @@ func (w *Worker) store(ctx context.Context, env events.Envelope, uid uint64, ent
 			}
 			return fmt.Errorf("face worker: store descriptors: %w", err)
 		}
-		return w.complete(ctx, env, uid, res, mark)
+		err := w.complete(ctx, env, uid, res, mark)
+		if errors.Is(err, index.ErrNoUser) {
+			// The account went away while the vectors were written (an
+			// all-or-nothing registration that timed out): take them back,
+			// or they would vote as a duplicate against the next try.
+			if derr := w.idx.DeleteUser(ctx, uid); derr != nil {
+				return fmt.Errorf("face worker: remove descriptors of a removed account: %w", derr)
+			}
+			return w.fail(ctx, env, uid, CodeNoUser, "the account no longer exists")
+		}
+		return err
 	}
 	err := w.complete(ctx, env, uid, res, func(tx *sqlx.Tx, out *outbox.Batch) error {
 		if _, err := emb.ReplaceUserTx(ctx, tx.Tx, uid, env.ID, entries); err != nil {
@@ -159,7 +189,7 @@ func (w *Worker) store(ctx context.Context, env events.Envelope, uid uint64, ent
 	if err := emb.ApplyChange(ctx, index.Change{Kind: index.ChangeReplaced, UserID: uid, OpID: env.CorrelationID}); err != nil {
 		// Committed; the index event (to every replica, this one too)
 		// and the periodic resync repair this replica's memory.
-		w.log.Warn("enrolled descriptors not yet in memory", "user", uid, "err", err)
+		w.log.WarnContext(ctx, "enrolled descriptors not yet in memory", "user", uid, "err", err)
 	}
 	return nil
 }
@@ -275,4 +305,25 @@ func (w *Worker) deleteUser(ctx context.Context, env events.Envelope) error {
 		}
 		return publishIndexChange(out, index.ChangeDeleted, p.UserID, env.CorrelationID)
 	})
+}
+
+// best keeps the n images of highest quality (detector score, discounted
+// for softness), in their original order: a short capture sends more frames
+// than an enrolment needs, and the sharpest, clearest ones make the best
+// reference.
+func best(n int, quality []float64, descs [][]float32, entries []index.Entry, used []int) ([][]float32, []index.Entry, []int) {
+	order := make([]int, len(quality))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return quality[order[a]] > quality[order[b]] })
+	keep := order[:n]
+	sort.Ints(keep)
+	var d [][]float32
+	var e []index.Entry
+	var u []int
+	for _, i := range keep {
+		d, e, u = append(d, descs[i]), append(e, entries[i]), append(u, used[i])
+	}
+	return d, e, u
 }

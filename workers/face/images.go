@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"math"
 	"strings"
 
 	"github.com/hirebus/hirebus/events"
@@ -31,6 +32,11 @@ const (
 	CodeNoUser          = events.CodeNoSuchUser
 	CodeNotEnrolled     = events.CodeNotEnrolled
 	CodeFaceUnavailable = events.CodeFaceUnavailable
+	CodeTooDark         = events.CodeTooDark
+	CodeTooBright       = events.CodeTooBright
+	CodeBlurred         = events.CodeBlurred
+	CodeOffAngle        = events.CodeOffAngle
+	CodeTooManyFrames   = events.CodeTooManyFrames
 )
 
 // reject is a refused image with its public code and reason.
@@ -94,32 +100,75 @@ func (w *Worker) faces(img image.Image, embed bool, det face.DetectorKind) ([]fa
 	return fs, nil
 }
 
-// oneFace decodes s and returns its single, clear face with descriptor:
-// exactly one face, scoring at least MinEnrollScore, with a box at least
-// MinFaceSize on its shorter side. Enrolment and login use it.
-func (w *Worker) oneFace(s string) (face.Face, *reject, error) {
+// analysed is one frame: its single face (if exactly one was found), the
+// face's quality and the gate's verdict (nil: usable for a decision).
+type analysed struct {
+	face  face.Face
+	one   bool
+	q     face.Quality
+	rej   *reject
+	faces int
+}
+
+// analyse decodes one frame, finds its faces and gates them.
+func (w *Worker) analyse(s string) (analysed, error) {
 	img, rej := w.decode(s)
 	if rej != nil {
-		return face.Face{}, rej, nil
+		return analysed{rej: rej}, nil
 	}
 	fs, err := w.faces(img, true, face.DetectorTiny)
 	if err != nil {
-		return face.Face{}, nil, err
+		return analysed{}, err
 	}
+	a := analysed{faces: len(fs)}
 	switch {
 	case len(fs) == 0:
-		return face.Face{}, &reject{CodeNoFace, "no face found in the image"}, nil
+		a.rej = &reject{CodeNoFace, "no face found in the image; look at the camera"}
+		return a, nil
 	case len(fs) > 1:
-		return face.Face{}, &reject{CodeMultipleFaces, fmt.Sprintf("%d faces in the image; exactly one person must be visible", len(fs))}, nil
+		a.rej = &reject{CodeMultipleFaces, fmt.Sprintf("%d faces in the image; exactly one person must be visible", len(fs))}
+		return a, nil
 	}
-	f := fs[0]
-	if side := min(f.Box.Width, f.Box.Height); side < w.cfg.MinFaceSize {
-		return f, &reject{CodeFaceTooSmall, fmt.Sprintf("the face is %.0f px; come closer (at least %.0f px)", side, w.cfg.MinFaceSize)}, nil
+	a.face, a.one = fs[0], true
+	a.q = face.MeasureQuality(img, a.face)
+	a.rej = w.gate(a.face, a.q)
+	return a, nil
+}
+
+// Hints for the user, by gate code.
+var gateHints = map[events.Code]string{
+	CodeNoFace:        "look at the camera",
+	CodeMultipleFaces: "only you in the picture",
+	CodeFaceTooSmall:  "move closer",
+	CodeTooDark:       "more light",
+	CodeTooBright:     "less light",
+	CodeBlurred:       "hold still",
+	CodeOffAngle:      "look straight at the camera",
+	CodeLowQuality:    "face the camera in good light",
+}
+
+// Hint is what a user should change for a gate code ("" if unknown).
+func Hint(code events.Code) string { return gateHints[code] }
+
+// gate applies the quality gates to one face, in the order a user can fix
+// them: size, light, sharpness, angle, then the detector's confidence.
+func (w *Worker) gate(f face.Face, q face.Quality) *reject {
+	c := w.cfg
+	switch {
+	case q.Size < c.MinFaceSize:
+		return &reject{CodeFaceTooSmall, fmt.Sprintf("the face is %.0f px; move closer (at least %.0f px)", q.Size, c.MinFaceSize)}
+	case q.Brightness < c.MinBrightness:
+		return &reject{CodeTooDark, fmt.Sprintf("the face is too dark (brightness %.0f, need %.0f); more light", q.Brightness, c.MinBrightness)}
+	case q.Brightness > c.MaxBrightness:
+		return &reject{CodeTooBright, fmt.Sprintf("the face is overexposed (brightness %.0f, at most %.0f); less light", q.Brightness, c.MaxBrightness)}
+	case q.Sharpness < c.MinSharpness:
+		return &reject{CodeBlurred, fmt.Sprintf("the face is blurred (sharpness %.0f, need %.0f); hold still", q.Sharpness, c.MinSharpness)}
+	case math.Abs(q.Yaw) > c.MaxYaw || math.Abs(q.Pitch) > c.MaxPitch:
+		return &reject{CodeOffAngle, fmt.Sprintf("the head is turned (yaw %.0f°, pitch %.0f°; at most %.0f° and %.0f°); look straight at the camera", q.Yaw, q.Pitch, c.MaxYaw, c.MaxPitch)}
+	case f.Score < c.MinEnrollScore:
+		return &reject{CodeLowQuality, fmt.Sprintf("the face is unclear (detector score %.2f, need %.2f); face the camera in good light", f.Score, c.MinEnrollScore)}
 	}
-	if f.Score < w.cfg.MinEnrollScore {
-		return f, &reject{CodeLowQuality, fmt.Sprintf("the face is unclear (detector score %.2f, need %.2f); face the camera in good light", f.Score, w.cfg.MinEnrollScore)}, nil
-	}
-	return f, nil, nil
+	return nil
 }
 
 func boxOf(b face.Box) events.FaceBox {

@@ -28,7 +28,7 @@ func (w *Worker) followChanges(ctx context.Context, ready chan struct{}) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		w.log.Warn("index change feed stopped; restarting", "err", err)
+		w.log.WarnContext(ctx, "index change feed stopped; restarting", "err", err)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -65,14 +65,14 @@ func (w *Worker) applyChange(ctx context.Context, data []byte) {
 	var env events.Envelope
 	var c events.FaceIndexChanged
 	if err := json.Unmarshal(data, &env); err != nil || env.Decode(&c) != nil || c.UserID == 0 {
-		w.log.Warn("undecodable index change", "data", string(data))
+		w.log.WarnContext(ctx, "undecodable index change", "data", string(data))
 		return
 	}
 	actx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	err := w.idx.ApplyChange(actx, index.Change{Kind: index.ChangeKind(c.Kind), UserID: c.UserID, OpID: c.OpID})
 	if err != nil {
-		w.log.Error("index change not applied; replica stale until resync", "user", c.UserID, "err", err)
+		w.log.ErrorContext(ctx, "index change not applied; replica stale until resync", "user", c.UserID, "err", err)
 	}
 }
 
@@ -87,7 +87,7 @@ func (w *Worker) resync(ctx context.Context, l loader) {
 		case <-t.C:
 		}
 		if err := l.Load(ctx); err != nil && ctx.Err() == nil {
-			w.log.Warn("index resync failed", "err", err)
+			w.log.WarnContext(ctx, "index resync failed", "err", err)
 		}
 	}
 }

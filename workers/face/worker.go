@@ -49,6 +49,9 @@ type Config struct {
 	MaxImageBytes int
 	// MaxEnrollImages bounds the images of one enrolment (default 10).
 	MaxEnrollImages int
+	// MaxEnrollKeep is how many of an enrolment's good images are kept, the
+	// best first (default 5).
+	MaxEnrollKeep int
 	// MinFaceScore is the detector threshold for counting a face (default 0.5).
 	MinFaceScore float64
 	// MinEnrollScore is the detector score an enrolment or login face must
@@ -57,6 +60,17 @@ type Config struct {
 	// MinFaceSize is the smallest box side, in pixels, of an enrolment or
 	// login face (default 64): smaller faces give unreliable descriptors.
 	MinFaceSize float64
+	// Quality gates of enrolment and sign-in frames (face.Quality):
+	// MinBrightness / MaxBrightness bound the face's mean luma (default 50
+	// and 225), MinSharpness its variance of the Laplacian (default 100: a
+	// 480-px webcam frame measures ≈640, ≈150 after a 5×5 box blur, ≈80
+	// after 7×7),
+	// MaxYaw / MaxPitch the head's rotation in degrees (default 40 and 30).
+	MinBrightness, MaxBrightness float64
+	MinSharpness                 float64
+	MaxYaw, MaxPitch             float64
+	// MaxLoginFrames bounds the frames of one sign-in (default 5).
+	MaxLoginFrames int
 	// ResyncInterval reloads the whole embedded index from MySQL
 	// periodically, a safety net for missed index events (default 10m).
 	ResyncInterval time.Duration
@@ -78,6 +92,9 @@ func (c *Config) Validate() error {
 	if c.MaxEnrollImages == 0 {
 		c.MaxEnrollImages = 10
 	}
+	if c.MaxEnrollKeep == 0 {
+		c.MaxEnrollKeep = 5
+	}
 	if c.MinFaceScore == 0 {
 		c.MinFaceScore = 0.5
 	}
@@ -86,6 +103,24 @@ func (c *Config) Validate() error {
 	}
 	if c.MinFaceSize == 0 {
 		c.MinFaceSize = 64
+	}
+	if c.MinBrightness == 0 {
+		c.MinBrightness = 50
+	}
+	if c.MaxBrightness == 0 {
+		c.MaxBrightness = 225
+	}
+	if c.MinSharpness == 0 {
+		c.MinSharpness = 100
+	}
+	if c.MaxYaw == 0 {
+		c.MaxYaw = 40
+	}
+	if c.MaxPitch == 0 {
+		c.MaxPitch = 30
+	}
+	if c.MaxLoginFrames == 0 {
+		c.MaxLoginFrames = 5
 	}
 	if c.ResyncInterval == 0 {
 		c.ResyncInterval = 10 * time.Minute
@@ -97,6 +132,14 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("face worker: max image bytes %d too small", c.MaxImageBytes)
 	case c.MinFaceScore <= 0 || c.MinFaceScore >= 1 || c.MinEnrollScore < c.MinFaceScore || c.MinEnrollScore >= 1:
 		return fmt.Errorf("face worker: scores must satisfy 0 < min face score ≤ min enroll score < 1")
+	case !(c.MinBrightness >= 0 && c.MinBrightness < c.MaxBrightness && c.MaxBrightness <= 255):
+		return fmt.Errorf("face worker: brightness bounds must satisfy 0 ≤ min < max ≤ 255")
+	case c.MinSharpness < 0 || c.MaxYaw <= 0 || c.MaxYaw > 90 || c.MaxPitch <= 0 || c.MaxPitch > 90:
+		return fmt.Errorf("face worker: sharpness ≥ 0 and yaw/pitch bounds in (0, 90] required")
+	case c.MaxLoginFrames < 1 || c.MaxLoginFrames > 10:
+		return fmt.Errorf("face worker: max login frames %d outside 1..10", c.MaxLoginFrames)
+	case c.MaxEnrollKeep < c.Thresholds.MinEnrollImages || c.MaxEnrollKeep > c.MaxEnrollImages:
+		return fmt.Errorf("face worker: max enroll keep %d outside %d..%d", c.MaxEnrollKeep, c.Thresholds.MinEnrollImages, c.MaxEnrollImages)
 	case c.MaxEnrollImages < c.Thresholds.MinEnrollImages:
 		return fmt.Errorf("face worker: max enroll images %d below the minimum %d", c.MaxEnrollImages, c.Thresholds.MinEnrollImages)
 	}
@@ -199,7 +242,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		g.Go(func() error { w.resync(gctx, l); return nil })
 	}
 	n, _ := w.idx.Len(gctx)
-	w.log.Info("face worker running", "model", w.emb.ModelID(), "enrolled_descriptors", n, "concurrency", w.cfg.Concurrency)
+	w.log.InfoContext(ctx, "face worker running", "model", w.emb.ModelID(), "enrolled_descriptors", n, "concurrency", w.cfg.Concurrency)
 	g.Go(func() error {
 		return events.Consume(gctx, w.deps.JS, events.ConsumeConfig{
 			Role: events.RoleFace, Concurrency: w.cfg.Concurrency, Logger: w.log, Policy: w.cfg.Policy,
@@ -266,7 +309,7 @@ func (w *Worker) complete(ctx context.Context, env events.Envelope, userID uint6
 // fail ends the operation with a public error and acks the command: bad
 // input does not get better by retrying.
 func (w *Worker) fail(ctx context.Context, env events.Envelope, userID uint64, code events.Code, message string) error {
-	w.log.Info("face operation refused", "op", env.CorrelationID, "type", env.Type, "code", code, "reason", message)
+	w.log.InfoContext(ctx, "face operation refused", "op", env.CorrelationID, "type", env.Type, "code", code, "reason", message)
 	err := w.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, out *outbox.Batch) error {
 		fresh, err := ops.Claim(ctx, tx, env.ID, workerName)
 		if err != nil || !fresh || env.CorrelationID == "" {

@@ -96,7 +96,7 @@ func New(cfg Config, deps Deps) (*Worker, error) {
 
 // Run consumes until ctx ends.
 func (w *Worker) Run(ctx context.Context) error {
-	w.log.Info("mail worker running", "smtp", w.cfg.SMTPAddr)
+	w.log.InfoContext(ctx, "mail worker running", "smtp", w.cfg.SMTPAddr)
 	return events.Consume(ctx, w.deps.JS, events.ConsumeConfig{
 		Role: events.RoleMail, Concurrency: w.cfg.Concurrency, Logger: w.log, Policy: w.cfg.Policy,
 	}, w.Handle)

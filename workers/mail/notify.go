@@ -68,7 +68,8 @@ func (w *Worker) notifyMail(ctx context.Context, env events.Envelope) error {
 	if err != nil || done {
 		return err
 	}
-	if err := w.send(ctx, p.To, subject, body); err != nil {
+	// A redelivery that sends again repeats the same message (same Message-ID).
+	if err := w.sendMessage(ctx, Message{From: w.cfg.From, To: []string{p.To}, Subject: subject, Text: body, MessageID: env.ID + "@hirebus"}); err != nil {
 		return err
 	}
 	return w.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, _ *outbox.Batch) error {

@@ -27,7 +27,7 @@ import (
 const usage = `usage:
   hirebus all                          embedded NATS + edge + every worker (local default)
   hirebus edge                         the HTTP/WebSocket edge (needs HIREBUS_NATS_URL)
-  hirebus worker face|mail|code|assess one worker role (needs HIREBUS_NATS_URL)
+  hirebus worker face|mail|code|assess|proctor  one worker role (needs HIREBUS_NATS_URL)
   hirebus migrate                      create the database if missing and apply migrations
   hirebus face detect|embed|compare    run the face pipeline on image files
   hirebus face eval [--json] DIR       calibrate the face sign-in rule on DIR/<person>/<photo>

@@ -4,7 +4,7 @@ GO ?= go
 MODELS_DIR ?= $(or $(HIREBUS_MODELS_DIR),$(CURDIR)/models)
 export HIREBUS_MODELS_DIR := $(MODELS_DIR)
 
-.PHONY: run test test-short bench models build vet lint fmt migrate sandbox-images
+.PHONY: run test test-short bench models build vet lint fmt migrate sandbox-images faults load
 
 build:
 	$(GO) build -o bin/hirebus ./cmd/hirebus
@@ -33,6 +33,19 @@ test-short:
 bench: models build
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./edge/... ./events/... ./domain/... ./workers/... ./sandbox/... ./judge/... ./face/index/... | tee bench.out
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 -cpu 1,2 -timeout 60m ./face ./face/nn | tee -a bench.out
+
+# The fault suite: the real binary as separate processes on a 3-node
+# nats-server cluster, every fault scenario (`make test` runs the short one).
+# The report table is appended to faults-report.md.
+faults:
+	HIREBUS_FAULTS=full HIREBUS_FAULTS_REPORT=$(CURDIR)/faults-report.md $(GO) test -count=1 -timeout 30m -run TestFaultsFull -v ./faults/
+
+# Load: a bounded generator against one edge process on loopback
+# (authenticated reads, command publishes, idle WebSockets up to the
+# open-file limit); HIREBUS_LOAD_IDLE / _SECONDS / _CONCURRENCY tune it.
+# The report is written to load-report.md.
+load:
+	HIREBUS_LOAD=1 HIREBUS_LOAD_REPORT=$(CURDIR)/load-report.md $(GO) test -count=1 -timeout 20m -run TestLoad -v ./faults/
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

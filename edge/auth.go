@@ -171,6 +171,9 @@ func (s *Server) handleSendOTP(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if done, err := s.idempotent(c, "send-otp", actorOf(c), replayAccepted(c)); done || err != nil {
+		return err
+	}
 	opID, err := s.requestOTP(c, events.OpSendOTP, email, req.Purpose)
 	if err != nil {
 		return err
@@ -401,6 +404,9 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 	}
 	email, err := req.validate()
 	if err != nil {
+		return err
+	}
+	if done, err := s.idempotent(c, "register", 0, func(op string) error { return s.replayRegister(c, op) }); done || err != nil {
 		return err
 	}
 	if len(req.Images) > 0 {

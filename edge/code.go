@@ -266,6 +266,9 @@ func (s *Server) handleExecute(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if done, err := s.idempotent(c, "code-execute", pr.UserID, func(op string) error { return s.replayExecute(c, op) }); done || err != nil {
+		return err
+	}
 	ctx := c.UserContext()
 	if err := s.checkCodeQueue(ctx); err != nil {
 		return err

@@ -209,6 +209,12 @@ func (s *Server) handleResetFace(c *fiber.Ctx) error {
 		return err
 	}
 	p, _ := principal(c)
+	// A replay answers before re-authentication: its body (with the
+	// password or code) matched the first, authenticated request, whose
+	// one-time code is spent by now.
+	if done, err := s.idempotent(c, "reset-face", p.UserID, replayAccepted(c)); done || err != nil {
+		return err
+	}
 	if err := s.reauthenticate(c, p, req.Password, req.OTP); err != nil {
 		return err
 	}
@@ -367,6 +373,9 @@ func (s *Server) handleFaceLogin(c *fiber.Ctx) error {
 	}
 	if req.ChallengeID == "" && s.cfg.FaceLiveness == LivenessRequired {
 		return errLivenessRequired
+	}
+	if done, err := s.idempotent(c, "face-login", 0, func(op string) error { return s.replayFaceLogin(c, op, req.Password) }); done || err != nil {
+		return err
 	}
 	ctx := c.UserContext()
 	name := strings.TrimSpace(req.Username)

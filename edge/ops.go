@@ -50,6 +50,9 @@ func createOpTx(ctx context.Context, tx *sqlx.Tx, out *outbox.Batch, opID, opTyp
 	if err := ops.Create(ctx, tx, opID, opType, actor); err != nil {
 		return err
 	}
+	if err := recordIdempotency(ctx, tx, opID); err != nil {
+		return err
+	}
 	return out.Add(subject, env)
 }
 
@@ -177,7 +180,8 @@ func (s *Server) consumeEvents(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("edge: event consumer: %w", err)
 	}
-	cc, err := cons.Consume(func(m jetstream.Msg) { s.dispatch(m) })
+	// Heartbeats every second: a dead server is noticed in seconds.
+	cc, err := cons.Consume(func(m jetstream.Msg) { s.dispatch(m) }, jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second))
 	if err != nil {
 		return fmt.Errorf("edge: consume events: %w", err)
 	}
@@ -218,7 +222,7 @@ func (s *Server) dispatch(m jetstream.Msg) {
 			s.waiters.deliver(oc)
 		}
 	}
-	if uid, typ, ok := events.ParseUserSubject(m.Subject()); ok && uid != 0 {
+	if uid, typ, ok := events.ParseUserSubject(m.Subject()); ok && uid != 0 && s.opFilter.admit(typ, env) {
 		s.hub.publish(uid, pushFrom(seq, typ, env))
 		return
 	}

@@ -444,13 +444,7 @@ func mustJSON(v any) json.RawMessage {
 	return b
 }
 
-func (pe *proctorEdge) sendTo(c *wsClient, p Push) {
-	select {
-	case c.send <- p:
-	default:
-		c.close()
-	}
-}
+func (pe *proctorEdge) sendTo(c *wsClient, p Push) { c.enqueue(&p) }
 
 func (pe *proctorEdge) subscribe(c *wsClient, k liveKey) bool {
 	pe.mu.Lock()

@@ -221,6 +221,7 @@ type Server struct {
 	sessions *sessionCache
 	hub      *hub
 	waiters  *waiters
+	opFilter *opFilter
 	ready    chan struct{}
 	readyOne sync.Once
 
@@ -263,6 +264,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		log:      deps.Log.With("component", "edge"),
 		sessions: newSessionCache(deps.DB, cfg.SessionCache),
 		waiters:  newWaiters(),
+		opFilter: newOpFilter(opFilterSize),
 		ready:    make(chan struct{}),
 	}
 	s.hub = newHub(s)
@@ -275,7 +277,11 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.loginLimit = s.newRouteLimit("login-ip", "login", ratelimit.PerMinute(cfg.LoginPerMin))
 	s.faceLimit = s.newRouteLimit("face-detect-ip", "face detection", ratelimit.PerMinute(cfg.FacePerMin))
 	s.app = fiber.New(fiber.Config{
-		AppName:               "hirebus",
+		AppName: "hirebus",
+		// Release a connection's 4 KiB read buffer when nothing is pending:
+		// otherwise every idle keep-alive and every /ws connection (fasthttp
+		// hands the buffer to the hijacked conn for its lifetime) keeps one.
+		ReduceMemoryUsage:     true,
 		BodyLimit:             cfg.BodyLimit,
 		ErrorHandler:          s.errorHandler,
 		DisableStartupMessage: true,
@@ -446,6 +452,9 @@ func (s *Server) janitor(ctx context.Context) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
+		if _, err := s.cleanupIdempotency(ctx); err != nil {
+			s.log.Warn("idempotency key cleanup failed", "err", err)
+		}
 		if n, err := s.cleanupSessions(ctx); err != nil {
 			s.log.WarnContext(ctx, "session cleanup failed", "err", err)
 		} else if n > 0 {

@@ -41,6 +41,10 @@ const (
 	replayInactive = 10 * time.Second
 )
 
+const wsReadBuffer = 512
+
+var wsWritePool = &sync.Pool{}
+
 var wsClients = promauto.NewGauge(prometheus.GaugeOpts{Name: "hirebus_ws_clients", Help: "Open WebSocket connections on this edge."})
 
 // hub routes pushes to the connections of each user on this edge.
@@ -50,15 +54,144 @@ type hub struct {
 	users map[uint64]map[*wsClient]struct{}
 }
 
+// wsClient is one connection. An idle connection parks one goroutine (its
+// reader) and no buffers: pushes are queued and written by a goroutine that
+// exists only while the queue is not empty, and pings come from a timer.
 type wsClient struct {
 	userID    uint64
 	sessionID string
-	send      chan Push
+	conn      *websocket.Conn
 	done      chan struct{}
 	closeOnce sync.Once
+
+	mu       sync.Mutex
+	queue    []*Push
+	writing  bool // a flush goroutine runs (or the handler holds the writes)
+	stopped  bool // the handler is returning: nothing more is written
+	ping     *time.Timer
+	flushing sync.WaitGroup
+	sent     uint64 // last seq written, owned by whoever writes (see writing)
 }
 
-func (c *wsClient) close() { c.closeOnce.Do(func() { close(c.done) }) }
+// close ends the connection: the reader's ReadMessage fails and the handler
+// returns.
+func (c *wsClient) close() {
+	c.closeOnce.Do(func() {
+		close(c.done)
+		if c.conn == nil {
+			return
+		}
+		_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+		_ = c.conn.NetConn().Close()
+	})
+}
+
+// enqueue queues a push; a client too slow to keep up is disconnected and
+// will catch up by replay when it reconnects.
+func (c *wsClient) enqueue(p *Push) {
+	c.mu.Lock()
+	if len(c.queue) >= wsSendBuffer {
+		c.mu.Unlock()
+		c.close()
+		return
+	}
+	if c.stopped {
+		c.mu.Unlock()
+		return
+	}
+	c.queue = append(c.queue, p)
+	start := !c.writing
+	if start {
+		c.writing = true
+		c.flushing.Add(1)
+	}
+	c.mu.Unlock()
+	if start {
+		go c.flush()
+	}
+}
+
+// stop waits until no goroutine (flusher or ping) writes to the connection
+// any more; the handler calls it before returning the connection to its
+// pool.
+func (c *wsClient) stop() {
+	c.mu.Lock()
+	c.stopped = true
+	if c.ping != nil {
+		c.ping.Stop()
+	}
+	c.mu.Unlock()
+	c.close() // a flusher still writing fails at once
+	c.flushing.Wait()
+}
+
+// flush writes the queue until it is empty, then exits.
+func (c *wsClient) flush() {
+	defer c.flushing.Done()
+	c.drain()
+}
+
+func (c *wsClient) drain() {
+	for {
+		c.mu.Lock()
+		batch := c.queue
+		c.queue = nil
+		if len(batch) == 0 {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		for _, m := range batch {
+			// Seq 0 is an answer to this connection (e.g. a proctor
+			// snapshot), not a stream event: always written.
+			if m.Seq != 0 && m.Seq <= c.sent {
+				continue // already delivered by the replay
+			}
+			if !c.write(m) {
+				c.close()
+				c.mu.Lock()
+				c.queue, c.writing = nil, false
+				c.mu.Unlock()
+				return
+			}
+			if m.Seq != 0 {
+				c.sent = m.Seq
+			}
+		}
+	}
+}
+
+func (c *wsClient) write(v any) bool {
+	_ = c.conn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
+	return c.conn.WriteJSON(v) == nil
+}
+
+// pingLater keeps the connection alive through proxies that drop silent
+// ones; a timer, not a parked goroutine.
+func (c *wsClient) pingLater() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ping = time.AfterFunc(wsPingEvery, func() {
+		c.mu.Lock()
+		if c.stopped {
+			c.mu.Unlock()
+			return
+		}
+		c.flushing.Add(1) // stop waits for this write too
+		c.mu.Unlock()
+		defer c.flushing.Done()
+		if c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(wsWriteTimeout)) != nil {
+			c.close()
+			return
+		}
+		c.mu.Lock()
+		if !c.stopped {
+			c.ping.Reset(wsPingEvery)
+		}
+		c.mu.Unlock()
+	})
+}
 
 func newHub(s *Server) *hub { return &hub{s: s, users: map[uint64]map[*wsClient]struct{}{}} }
 
@@ -99,7 +232,7 @@ func (h *hub) remove(c *wsClient) {
 		}
 	}
 	h.mu.Unlock()
-	h.s.proc.drop(c)
+	h.s.proc.drop(c) // proctor.go: its live-feed subscriptions
 	c.close()
 }
 
@@ -108,12 +241,9 @@ func (h *hub) remove(c *wsClient) {
 func (h *hub) publish(userID uint64, p Push) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
+	pp := &p // shared read-only by every connection of the user
 	for c := range h.users[userID] {
-		select {
-		case c.send <- p:
-		default:
-			c.close()
-		}
+		c.enqueue(pp)
 	}
 }
 
@@ -265,7 +395,11 @@ func (s *Server) wsHandler() fiber.Handler {
 			_ = conn.SetReadDeadline(time.Time{})
 		}
 		s.serveWS(sctx, conn, p, lastSeq, hasLast)
-	}, websocket.Config{Subprotocols: []string{wsProtocol}, HandshakeTimeout: 10 * time.Second})
+	}, websocket.Config{Subprotocols: []string{wsProtocol}, HandshakeTimeout: 10 * time.Second,
+		// Idle connections hold no write buffer (taken from the pool per
+		// message) and a small read buffer (clients send only auth and
+		// pings; larger frames still read fine).
+		ReadBufferSize: wsReadBuffer, WriteBufferPool: wsWritePool})
 }
 
 func (s *Server) wsFail(conn *websocket.Conn, code, msg string) {
@@ -275,76 +409,48 @@ func (s *Server) wsFail(conn *websocket.Conn, code, msg string) {
 }
 
 func (s *Server) serveWS(ctx context.Context, conn *websocket.Conn, p Principal, lastSeq uint64, hasLast bool) {
-	c := &wsClient{userID: p.UserID, sessionID: p.SessionID, send: make(chan Push, wsSendBuffer), done: make(chan struct{})}
+	// writing=true holds live pushes in the queue while we send ready and
+	// replay; the flusher then delivers them (skipping what the replay sent).
+	c := &wsClient{userID: p.UserID, sessionID: p.SessionID, conn: conn, done: make(chan struct{}), writing: true}
 	if !s.hub.add(c, s.cfg.WSPerUser) { // live pushes queue up while we replay
 		s.wsFail(conn, errTooManySockets.Code, errTooManySockets.Message)
 		return
 	}
 	defer s.hub.remove(c)
+	defer c.stop() // before remove's close: the flusher may still write
 
-	// Reader: notices the client going away. The handler waits for it
-	// before returning: fasthttp reuses the connection's buffers once the
-	// handler is done, so no read may still be running then.
-	readerDone := make(chan struct{})
-	defer func() {
-		_ = conn.SetReadDeadline(time.Now())
-		<-readerDone
-	}()
+	// The greeting and the replay are written by a goroutine that then
+	// delivers the pushes queued meanwhile and exits when the queue is
+	// empty; this goroutine stays a shallow reader (its stack is what an
+	// idle connection costs).
+	c.flushing.Add(1)
 	go func() {
-		defer close(readerDone)
-		defer c.close()
-		conn.SetReadLimit(64 << 10)
-		for {
-			_, msg, err := conn.ReadMessage()
-			if err != nil {
+		defer c.flushing.Done()
+		if !c.write(fiber.Map{"type": "ready", "seq": 0, "data": fiber.Map{"user_id": p.UserID}}) {
+			c.close() // writes stay held: nothing more is sent
+			return
+		}
+		if hasLast {
+			sent, ok := s.replay(ctx, c, p.UserID, lastSeq, c.write)
+			if !ok {
+				c.close()
 				return
 			}
-			s.handleWSMessage(c, p, msg) // proctor.go: live-feed subscriptions
+			c.sent = sent
 		}
+		c.drain()
 	}()
+	c.pingLater()
 
-	write := func(v any) bool {
-		_ = conn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
-		return conn.WriteJSON(v) == nil
-	}
-	if !write(fiber.Map{"type": "ready", "seq": 0, "data": fiber.Map{"user_id": p.UserID}}) {
-		return
-	}
-	var sent uint64
-	if hasLast {
-		var ok bool
-		sent, ok = s.replay(ctx, c, p.UserID, lastSeq, write)
-		if !ok {
-			return
-		}
-	}
-	ping := time.NewTicker(wsPingEvery)
-	defer ping.Stop()
+	// This goroutine is the reader: it notices the client going away (or
+	// close() ending the connection) and is all an idle connection parks.
+	conn.SetReadLimit(64 << 10)
 	for {
-		select {
-		case <-c.done:
-			_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
+		_, msg, err := conn.ReadMessage()
+		if err != nil {
 			return
-		case m := <-c.send:
-			if m.Seq == 0 { // an answer to this connection (e.g. a proctor snapshot), not a stream event
-				if !write(m) {
-					return
-				}
-				continue
-			}
-			if m.Seq <= sent {
-				continue // already delivered by the replay
-			}
-			if !write(m) {
-				return
-			}
-			sent = m.Seq
-		case <-ping.C:
-			_ = conn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
-			if err := conn.WriteMessage(websocket.PingMessage, nil); err != nil {
-				return
-			}
 		}
+		s.handleWSMessage(c, p, msg) // proctor.go: live-feed subscriptions
 	}
 }
 
@@ -391,6 +497,7 @@ func (s *Server) replay(ctx context.Context, c *wsClient, userID, lastSeq uint64
 	if err != nil || info.NumPending == 0 {
 		return sent, true
 	}
+	filter := newOpFilter(1024) // the stream may hold a late or repeated push
 	for {
 		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
@@ -407,6 +514,10 @@ func (s *Server) replay(ctx context.Context, c *wsClient, userID, lastSeq uint64
 			}
 			pending = md.NumPending
 			_, typ, _ := events.ParseUserSubject(m.Subject())
+			if !filter.admit(typ, env) {
+				sent = md.Sequence.Stream
+				continue
+			}
 			if !write(pushFrom(md.Sequence.Stream, typ, env)) {
 				return sent, false
 			}

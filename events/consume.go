@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
@@ -54,6 +55,13 @@ var (
 	}, []string{"role"})
 )
 
+// Pull request lifetime and heartbeat of every consumer (see Consume):
+// a worker whose server died notices it within two heartbeats.
+const (
+	pullExpiry    = 5 * time.Second
+	pullHeartbeat = time.Second
+)
+
 // Consume runs the durable pull consumer of cfg.Role until ctx ends, then
 // stops pulling and lets in-flight handlers finish (up to Grace) so their
 // acks are not lost.
@@ -88,28 +96,36 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumeConfig, h H
 	if err != nil {
 		return err
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(cfg.Concurrency))
-	if err != nil {
-		return fmt.Errorf("events: consume %s: %w", cfg.Role, err)
-	}
 	pub := NewPublisher(js)
 	handlerCtx, cancelHandlers := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelHandlers()
 
-	stopped := make(chan struct{})
-	go func() {
-		<-ctx.Done()
-		it.Drain()
-		close(stopped)
-	}()
-
+	// A command is pulled only when a handler slot is free: commands waiting
+	// their turn stay undelivered on the server, where AckWait does not run
+	// (a prefetched one would be redelivered after AckWait, run twice and
+	// use up its deliveries while it merely waits). Each pull lasts at most
+	// pullExpiry with heartbeats, so a dead server is noticed in seconds.
 	sem := make(chan struct{}, cfg.Concurrency)
 	var wg sync.WaitGroup
 	for {
-		msg, err := it.Next()
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		fctx, cancel := context.WithTimeout(ctx, pullExpiry)
+		msg, err := cons.Next(jetstream.FetchContext(fctx), jetstream.FetchHeartbeat(pullHeartbeat))
+		expired := fctx.Err() != nil
+		cancel()
 		if err != nil {
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || ctx.Err() != nil {
+			<-sem
+			if ctx.Err() != nil {
 				break
+			}
+			if expired || errors.Is(err, nats.ErrTimeout) || errors.Is(err, jetstream.ErrNoMessages) {
+				continue
 			}
 			log.WarnContext(ctx, "pull failed", "err", err)
 			select {
@@ -118,7 +134,6 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumeConfig, h H
 			}
 			continue
 		}
-		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -126,7 +141,6 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumeConfig, h H
 			handleOne(handlerCtx, pub, cfg.Role, policy, log, msg, h)
 		}()
 	}
-	<-stopped
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	select {

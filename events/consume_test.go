@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -222,5 +223,41 @@ func TestLongHandlerKeepsItsMessage(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if n := calls.Load(); n != 1 {
 		t.Fatalf("handler ran %d times, want 1 (redelivered while running)", n)
+	}
+}
+
+// TestQueuedCommandsWaitOnTheServer: with every slot busy for longer than
+// AckWait, the commands waiting their turn must not be redelivered (nor run
+// twice, nor use up their deliveries): a worker pulls only when a slot is
+// free, so waiting commands stay undelivered on the server.
+func TestQueuedCommandsWaitOnTheServer(t *testing.T) {
+	js := setup(t)
+	var mu sync.Mutex
+	runs := map[string]int{}
+	deliveries := map[string]uint64{}
+	consume(t, js, func(ctx context.Context, env events.Envelope, meta events.Meta) error {
+		mu.Lock()
+		runs[env.ID]++
+		deliveries[env.ID] = max(deliveries[env.ID], meta.Delivered)
+		mu.Unlock()
+		time.Sleep(1500 * time.Millisecond) // 1.5 × AckWait of fastPolicy, 2 slots
+		return nil
+	})
+	const n = 6
+	for i := range n {
+		publish(t, js, events.CmdMailSendOTP, map[string]int{"i": i})
+	}
+	testutil.Eventually(t, 30*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(runs) == n
+	}, "not every command ran")
+	time.Sleep(2 * time.Second) // a redelivery would show up by now
+	mu.Lock()
+	defer mu.Unlock()
+	for id, r := range runs {
+		if r != 1 || deliveries[id] != 1 {
+			t.Errorf("command %s ran %d times, delivered %d times; want once", id, r, deliveries[id])
+		}
 	}
 }

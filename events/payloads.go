@@ -90,6 +90,9 @@ type CodeTest struct {
 	MemoryKB     int64  `json:"memory_kb,omitempty"` // not sent for hidden tests
 	Done         int    `json:"done"`
 	Total        int    `json:"total"`
+	// Seq orders the pushes of one operation (increasing, with gaps); a
+	// test pushed by an earlier delivery is not pushed again.
+	Seq uint64 `json:"seq,omitempty"`
 }
 
 // FaceEnroll asks the face worker to enrol (register) or replace (reset)

@@ -100,7 +100,9 @@ func (r *Relay) flush(ctx context.Context, rows []row) {
 	if len(rows) == 0 {
 		return
 	}
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	// Bounded like the relay's MinAge: during a NATS failover the request
+	// answers within ~2 s and the relay publishes what is left.
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
 	var done []int64
 	for _, m := range rows {
@@ -161,7 +163,12 @@ func (r *Relay) Sweep(ctx context.Context) (int, error) {
 		for _, m := range rows {
 			var h nats.Header
 			_ = json.Unmarshal(m.Headers, &h)
-			if err := r.pub.PublishRaw(ctx, m.Subject, m.MsgID, m.Data, h); err != nil {
+			// A short bound: the rows stay locked while we publish, and a
+			// NATS failover must not hold writers of the outbox up.
+			pctx, cancel := context.WithTimeout(ctx, time.Second)
+			err := r.pub.PublishRaw(pctx, m.Subject, m.MsgID, m.Data, h)
+			cancel()
+			if err != nil {
 				_, _ = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1 WHERE id = ?`, m.ID)
 				break // NATS is likely down; keep order and try again next tick
 			}

@@ -28,6 +28,7 @@ type Config struct {
 	SMTPFrom   string // HIREBUS_SMTP_FROM
 	SMTPTLS    bool   // HIREBUS_SMTP_STARTTLS
 	JWTKeyFile string // HIREBUS_JWT_KEY_FILE (default <data>/jwt.key, generated if absent)
+	OTPKeyFile string // HIREBUS_OTP_KEY_FILE (default <data>/otp.key, generated if absent): mail workers derive codes from it
 	Dev        bool   // HIREBUS_DEV=1
 	ModelsDir  string // HIREBUS_MODELS_DIR
 	Sandbox    string // HIREBUS_SANDBOX: local | docker
@@ -88,6 +89,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		SMTPAddr:           getenv("HIREBUS_SMTP_ADDR"),
 		SMTPFrom:           or(getenv("HIREBUS_SMTP_FROM"), "hirebus <no-reply@hirebus.local>"),
 		JWTKeyFile:         getenv("HIREBUS_JWT_KEY_FILE"),
+		OTPKeyFile:         getenv("HIREBUS_OTP_KEY_FILE"),
 		ModelsDir:          or(getenv("HIREBUS_MODELS_DIR"), "./models"),
 		Sandbox:            or(getenv("HIREBUS_SANDBOX"), "local"),
 		LogLevel:           or(getenv("HIREBUS_LOG_LEVEL"), "info"),
@@ -216,6 +218,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.JWTKeyFile == "" {
 		c.JWTKeyFile = filepath.Join(c.DataDir, "jwt.key")
 	}
+	if c.OTPKeyFile == "" {
+		c.OTPKeyFile = filepath.Join(c.DataDir, "otp.key")
+	}
 	return c, nil
 }
 
@@ -295,19 +300,25 @@ func (c Config) FaceThresholds() match.Thresholds {
 
 // JWTKey reads the signing key, generating one on first run so no secret is
 // ever hard-coded; every edge of a deployment must share the file.
-func (c Config) JWTKey() ([]byte, error) {
-	if _, err := os.Stat(c.JWTKeyFile); errors.Is(err, os.ErrNotExist) {
-		if err := writeNewKey(c.JWTKeyFile); err != nil {
+func (c Config) JWTKey() ([]byte, error) { return readKey("jwt key", c.JWTKeyFile) }
+
+// OTPKey reads the secret one-time codes are derived from (generated on
+// first run like the JWT key); every mail worker must share the file.
+func (c Config) OTPKey() ([]byte, error) { return readKey("otp key", c.OTPKeyFile) }
+
+func readKey(what, path string) ([]byte, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if err := writeNewKey(path); err != nil {
 			return nil, err
 		}
 	}
-	b, err := os.ReadFile(c.JWTKeyFile)
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("jwt key: read %s: %w", c.JWTKeyFile, err)
+		return nil, fmt.Errorf("%s: read %s: %w", what, path, err)
 	}
 	key := []byte(strings.TrimSpace(string(b)))
 	if len(key) < 32 {
-		return nil, fmt.Errorf("jwt key: %s holds fewer than 32 bytes", c.JWTKeyFile)
+		return nil, fmt.Errorf("%s: %s holds fewer than 32 bytes", what, path)
 	}
 	return key, nil
 }

@@ -29,6 +29,7 @@ const usage = `usage:
   hirebus edge                         the HTTP/WebSocket edge (needs HIREBUS_NATS_URL)
   hirebus worker face|mail|code|assess|proctor  one worker role (needs HIREBUS_NATS_URL)
   hirebus migrate                      create the database if missing and apply migrations
+  hirebus dlq list|show|replay         inspect and replay dead-lettered commands (needs HIREBUS_NATS_URL)
   hirebus face detect|embed|compare    run the face pipeline on image files
   hirebus face eval [--json] DIR       calibrate the face sign-in rule on DIR/<person>/<photo>
   hirebus sandbox run --lang LANG ...  run a program in the sandbox
@@ -71,6 +72,8 @@ func run(ctx context.Context, args []string) error {
 		}
 		defer db.Close()
 		return afterMigrate(ctx, db)
+	case "dlq":
+		return runDLQ(ctx, cfg, log, args[1:], os.Stdout)
 	case "help", "-h", "--help":
 		fmt.Println(usage)
 		return nil
@@ -146,7 +149,7 @@ func runPlatform(ctx context.Context, cfg Config, log *slog.Logger, mode string,
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	sctx, cancel := context.WithTimeout(ctx, events.SetupDeadline)
 	err = events.EnsureStreams(sctx, js, events.StreamConfig{Replicas: cfg.NATSReplicas})
 	cancel()
 	if err != nil {

@@ -62,7 +62,11 @@ func newMailWorker(_ context.Context, cfg Config, d Deps) (worker, error) {
 	if addr == "" {
 		return nil, errors.New("HIREBUS_SMTP_ADDR is required for the mail worker")
 	}
-	return mail.New(mail.Config{SMTPAddr: addr, From: cfg.SMTPFrom, StartTLS: cfg.SMTPTLS, Concurrency: cfg.WorkerConcurrency},
+	key, err := cfg.OTPKey()
+	if err != nil {
+		return nil, err
+	}
+	return mail.New(mail.Config{SMTPAddr: addr, From: cfg.SMTPFrom, StartTLS: cfg.SMTPTLS, Concurrency: cfg.WorkerConcurrency, CodeKey: key},
 		mail.Deps{DB: d.DB, JS: d.JS, Relay: d.Relay, Log: d.Log})
 }
 

@@ -127,8 +127,18 @@ func (p *Platform) Go(fn func(ctx context.Context) error) {
 // StartMailWorker starts a mail worker and returns a function that kills it
 // (cancels its context with almost no grace, like a crash).
 func (p *Platform) StartMailWorker(t testing.TB, policy *events.ConsumerPolicy, before func(ctx context.Context, env events.Envelope) error) (kill func()) {
-	w, err := mail.New(mail.Config{SMTPAddr: p.Mailbox.Addr(), Policy: policy, Concurrency: 2},
-		mail.Deps{DB: p.DB, JS: p.JS, Relay: p.Relay, Log: p.Log, BeforeSend: before})
+	return p.StartMailWorkerHooks(t, policy, before, nil)
+}
+
+// MailCodeKey is the one-time-code secret every test mail worker shares (as
+// the replicas of a deployment do).
+var MailCodeKey = []byte("platformtest-otp-key-0123456789abcdef")
+
+// StartMailWorkerHooks is StartMailWorker with a hook after the SMTP server
+// accepted a mail too.
+func (p *Platform) StartMailWorkerHooks(t testing.TB, policy *events.ConsumerPolicy, before, after func(ctx context.Context, env events.Envelope) error) (kill func()) {
+	w, err := mail.New(mail.Config{SMTPAddr: p.Mailbox.Addr(), Policy: policy, Concurrency: 2, CodeKey: MailCodeKey},
+		mail.Deps{DB: p.DB, JS: p.JS, Relay: p.Relay, Log: p.Log, BeforeSend: before, AfterSend: after})
 	if err != nil {
 		t.Fatal(err)
 	}

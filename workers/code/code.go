@@ -689,8 +689,16 @@ func (p *progressPub) loop() {
 
 func (p *progressPub) publish(batch []events.CodeTest) error {
 	uid := p.uid
-	return p.w.deps.Relay.Tx(p.ctx, func(_ *sqlx.Tx, ob *outbox.Batch) error {
+	return p.w.deps.Relay.Tx(p.ctx, func(tx *sqlx.Tx, ob *outbox.Batch) error {
 		for _, ev := range batch {
+			seq, fresh, err := ops.ProgressItem(p.ctx, tx, p.env.CorrelationID, ev.Index)
+			if err != nil {
+				return err
+			}
+			if !fresh {
+				continue // an earlier delivery pushed this test already
+			}
+			ev.Seq = seq
 			e, err := events.NewEnvelope(events.EvtCodeTest, p.env.CorrelationID, uid, ev)
 			if err != nil {
 				return err

@@ -34,6 +34,10 @@ type Config struct {
 	Concurrency int           // commands at once in this process (default 4)
 	SendTimeout time.Duration // one SMTP conversation (default 15s)
 	StartTLS    bool          // upgrade the connection with STARTTLS (production relays)
+	// CodeKey is the server secret one-time codes are derived from (with the
+	// command id), so every replica mails the same code for one command.
+	// Every mail worker of a deployment must share it.
+	CodeKey []byte
 	// Policy overrides the role's delivery policy from events.Policies
 	// (tests use a short AckWait to show redelivery quickly).
 	Policy *events.ConsumerPolicy
@@ -62,6 +66,9 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
 		return fmt.Errorf("mail: SMTP address %q is not host:port", c.SMTPAddr)
 	}
+	if len(c.CodeKey) < otp.MinKeyLen {
+		return fmt.Errorf("mail: code key must be at least %d bytes", otp.MinKeyLen)
+	}
 	return nil
 }
 
@@ -74,6 +81,9 @@ type Deps struct {
 	// BeforeSend, when set, runs after the code is stored and before the mail
 	// leaves; tests use it to crash the worker mid-command.
 	BeforeSend func(ctx context.Context, env events.Envelope) error
+	// AfterSend, when set, runs after the SMTP server accepted the mail and
+	// before it is marked sent; tests use it to crash in that window.
+	AfterSend func(ctx context.Context, env events.Envelope) error
 }
 
 // Worker consumes cmd.mail.*.
@@ -134,18 +144,30 @@ func (w *Worker) sendOTP(ctx context.Context, env events.Envelope) error {
 		return fmt.Errorf("mail: read otp: %w", store.Translate(err))
 	}
 
-	code, salt, err := otp.Generate()
+	// The code is a function of the command: a redelivery (e.g. after a
+	// crash between the SMTP server's 250 and the sent mark) mails the very
+	// code the first delivery may already have mailed, and the row the first
+	// delivery stored (hash, expiry, attempts) is kept as it is.
+	code, err := otp.Derive(w.cfg.CodeKey, env.ID)
+	if err != nil {
+		return events.Permanent(err)
+	}
+	_, salt, err := otp.Generate()
 	if err != nil {
 		return err
 	}
 	hash := otp.Hash(code, salt[:])
 	expires := time.Now().UTC().Add(w.cfg.OTPTTL)
-	if _, err := w.deps.DB.ExecContext(ctx, `INSERT INTO otp_codes (command_id, email, purpose, code_hash, salt, max_attempts, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON DUPLICATE KEY UPDATE code_hash = VALUES(code_hash), salt = VALUES(salt), expires_at = VALUES(expires_at), attempts = 0`,
+	if _, err := w.deps.DB.ExecContext(ctx, `INSERT IGNORE INTO otp_codes (command_id, email, purpose, code_hash, salt, max_attempts, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		env.ID, p.Email, p.Purpose, hash[:], salt[:], w.cfg.MaxAttempts, expires); err != nil {
 		return fmt.Errorf("mail: store otp: %w", store.Translate(err))
 	}
+	var stored time.Time
+	if err := w.deps.DB.GetContext(ctx, &stored, `SELECT expires_at FROM otp_codes WHERE command_id = ?`, env.ID); err != nil {
+		return fmt.Errorf("mail: read otp: %w", store.Translate(err))
+	}
+	expires = stored
 	if w.deps.BeforeSend != nil {
 		if err := w.deps.BeforeSend(ctx, env); err != nil {
 			return err
@@ -156,8 +178,13 @@ func (w *Worker) sendOTP(ctx context.Context, env events.Envelope) error {
 		subject = "Your hirebus password reset code"
 	}
 	body := fmt.Sprintf("Your hirebus code is %s\r\n\r\nIt expires in %d minutes and works once. If you did not ask for it, ignore this mail.\r\n", code, int(w.cfg.OTPTTL.Minutes()))
-	if err := w.send(ctx, p.Email, subject, body); err != nil {
+	if err := w.send(ctx, env.ID, p.Email, subject, body); err != nil {
 		return err
+	}
+	if w.deps.AfterSend != nil {
+		if err := w.deps.AfterSend(ctx, env); err != nil {
+			return err
+		}
 	}
 	if _, err := w.deps.DB.ExecContext(ctx, `UPDATE otp_codes SET sent_at = UTC_TIMESTAMP(3) WHERE command_id = ?`, env.ID); err != nil {
 		return fmt.Errorf("mail: mark sent: %w", store.Translate(err))
@@ -194,8 +221,13 @@ func (w *Worker) welcome(ctx context.Context, env events.Envelope) error {
 	}
 	if !done {
 		body := fmt.Sprintf("Welcome to hirebus, %s!\r\n\r\nYour account is ready.\r\n", p.Username)
-		if err := w.send(ctx, p.Email, "Welcome to hirebus", body); err != nil {
+		if err := w.send(ctx, env.ID, p.Email, "Welcome to hirebus", body); err != nil {
 			return err
+		}
+		if w.deps.AfterSend != nil {
+			if err := w.deps.AfterSend(ctx, env); err != nil {
+				return err
+			}
 		}
 	}
 	return w.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, out *outbox.Batch) error {
@@ -208,9 +240,11 @@ func (w *Worker) welcome(ctx context.Context, env events.Envelope) error {
 }
 
 // send delivers one mail (body as plain text, with an HTML alternative; see
-// message.go); connection problems are temporary.
-func (w *Worker) send(ctx context.Context, to, subject, body string) error {
-	return w.sendMessage(ctx, Message{From: w.cfg.From, To: []string{to}, Subject: subject, Text: body})
+// message.go); connection problems are temporary. The Message-ID is derived
+// from the command id, so a mail repeated by a redelivery is the same message
+// (and the same text) as the first one.
+func (w *Worker) send(ctx context.Context, commandID, to, subject, body string) error {
+	return w.sendMessage(ctx, Message{From: w.cfg.From, To: []string{to}, Subject: subject, Text: body, MessageID: MessageID(commandID)})
 }
 
 // sendMessage delivers one built mail; connection problems are temporary,
@@ -261,3 +295,7 @@ func (w *Worker) sendMessage(ctx context.Context, m Message) error {
 	}
 	return c.Quit()
 }
+
+// MessageID is the Message-ID (without angle brackets) of the mail a
+// command sends: the same for every delivery of the command.
+func MessageID(commandID string) string { return commandID + "@hirebus" }

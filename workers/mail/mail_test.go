@@ -2,13 +2,16 @@ package mail_test
 
 import (
 	"context"
+	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/internal/platformtest"
 	"github.com/hirebus/hirebus/internal/testutil"
+	"github.com/hirebus/hirebus/mailbox"
 )
 
 // TestKilledWorkerRedelivery kills a mail worker in the middle of a send-otp
@@ -107,4 +110,121 @@ func TestDuplicateDeliveryAfterCommit(t *testing.T) {
 	if welcomes != 1 {
 		t.Fatalf("welcome mails: %d, want 1", welcomes)
 	}
+}
+
+// TestRedeliveryAfterSMTPAcceptedSendsSameCode kills a mail worker after the
+// SMTP server answered 250 for a one-time code and before the code was
+// marked sent. The redelivery mails again, but the same message with the
+// same code, and the code the user already received still verifies.
+func TestRedeliveryAfterSMTPAcceptedSendsSameCode(t *testing.T) {
+	policy := &events.ConsumerPolicy{AckWait: time.Second, MaxDeliver: 5, Backoff: []time.Duration{100 * time.Millisecond}, MaxAckPending: 8}
+	p := platformtest.Start(t, platformtest.Options{NoMailWorker: true})
+	reached := make(chan struct{}, 1)
+	kill := p.StartMailWorkerHooks(t, policy, nil, func(ctx context.Context, _ events.Envelope) error {
+		reached <- struct{}{}
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	email := "after250@example.com"
+	r := p.Do("POST", "/api/auth/send-otp", "", map[string]string{"email": email, "purpose": "register"})
+	if r.Status != 202 {
+		t.Fatalf("send-otp: %d %s", r.Status, r.Body)
+	}
+	opID := r.Map(t)["op_id"].(string)
+	select {
+	case <-reached:
+	case <-time.After(10 * time.Second):
+		t.Fatal("first worker never sent the mail")
+	}
+	kill()
+	first := mailsTo(p, email)
+	if len(first) != 1 {
+		t.Fatalf("mails before the crash: %d, want 1", len(first))
+	}
+
+	p.StartMailWorker(t, policy, nil)
+	if op := p.WaitOp("", opID, 15*time.Second); op["status"] != "done" {
+		t.Fatalf("op after redelivery: %v", op)
+	}
+	all := mailsTo(p, email)
+	if len(all) != 2 {
+		t.Fatalf("mails after redelivery: %d, want 2 (the repeat of the first)", len(all))
+	}
+	if all[0].Body != all[1].Body || all[0].MessageID != all[1].MessageID || all[0].MessageID == "" {
+		t.Fatalf("the redelivery sent a different mail:\n%q %q\n%q %q", all[0].MessageID, all[0].Body, all[1].MessageID, all[1].Body)
+	}
+	code := codeIn(t, first[0].Body)
+	var rows int
+	if err := p.DB.Get(&rows, `SELECT COUNT(*) FROM otp_codes WHERE email = ?`, email); err != nil || rows != 1 {
+		t.Fatalf("otp rows: %d (%v), want 1", rows, err)
+	}
+	r = p.Do("POST", "/api/auth/verify-otp", "", map[string]string{"email": email, "otp": code, "purpose": "register"})
+	if r.Status != 200 {
+		t.Fatalf("the first mailed code no longer verifies: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestWelcomeRedeliveryAfterSMTPAccepted: the welcome mail repeated by a
+// redelivery is the same message (same Message-ID and text), and the
+// operation completes once.
+func TestWelcomeRedeliveryAfterSMTPAccepted(t *testing.T) {
+	policy := &events.ConsumerPolicy{AckWait: time.Second, MaxDeliver: 5, Backoff: []time.Duration{100 * time.Millisecond}, MaxAckPending: 8}
+	p := platformtest.Start(t, platformtest.Options{NoMailWorker: true})
+	var crashed atomic.Bool
+	reached := make(chan struct{}, 1)
+	kill := p.StartMailWorkerHooks(t, policy, nil, func(ctx context.Context, env events.Envelope) error {
+		if env.Type != "welcome" || !crashed.CompareAndSwap(false, true) {
+			return nil
+		}
+		reached <- struct{}{}
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	done := make(chan platformtest.User, 1)
+	go func() { done <- p.Register("welcomed", "candidate") }()
+	select {
+	case <-reached:
+	case <-time.After(20 * time.Second):
+		t.Fatal("welcome never sent")
+	}
+	kill()
+	p.StartMailWorker(t, policy, nil)
+	u := <-done
+	var opID string
+	if err := p.DB.Get(&opID, `SELECT id FROM operations WHERE type = 'welcome' AND user_id = ?`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if op := p.WaitOp(u.Token, opID, 15*time.Second); op["status"] != "done" {
+		t.Fatalf("welcome op: %v", op)
+	}
+	var welcomes []mailbox.Mail
+	for _, m := range mailsTo(p, u.Email) {
+		if m.Subject == "Welcome to hirebus" {
+			welcomes = append(welcomes, m)
+		}
+	}
+	if len(welcomes) != 2 || welcomes[0].MessageID != welcomes[1].MessageID || welcomes[0].Body != welcomes[1].Body {
+		t.Fatalf("welcome mails: %+v, want the same message twice", welcomes)
+	}
+}
+
+func mailsTo(p *platformtest.Platform, email string) []mailbox.Mail {
+	var out []mailbox.Mail
+	for _, m := range p.Mailbox.List() {
+		if strings.EqualFold(m.To[0], email) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+var codeRE = regexp.MustCompile(`code is (\d{6})`)
+
+func codeIn(t *testing.T, body string) string {
+	t.Helper()
+	m := codeRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no code in %q", body)
+	}
+	return m[1]
 }

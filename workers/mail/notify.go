@@ -68,8 +68,7 @@ func (w *Worker) notifyMail(ctx context.Context, env events.Envelope) error {
 	if err != nil || done {
 		return err
 	}
-	// A redelivery that sends again repeats the same message (same Message-ID).
-	if err := w.sendMessage(ctx, Message{From: w.cfg.From, To: []string{p.To}, Subject: subject, Text: body, MessageID: env.ID + "@hirebus"}); err != nil {
+	if err := w.send(ctx, env.ID, p.To, subject, body); err != nil {
 		return err
 	}
 	return w.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, _ *outbox.Batch) error {

@@ -16,7 +16,7 @@ import (
 // redelivered command sends nothing more, and a bad payload is permanent.
 func TestNotifyMailTemplates(t *testing.T) {
 	p := platformtest.Start(t, platformtest.Options{NoMailWorker: true})
-	w, err := mail.New(mail.Config{SMTPAddr: p.Mailbox.Addr()}, mail.Deps{DB: p.DB, JS: p.JS, Relay: p.Relay, Log: p.Log})
+	w, err := mail.New(mail.Config{SMTPAddr: p.Mailbox.Addr(), CodeKey: platformtest.MailCodeKey}, mail.Deps{DB: p.DB, JS: p.JS, Relay: p.Relay, Log: p.Log})
 	if err != nil {
 		t.Fatal(err)
 	}

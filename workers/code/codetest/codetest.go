@@ -18,6 +18,7 @@ import (
 	"github.com/hirebus/hirebus/sandbox"
 	"github.com/hirebus/hirebus/sandbox/local"
 	"github.com/hirebus/hirebus/workers/code"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Options tune Start.
@@ -28,6 +29,11 @@ type Options struct {
 	InitPath string
 	// Config adjusts the worker config before New.
 	Config func(*code.Config)
+	// JS, when set, is the worker's own JetStream connection (tests close
+	// it to make the worker vanish like a killed process).
+	JS jetstream.JetStream
+	// Wrap, when set, wraps the counting runner (e.g. to block a run).
+	Wrap func(sandbox.Runner) sandbox.Runner
 }
 
 // Env is a running platform with the seed problems.
@@ -94,7 +100,15 @@ func (e *Env) NewWorker(t testing.TB, opt Options) *code.Worker {
 	if opt.Config != nil {
 		opt.Config(&cfg)
 	}
-	w, err := code.New(cfg, code.Deps{DB: e.DB, JS: e.JS, Relay: e.Relay, Log: e.Log, Runner: e.Runner})
+	js := e.JS
+	if opt.JS != nil {
+		js = opt.JS
+	}
+	var runner sandbox.Runner = e.Runner
+	if opt.Wrap != nil {
+		runner = opt.Wrap(runner)
+	}
+	w, err := code.New(cfg, code.Deps{DB: e.DB, JS: js, Relay: e.Relay, Log: e.Log, Runner: runner})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -155,10 +155,10 @@ type ConsumerPolicy struct {
 // keeps its message with in-progress heartbeats every AckWait/3 instead
 // (see heartbeat in consume.go), up to MaxInProgress.
 var Policies = map[string]ConsumerPolicy{
-	RoleMail:    {AckWait: 5 * time.Second, MaxDeliver: 8, Backoff: backoff(500*time.Millisecond, 8), MaxAckPending: 256},
-	RoleFace:    {AckWait: 10 * time.Second, MaxDeliver: 5, Backoff: backoff(time.Second, 5), MaxAckPending: 64},
-	RoleCode:    {AckWait: 4 * time.Second, MaxDeliver: 3, Backoff: backoff(time.Second, 3), MaxAckPending: 64},
-	RoleScore:   {AckWait: 10 * time.Second, MaxDeliver: 5, Backoff: backoff(time.Second, 5), MaxAckPending: 64},
+	RoleMail:  {AckWait: 5 * time.Second, MaxDeliver: 8, Backoff: backoff(500*time.Millisecond, 8), MaxAckPending: 256},
+	RoleFace:  {AckWait: 10 * time.Second, MaxDeliver: 5, Backoff: backoff(time.Second, 5), MaxAckPending: 64},
+	RoleCode:  {AckWait: 4 * time.Second, MaxDeliver: 3, Backoff: backoff(time.Second, 3), MaxAckPending: 64},
+	RoleScore: {AckWait: 10 * time.Second, MaxDeliver: 5, Backoff: backoff(time.Second, 5), MaxAckPending: 64},
 	// Proctor: one consumer per partition (see ProctorSubject); one message
 	// in flight per partition keeps each attempt's commands in order.
 	RoleProctor: {AckWait: 10 * time.Second, MaxDeliver: 5, Backoff: backoff(200*time.Millisecond, 5), MaxAckPending: 1},

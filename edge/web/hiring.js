@@ -165,16 +165,23 @@
     q.push("limit=20");
     if (more && jobCursor) q.push("cursor=" + jobCursor);
     var fresh = latest("jobs");
+    // Busy until the newest answer is shown (an older one is dropped).
+    $("#job-list").setAttribute("aria-busy", "true");
     return call("GET", "/api/jobs?" + q.join("&")).then(function (r) {
       if (!fresh()) return;
       var list = $("#job-list");
+      list.setAttribute("aria-busy", "false");
       if (!more) clear(list);
       r.data.items.forEach(function (j) { list.appendChild(jobItem(j)); });
       jobCursor = r.data.next_cursor || "";
       $("#job-more").classList.toggle("hidden", !jobCursor);
       $("#jobs-empty").classList.toggle("hidden", list.children.length > 0);
       say($("#jobs-msg"), "");
-    }, function (e) { say($("#jobs-msg"), e.message); });
+    }, function (e) {
+      if (!fresh()) return;
+      $("#job-list").setAttribute("aria-busy", "false");
+      say($("#jobs-msg"), e.message);
+    });
   }
   function showJobs() { loadJobs(false); }
   $("#job-search").addEventListener("submit", function (ev) { ev.preventDefault(); loadJobs(false); });

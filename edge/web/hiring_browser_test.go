@@ -115,7 +115,7 @@ func TestHiringInBrowser(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS("#job-q"), "gopher"),
 			chromedp.Click(chromedp.CSS("#job-search button[type=submit]")),
 		)
-		cand.waitJS(t, 20*time.Second, `document.querySelectorAll("#job-list li").length === 1 && document.querySelector("#job-list").textContent.includes("Gopher wrangler")`, "the search result")
+		cand.waitJS(t, 20*time.Second, `document.querySelector("#job-list").getAttribute("aria-busy") === "false" && document.querySelectorAll("#job-list li").length === 1 && document.querySelector("#job-list").textContent.includes("Gopher wrangler")`, "the search result")
 		cand.do(t,
 			chromedp.Click(chromedp.CSS("#job-list li a.title")),
 			chromedp.WaitVisible(chromedp.CSS("#apply-cover")),

@@ -305,8 +305,12 @@ func (s *Server) handleProctorFrame(c *fiber.Ctx) error {
 	if err := s.checkCommandSize(req.Image); err != nil {
 		return err
 	}
+	frameKey, err := s.keepFrame(ctx, attemptID, req.Image) // proctor.go; "" unless frames are kept
+	if err != nil {
+		return err
+	}
 	opID, err := s.accept(ctx, events.OpFaceFrameCheck, events.CmdFaceFrameCheck, p.UserID,
-		events.FaceFrameCheck{AssessmentID: assessmentID, AttemptID: attemptID, UserID: p.UserID, Image: req.Image}, nil)
+		events.FaceFrameCheck{AssessmentID: assessmentID, AttemptID: attemptID, UserID: p.UserID, Image: req.Image, FrameKey: frameKey}, nil)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -223,5 +224,9 @@ func (s *Server) dispatch(m jetstream.Msg) {
 	}
 	if uid, typ, ok := events.ParseUserSubject(m.Subject()); ok && uid != 0 && s.opFilter.admit(typ, env) {
 		s.hub.publish(uid, pushFrom(seq, typ, env))
+		return
+	}
+	if s.proc != nil && strings.HasPrefix(m.Subject(), "evt.proctor.") {
+		s.proc.dispatch(m, seq, env)
 	}
 }

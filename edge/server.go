@@ -78,6 +78,12 @@ type Config struct {
 	MaxImagePixels int
 	Code           CodeConfig // the coding API (queue bound, limit ceilings)
 	CORSOrigins    []string   // origins allowed to call the API from a browser (empty = same origin only)
+	// ProctorKeepFrames keeps proctoring frames in the PROCTOR_FRAMES object
+	// store; they expire after ProctorRetention (default 90 days).
+	ProctorKeepFrames bool
+	ProctorRetention  time.Duration
+	// ProctorLogPerMin bounds POST /api/proctor/log per user (default 240; -1 = off).
+	ProctorLogPerMin int
 	// ObjectReplicas is the replica count of the résumé object store (default 1).
 	ObjectReplicas int
 	// ICEServers are handed to browsers joining an interview room
@@ -135,6 +141,12 @@ func (c *Config) Validate() error {
 	}
 	if c.FacePerMin == 0 {
 		c.FacePerMin = 60
+	}
+	if c.ProctorRetention == 0 {
+		c.ProctorRetention = 90 * 24 * time.Hour
+	}
+	if c.ProctorLogPerMin == 0 {
+		c.ProctorLogPerMin = 240
 	}
 	if c.PasswordCost == 0 {
 		c.PasswordCost = 12
@@ -247,6 +259,7 @@ type Server struct {
 	rooms      *rooms
 	asker      interview.Asker
 	assess     *assess.Service
+	proc       *proctorEdge
 }
 
 var (
@@ -343,11 +356,9 @@ func (s *Server) routes() {
 	s.faceRoutes(app, api)      // face.go
 	s.codeRoutes(api)           // code.go
 	s.hiringRoutes(api)         // hiring.go
-	s.interviewRoutes(app, api) // interviews.go, room.go
-	s.faceRoutes(app, api)      // face.go
-	s.codeRoutes(api)           // code.go
-	s.hiringRoutes(api)         // hiring.go
 	s.assessRoutes(api)         // assess.go
+	s.proctorRoutes(api)        // proctor.go
+	s.interviewRoutes(app, api) // interviews.go, room.go
 
 	app.Get("/ws", s.wsUpgrade, s.wsHandler())
 	s.staticRoutes()

@@ -143,7 +143,9 @@ func (c *wsClient) drain() {
 		}
 		c.mu.Unlock()
 		for _, m := range batch {
-			if m.Seq <= c.sent {
+			// Seq 0 is an answer to this connection (e.g. a proctor
+			// snapshot), not a stream event: always written.
+			if m.Seq != 0 && m.Seq <= c.sent {
 				continue // already delivered by the replay
 			}
 			if !c.write(m) {
@@ -153,7 +155,9 @@ func (c *wsClient) drain() {
 				c.mu.Unlock()
 				return
 			}
-			c.sent = m.Seq
+			if m.Seq != 0 {
+				c.sent = m.Seq
+			}
 		}
 	}
 }
@@ -228,6 +232,7 @@ func (h *hub) remove(c *wsClient) {
 		}
 	}
 	h.mu.Unlock()
+	h.s.proc.drop(c) // proctor.go: its live-feed subscriptions
 	c.close()
 }
 
@@ -441,9 +446,11 @@ func (s *Server) serveWS(ctx context.Context, conn *websocket.Conn, p Principal,
 	// close() ending the connection) and is all an idle connection parks.
 	conn.SetReadLimit(64 << 10)
 	for {
-		if _, _, err := conn.ReadMessage(); err != nil {
+		_, msg, err := conn.ReadMessage()
+		if err != nil {
 			return
 		}
+		s.handleWSMessage(c, p, msg) // proctor.go: live-feed subscriptions
 	}
 }
 

@@ -38,6 +38,9 @@ type ConsumeConfig struct {
 	Grace       time.Duration // how long in-flight handlers may finish on shutdown (default 10s)
 	Policy      *ConsumerPolicy
 	Logger      *slog.Logger
+	// Durable and Filter name a consumer other than the role's own (e.g.
+	// one partition of the proctor role); both or neither.
+	Durable, Filter string
 }
 
 var (
@@ -81,7 +84,15 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumeConfig, h H
 	if !ok {
 		return fmt.Errorf("events: no consumer policy for role %q", cfg.Role)
 	}
-	cons, err := EnsureConsumer(ctx, js, cfg.Role, policy)
+	var (
+		cons jetstream.Consumer
+		err  error
+	)
+	if cfg.Durable != "" {
+		cons, err = ensureNamedConsumer(ctx, js, cfg.Durable, cfg.Filter, "hirebus "+cfg.Role+" worker ("+cfg.Filter+")", policy)
+	} else {
+		cons, err = EnsureConsumer(ctx, js, cfg.Role, policy)
+	}
 	if err != nil {
 		return err
 	}

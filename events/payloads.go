@@ -129,6 +129,7 @@ type FaceFrameCheck struct {
 	AttemptID    uint64 `json:"attempt_id,omitempty"`
 	UserID       uint64 `json:"user_id"`
 	Image        string `json:"image"`
+	FrameKey     string `json:"frame_key,omitempty"` // object in ProctorFrameBucket when frames are kept
 }
 
 // FaceDeleteUser removes a user's enrolled face data.

@@ -155,11 +155,13 @@ type ConsumerPolicy struct {
 // keeps its message with in-progress heartbeats every AckWait/3 instead
 // (see heartbeat in consume.go), up to MaxInProgress.
 var Policies = map[string]ConsumerPolicy{
-	RoleMail:    {AckWait: 5 * time.Second, MaxDeliver: 8, Backoff: backoff(500*time.Millisecond, 8), MaxAckPending: 256},
-	RoleFace:    {AckWait: 10 * time.Second, MaxDeliver: 5, Backoff: backoff(time.Second, 5), MaxAckPending: 64},
-	RoleCode:    {AckWait: 4 * time.Second, MaxDeliver: 3, Backoff: backoff(time.Second, 3), MaxAckPending: 64},
-	RoleScore:   {AckWait: 10 * time.Second, MaxDeliver: 5, Backoff: backoff(time.Second, 5), MaxAckPending: 64},
-	RoleProctor: {AckWait: 10 * time.Second, MaxDeliver: 5, Backoff: backoff(time.Second, 5), MaxAckPending: 256},
+	RoleMail:  {AckWait: 5 * time.Second, MaxDeliver: 8, Backoff: backoff(500*time.Millisecond, 8), MaxAckPending: 256},
+	RoleFace:  {AckWait: 10 * time.Second, MaxDeliver: 5, Backoff: backoff(time.Second, 5), MaxAckPending: 64},
+	RoleCode:  {AckWait: 4 * time.Second, MaxDeliver: 3, Backoff: backoff(time.Second, 3), MaxAckPending: 64},
+	RoleScore: {AckWait: 10 * time.Second, MaxDeliver: 5, Backoff: backoff(time.Second, 5), MaxAckPending: 64},
+	// Proctor: one consumer per partition (see ProctorSubject); one message
+	// in flight per partition keeps each attempt's commands in order.
+	RoleProctor: {AckWait: 10 * time.Second, MaxDeliver: 5, Backoff: backoff(200*time.Millisecond, 5), MaxAckPending: 1},
 }
 
 func backoff(first time.Duration, n int) []time.Duration {
@@ -193,10 +195,16 @@ func (p ConsumerPolicy) Delay(delivered uint64) time.Duration {
 // EnsureConsumer creates or updates the durable pull consumer of a role,
 // retrying like EnsureStreams.
 func EnsureConsumer(ctx context.Context, js jetstream.JetStream, role string, p ConsumerPolicy) (jetstream.Consumer, error) {
+	return ensureNamedConsumer(ctx, js, ConsumerName(role), RoleSubject(role), "hirebus "+role+" worker", p)
+}
+
+// ensureNamedConsumer creates or updates one durable pull consumer on CMD
+// (a role's, or one partition of the proctor role's).
+func ensureNamedConsumer(ctx context.Context, js jetstream.JetStream, durable, filter, desc string, p ConsumerPolicy) (jetstream.Consumer, error) {
 	cc := jetstream.ConsumerConfig{
-		Durable:       ConsumerName(role),
-		Description:   "hirebus " + role + " worker",
-		FilterSubject: RoleSubject(role),
+		Durable:       durable,
+		Description:   desc,
+		FilterSubject: filter,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       p.AckWait,
 		MaxDeliver:    p.MaxDeliver,
@@ -204,7 +212,7 @@ func EnsureConsumer(ctx context.Context, js jetstream.JetStream, role string, p 
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 	}
 	var c jetstream.Consumer
-	err := retrySetup(ctx, "ensure consumer "+role, func(ctx context.Context) error {
+	err := retrySetup(ctx, "ensure consumer "+durable, func(ctx context.Context) error {
 		var err error
 		c, err = js.CreateConsumer(ctx, StreamCommands, cc)
 		if errors.Is(err, jetstream.ErrConsumerExists) {

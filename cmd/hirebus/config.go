@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/hirebus/hirebus/edge"
@@ -69,6 +70,10 @@ type Config struct {
 	LLMBaseURL string // HIREBUS_LLM_BASE_URL: OpenAI-compatible API of the AI interviewer (empty = question bank)
 	LLMAPIKey  string // HIREBUS_LLM_API_KEY
 	LLMModel   string // HIREBUS_LLM_MODEL
+
+	ProctorKeepFrames bool          // HIREBUS_PROCTOR_KEEP_FRAMES=1: keep webcam frames in the JetStream object store
+	ProctorRetention  time.Duration // HIREBUS_PROCTOR_RETENTION: proctoring data is deleted after this (default 90d)
+
 	// Face sign-in decisions (defaults: match.DefaultThresholds, calibrated
 	// in docs/face-thresholds.md).
 	FaceMinScore   float64 // HIREBUS_FACE_MIN_SCORE similarity (1 − mean distance) a sign-in needs
@@ -151,6 +156,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.SMTPTLS, err = parseBool("HIREBUS_SMTP_STARTTLS", getenv("HIREBUS_SMTP_STARTTLS")); err != nil {
 		return c, err
+	}
+	if c.ProctorKeepFrames, err = parseBool("HIREBUS_PROCTOR_KEEP_FRAMES", getenv("HIREBUS_PROCTOR_KEEP_FRAMES")); err != nil {
+		return c, err
+	}
+	c.ProctorRetention = 90 * 24 * time.Hour
+	if v := getenv("HIREBUS_PROCTOR_RETENTION"); v != "" {
+		if c.ProctorRetention, err = parseDays(v); err != nil {
+			return c, fmt.Errorf("HIREBUS_PROCTOR_RETENTION=%q: want a duration like 90d, 720h or 30m", v)
+		}
 	}
 	for _, iv := range []struct {
 		name     string
@@ -283,6 +297,9 @@ func (c Config) Validate(mode string) error {
 			return errors.New("HIREBUS_LLM_MODEL is required with HIREBUS_LLM_BASE_URL")
 		}
 	}
+	if c.ProctorRetention < time.Hour || c.ProctorRetention > 10*365*24*time.Hour {
+		return fmt.Errorf("HIREBUS_PROCTOR_RETENTION=%s: want from 1h to 3650d", c.ProctorRetention)
+	}
 	if (c.PineconeAPIKey == "") != (c.PineconeIndexHost == "") {
 		return errors.New("HIREBUS_PINECONE_API_KEY and HIREBUS_PINECONE_INDEX_HOST go together")
 	}
@@ -353,6 +370,18 @@ func writeNewKey(path string) error {
 		return fmt.Errorf("jwt key: write %s: %w", path, err)
 	}
 	return nil
+}
+
+// parseDays is time.ParseDuration that also takes whole days ("90d").
+func parseDays(v string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		d, err := strconv.Atoi(n)
+		if err != nil || d < 0 {
+			return 0, errors.New("bad days")
+		}
+		return time.Duration(d) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(v)
 }
 
 func or(v, def string) string {

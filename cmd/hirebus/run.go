@@ -28,7 +28,7 @@ import (
 const usage = `usage:
   hirebus all                          embedded NATS + edge + every worker (local default)
   hirebus edge                         the HTTP/WebSocket edge (needs HIREBUS_NATS_URL)
-  hirebus worker face|mail|code|assess one worker role (needs HIREBUS_NATS_URL)
+  hirebus worker face|mail|code|assess|proctor  one worker role (needs HIREBUS_NATS_URL)
   hirebus migrate                      create the database if missing and apply migrations
   hirebus dlq list|show|replay         inspect and replay dead-lettered commands (needs HIREBUS_NATS_URL)
   hirebus face detect|embed|compare    run the face pipeline on image files
@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string) error {
 		return runPlatform(ctx, cfg, log, "edge", nil)
 	case "worker":
 		if len(args) != 2 {
-			return errors.New("usage: hirebus worker face|mail|code|assess")
+			return errors.New("usage: hirebus worker face|mail|code|assess|proctor")
 		}
 		if _, ok := workerFactories[args[1]]; !ok {
 			return fmt.Errorf("unknown worker %q (have: %s)", args[1], strings.Join(allWorkers(), ", "))
@@ -199,7 +199,8 @@ func runPlatform(ctx context.Context, cfg Config, log *slog.Logger, mode string,
 			WSPerUser: cfg.WSPerUser, RegisterPerMin: cfg.RegisterPerMin, ResetFacePerHour: cfg.ResetFacePerHour,
 			FramePerMin: cfg.FramePerMin, WSReplayPerMin: cfg.WSReplayPerMin,
 			Code: edge.CodeConfig{MaxQueue: cfg.CodeMaxQueue, MaxPerUser: cfg.CodeMaxPerUser}, CORSOrigins: cfg.CORSOrigins, ObjectReplicas: cfg.NATSReplicas,
-			ICEServers: ice, LLM: interview.LLMConfig{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel}},
+			ICEServers: ice, LLM: interview.LLMConfig{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel},
+			ProctorKeepFrames: cfg.ProctorKeepFrames, ProctorRetention: cfg.ProctorRetention},
 			edge.Deps{DB: db, NC: nc, JS: js, Relay: relay, Log: log, Mailbox: mb})
 		if err != nil {
 			return err

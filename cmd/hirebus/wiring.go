@@ -11,6 +11,7 @@ import (
 	"github.com/hirebus/hirebus/domain/assess"
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/workers/mail"
+	"github.com/hirebus/hirebus/workers/proctor"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -20,10 +21,11 @@ type workerFactory func(ctx context.Context, cfg Config, d Deps) (worker, error)
 // workerFactories are the roles of `hirebus worker ROLE`; `hirebus all`
 // starts them in allWorkers' order.
 var workerFactories = map[string]workerFactory{
-	events.RoleMail:   newMailWorker,   // below
-	events.RoleFace:   newFaceWorker,   // face.go
-	events.RoleCode:   newCodeWorker,   // code.go
-	events.RoleAssess: newAssessWorker, // below
+	events.RoleMail:    newMailWorker,    // below
+	events.RoleFace:    newFaceWorker,    // face.go
+	events.RoleCode:    newCodeWorker,    // code.go
+	events.RoleAssess:  newAssessWorker,  // below
+	events.RoleProctor: newProctorWorker, // below
 }
 
 // allWorkers is the start order of the roles in `hirebus all`.
@@ -72,4 +74,10 @@ func newMailWorker(_ context.Context, cfg Config, d Deps) (worker, error) {
 // whose time ran out and collects their code results (see domain/assess).
 func newAssessWorker(_ context.Context, _ Config, d Deps) (worker, error) {
 	return &assess.Sweeper{Service: &assess.Service{DB: d.DB, Relay: d.Relay}, Log: d.Log}, nil
+}
+
+// newProctorWorker consumes proctoring signals and frame checks in order per
+// attempt and runs the proctoring retention job (HIREBUS_PROCTOR_RETENTION).
+func newProctorWorker(_ context.Context, cfg Config, d Deps) (worker, error) {
+	return proctor.New(proctor.Config{Retention: cfg.ProctorRetention}, proctor.Deps{DB: d.DB, JS: d.JS, Relay: d.Relay, Log: d.Log})
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/hirebus/hirebus/schema"
 	"github.com/hirebus/hirebus/store"
 	"github.com/hirebus/hirebus/workers/mail"
+	"github.com/hirebus/hirebus/workers/proctor"
 	"github.com/jmoiron/sqlx"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -138,6 +139,28 @@ var MailCodeKey = []byte("platformtest-otp-key-0123456789abcdef")
 func (p *Platform) StartMailWorkerHooks(t testing.TB, policy *events.ConsumerPolicy, before, after func(ctx context.Context, env events.Envelope) error) (kill func()) {
 	w, err := mail.New(mail.Config{SMTPAddr: p.Mailbox.Addr(), Policy: policy, Concurrency: 2, CodeKey: MailCodeKey},
 		mail.Deps{DB: p.DB, JS: p.JS, Relay: p.Relay, Log: p.Log, BeforeSend: before, AfterSend: after})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(p.ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = w.Run(ctx) }()
+	stopped := false
+	kill = func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			<-done
+		}
+	}
+	t.Cleanup(kill)
+	return kill
+}
+
+// StartProctorWorker starts a proctor worker process (several may run at
+// once, like replicas) and returns a function that stops it.
+func (p *Platform) StartProctorWorker(t testing.TB) (kill func()) {
+	w, err := proctor.New(proctor.Config{PurgeEvery: -1}, proctor.Deps{DB: p.DB, JS: p.JS, Relay: p.Relay, Log: p.Log})
 	if err != nil {
 		t.Fatal(err)
 	}

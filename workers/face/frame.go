@@ -88,11 +88,30 @@ func (w *Worker) frameCheck(ctx context.Context, env events.Envelope) error {
 		}
 	}
 	return w.complete(ctx, env, p.UserID, res, func(tx *sqlx.Tx, out *outbox.Batch) error {
+		if p.AttemptID != 0 {
+			// The proctor worker logs and scores the frame in the attempt's
+			// order (proctor_logs is domain/proctor's table).
+			conf := 0.0
+			for _, a := range alerts {
+				conf = max(conf, a.Confidence)
+			}
+			pf := events.ProctorFrame{AttemptID: p.AttemptID, AssessmentID: p.AssessmentID, UserID: p.UserID, Faces: res.Faces,
+				Enrolled: res.Enrolled, Distance: res.Distance, Alerts: res.Alerts, Confidence: conf, FrameKey: p.FrameKey}
+			pe, err := events.NewEnvelope(events.OpProctorFrame, env.CorrelationID, p.UserID, pf)
+			if err != nil {
+				return err
+			}
+			if err := out.Add(events.ProctorSubject(p.AttemptID), pe); err != nil {
+				return err
+			}
+		}
 		for _, a := range alerts {
-			detail, _ := json.Marshal(a)
-			if _, err := tx.ExecContext(ctx, `INSERT INTO proctor_logs (assessment_id, attempt_id, user_id, kind, confidence, detail, command_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				a.AssessmentID, nullID(a.AttemptID), a.UserID, a.Kind, a.Confidence, detail, env.ID); err != nil {
-				return fmt.Errorf("face worker: proctor log: %w", store.Translate(err))
+			if p.AttemptID == 0 { // a frame from before attempts existed
+				detail, _ := json.Marshal(a)
+				if _, err := tx.ExecContext(ctx, `INSERT INTO proctor_logs (assessment_id, attempt_id, user_id, kind, confidence, detail, command_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+					a.AssessmentID, nullID(a.AttemptID), a.UserID, a.Kind, a.Confidence, detail, env.ID); err != nil {
+					return fmt.Errorf("face worker: proctor log: %w", store.Translate(err))
+				}
 			}
 			ev, err := events.NewEnvelope(a.Kind, env.CorrelationID, p.UserID, a)
 			if err != nil {

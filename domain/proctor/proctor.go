@@ -1,0 +1,350 @@
+package proctor
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hirebus/hirebus/domain/assess"
+	"github.com/hirebus/hirebus/domain/company"
+	"github.com/hirebus/hirebus/events"
+	"github.com/hirebus/hirebus/outbox"
+	"github.com/hirebus/hirebus/store"
+	"github.com/jmoiron/sqlx"
+)
+
+// Errors.
+var (
+	ErrNotFound  = errors.New("proctor: not found")
+	ErrForbidden = errors.New("proctor: forbidden")
+)
+
+// Service runs the proctoring operations.
+type Service struct {
+	DB    *sqlx.DB
+	Relay *outbox.Relay
+}
+
+// Viewer is who is reading an attempt's proctoring.
+type Viewer struct {
+	Attempt   assess.AttemptInfo
+	Candidate bool // the attempt's own candidate (otherwise a member of its company)
+}
+
+// Authorize is the package's one access decision, default deny: an
+// attempt's proctoring is readable by its own candidate and by every member
+// of the assessment's company (any role); anyone else, including another
+// company's recruiter and another candidate, gets ErrNotFound.
+func Authorize(ctx context.Context, q sqlx.QueryerContext, a company.Actor, attemptID uint64) (Viewer, error) {
+	info, acc, err := assess.AttemptFor(ctx, q, a, attemptID)
+	if err != nil {
+		return Viewer{}, mapAssess(err)
+	}
+	return Viewer{Attempt: info, Candidate: acc.Candidate}, nil
+}
+
+// AuthorizeAssessment lets members of an assessment's company (any role)
+// watch all its attempts; anyone else gets ErrNotFound.
+func AuthorizeAssessment(ctx context.Context, q sqlx.QueryerContext, a company.Actor, assessmentID uint64) (companyID uint64, err error) {
+	id, err := assess.MemberAssessment(ctx, q, a, assessmentID)
+	return id, mapAssess(err)
+}
+
+func mapAssess(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, assess.ErrNotFound):
+		return ErrNotFound
+	case errors.Is(err, assess.ErrForbidden):
+		return ErrForbidden
+	}
+	return err
+}
+
+// Rules returns the effective rules and flag score of an assessment.
+func Rules(ctx context.Context, q sqlx.QueryerContext, assessmentID uint64) ([]Rule, int, error) {
+	var row struct {
+		Rules  []byte        `db:"rules"`
+		FlagAt sql.NullInt64 `db:"flag_at"`
+	}
+	err := sqlx.GetContext(ctx, q, &row, `SELECT rules, flag_at FROM proctor_rules WHERE assessment_id = ?`, assessmentID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Defaults, DefaultFlagAt, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("proctor: rules: %w", store.Translate(err))
+	}
+	var ov []Override
+	if err := json.Unmarshal(row.Rules, &ov); err != nil {
+		return nil, 0, fmt.Errorf("proctor: stored rules of %d: %w", assessmentID, err)
+	}
+	rules, err := Merge(ov)
+	if err != nil {
+		return nil, 0, err
+	}
+	flag := DefaultFlagAt
+	if row.FlagAt.Valid {
+		flag = int(row.FlagAt.Int64)
+	}
+	return rules, flag, nil
+}
+
+// RuleSet is an assessment's rules as shown and edited by recruiters.
+type RuleSet struct {
+	Overrides []Override `json:"overrides"`
+	FlagAt    int        `json:"flag_at"`
+	Rules     []Rule     `json:"rules"` // effective: Defaults with the overrides
+}
+
+// SetRules stores an assessment's overrides and flag score (recruiters and
+// owners of its company). flagAt 0 keeps the default.
+func (s *Service) SetRules(ctx context.Context, a company.Actor, assessmentID uint64, ov []Override, flagAt int) (RuleSet, error) {
+	companyID, err := AuthorizeAssessment(ctx, s.DB, a, assessmentID)
+	if err != nil {
+		return RuleSet{}, err
+	}
+	if _, err := company.Authorize(ctx, s.DB, a, companyID, company.PermWrite); err != nil {
+		return RuleSet{}, ErrForbidden
+	}
+	rules, err := Merge(ov)
+	if err != nil {
+		return RuleSet{}, err
+	}
+	if flagAt < 0 || flagAt > 100 {
+		return RuleSet{}, &FieldError{"flag_at", "0 to 100"}
+	}
+	if ov == nil {
+		ov = []Override{}
+	}
+	raw, _ := json.Marshal(ov)
+	var flag any
+	if flagAt > 0 {
+		flag = flagAt
+	} else {
+		flagAt = DefaultFlagAt
+	}
+	if _, err := s.DB.ExecContext(ctx, `INSERT INTO proctor_rules (assessment_id, rules, flag_at) VALUES (?, ?, ?)
+		ON DUPLICATE KEY UPDATE rules = VALUES(rules), flag_at = VALUES(flag_at)`, assessmentID, raw, flag); err != nil {
+		return RuleSet{}, fmt.Errorf("proctor: set rules: %w", store.Translate(err))
+	}
+	return RuleSet{Overrides: ov, FlagAt: flagAt, Rules: rules}, nil
+}
+
+// attemptState is a proctor_attempts row.
+type attemptState struct {
+	AttemptID    uint64         `db:"attempt_id"`
+	AssessmentID uint64         `db:"assessment_id"`
+	CompanyID    uint64         `db:"company_id"`
+	CandidateID  uint64         `db:"candidate_id"`
+	Score        int            `db:"score"`
+	FlaggedAt    sql.NullTime   `db:"flagged_at"`
+	Counters     []byte         `db:"counters"`
+	LastFrame    sql.NullString `db:"last_frame"`
+}
+
+// lockAttempt returns the attempt's proctoring row locked for this
+// transaction, creating it on first use. The row lock serialises every
+// writer of one attempt.
+func lockAttempt(ctx context.Context, tx *sqlx.Tx, attemptID uint64) (attemptState, State, error) {
+	var st attemptState
+	get := func() error {
+		return tx.GetContext(ctx, &st, `SELECT attempt_id, assessment_id, company_id, candidate_id, score, flagged_at, counters, last_frame
+			FROM proctor_attempts WHERE attempt_id = ? FOR UPDATE`, attemptID)
+	}
+	err := get()
+	if errors.Is(err, sql.ErrNoRows) {
+		info, aerr := assess.AttemptByID(ctx, tx, attemptID)
+		if aerr != nil {
+			return st, State{}, mapAssess(aerr)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT IGNORE INTO proctor_attempts (attempt_id, assessment_id, company_id, candidate_id, counters)
+			VALUES (?, ?, ?, ?, '{}')`, info.ID, info.AssessmentID, info.CompanyID, info.CandidateID); err != nil {
+			return st, State{}, fmt.Errorf("proctor: attempt row: %w", store.Translate(err))
+		}
+		err = get()
+	}
+	if err != nil {
+		return st, State{}, fmt.Errorf("proctor: lock attempt %d: %w", attemptID, store.Translate(err))
+	}
+	var state State
+	if err := json.Unmarshal(st.Counters, &state); err != nil {
+		return st, State{}, fmt.Errorf("proctor: counters of %d: %w", attemptID, err)
+	}
+	state.init()
+	return st, state, nil
+}
+
+// input is one event to log: a signal or a frame.
+type input struct {
+	seq    *uint64
+	kind   string
+	at     *time.Time
+	data   *events.ProctorData
+	frame  *events.FrameDetail
+	cmdID  any
+	count  func(*State) string // updates counters; may rename the kind
+	userID uint64
+}
+
+// Result is what one Apply changed.
+type Result struct {
+	Update     events.ProctorUpdate
+	Duplicates int // events already counted (a redelivery or a retried POST)
+}
+
+// ApplySignals logs a batch of browser signals, applies the rules and
+// pushes the update to the attempt's live watchers, all in one transaction:
+// a redelivered batch finds its (attempt, seq) rows and changes nothing.
+func (s *Service) ApplySignals(ctx context.Context, p events.ProctorSignals) (Result, error) {
+	ins := make([]input, 0, len(p.Events))
+	for _, ev := range p.Events {
+		seq, at, data := ev.Seq, ev.At, ev.Data
+		ins = append(ins, input{seq: &seq, kind: ev.Type, at: &at, data: &data, userID: p.CandidateID,
+			count: func(st *State) string { st.CountSignal(ev); return ev.Type }})
+	}
+	var accepted *time.Time
+	if !p.Accepted.IsZero() {
+		accepted = &p.Accepted
+	}
+	return s.apply(ctx, p.AttemptID, ins, accepted, "")
+}
+
+// ApplyFrame logs one frame check (de-duplicated by the command id).
+func (s *Service) ApplyFrame(ctx context.Context, cmdID string, f events.ProctorFrame) (Result, error) {
+	var conf float64
+	if len(f.Alerts) > 0 {
+		conf = f.Confidence
+	}
+	in := input{kind: events.FrameChecked, cmdID: cmdID, userID: f.UserID,
+		frame: &events.FrameDetail{Faces: f.Faces, Distance: f.Distance, Confidence: conf, FrameKey: f.FrameKey},
+		count: func(st *State) string { return st.CountFrame(f) }}
+	// the kind is known before counting: the last alert, or frame.ok
+	for _, a := range f.Alerts {
+		in.kind = a
+	}
+	return s.apply(ctx, f.AttemptID, []input{in}, nil, f.FrameKey)
+}
+
+func (s *Service) apply(ctx context.Context, attemptID uint64, ins []input, accepted *time.Time, frameKey string) (Result, error) {
+	var res Result
+	err := s.Relay.Tx(ctx, func(tx *sqlx.Tx, ob *outbox.Batch) error {
+		res = Result{}
+		row, state, err := lockAttempt(ctx, tx, attemptID)
+		if err != nil {
+			return err
+		}
+		rules, flagAt, err := Rules(ctx, tx, row.AssessmentID)
+		if err != nil {
+			return err
+		}
+		up := events.ProctorUpdate{AttemptID: row.AttemptID, AssessmentID: row.AssessmentID, CompanyID: row.CompanyID,
+			CandidateID: row.CandidateID, Accepted: accepted, Events: []events.ProctorLogEntry{}}
+		added := 0
+		for _, in := range ins {
+			var detail []byte
+			if in.data != nil {
+				detail, _ = json.Marshal(in.data)
+			} else if in.frame != nil {
+				detail, _ = json.Marshal(in.frame)
+			}
+			var conf any
+			if in.frame != nil && in.frame.Confidence > 0 {
+				conf = in.frame.Confidence
+			}
+			var at any
+			if in.at != nil {
+				at = in.at.UTC()
+			}
+			var seq any
+			if in.seq != nil {
+				seq = *in.seq
+			}
+			r, err := tx.ExecContext(ctx, `INSERT IGNORE INTO proctor_logs (assessment_id, attempt_id, seq, user_id, kind, severity, confidence, detail, at, command_id)
+				VALUES (?, ?, ?, ?, ?, 'info', ?, ?, ?, ?)`, row.AssessmentID, row.AttemptID, seq, row.CandidateID, in.kind, conf, detail, at, in.cmdID)
+			if err != nil {
+				return fmt.Errorf("proctor: log: %w", store.Translate(err))
+			}
+			if n, _ := r.RowsAffected(); n == 0 {
+				res.Duplicates++
+				continue
+			}
+			id, _ := r.LastInsertId()
+			added++
+			in.count(&state)
+			entry := events.ProctorLogEntry{ID: uint64(id), Seq: in.seq, Kind: in.kind, Severity: string(Info), At: in.at,
+				Created: time.Now().UTC(), Data: in.data, Frame: in.frame}
+			worst := Info
+			for _, rule := range Fire(rules, state.Counters, state.Fired) {
+				state.Fired[rule.ID] = rule.Points()
+				ev := events.ProctorEvidence{Metric: rule.Metric, Value: metric(state.Counters, rule.Metric), Op: rule.Op,
+					Threshold: rule.Threshold, Description: rule.Description, LogID: uint64(id), Seq: in.seq, Kind: in.kind}
+				if rule.MinFrames > 0 || rule.Metric == MFaceAbsentRatio {
+					ev.Samples = state.Counters[MFramesChecked]
+				}
+				raw, _ := json.Marshal(ev)
+				vr, err := tx.ExecContext(ctx, `INSERT INTO proctor_violations (attempt_id, rule_id, severity, deduction, evidence) VALUES (?, ?, ?, ?, ?)`,
+					row.AttemptID, rule.ID, rule.Severity, rule.Points(), raw)
+				if err != nil {
+					return fmt.Errorf("proctor: violation: %w", store.Translate(err))
+				}
+				vid, _ := vr.LastInsertId()
+				up.Violations = append(up.Violations, events.ProctorViolation{ID: uint64(vid), RuleID: rule.ID, Severity: string(rule.Severity),
+					Deduction: rule.Points(), Evidence: ev, Created: time.Now().UTC()})
+				if sevRank(rule.Severity) > sevRank(worst) {
+					worst = rule.Severity
+				}
+			}
+			if worst != Info {
+				if _, err := tx.ExecContext(ctx, `UPDATE proctor_logs SET severity = ? WHERE id = ?`, worst, id); err != nil {
+					return fmt.Errorf("proctor: log severity: %w", store.Translate(err))
+				}
+				entry.Severity = string(worst)
+			}
+			up.Events = append(up.Events, entry)
+		}
+		if added == 0 {
+			return nil
+		}
+		up.Score = Score(state.Fired)
+		up.Flagged = row.FlaggedAt.Valid
+		if !up.Flagged && up.Score <= flagAt {
+			up.Flagged, up.FlaggedNow = true, true
+		}
+		raw, _ := json.Marshal(state)
+		lastFrame := row.LastFrame
+		if frameKey != "" {
+			lastFrame = sql.NullString{String: frameKey, Valid: true}
+		}
+		up.LastFrame = lastFrame.String
+		if _, err := tx.ExecContext(ctx, `UPDATE proctor_attempts SET score = ?, counters = ?, events = events + ?, last_frame = ?,
+			flagged_at = IF(? AND flagged_at IS NULL, UTC_TIMESTAMP(3), flagged_at) WHERE attempt_id = ?`,
+			up.Score, raw, added, lastFrame, up.FlaggedNow, row.AttemptID); err != nil {
+			return fmt.Errorf("proctor: score: %w", store.Translate(err))
+		}
+		env, err := events.NewEnvelope(events.EvtProctorUpdate, "", 0, up)
+		if err != nil {
+			return err
+		}
+		res.Update = up
+		return ob.Add(events.ProctorEventSubject(row.CompanyID, row.AssessmentID, row.AttemptID, events.EvtProctorUpdate), env)
+	})
+	return res, err
+}
+
+func sevRank(s Severity) int {
+	switch s {
+	case Low:
+		return 1
+	case Medium:
+		return 2
+	case High:
+		return 3
+	case Critical:
+		return 4
+	}
+	return 0
+}

@@ -1,0 +1,194 @@
+package edge_test
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hirebus/hirebus/domain/assess"
+	"github.com/hirebus/hirebus/edge"
+	"github.com/hirebus/hirebus/events"
+	"github.com/hirebus/hirebus/internal/platformtest"
+)
+
+var (
+	benchProctorAttempts = flag.Int("proctor.attempts", 200, "BenchmarkProctorLiveFeed: simulated attempts")
+	benchProctorRate     = flag.Int("proctor.rate", 2000, "BenchmarkProctorLiveFeed: signals per second, all attempts together")
+	benchProctorDuration = flag.Duration("proctor.duration", 60*time.Second, "BenchmarkProctorLiveFeed: how long the attempts send")
+	benchProctorBatch    = flag.Int("proctor.batch", 10, "BenchmarkProctorLiveFeed: signals per POST")
+	benchProctorWorkers  = flag.Int("proctor.workers", 2, "BenchmarkProctorLiveFeed: proctor worker processes")
+)
+
+// BenchmarkProctorLiveFeed: -proctor.attempts attempts send -proctor.rate
+// signals per second in batches through the real edge, bus and
+// -proctor.workers proctor workers, for -proctor.duration, while a
+// recruiter watches the assessment over /ws. It reports the p50/p99 from
+// the edge accepting a batch (the 202; its time travels in the update) to
+// the recruiter's socket receiving it, and fails on a lost, duplicated or
+// reordered signal. The whole scenario is one b.N round (it lasts longer
+// than any -benchtime).
+func BenchmarkProctorLiveFeed(b *testing.B) {
+	p := platformtest.Start(b, platformtest.Options{EdgeConfig: func(c *edge.Config) {
+		c.OTPPerIP, c.RegisterPerMin = 1_000_000, -1 // the setup registers every candidate from one address
+	}})
+	for i := 0; i < *benchProctorWorkers; i++ {
+		p.StartProctorWorker(b)
+	}
+	rec := p.Register("brec", "recruiter")
+	do := func(method, path, tok string, body any, status int) map[string]any {
+		r := p.Do(method, path, tok, body)
+		if r.Status != status {
+			b.Fatalf("%s %s: %d %s", method, path, r.Status, r.Body)
+		}
+		return r.Map(b)
+	}
+	id := func(m map[string]any) int { return int(m["id"].(float64)) }
+	cid := id(do("POST", "/api/companies", rec.Token, map[string]string{"name": "Bench"}, 201))
+	job := id(do("POST", "/api/jobs", rec.Token, map[string]any{"company_id": cid, "title": "Job", "description": "x", "status": "open"}, 201))
+	aid := id(do("POST", "/api/assessments", rec.Token, map[string]any{"company_id": cid, "title": "Bench", "duration_minutes": 120,
+		"proctoring": map[string]any{"webcam": false, "frame_interval_s": 0},
+		"questions":  []map[string]any{{"kind": "mcq", "points": 1, "prompt": "?", "options": []string{"a", "b"}, "correct": []int{0}}}}, 201))
+	type attempt struct {
+		id    uint64
+		token string
+	}
+	n := *benchProctorAttempts
+	atts := make([]attempt, n)
+	for i := range atts {
+		u := p.Register(fmt.Sprintf("bc%d", i), "candidate")
+		app := id(do("POST", "/api/applications", u.Token, map[string]any{"job_id": job}, 201))
+		do("POST", fmt.Sprintf("/api/assessments/%d/invitations", aid), rec.Token, map[string]any{"application_id": app}, 201)
+		at := id(do("POST", fmt.Sprintf("/api/assessments/%d/start", aid), u.Token, map[string]any{"consent": true, "consent_version": assess.ConsentVersion}, 201))
+		atts[i] = attempt{uint64(at), u.Token}
+	}
+
+	ws := platformtest.DialWS(b, p.URL, rec.Token, -1)
+	if err := ws.Conn.WriteJSON(map[string]any{"type": "proctor.subscribe", "assessment_id": aid}); err != nil {
+		b.Fatal(err)
+	}
+	ws.WaitFor(10*time.Second, func(m platformtest.Push) bool { return m.Type == "proctor.snapshot" })
+
+	var mu sync.Mutex
+	lat := make([]time.Duration, 0, *benchProctorRate*int(benchProctorDuration.Seconds()))
+	got := map[uint64]map[uint64]int{} // attempt -> seq -> times received
+	last := map[uint64]uint64{}        // attempt -> last seq received
+	reordered := 0
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		for {
+			_ = ws.Conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			var m platformtest.Push
+			if err := ws.Conn.ReadJSON(&m); err != nil {
+				return
+			}
+			now := time.Now()
+			if m.Type != events.EvtProctorUpdate {
+				continue
+			}
+			var up events.ProctorUpdate
+			if json.Unmarshal(m.Data, &up) != nil || up.Accepted == nil {
+				continue
+			}
+			mu.Lock()
+			if got[up.AttemptID] == nil {
+				got[up.AttemptID] = map[uint64]int{}
+			}
+			for _, e := range up.Events {
+				got[up.AttemptID][*e.Seq]++
+				if *e.Seq <= last[up.AttemptID] {
+					reordered++
+				}
+				last[up.AttemptID] = *e.Seq
+				lat = append(lat, now.Sub(*up.Accepted))
+			}
+			mu.Unlock()
+		}
+	}()
+
+	batch := *benchProctorBatch
+	perAttempt := float64(*benchProctorRate) / float64(n) // signals per second per attempt
+	every := time.Duration(float64(time.Second) * float64(batch) / perAttempt)
+	types := []string{events.SigWindowBlur, events.SigWindowFocus, events.SigKeystrokes, events.SigCopy}
+	var sent, rejected int64
+	var sendMu sync.Mutex
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i, a := range atts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Duration(i) * every / time.Duration(n)) // stagger
+			var seq uint64
+			t := time.NewTicker(every)
+			defer t.Stop()
+			for time.Since(start) < *benchProctorDuration {
+				evs := make([]map[string]any, batch)
+				for k := range evs {
+					seq++
+					evs[k] = map[string]any{"seq": seq, "type": types[int(seq)%len(types)], "data": map[string]any{"chars": 20, "duration_ms": 2000}}
+				}
+				r := platformtest.Do(b, "POST", p.URL+"/api/proctor/log", a.token, map[string]any{"attempt_id": a.id, "events": evs})
+				sendMu.Lock()
+				if r.Status == 202 {
+					sent += int64(batch)
+				} else {
+					rejected++
+					seq -= uint64(batch) // not accepted: those seqs were never sent
+				}
+				sendMu.Unlock()
+				<-t.C
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	// Drain: wait until every accepted signal arrived or nothing moves for 10 s.
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		k := len(lat)
+		mu.Unlock()
+		if int64(k) >= sent {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.StopTimer()
+	_ = ws.Conn.Close()
+	<-readDone
+	mu.Lock()
+	defer mu.Unlock()
+	var received, dup int64
+	for _, seqs := range got {
+		for _, c := range seqs {
+			received++
+			if c > 1 {
+				dup += int64(c - 1)
+			}
+		}
+	}
+	lost := sent - received
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(q float64) float64 {
+		if len(lat) == 0 {
+			return 0
+		}
+		return float64(lat[int(float64(len(lat)-1)*q)].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(float64(sent)/elapsed.Seconds(), "signals/s")
+	b.ReportMetric(float64(lost), "lost")
+	b.ReportMetric(float64(dup), "duplicated")
+	b.ReportMetric(float64(reordered), "reordered")
+	b.ReportMetric(float64(rejected), "rejected-batches")
+	if lost != 0 || dup != 0 || reordered != 0 {
+		b.Errorf("lost %d, duplicated %d, reordered %d of %d accepted signals", lost, dup, reordered, sent)
+	}
+}

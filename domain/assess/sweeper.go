@@ -69,21 +69,35 @@ func (w *Sweeper) Run(ctx context.Context) error {
 		_, _ = w.Service.DB.ExecContext(rctx, `DELETE FROM assessment_leases WHERE name = ? AND holder = ?`, LeaseName, w.Holder)
 	}()
 	for {
-		held, err := w.Acquire(ctx)
-		if err != nil {
-			w.Log.WarnContext(ctx, "assessment sweeper: lease", "err", err)
-		} else if held {
-			if n, g, err := w.SweepOnce(ctx); err != nil {
-				w.Log.WarnContext(ctx, "assessment sweeper: sweep", "err", err)
-			} else if n+g > 0 {
-				w.Log.InfoContext(ctx, "assessment sweeper", "submitted", n, "code_graded", g)
-			}
-		}
+		w.round(ctx)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 		}
+	}
+}
+
+// round takes or renews the lease and, when held, sweeps once. It runs to
+// its end even when ctx ends meanwhile (bounded by the lease's TTL): Run's
+// release must be the last word on the lease, and a renewal cancelled on
+// the client can still land on the server after it, keeping the lease from
+// the next process for a whole TTL.
+func (w *Sweeper) round(ctx context.Context) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.LeaseTTL)
+	defer cancel()
+	held, err := w.Acquire(rctx)
+	if err != nil {
+		w.Log.WarnContext(rctx, "assessment sweeper: lease", "err", err)
+		return
+	}
+	if !held {
+		return
+	}
+	if n, g, err := w.SweepOnce(rctx); err != nil {
+		w.Log.WarnContext(rctx, "assessment sweeper: sweep", "err", err)
+	} else if n+g > 0 {
+		w.Log.InfoContext(rctx, "assessment sweeper", "submitted", n, "code_graded", g)
 	}
 }
 

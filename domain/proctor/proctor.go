@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hirebus/hirebus/domain/assess"
@@ -27,6 +28,22 @@ var (
 type Service struct {
 	DB    *sqlx.DB
 	Relay *outbox.Relay
+
+	autoincOnce sync.Once
+	consecutive bool // InnoDB gives a multi-row INSERT consecutive ids (innodb_autoinc_lock_mode 0 or 1)
+}
+
+// consecutiveIDs reports, once per Service, whether the server allocates
+// consecutive auto-increment ids to a multi-row INSERT, so a batch's log
+// ids follow from LastInsertId without reading them back.
+func (s *Service) consecutiveIDs(ctx context.Context) bool {
+	s.autoincOnce.Do(func() {
+		var mode int
+		if err := s.DB.GetContext(ctx, &mode, `SELECT @@innodb_autoinc_lock_mode`); err == nil {
+			s.consecutive = mode == 0 || mode == 1
+		}
+	})
+	return s.consecutive
 }
 
 // Viewer is who is reading an attempt's proctoring.
@@ -311,7 +328,7 @@ func (s *Service) apply(ctx context.Context, attemptID uint64, ins []input, acce
 		if len(pend) == 0 {
 			return nil
 		}
-		ids, err := insertLogs(ctx, tx, row, pend)
+		ids, err := insertLogs(ctx, tx, row, pend, s.consecutiveIDs(ctx))
 		if err != nil {
 			return err
 		}
@@ -408,10 +425,12 @@ func freshInputs(ctx context.Context, tx *sqlx.Tx, attemptID uint64, ins []input
 // ids in order; nil when a single row without seq was ignored as already
 // logged. One row is an INSERT IGNORE (frame checks are de-duplicated by
 // command id); several rows were checked by freshInputs and go in with one
-// multi-row INSERT whose ids are read back in insertion order (ids grow
-// within a statement; the attempt's row lock keeps other writers of this
-// attempt out).
-func insertLogs(ctx context.Context, tx *sqlx.Tx, row attemptState, pend []pendingLog) ([]uint64, error) {
+// multi-row INSERT: every row went in, so with consecutive auto-increment
+// allocation (InnoDB lock modes 0 and 1, a "simple insert") the ids are
+// LastInsertId onwards; otherwise they are read back in insertion order
+// (ids grow within a statement; the attempt's row lock keeps other writers
+// of this attempt out).
+func insertLogs(ctx context.Context, tx *sqlx.Tx, row attemptState, pend []pendingLog, consecutive bool) ([]uint64, error) {
 	var b strings.Builder
 	b.WriteString(`INSERT IGNORE INTO proctor_logs (assessment_id, attempt_id, seq, user_id, kind, severity, confidence, detail, at, command_id) VALUES `)
 	args := make([]any, 0, 10*len(pend))
@@ -435,8 +454,12 @@ func insertLogs(ctx context.Context, tx *sqlx.Tx, row attemptState, pend []pendi
 		return nil, fmt.Errorf("proctor: log: %d of %d rows written", n, len(pend))
 	}
 	first, _ := r.LastInsertId()
-	if len(pend) == 1 {
-		return []uint64{uint64(first)}, nil
+	if len(pend) == 1 || consecutive {
+		ids := make([]uint64, len(pend))
+		for i := range ids {
+			ids[i] = uint64(first) + uint64(i)
+		}
+		return ids, nil
 	}
 	var ids []uint64
 	if err := tx.SelectContext(ctx, &ids, `SELECT id FROM proctor_logs WHERE attempt_id = ? AND id >= ? ORDER BY id LIMIT ?`,

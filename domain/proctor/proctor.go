@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/hirebus/hirebus/domain/assess"
@@ -26,6 +28,22 @@ var (
 type Service struct {
 	DB    *sqlx.DB
 	Relay *outbox.Relay
+
+	autoincOnce sync.Once
+	consecutive bool // InnoDB gives a multi-row INSERT consecutive ids (innodb_autoinc_lock_mode 0 or 1)
+}
+
+// consecutiveIDs reports, once per Service, whether the server allocates
+// consecutive auto-increment ids to a multi-row INSERT, so a batch's log
+// ids follow from LastInsertId without reading them back.
+func (s *Service) consecutiveIDs(ctx context.Context) bool {
+	s.autoincOnce.Do(func() {
+		var mode int
+		if err := s.DB.GetContext(ctx, &mode, `SELECT @@innodb_autoinc_lock_mode`); err == nil {
+			s.consecutive = mode == 0 || mode == 1
+		}
+	})
+	return s.consecutive
 }
 
 // Viewer is who is reading an attempt's proctoring.
@@ -229,6 +247,28 @@ func (s *Service) ApplyFrame(ctx context.Context, cmdID string, f events.Proctor
 	return s.apply(ctx, f.AttemptID, []input{in}, nil, f.FrameKey)
 }
 
+// pendingLog is one new log row of a command, evaluated in memory before it
+// is written: its severity and the violations it fired are known before the
+// row exists, so a batch needs one multi-row INSERT and no UPDATE.
+type pendingLog struct {
+	in     input
+	entry  events.ProctorLogEntry
+	detail []byte
+	conf   any
+	at     any
+	seq    any
+	viols  []Rule
+	evs    []events.ProctorEvidence
+}
+
+// apply logs a command's events in one transaction with a fixed number of
+// round trips per batch: lock the attempt's score row, read the rules, find
+// the already-logged seqs (redelivery), one multi-row INSERT of the new log
+// rows (severity known in advance), read their ids, a violation INSERT only
+// per rule that fires (rare: each rule fires once per attempt), one UPDATE
+// of the score row and one outbox row. The attempt's row lock serialises
+// every writer of one attempt, so the duplicate check and the insert cannot
+// race.
 func (s *Service) apply(ctx context.Context, attemptID uint64, ins []input, accepted *time.Time, frameKey string) (Result, error) {
 	var res Result
 	err := s.Relay.Tx(ctx, func(tx *sqlx.Tx, ob *outbox.Batch) error {
@@ -243,48 +283,65 @@ func (s *Service) apply(ctx context.Context, attemptID uint64, ins []input, acce
 		}
 		up := events.ProctorUpdate{AttemptID: row.AttemptID, AssessmentID: row.AssessmentID, CompanyID: row.CompanyID,
 			CandidateID: row.CandidateID, Accepted: accepted, Events: []events.ProctorLogEntry{}}
-		added := 0
-		for _, in := range ins {
-			var detail []byte
+		fresh, dups, err := freshInputs(ctx, tx, row.AttemptID, ins)
+		if err != nil {
+			return err
+		}
+		res.Duplicates = dups
+		pend := make([]pendingLog, 0, len(fresh))
+		for _, in := range fresh {
+			p := pendingLog{in: in}
 			if in.data != nil {
-				detail, _ = json.Marshal(in.data)
+				p.detail, _ = json.Marshal(in.data)
 			} else if in.frame != nil {
-				detail, _ = json.Marshal(in.frame)
+				p.detail, _ = json.Marshal(in.frame)
 			}
-			var conf any
 			if in.frame != nil && in.frame.Confidence > 0 {
-				conf = in.frame.Confidence
+				p.conf = in.frame.Confidence
 			}
-			var at any
 			if in.at != nil {
-				at = in.at.UTC()
+				p.at = in.at.UTC()
 			}
-			var seq any
 			if in.seq != nil {
-				seq = *in.seq
+				p.seq = *in.seq
 			}
-			r, err := tx.ExecContext(ctx, `INSERT IGNORE INTO proctor_logs (assessment_id, attempt_id, seq, user_id, kind, severity, confidence, detail, at, command_id)
-				VALUES (?, ?, ?, ?, ?, 'info', ?, ?, ?, ?)`, row.AssessmentID, row.AttemptID, seq, row.CandidateID, in.kind, conf, detail, at, in.cmdID)
-			if err != nil {
-				return fmt.Errorf("proctor: log: %w", store.Translate(err))
-			}
-			if n, _ := r.RowsAffected(); n == 0 {
-				res.Duplicates++
-				continue
-			}
-			id, _ := r.LastInsertId()
-			added++
 			in.count(&state)
-			entry := events.ProctorLogEntry{ID: uint64(id), Seq: in.seq, Kind: in.kind, Severity: string(Info), At: in.at,
+			p.entry = events.ProctorLogEntry{Seq: in.seq, Kind: in.kind, Severity: string(Info), At: in.at,
 				Created: time.Now().UTC(), Data: in.data, Frame: in.frame}
 			worst := Info
 			for _, rule := range Fire(rules, state.Counters, state.Fired) {
 				state.Fired[rule.ID] = rule.Points()
 				ev := events.ProctorEvidence{Metric: rule.Metric, Value: metric(state.Counters, rule.Metric), Op: rule.Op,
-					Threshold: rule.Threshold, Description: rule.Description, LogID: uint64(id), Seq: in.seq, Kind: in.kind}
+					Threshold: rule.Threshold, Description: rule.Description, Seq: in.seq, Kind: in.kind}
 				if rule.MinFrames > 0 || rule.Metric == MFaceAbsentRatio {
 					ev.Samples = state.Counters[MFramesChecked]
 				}
+				p.viols = append(p.viols, rule)
+				p.evs = append(p.evs, ev)
+				if sevRank(rule.Severity) > sevRank(worst) {
+					worst = rule.Severity
+				}
+			}
+			p.entry.Severity = string(worst)
+			pend = append(pend, p)
+		}
+		if len(pend) == 0 {
+			return nil
+		}
+		ids, err := insertLogs(ctx, tx, row, pend, s.consecutiveIDs(ctx))
+		if err != nil {
+			return err
+		}
+		if ids == nil { // the one row was already there (a frame check's redelivery)
+			res.Duplicates++
+			return nil
+		}
+		for i := range pend {
+			p := &pend[i]
+			p.entry.ID = ids[i]
+			for k, rule := range p.viols {
+				ev := p.evs[k]
+				ev.LogID = ids[i]
 				raw, _ := json.Marshal(ev)
 				vr, err := tx.ExecContext(ctx, `INSERT INTO proctor_violations (attempt_id, rule_id, severity, deduction, evidence) VALUES (?, ?, ?, ?, ?)`,
 					row.AttemptID, rule.ID, rule.Severity, rule.Points(), raw)
@@ -294,21 +351,10 @@ func (s *Service) apply(ctx context.Context, attemptID uint64, ins []input, acce
 				vid, _ := vr.LastInsertId()
 				up.Violations = append(up.Violations, events.ProctorViolation{ID: uint64(vid), RuleID: rule.ID, Severity: string(rule.Severity),
 					Deduction: rule.Points(), Evidence: ev, Created: time.Now().UTC()})
-				if sevRank(rule.Severity) > sevRank(worst) {
-					worst = rule.Severity
-				}
 			}
-			if worst != Info {
-				if _, err := tx.ExecContext(ctx, `UPDATE proctor_logs SET severity = ? WHERE id = ?`, worst, id); err != nil {
-					return fmt.Errorf("proctor: log severity: %w", store.Translate(err))
-				}
-				entry.Severity = string(worst)
-			}
-			up.Events = append(up.Events, entry)
+			up.Events = append(up.Events, p.entry)
 		}
-		if added == 0 {
-			return nil
-		}
+		added := len(pend)
 		up.Score = Score(state.Fired)
 		up.Flagged = row.FlaggedAt.Valid
 		if !up.Flagged && up.Score <= flagAt {
@@ -333,6 +379,97 @@ func (s *Service) apply(ctx context.Context, attemptID uint64, ins []input, acce
 		return ob.Add(events.ProctorEventSubject(row.CompanyID, row.AssessmentID, row.AttemptID, events.EvtProctorUpdate), env)
 	})
 	return res, err
+}
+
+// freshInputs drops the signals already logged for the attempt (a
+// redelivered batch or a retried POST) and repeated seqs within the batch,
+// with one SELECT. Inputs without a seq (frame checks, de-duplicated by
+// command id) are kept: their INSERT IGNORE decides.
+func freshInputs(ctx context.Context, tx *sqlx.Tx, attemptID uint64, ins []input) ([]input, int, error) {
+	var seqs []uint64
+	for _, in := range ins {
+		if in.seq != nil {
+			seqs = append(seqs, *in.seq)
+		}
+	}
+	seen := map[uint64]bool{}
+	if len(seqs) > 0 {
+		q, args, err := sqlx.In(`SELECT seq FROM proctor_logs WHERE attempt_id = ? AND seq IN (?)`, attemptID, seqs)
+		if err != nil {
+			return nil, 0, fmt.Errorf("proctor: logged seqs: %w", err)
+		}
+		var have []uint64
+		if err := tx.SelectContext(ctx, &have, q, args...); err != nil {
+			return nil, 0, fmt.Errorf("proctor: logged seqs: %w", store.Translate(err))
+		}
+		for _, s := range have {
+			seen[s] = true
+		}
+	}
+	fresh := make([]input, 0, len(ins))
+	dups := 0
+	for _, in := range ins {
+		if in.seq != nil {
+			if seen[*in.seq] {
+				dups++
+				continue
+			}
+			seen[*in.seq] = true
+		}
+		fresh = append(fresh, in)
+	}
+	return fresh, dups, nil
+}
+
+// insertLogs writes the new log rows with one statement and returns their
+// ids in order; nil when a single row without seq was ignored as already
+// logged. One row is an INSERT IGNORE (frame checks are de-duplicated by
+// command id); several rows were checked by freshInputs and go in with one
+// multi-row INSERT: every row went in, so with consecutive auto-increment
+// allocation (InnoDB lock modes 0 and 1, a "simple insert") the ids are
+// LastInsertId onwards; otherwise they are read back in insertion order
+// (ids grow within a statement; the attempt's row lock keeps other writers
+// of this attempt out).
+func insertLogs(ctx context.Context, tx *sqlx.Tx, row attemptState, pend []pendingLog, consecutive bool) ([]uint64, error) {
+	var b strings.Builder
+	b.WriteString(`INSERT IGNORE INTO proctor_logs (assessment_id, attempt_id, seq, user_id, kind, severity, confidence, detail, at, command_id) VALUES `)
+	args := make([]any, 0, 10*len(pend))
+	for i, p := range pend {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, row.AssessmentID, row.AttemptID, p.seq, row.CandidateID, p.in.kind, p.entry.Severity, p.conf, p.detail, p.at, p.in.cmdID)
+	}
+	r, err := tx.ExecContext(ctx, b.String(), args...)
+	if err != nil {
+		return nil, fmt.Errorf("proctor: log: %w", store.Translate(err))
+	}
+	n, _ := r.RowsAffected()
+	if n == 0 && len(pend) == 1 {
+		return nil, nil
+	}
+	if n != int64(len(pend)) {
+		// freshInputs saw these rows absent under the attempt's lock.
+		return nil, fmt.Errorf("proctor: log: %d of %d rows written", n, len(pend))
+	}
+	first, _ := r.LastInsertId()
+	if len(pend) == 1 || consecutive {
+		ids := make([]uint64, len(pend))
+		for i := range ids {
+			ids[i] = uint64(first) + uint64(i)
+		}
+		return ids, nil
+	}
+	var ids []uint64
+	if err := tx.SelectContext(ctx, &ids, `SELECT id FROM proctor_logs WHERE attempt_id = ? AND id >= ? ORDER BY id LIMIT ?`,
+		row.AttemptID, first, len(pend)); err != nil {
+		return nil, fmt.Errorf("proctor: log ids: %w", store.Translate(err))
+	}
+	if len(ids) != len(pend) {
+		return nil, fmt.Errorf("proctor: log ids: %d of %d rows found", len(ids), len(pend))
+	}
+	return ids, nil
 }
 
 func sevRank(s Severity) int {

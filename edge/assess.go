@@ -17,7 +17,7 @@ import (
 // assessRoutes registers the assessment routes; the server's route setup
 // calls it explicitly.
 func (s *Server) assessRoutes(api fiber.Router) {
-	s.assess = &assess.Service{DB: s.deps.DB, Relay: s.deps.Relay}
+	s.assess = &assess.Service{DB: s.deps.DB, Relay: s.deps.Relay, Liveness: s.redeemLivenessToken}
 	auth := s.requireAuth
 	api.Post("/assessments", auth, s.handleCreateAssessment)
 	api.Get("/assessments", auth, s.handleListAssessments)
@@ -288,6 +288,8 @@ func assessErr(c *fiber.Ctx, err error) error {
 		return Errorf(403, "forbidden", "your role does not allow this")
 	case errors.Is(err, assess.ErrConsent):
 		return badRequest("consent_required", "send consent: true with the current consent_version (GET the assessment)")
+	case errors.Is(err, assess.ErrLivenessRequired):
+		return errAssessLiveness
 	case errors.Is(err, assess.ErrStarted):
 		return Errorf(409, "assessment_started", "an attempt has started; the assessment can no longer change")
 	case errors.Is(err, assess.ErrAlreadyStarted):

@@ -50,6 +50,7 @@ func (s *Server) faceRoutes(app *fiber.App, api fiber.Router) {
 	api.Post("/auth/reset-face", s.requireAuth, s.limitUser("reset-face-user", "reset-face", resetFace), s.handleResetFace)
 	api.Post("/auth/face-login", s.loginLimit.middleware, s.handleFaceLogin)
 	api.Post("/auth/face-challenge", s.faceLimit.middleware, s.handleFaceChallenge)
+	api.Post("/auth/face-liveness", s.requireAuth, s.faceLimit.middleware, s.handleFaceLiveness)
 	app.Post("/detect_face", s.faceLimit.middleware, s.optionalAuth, s.handleDetectFace)
 	api.Post("/face/detect", s.faceLimit.middleware, s.optionalAuth, s.handleDetectFace)
 	api.Post("/proctor/frame", s.requireAuth, s.limitUser("frame-user", "proctor frame", ratelimit.PerMinute(s.cfg.FramePerMin)), s.handleProctorFrame)

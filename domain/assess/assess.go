@@ -98,6 +98,9 @@ type Proctoring struct {
 	Webcam         bool `json:"webcam"`
 	FrameIntervalS int  `json:"frame_interval_s"`
 	Fullscreen     bool `json:"fullscreen"`
+	// Liveness: the candidate must pass a face liveness challenge against
+	// their own enrolled face just before starting (issue 16).
+	Liveness bool `json:"liveness"`
 }
 
 // QuestionInput is one question as a recruiter writes it.
@@ -209,6 +212,10 @@ type Service struct {
 	// Link builds the link of the invitation mail (default
 	// "/assess.html#take=<id>").
 	Link func(assessmentID uint64) string
+	// Liveness redeems a liveness token of userID inside the start's
+	// transaction (once; the edge owns face checks). Assessments whose
+	// proctoring requires liveness cannot be started while it is nil.
+	Liveness func(ctx context.Context, tx *sqlx.Tx, userID uint64, token string) error
 }
 
 // head is the part of an assessment every access check needs.

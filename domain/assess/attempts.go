@@ -28,6 +28,9 @@ var (
 	ErrNotStarted = errors.New("assess: the attempt has not started")
 	ErrNotGraded  = errors.New("assess: the attempt is not graded yet")
 	ErrConsent    = errors.New("assess: consent to the current proctoring terms is required")
+	// ErrLivenessRequired: the assessment requires a passed liveness
+	// check and the start carried no liveness token.
+	ErrLivenessRequired = errors.New("assess: a passed liveness check is required")
 	// ErrApplicationClosed: the application the invitation came from was
 	// rejected, withdrawn or hired; the assessment can no longer be started.
 	ErrApplicationClosed = errors.New("assess: the application is closed")
@@ -305,6 +308,9 @@ func (s *Service) candidateAttempt(ctx context.Context, q sqlx.QueryerContext, a
 type StartInput struct {
 	Consent        bool   `json:"consent"`
 	ConsentVersion string `json:"consent_version"`
+	// LivenessToken proves a passed liveness challenge of the candidate's
+	// enrolled face, when the assessment's proctoring requires liveness.
+	LivenessToken string `json:"liveness_token,omitempty"`
 }
 
 // Start records the invited candidate's consent and creates their one
@@ -341,6 +347,14 @@ func (s *Service) Start(ctx context.Context, a company.Actor, assessmentID uint6
 		}
 		if !open {
 			return ErrWindow
+		}
+		if h.proctoring().Liveness {
+			if in.LivenessToken == "" || s.Liveness == nil {
+				return ErrLivenessRequired
+			}
+			if err := s.Liveness(ctx, tx, a.UserID, in.LivenessToken); err != nil {
+				return err
+			}
 		}
 		var maxScore float64
 		if err := tx.GetContext(ctx, &maxScore, `SELECT COALESCE(SUM(points), 0) FROM assessment_questions WHERE assessment_id = ?`, h.ID); err != nil {

@@ -94,14 +94,17 @@
       rules.appendChild(h("li", { text: "Answers are saved as you type; when time runs out the saved answers are submitted for you." }));
       if (a.proctoring.webcam) rules.appendChild(h("li", { text: "Webcam proctoring: a frame every " + a.proctoring.frame_interval_s + " s is checked for your face." }));
       if (a.proctoring.fullscreen) rules.appendChild(h("li", { text: "The assessment opens in full screen; please stay in it." }));
+      if (a.proctoring.liveness) rules.appendChild(h("li", { text: "Liveness check: when you press Start, follow the instructions under the camera picture; your face is compared with the face enrolled on your account." }));
       $("#lobby-consent").textContent = a.consent.text + " (terms version " + a.consent.version + ")";
-      $("#lobby-camera").classList.toggle("hidden", !a.proctoring.webcam);
-      if (a.proctoring.webcam) {
+      var needCam = a.proctoring.webcam || a.proctoring.liveness;
+      $("#lobby-camera").classList.toggle("hidden", !needCam);
+      if (needCam) {
         camera = new hb.Camera($("#lobby-video"), $("#lobby-cam-ph"));
         camera.start().catch(function (e) { $("#lobby-cam-ph").textContent = "Camera: " + e.message; });
       }
       $("#lobby-start").dataset.id = String(id);
       $("#lobby-start").dataset.fullscreen = a.proctoring.fullscreen ? "1" : "";
+      $("#lobby-start").dataset.liveness = a.proctoring.liveness ? "1" : "";
       say($("#lobby-msg"), "");
     }, function (e) { say($("#lobby-msg"), e.status === 404 ? "This assessment does not exist or you are not invited." : e.message); });
   }
@@ -110,11 +113,50 @@
     var btn = $("#lobby-start"), id = btn.dataset.id;
     busy(btn, true, "Starting…");
     if (btn.dataset.fullscreen === "1" && document.documentElement.requestFullscreen) document.documentElement.requestFullscreen().catch(function () {});
-    call("POST", "/api/assessments/" + id + "/start", { consent: true, consent_version: consentVersion }).then(function () {
+    var body = { consent: true, consent_version: consentVersion };
+    var ready = btn.dataset.liveness === "1" ? livenessToken(btn) : Promise.resolve("");
+    ready.then(function (token) {
+      if (token) body.liveness_token = token;
+      btn.textContent = "Starting…";
+      return call("POST", "/api/assessments/" + id + "/start", body);
+    }).then(function () {
       busy(btn, false);
       location.hash = "#/take/" + id;
-    }, function (e) { busy(btn, false); say($("#lobby-msg"), e.message); });
+    }, function (e) {
+      busy(btn, false);
+      say($("#lobby-step"), "");
+      var text = e.message;
+      if (e.code === "face_not_enrolled") text = "This assessment checks your face, and your account has no enrolled face: enrol one from your profile first.";
+      else if (e.code === "liveness_failed" || e.code === "challenge_invalid" || e.code === "liveness_token_invalid") text = "The liveness check did not pass (" + e.message + "). Press Start again and follow the instructions under the picture.";
+      else if (e.code === "face_not_recognized") text = "The face on camera does not match the face enrolled on your account.";
+      say($("#lobby-msg"), text);
+    });
   });
+  // livenessToken runs the face liveness challenge (the sign-in page's
+  // steps, hb.Camera.captureChallenge) against the candidate's own enrolled
+  // face and resolves with the single-use token the start needs.
+  function livenessToken(btn) {
+    if (!camera) return Promise.reject(new Error("the camera is needed for the liveness check"));
+    try { camera.capture(); } catch (e) { return Promise.reject(e); }
+    btn.textContent = "Follow the instructions…";
+    return call("POST", "/api/auth/face-challenge", {}).then(function (r) {
+      return camera.captureChallenge(r.data, function (text) { say($("#lobby-step"), text, text ? "info" : undefined); }).then(function (frames) {
+        btn.textContent = "Checking your face…";
+        return call("POST", "/api/auth/face-liveness", { challenge_id: r.data.challenge_id, images: frames });
+      });
+    }).then(function (r) {
+      if (r.status === 202 && r.data && r.data.op_id) {
+        // The face worker is busy: the finished operation is the token.
+        return hb.waitOp(r.data.op_id, 60000).then(function (op) {
+          var res = op.result || {};
+          if (!res.matched) throw Object.assign(new Error("the face does not match your enrolled face"), { code: "face_not_recognized" });
+          if (!res.liveness || !res.liveness.passed) throw Object.assign(new Error((res.liveness && res.liveness.reason) || "no challenge was checked"), { code: "liveness_failed" });
+          return r.data.op_id;
+        });
+      }
+      return r.data.liveness_token;
+    });
+  }
 
   // ---- candidate: taking it ---------------------------------------------------
   var take = null; // {assessment, attempt, answers: {qid: {version, answer}}, index, endsAt (monotonic ms)}
@@ -437,7 +479,7 @@
     var body = {
       company_id: parseInt(btn.dataset.company || "0", 10), title: $("#b-title").value.trim(),
       duration_minutes: parseInt($("#b-duration").value, 10) || 0,
-      proctoring: { webcam: webcam, frame_interval_s: webcam ? parseInt($("#b-interval").value, 10) || 30 : 0, fullscreen: $("#b-fullscreen").checked },
+      proctoring: { webcam: webcam, frame_interval_s: webcam ? parseInt($("#b-interval").value, 10) || 30 : 0, fullscreen: $("#b-fullscreen").checked, liveness: $("#b-liveness").checked },
       questions: draft.map(function (q) { var c = Object.assign({}, q); delete c.title; return c; })
     };
     if ($("#b-job").value) body.job_id = parseInt($("#b-job").value, 10);

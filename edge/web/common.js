@@ -221,6 +221,36 @@
     c.getContext("2d").drawImage(v, 0, 0, c.width, c.height);
     return c.toDataURL("image/jpeg", 0.9);
   };
+  // captureChallenge takes the 3–5 frames of a liveness challenge: the
+  // first facing the camera, then two per step (blink, turn left/right),
+  // so a still photo cannot pass. showStep(text) shows each instruction
+  // ("" at the end). Without a challenge: three frames over about a second.
+  var stepText = {
+    blink: "Close your eyes for a moment, then open them",
+    turn_left: "Turn your head to your left",
+    turn_right: "Turn your head to your right"
+  };
+  function pause(ms) { return new Promise(function (ok) { setTimeout(ok, ms); }); }
+  Camera.prototype.captureChallenge = function (challenge, showStep) {
+    var cam = this, frames = [cam.capture()];
+    var steps = challenge ? challenge.steps : [null];
+    var chain = Promise.resolve();
+    steps.forEach(function (step) {
+      chain = chain.then(function () {
+        if (step) showStep(stepText[step] || step);
+        return pause(step ? 450 : 350);
+      }).then(function () {
+        frames.push(cam.capture());
+        return pause(step ? 300 : 350);
+      }).then(function () {
+        frames.push(cam.capture());
+      });
+    });
+    return chain.then(function () {
+      showStep("");
+      return frames.slice(0, 5);
+    });
+  };
   Camera.prototype.stop = function () {
     if (this.stream) this.stream.getTracks().forEach(function (t) { t.stop(); });
     this.stream = null;

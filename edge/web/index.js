@@ -67,35 +67,10 @@
     say($("#face-msg"), "");
     faceCam.start().then(function () { $("#face-go").disabled = false; }, function (e) { say($("#face-msg"), e.message); });
   });
-  // A face sign-in takes 3–5 frames: the first facing the camera, then two
-  // per step of the server's liveness challenge (blink, turn left/right),
-  // so a still photo cannot pass. Without a challenge (an older server)
-  // three frames over about a second.
-  var stepText = {
-    blink: "Close your eyes for a moment, then open them",
-    turn_left: "Turn your head to your left",
-    turn_right: "Turn your head to your right"
-  };
-  function pause(ms) { return new Promise(function (ok) { setTimeout(ok, ms); }); }
+  // A face sign-in takes 3–5 frames of the server's liveness challenge
+  // (hb.Camera.captureChallenge).
   function captureFrames(challenge) {
-    var frames = [faceCam.capture()];
-    var steps = challenge ? challenge.steps : [null];
-    var chain = Promise.resolve();
-    steps.forEach(function (step) {
-      chain = chain.then(function () {
-        if (step) say($("#face-step"), stepText[step] || step, "info");
-        return pause(step ? 450 : 350);
-      }).then(function () {
-        frames.push(faceCam.capture());
-        return pause(step ? 300 : 350);
-      }).then(function () {
-        frames.push(faceCam.capture());
-      });
-    });
-    return chain.then(function () {
-      say($("#face-step"), "");
-      return frames.slice(0, 5);
-    });
+    return faceCam.captureChallenge(challenge, function (text) { say($("#face-step"), text, text ? "info" : undefined); });
   }
   $("#face-go").addEventListener("click", function () {
     var msg = $("#face-msg"), btn = $("#face-go");

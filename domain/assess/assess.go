@@ -28,7 +28,7 @@ import (
 	"github.com/hirebus/hirebus/domain/company"
 	"github.com/hirebus/hirebus/outbox"
 	"github.com/hirebus/hirebus/problems"
-	"github.com/hirebus/hirebus/sandbox"
+	"github.com/hirebus/hirebus/sandbox/spec"
 	"github.com/hirebus/hirebus/store"
 	"github.com/jmoiron/sqlx"
 )
@@ -361,7 +361,7 @@ func (s *Service) validate(ctx context.Context, in *Input) (map[int64]string, er
 				titles[q.ProblemID] = title
 			}
 			for _, l := range q.Languages {
-				if _, err := sandbox.LookupLanguage(l); err != nil {
+				if _, err := spec.LookupLanguage(l); err != nil {
 					return nil, invalid("questions", "%s.languages: unknown language %q", field, l)
 				}
 			}

@@ -18,7 +18,7 @@ import (
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/ops"
 	"github.com/hirebus/hirebus/outbox"
-	"github.com/hirebus/hirebus/sandbox"
+	"github.com/hirebus/hirebus/sandbox/spec"
 	"github.com/hirebus/hirebus/store"
 	"github.com/jmoiron/sqlx"
 )
@@ -448,7 +448,7 @@ func answerJSON(q questionRules, in AnswerInput) ([]byte, error) {
 		if len(*in.Source) > MaxSource || !utf8.ValidString(*in.Source) {
 			return nil, invalid("source", "source must be valid UTF-8 of at most %d bytes", MaxSource)
 		}
-		lang, err := sandbox.LookupLanguage(in.Language)
+		lang, err := spec.LookupLanguage(in.Language)
 		if err != nil {
 			return nil, invalid("language", "unknown language %q", in.Language)
 		}

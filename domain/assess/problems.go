@@ -13,7 +13,7 @@ import (
 	"github.com/hirebus/hirebus/ops"
 	"github.com/hirebus/hirebus/outbox"
 	"github.com/hirebus/hirebus/problems"
-	"github.com/hirebus/hirebus/sandbox"
+	"github.com/hirebus/hirebus/sandbox/spec"
 	"github.com/hirebus/hirebus/store"
 	"github.com/jmoiron/sqlx"
 )
@@ -62,7 +62,7 @@ func (s *Service) CreateProblem(ctx context.Context, a company.Actor, in Problem
 	if in.CompanyID == 0 {
 		return ProblemCreated{}, invalid("company_id", "company_id is required")
 	}
-	lang, err := sandbox.LookupLanguage(in.Reference.Language)
+	lang, err := spec.LookupLanguage(in.Reference.Language)
 	if err != nil {
 		return ProblemCreated{}, invalid("reference", "reference.language %q is unknown", in.Reference.Language)
 	}

@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/gofiber/fiber/v2"
+	auditlog "github.com/hirebus/hirebus/domain/audit"
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/otp"
 	"github.com/hirebus/hirebus/outbox"
@@ -202,28 +203,21 @@ func (s *Server) requestOTP(c *fiber.Ctx, opType, email, purpose string) (string
 // so the quota answers the same whether the address has an account or not.
 func (s *Server) otpQuota(ctx context.Context, tx *sqlx.Tx, email string, iph []byte) error {
 	since := time.Now().UTC().Add(-s.cfg.OTPWindow)
-	var byEmail, byIP int
-	if err := tx.GetContext(ctx, &byEmail, `SELECT COUNT(*) FROM otp_requests WHERE email = ? AND created_at > ?`, email, since); err != nil {
-		return fmt.Errorf("edge: otp rate: %w", store.Translate(err))
-	}
-	if err := tx.GetContext(ctx, &byIP, `SELECT COUNT(*) FROM otp_requests WHERE ip_hash = ? AND created_at > ?`, iph, since); err != nil {
-		return fmt.Errorf("edge: otp rate: %w", store.Translate(err))
+	byEmail, byIP, err := otp.CountRequests(ctx, tx, email, iph, since)
+	if err != nil {
+		return fmt.Errorf("edge: otp rate: %w", err)
 	}
 	if byEmail >= s.cfg.OTPPerEmail || byIP >= s.cfg.OTPPerIP {
 		// Retry when the oldest counted request leaves the window.
-		var oldest time.Time
-		col, arg := "email", any(email)
-		if byEmail < s.cfg.OTPPerEmail {
-			col, arg = "ip_hash", iph
-		}
-		if err := tx.GetContext(ctx, &oldest, `SELECT MIN(created_at) FROM otp_requests WHERE `+col+` = ? AND created_at > ?`, arg, since); err != nil {
-			return fmt.Errorf("edge: otp rate: %w", store.Translate(err))
+		oldest, err := otp.OldestRequest(ctx, tx, byEmail >= s.cfg.OTPPerEmail, email, iph, since)
+		if err != nil {
+			return fmt.Errorf("edge: otp rate: %w", err)
 		}
 		return &APIError{Status: errTooManyOTP.Status, Code: errTooManyOTP.Code, Message: errTooManyOTP.Message,
 			Err: retryAfter(time.Until(oldest.Add(s.cfg.OTPWindow)))}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO otp_requests (email, ip_hash) VALUES (?, ?)`, email, iph); err != nil {
-		return fmt.Errorf("edge: otp request: %w", store.Translate(err))
+	if err := otp.RecordRequest(ctx, tx, email, iph); err != nil {
+		return fmt.Errorf("edge: otp request: %w", err)
 	}
 	return nil
 }
@@ -248,53 +242,17 @@ var (
 func (s *Server) checkOTP(ctx context.Context, email, purpose, code string) error {
 	wrong := false
 	err := store.InTx(ctx, s.deps.DB, func(tx *sqlx.Tx) error {
-		var rows []struct {
-			ID       uint64       `db:"id"`
-			Hash     []byte       `db:"code_hash"`
-			Salt     []byte       `db:"salt"`
-			Attempts int          `db:"attempts"`
-			Max      int          `db:"max_attempts"`
-			Verified sql.NullTime `db:"verified_at"`
-		}
-		err := tx.SelectContext(ctx, &rows, `SELECT id, code_hash, salt, attempts, max_attempts, verified_at FROM otp_codes
-			WHERE email = ? AND purpose = ? AND consumed_at IS NULL AND expires_at > UTC_TIMESTAMP(3)
-			ORDER BY id DESC LIMIT 20 FOR UPDATE`, email, purpose)
-		if err != nil {
-			return fmt.Errorf("edge: read otp: %w", store.Translate(err))
-		}
-		var live []uint64
-		exhausted := false
-		for _, row := range rows {
-			if row.Attempts >= row.Max {
-				exhausted = true
-				continue
-			}
-			live = append(live, row.ID)
-			if !otp.Equal(code, row.Salt, row.Hash) {
-				continue
-			}
-			if !row.Verified.Valid {
-				if _, err := tx.ExecContext(ctx, `UPDATE otp_codes SET verified_at = UTC_TIMESTAMP(3) WHERE id = ?`, row.ID); err != nil {
-					return fmt.Errorf("edge: mark otp: %w", store.Translate(err))
-				}
-			}
-			return nil
-		}
-		if len(live) == 0 {
-			if exhausted {
-				return errOTPTooMany
-			}
+		var err error
+		wrong, err = otp.Check(ctx, tx, email, purpose, code)
+		switch {
+		case errors.Is(err, otp.ErrTooMany):
+			return errOTPTooMany
+		case errors.Is(err, otp.ErrInvalid):
 			return errOTPInvalid
+		case err != nil:
+			return fmt.Errorf("edge: check otp: %w", err)
 		}
-		q, args, err := sqlx.In(`UPDATE otp_codes SET attempts = attempts + 1 WHERE id IN (?)`, live)
-		if err != nil {
-			return fmt.Errorf("edge: count otp try: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("edge: count otp try: %w", store.Translate(err))
-		}
-		wrong = true
-		return nil // commit the counted try
+		return nil // commit a counted try
 	})
 	if err != nil {
 		return err
@@ -323,20 +281,16 @@ func (s *Server) handleVerifyOTP(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"verified": true})
 }
 
-const verifiedOTPQuery = `SELECT id FROM otp_codes WHERE email = ? AND purpose = ? AND verified_at IS NOT NULL
-		AND consumed_at IS NULL AND verified_at > UTC_TIMESTAMP(3) - INTERVAL 30 MINUTE ORDER BY id DESC LIMIT 1`
-
 // hasVerifiedOTP is the cheap check before expensive work (bcrypt): is
 // there a verified, unconsumed code for email+purpose? The transaction that
 // uses it still consumes it with consumeVerifiedOTP.
 func (s *Server) hasVerifiedOTP(ctx context.Context, email, purpose string) error {
-	var id uint64
-	err := s.deps.DB.GetContext(ctx, &id, verifiedOTPQuery, email, purpose)
-	if errors.Is(err, sql.ErrNoRows) {
+	err := otp.HasVerified(ctx, s.deps.DB, email, purpose)
+	if errors.Is(err, otp.ErrNotVerified) {
 		return errOTPRequired
 	}
 	if err != nil {
-		return fmt.Errorf("edge: read verified otp: %w", store.Translate(err))
+		return fmt.Errorf("edge: read verified otp: %w", err)
 	}
 	return nil
 }
@@ -346,16 +300,12 @@ func (s *Server) hasVerifiedOTP(ctx context.Context, email, purpose string) erro
 // good for one registration or reset, and spare codes requested by others
 // die with it.
 func consumeVerifiedOTP(ctx context.Context, tx *sqlx.Tx, email, purpose string) error {
-	var id uint64
-	err := tx.GetContext(ctx, &id, verifiedOTPQuery+` FOR UPDATE`, email, purpose)
-	if errors.Is(err, sql.ErrNoRows) {
+	err := otp.ConsumeVerified(ctx, tx, email, purpose)
+	if errors.Is(err, otp.ErrNotVerified) {
 		return errOTPRequired
 	}
 	if err != nil {
-		return fmt.Errorf("edge: read verified otp: %w", store.Translate(err))
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE otp_codes SET consumed_at = UTC_TIMESTAMP(3) WHERE email = ? AND purpose = ? AND consumed_at IS NULL`, email, purpose); err != nil {
-		return fmt.Errorf("edge: consume otp: %w", store.Translate(err))
+		return fmt.Errorf("edge: consume otp: %w", err)
 	}
 	return nil
 }
@@ -470,13 +420,8 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 }
 
 func audit(ctx context.Context, tx *sqlx.Tx, userID uint64, action, ip string, detail any) error {
-	var dj any
-	if detail != nil {
-		b, _ := json.Marshal(detail)
-		dj = b
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (user_id, action, ip_hash, detail) VALUES (?, ?, ?, ?)`, userID, action, ipHash(ip), dj); err != nil {
-		return fmt.Errorf("edge: audit: %w", store.Translate(err))
+	if err := auditlog.RecordAuth(ctx, tx, userID, action, ipHash(ip), detail); err != nil {
+		return fmt.Errorf("edge: audit: %w", err)
 	}
 	return nil
 }

@@ -88,10 +88,8 @@ func (s *Server) registerWithFace(c *fiber.Ctx, req registerReq, email string, h
 					return fmt.Errorf("edge: register: remove account: %w", store.Translate(err))
 				}
 				// The verified e-mail stays good for another try.
-				_, err := tx.ExecContext(bg, `UPDATE otp_codes SET consumed_at = NULL WHERE email = ? AND purpose = ? AND consumed_at IS NOT NULL
-					AND verified_at > UTC_TIMESTAMP(3) - INTERVAL 30 MINUTE ORDER BY id DESC LIMIT 1`, email, otp.PurposeRegister)
-				if err != nil {
-					return fmt.Errorf("edge: register: keep otp: %w", store.Translate(err))
+				if err := otp.Unconsume(bg, tx, email, otp.PurposeRegister); err != nil {
+					return fmt.Errorf("edge: register: keep otp: %w", err)
 				}
 				return nil
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/hirebus/hirebus/events"
+	"github.com/hirebus/hirebus/otp"
 	"github.com/hirebus/hirebus/outbox"
 	"github.com/hirebus/hirebus/store"
 	"github.com/jmoiron/sqlx"
@@ -184,8 +185,6 @@ func (s *Server) cleanupSessions(ctx context.Context) (int64, error) {
 	var total int64
 	for _, q := range []string{
 		`DELETE FROM user_sessions WHERE expires_at < UTC_TIMESTAMP(3) LIMIT 5000`,
-		`DELETE FROM otp_codes WHERE expires_at < UTC_TIMESTAMP(3) - INTERVAL 1 DAY LIMIT 5000`,
-		`DELETE FROM otp_requests WHERE created_at < UTC_TIMESTAMP(3) - INTERVAL 1 DAY LIMIT 5000`,
 	} {
 		res, err := s.deps.DB.ExecContext(ctx, q)
 		if err != nil {
@@ -193,6 +192,11 @@ func (s *Server) cleanupSessions(ctx context.Context) (int64, error) {
 		}
 		n, _ := res.RowsAffected()
 		total += n
+	}
+	n, err := otp.Purge(ctx, s.deps.DB)
+	total += n
+	if err != nil {
+		return total, fmt.Errorf("edge: cleanup: %w", err)
 	}
 	return total, nil
 }

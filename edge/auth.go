@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	auditlog "github.com/hirebus/hirebus/domain/audit"
+	"github.com/hirebus/hirebus/domain/users"
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/otp"
 	"github.com/hirebus/hirebus/outbox"
@@ -23,17 +24,7 @@ import (
 )
 
 // User is the public view of an account.
-type User struct {
-	ID           uint64    `json:"id" db:"id"`
-	Username     string    `json:"username" db:"username"`
-	Email        string    `json:"email" db:"email"`
-	Role         string    `json:"role" db:"role"`
-	FullName     string    `json:"full_name" db:"full_name"`
-	FaceEnrolled bool      `json:"face_enrolled" db:"face_enrolled"`
-	CreatedAt    time.Time `json:"created_at" db:"created_at"`
-}
-
-const userColumns = `id, username, email, role, full_name, face_enrolled, created_at`
+type User = users.User
 
 var usernameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,32}$`)
 
@@ -387,18 +378,15 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 		if err := consumeVerifiedOTP(ctx, tx, email, otp.PurposeRegister); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO users (username, email, password_hash, role, full_name) VALUES (?, ?, ?, ?, ?)`,
-			req.Username, email, hash, req.Role, req.FullName)
+		id, err := users.Create(ctx, tx, users.New{Username: req.Username, Email: email, PasswordHash: hash, Role: req.Role, FullName: req.FullName})
 		if err != nil {
-			err = store.Translate(err)
 			if errors.Is(err, store.ErrDuplicate) {
 				return Errorf(409, "already_registered", "username or email is already registered")
 			}
 			return fmt.Errorf("edge: insert user: %w", err)
 		}
-		id, _ := res.LastInsertId()
-		if err := tx.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE id = ?`, id); err != nil {
-			return fmt.Errorf("edge: read user: %w", store.Translate(err))
+		if u, err = users.Get(ctx, tx, id); err != nil {
+			return fmt.Errorf("edge: read user: %w", err)
 		}
 		sid, exp, err := s.createSession(ctx, tx, u.ID, "register", c.Get(fiber.HeaderUserAgent), c.IP())
 		if err != nil {
@@ -502,15 +490,15 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 
 // loginLookup is the WHERE clause finding the account a sign-in names: an
 // address (compared in its canonical form) or a username.
-func loginLookup(name string) (where string, arg string) {
+func loginLookup(name string) (key users.Key, arg string) {
 	if strings.Contains(name, "@") {
 		email, ok := canonicalEmail(name)
 		if !ok {
 			email = "\x00invalid" // matches nothing, costs the same
 		}
-		return `email = ?`, email
+		return users.ByEmail, email
 	}
-	return `username = ?`, name
+	return users.ByUsername, name
 }
 
 func accountKey(id uint64) string { return fmt.Sprintf("login-account:%d", id) }
@@ -586,13 +574,12 @@ func (s *Server) handleForgotPassword(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	var exists int
-	err = s.deps.DB.GetContext(ctx, &exists, `SELECT COUNT(*) FROM users WHERE email = ?`, email)
+	exists, err := users.EmailExists(ctx, s.deps.DB, email)
 	if err != nil {
-		return fmt.Errorf("edge: forgot lookup: %w", store.Translate(err))
+		return fmt.Errorf("edge: forgot lookup: %w", err)
 	}
 	const msg = "if the address is registered, a code is on its way"
-	if exists == 0 {
+	if !exists {
 		// Same answer, same quota and no readable operation, as for a
 		// real account: do not reveal who is registered.
 		err := store.InTx(ctx, s.deps.DB, func(tx *sqlx.Tx) error { return s.otpQuota(ctx, tx, email, ipHash(c.IP())) })
@@ -644,27 +631,25 @@ func (s *Server) handleResetPassword(c *fiber.Ctx) error {
 		}
 		// The code was sent to exactly this address (byte-equal, see
 		// email.go), and the account is the one with exactly this address.
-		var acct struct {
-			ID   uint64 `db:"id"`
-			Face bool   `db:"face_enrolled"`
+		var face bool
+		var err error
+		uid, face, err = users.LockByEmail(ctx, tx, email)
+		if errors.Is(err, users.ErrNotFound) {
+			return errOTPInvalid
 		}
-		if err := tx.GetContext(ctx, &acct, `SELECT id, face_enrolled FROM users WHERE email = ? FOR UPDATE`, email); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return errOTPInvalid
-			}
-			return fmt.Errorf("edge: reset lookup: %w", store.Translate(err))
+		if err != nil {
+			return fmt.Errorf("edge: reset lookup: %w", err)
 		}
-		uid = acct.ID
 		// A password reset also revokes the face: whoever replaced the face
 		// with a stolen session must not keep face sign-in. The owner enrols
 		// again (reset-face) after signing in with the new password.
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, face_enrolled = FALSE WHERE id = ?`, hash, uid); err != nil {
-			return fmt.Errorf("edge: reset password: %w", store.Translate(err))
+		if err := users.ResetPassword(ctx, tx, uid, hash); err != nil {
+			return fmt.Errorf("edge: reset password: %w", err)
 		}
 		if err := createOpTx(ctx, tx, out, events.NewID(), events.OpFaceDelete, events.CmdFaceDeleteUser, uid, events.FaceDeleteUser{UserID: uid}); err != nil {
 			return err
 		}
-		return audit(ctx, tx, uid, "password.reset", c.IP(), map[string]any{"face_revoked": acct.Face})
+		return audit(ctx, tx, uid, "password.reset", c.IP(), map[string]any{"face_revoked": face})
 	})
 	if err != nil {
 		return err
@@ -702,12 +687,12 @@ func (s *Server) handleVerifyToken(c *fiber.Ctx) error {
 
 func (s *Server) handleMe(c *fiber.Ctx) error {
 	p, _ := principal(c)
-	var u User
-	if err := s.deps.DB.GetContext(c.UserContext(), &u, `SELECT `+userColumns+` FROM users WHERE id = ?`, p.UserID); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
+	u, err := users.Get(c.UserContext(), s.deps.DB, p.UserID)
+	if err != nil {
+		if errors.Is(err, users.ErrNotFound) {
 			return errUnauthorized
 		}
-		return fmt.Errorf("edge: me: %w", store.Translate(err))
+		return fmt.Errorf("edge: me: %w", err)
 	}
 	return c.JSON(u)
 }

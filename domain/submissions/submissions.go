@@ -19,8 +19,9 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// ErrNotFound is returned for a submission that does not exist.
-var ErrNotFound = errors.New("submissions: not found")
+// ErrNotFound is returned for a submission that does not exist; it matches
+// store.ErrNotFound too.
+var ErrNotFound = fmt.Errorf("submissions: %w", store.ErrNotFound)
 
 // New is a practice submission to create.
 type New struct {

@@ -13,6 +13,8 @@ import (
 	"unicode"
 
 	"github.com/gofiber/fiber/v2"
+	auditlog "github.com/hirebus/hirebus/domain/audit"
+	"github.com/hirebus/hirebus/domain/users"
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/otp"
 	"github.com/hirebus/hirebus/outbox"
@@ -22,17 +24,7 @@ import (
 )
 
 // User is the public view of an account.
-type User struct {
-	ID           uint64    `json:"id" db:"id"`
-	Username     string    `json:"username" db:"username"`
-	Email        string    `json:"email" db:"email"`
-	Role         string    `json:"role" db:"role"`
-	FullName     string    `json:"full_name" db:"full_name"`
-	FaceEnrolled bool      `json:"face_enrolled" db:"face_enrolled"`
-	CreatedAt    time.Time `json:"created_at" db:"created_at"`
-}
-
-const userColumns = `id, username, email, role, full_name, face_enrolled, created_at`
+type User = users.User
 
 var usernameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,32}$`)
 
@@ -202,28 +194,21 @@ func (s *Server) requestOTP(c *fiber.Ctx, opType, email, purpose string) (string
 // so the quota answers the same whether the address has an account or not.
 func (s *Server) otpQuota(ctx context.Context, tx *sqlx.Tx, email string, iph []byte) error {
 	since := time.Now().UTC().Add(-s.cfg.OTPWindow)
-	var byEmail, byIP int
-	if err := tx.GetContext(ctx, &byEmail, `SELECT COUNT(*) FROM otp_requests WHERE email = ? AND created_at > ?`, email, since); err != nil {
-		return fmt.Errorf("edge: otp rate: %w", store.Translate(err))
-	}
-	if err := tx.GetContext(ctx, &byIP, `SELECT COUNT(*) FROM otp_requests WHERE ip_hash = ? AND created_at > ?`, iph, since); err != nil {
-		return fmt.Errorf("edge: otp rate: %w", store.Translate(err))
+	byEmail, byIP, err := otp.CountRequests(ctx, tx, email, iph, since)
+	if err != nil {
+		return fmt.Errorf("edge: otp rate: %w", err)
 	}
 	if byEmail >= s.cfg.OTPPerEmail || byIP >= s.cfg.OTPPerIP {
 		// Retry when the oldest counted request leaves the window.
-		var oldest time.Time
-		col, arg := "email", any(email)
-		if byEmail < s.cfg.OTPPerEmail {
-			col, arg = "ip_hash", iph
-		}
-		if err := tx.GetContext(ctx, &oldest, `SELECT MIN(created_at) FROM otp_requests WHERE `+col+` = ? AND created_at > ?`, arg, since); err != nil {
-			return fmt.Errorf("edge: otp rate: %w", store.Translate(err))
+		oldest, err := otp.OldestRequest(ctx, tx, byEmail >= s.cfg.OTPPerEmail, email, iph, since)
+		if err != nil {
+			return fmt.Errorf("edge: otp rate: %w", err)
 		}
 		return &APIError{Status: errTooManyOTP.Status, Code: errTooManyOTP.Code, Message: errTooManyOTP.Message,
 			Err: retryAfter(time.Until(oldest.Add(s.cfg.OTPWindow)))}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO otp_requests (email, ip_hash) VALUES (?, ?)`, email, iph); err != nil {
-		return fmt.Errorf("edge: otp request: %w", store.Translate(err))
+	if err := otp.RecordRequest(ctx, tx, email, iph); err != nil {
+		return fmt.Errorf("edge: otp request: %w", err)
 	}
 	return nil
 }
@@ -248,53 +233,17 @@ var (
 func (s *Server) checkOTP(ctx context.Context, email, purpose, code string) error {
 	wrong := false
 	err := store.InTx(ctx, s.deps.DB, func(tx *sqlx.Tx) error {
-		var rows []struct {
-			ID       uint64       `db:"id"`
-			Hash     []byte       `db:"code_hash"`
-			Salt     []byte       `db:"salt"`
-			Attempts int          `db:"attempts"`
-			Max      int          `db:"max_attempts"`
-			Verified sql.NullTime `db:"verified_at"`
-		}
-		err := tx.SelectContext(ctx, &rows, `SELECT id, code_hash, salt, attempts, max_attempts, verified_at FROM otp_codes
-			WHERE email = ? AND purpose = ? AND consumed_at IS NULL AND expires_at > UTC_TIMESTAMP(3)
-			ORDER BY id DESC LIMIT 20 FOR UPDATE`, email, purpose)
-		if err != nil {
-			return fmt.Errorf("edge: read otp: %w", store.Translate(err))
-		}
-		var live []uint64
-		exhausted := false
-		for _, row := range rows {
-			if row.Attempts >= row.Max {
-				exhausted = true
-				continue
-			}
-			live = append(live, row.ID)
-			if !otp.Equal(code, row.Salt, row.Hash) {
-				continue
-			}
-			if !row.Verified.Valid {
-				if _, err := tx.ExecContext(ctx, `UPDATE otp_codes SET verified_at = UTC_TIMESTAMP(3) WHERE id = ?`, row.ID); err != nil {
-					return fmt.Errorf("edge: mark otp: %w", store.Translate(err))
-				}
-			}
-			return nil
-		}
-		if len(live) == 0 {
-			if exhausted {
-				return errOTPTooMany
-			}
+		var err error
+		wrong, err = otp.Check(ctx, tx, email, purpose, code)
+		switch {
+		case errors.Is(err, otp.ErrTooMany):
+			return errOTPTooMany
+		case errors.Is(err, otp.ErrInvalid):
 			return errOTPInvalid
+		case err != nil:
+			return fmt.Errorf("edge: check otp: %w", err)
 		}
-		q, args, err := sqlx.In(`UPDATE otp_codes SET attempts = attempts + 1 WHERE id IN (?)`, live)
-		if err != nil {
-			return fmt.Errorf("edge: count otp try: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("edge: count otp try: %w", store.Translate(err))
-		}
-		wrong = true
-		return nil // commit the counted try
+		return nil // commit a counted try
 	})
 	if err != nil {
 		return err
@@ -323,20 +272,16 @@ func (s *Server) handleVerifyOTP(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"verified": true})
 }
 
-const verifiedOTPQuery = `SELECT id FROM otp_codes WHERE email = ? AND purpose = ? AND verified_at IS NOT NULL
-		AND consumed_at IS NULL AND verified_at > UTC_TIMESTAMP(3) - INTERVAL 30 MINUTE ORDER BY id DESC LIMIT 1`
-
 // hasVerifiedOTP is the cheap check before expensive work (bcrypt): is
 // there a verified, unconsumed code for email+purpose? The transaction that
 // uses it still consumes it with consumeVerifiedOTP.
 func (s *Server) hasVerifiedOTP(ctx context.Context, email, purpose string) error {
-	var id uint64
-	err := s.deps.DB.GetContext(ctx, &id, verifiedOTPQuery, email, purpose)
-	if errors.Is(err, sql.ErrNoRows) {
+	err := otp.HasVerified(ctx, s.deps.DB, email, purpose)
+	if errors.Is(err, otp.ErrNotVerified) {
 		return errOTPRequired
 	}
 	if err != nil {
-		return fmt.Errorf("edge: read verified otp: %w", store.Translate(err))
+		return fmt.Errorf("edge: read verified otp: %w", err)
 	}
 	return nil
 }
@@ -346,16 +291,12 @@ func (s *Server) hasVerifiedOTP(ctx context.Context, email, purpose string) erro
 // good for one registration or reset, and spare codes requested by others
 // die with it.
 func consumeVerifiedOTP(ctx context.Context, tx *sqlx.Tx, email, purpose string) error {
-	var id uint64
-	err := tx.GetContext(ctx, &id, verifiedOTPQuery+` FOR UPDATE`, email, purpose)
-	if errors.Is(err, sql.ErrNoRows) {
+	err := otp.ConsumeVerified(ctx, tx, email, purpose)
+	if errors.Is(err, otp.ErrNotVerified) {
 		return errOTPRequired
 	}
 	if err != nil {
-		return fmt.Errorf("edge: read verified otp: %w", store.Translate(err))
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE otp_codes SET consumed_at = UTC_TIMESTAMP(3) WHERE email = ? AND purpose = ? AND consumed_at IS NULL`, email, purpose); err != nil {
-		return fmt.Errorf("edge: consume otp: %w", store.Translate(err))
+		return fmt.Errorf("edge: consume otp: %w", err)
 	}
 	return nil
 }
@@ -437,18 +378,15 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 		if err := consumeVerifiedOTP(ctx, tx, email, otp.PurposeRegister); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO users (username, email, password_hash, role, full_name) VALUES (?, ?, ?, ?, ?)`,
-			req.Username, email, hash, req.Role, req.FullName)
+		id, err := users.Create(ctx, tx, users.New{Username: req.Username, Email: email, PasswordHash: hash, Role: req.Role, FullName: req.FullName})
 		if err != nil {
-			err = store.Translate(err)
 			if errors.Is(err, store.ErrDuplicate) {
 				return Errorf(409, "already_registered", "username or email is already registered")
 			}
 			return fmt.Errorf("edge: insert user: %w", err)
 		}
-		id, _ := res.LastInsertId()
-		if err := tx.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE id = ?`, id); err != nil {
-			return fmt.Errorf("edge: read user: %w", store.Translate(err))
+		if u, err = users.Get(ctx, tx, id); err != nil {
+			return fmt.Errorf("edge: read user: %w", err)
 		}
 		sid, exp, err := s.createSession(ctx, tx, u.ID, "register", c.Get(fiber.HeaderUserAgent), c.IP())
 		if err != nil {
@@ -470,13 +408,8 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 }
 
 func audit(ctx context.Context, tx *sqlx.Tx, userID uint64, action, ip string, detail any) error {
-	var dj any
-	if detail != nil {
-		b, _ := json.Marshal(detail)
-		dj = b
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (user_id, action, ip_hash, detail) VALUES (?, ?, ?, ?)`, userID, action, ipHash(ip), dj); err != nil {
-		return fmt.Errorf("edge: audit: %w", store.Translate(err))
+	if err := auditlog.RecordAuth(ctx, tx, userID, action, ipHash(ip), detail); err != nil {
+		return fmt.Errorf("edge: audit: %w", err)
 	}
 	return nil
 }
@@ -557,15 +490,15 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 
 // loginLookup is the WHERE clause finding the account a sign-in names: an
 // address (compared in its canonical form) or a username.
-func loginLookup(name string) (where string, arg string) {
+func loginLookup(name string) (key users.Key, arg string) {
 	if strings.Contains(name, "@") {
 		email, ok := canonicalEmail(name)
 		if !ok {
 			email = "\x00invalid" // matches nothing, costs the same
 		}
-		return `email = ?`, email
+		return users.ByEmail, email
 	}
-	return `username = ?`, name
+	return users.ByUsername, name
 }
 
 func accountKey(id uint64) string { return fmt.Sprintf("login-account:%d", id) }
@@ -641,13 +574,12 @@ func (s *Server) handleForgotPassword(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	var exists int
-	err = s.deps.DB.GetContext(ctx, &exists, `SELECT COUNT(*) FROM users WHERE email = ?`, email)
+	exists, err := users.EmailExists(ctx, s.deps.DB, email)
 	if err != nil {
-		return fmt.Errorf("edge: forgot lookup: %w", store.Translate(err))
+		return fmt.Errorf("edge: forgot lookup: %w", err)
 	}
 	const msg = "if the address is registered, a code is on its way"
-	if exists == 0 {
+	if !exists {
 		// Same answer, same quota and no readable operation, as for a
 		// real account: do not reveal who is registered.
 		err := store.InTx(ctx, s.deps.DB, func(tx *sqlx.Tx) error { return s.otpQuota(ctx, tx, email, ipHash(c.IP())) })
@@ -699,27 +631,25 @@ func (s *Server) handleResetPassword(c *fiber.Ctx) error {
 		}
 		// The code was sent to exactly this address (byte-equal, see
 		// email.go), and the account is the one with exactly this address.
-		var acct struct {
-			ID   uint64 `db:"id"`
-			Face bool   `db:"face_enrolled"`
+		var face bool
+		var err error
+		uid, face, err = users.LockByEmail(ctx, tx, email)
+		if errors.Is(err, users.ErrNotFound) {
+			return errOTPInvalid
 		}
-		if err := tx.GetContext(ctx, &acct, `SELECT id, face_enrolled FROM users WHERE email = ? FOR UPDATE`, email); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return errOTPInvalid
-			}
-			return fmt.Errorf("edge: reset lookup: %w", store.Translate(err))
+		if err != nil {
+			return fmt.Errorf("edge: reset lookup: %w", err)
 		}
-		uid = acct.ID
 		// A password reset also revokes the face: whoever replaced the face
 		// with a stolen session must not keep face sign-in. The owner enrols
 		// again (reset-face) after signing in with the new password.
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, face_enrolled = FALSE WHERE id = ?`, hash, uid); err != nil {
-			return fmt.Errorf("edge: reset password: %w", store.Translate(err))
+		if err := users.ResetPassword(ctx, tx, uid, hash); err != nil {
+			return fmt.Errorf("edge: reset password: %w", err)
 		}
 		if err := createOpTx(ctx, tx, out, events.NewID(), events.OpFaceDelete, events.CmdFaceDeleteUser, uid, events.FaceDeleteUser{UserID: uid}); err != nil {
 			return err
 		}
-		return audit(ctx, tx, uid, "password.reset", c.IP(), map[string]any{"face_revoked": acct.Face})
+		return audit(ctx, tx, uid, "password.reset", c.IP(), map[string]any{"face_revoked": face})
 	})
 	if err != nil {
 		return err
@@ -757,12 +687,12 @@ func (s *Server) handleVerifyToken(c *fiber.Ctx) error {
 
 func (s *Server) handleMe(c *fiber.Ctx) error {
 	p, _ := principal(c)
-	var u User
-	if err := s.deps.DB.GetContext(c.UserContext(), &u, `SELECT `+userColumns+` FROM users WHERE id = ?`, p.UserID); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
+	u, err := users.Get(c.UserContext(), s.deps.DB, p.UserID)
+	if err != nil {
+		if errors.Is(err, users.ErrNotFound) {
 			return errUnauthorized
 		}
-		return fmt.Errorf("edge: me: %w", store.Translate(err))
+		return fmt.Errorf("edge: me: %w", err)
 	}
 	return c.JSON(u)
 }

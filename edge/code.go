@@ -8,7 +8,6 @@ package edge
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/hirebus/hirebus/domain/submissions"
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/ops"
 	"github.com/hirebus/hirebus/outbox"
@@ -341,16 +341,12 @@ func (s *Server) handleSubmit(c *fiber.Ctx) error {
 		if err := s.userCodeJobs(ctx, pr.UserID)(tx); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO coding_submissions (op_id, user_id, problem_id, language, source, status, total, idempotency_key)
-			VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`, opID, pr.UserID, prob.ID, lang.ID, req.Source, prob.TestCount, key)
-		if err != nil {
-			return store.Translate(err)
-		}
-		id, err := res.LastInsertId()
+		var err error
+		subID, err = submissions.Create(ctx, tx, submissions.New{OpID: opID, UserID: pr.UserID, ProblemID: prob.ID,
+			Language: lang.ID, Source: req.Source, Total: prob.TestCount, IdempotencyKey: key})
 		if err != nil {
 			return err
 		}
-		subID = uint64(id)
 		return createOpTx(ctx, tx, out, opID, events.OpCodeSubmit, events.CmdCodeSubmit, pr.UserID,
 			events.CodeSubmit{SubmissionID: subID, ProblemID: prob.ID, Language: lang.ID})
 	})
@@ -388,21 +384,12 @@ func idempotencyKey(c *fiber.Ctx) (*string, error) {
 // replaySubmit answers a retried submit with the submission its key already
 // made. The same key with a different body is a client bug: 422.
 func (s *Server) replaySubmit(c *fiber.Ctx, userID uint64, key string, problemID int64, language, source string) (bool, error) {
-	var prev struct {
-		ID        uint64 `db:"id"`
-		OpID      string `db:"op_id"`
-		ProblemID int64  `db:"problem_id"`
-		Language  string `db:"language"`
-		Source    string `db:"source"`
-		Total     int    `db:"total"`
-	}
-	err := s.deps.DB.GetContext(c.UserContext(), &prev, `SELECT id, op_id, problem_id, language, source, total FROM coding_submissions
-		WHERE user_id = ? AND idempotency_key = ?`, userID, key)
-	if errors.Is(err, sql.ErrNoRows) {
+	prev, err := submissions.ByKey(c.UserContext(), s.deps.DB, userID, key)
+	if errors.Is(err, submissions.ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("edge: idempotent submit: %w", store.Translate(err))
+		return false, fmt.Errorf("edge: idempotent submit: %w", err)
 	}
 	if prev.ProblemID != problemID || prev.Language != language || prev.Source != source {
 		return true, Errorf(422, "idempotency_key_reused", "this Idempotency-Key was used for a different submission")
@@ -429,27 +416,6 @@ func problemRef(raw json.RawMessage) (string, error) {
 
 // --- submissions -------------------------------------------------------------
 
-type submissionView struct {
-	ID            uint64                  `json:"id" db:"id"`
-	OpID          string                  `json:"op_id" db:"op_id"`
-	UserID        uint64                  `json:"-" db:"user_id"`
-	ProblemID     int64                   `json:"problem_id" db:"problem_id"`
-	Language      string                  `json:"language" db:"language"`
-	Source        string                  `json:"source,omitempty" db:"source"`
-	Status        string                  `json:"status" db:"status"`
-	Verdict       *string                 `json:"verdict" db:"verdict"`
-	Passed        int                     `json:"passed" db:"passed"`
-	Total         int                     `json:"total" db:"total"`
-	Score         float64                 `json:"score" db:"score"`
-	TimeMS        *int64                  `json:"time_ms" db:"time_ms"`
-	MemoryKB      *int64                  `json:"memory_kb" db:"memory_kb"`
-	CompileOutput *string                 `json:"compile_output,omitempty" db:"compile_output"`
-	Results       ops.JSON                `json:"-" db:"results"`
-	Tests         []events.CodeTestResult `json:"tests,omitempty" db:"-"`
-	CreatedAt     time.Time               `json:"created_at" db:"created_at"`
-	FinishedAt    *time.Time              `json:"finished_at" db:"finished_at"`
-}
-
 func (s *Server) handleGetSubmission(c *fiber.Ctx) error {
 	pr, ok := principal(c)
 	if !ok {
@@ -459,13 +425,11 @@ func (s *Server) handleGetSubmission(c *fiber.Ctx) error {
 	if err != nil || id == 0 {
 		return Errorf(404, "not_found", "no such submission")
 	}
-	var v submissionView
-	err = s.deps.DB.GetContext(c.UserContext(), &v, `SELECT id, op_id, user_id, problem_id, language, source, status,
-		verdict, passed, total, score, time_ms, memory_kb, compile_output, results, created_at, finished_at
-		FROM coding_submissions WHERE id = ? AND assessment_id IS NULL`, id)
 	// An assessment's code answer is graded for the company: its results
-	// reach the candidate only through released assessment results.
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && v.UserID != pr.UserID && pr.Role != "admin") {
+	// reach the candidate only through released assessment results, so
+	// submissions.Get returns practice submissions only.
+	v, err := submissions.Get(c.UserContext(), s.deps.DB, id)
+	if errors.Is(err, submissions.ErrNotFound) || (err == nil && v.UserID != pr.UserID && pr.Role != "admin") {
 		// Someone else's submission looks exactly like a missing one.
 		return Errorf(404, "not_found", "no such submission")
 	}
@@ -493,21 +457,16 @@ func (s *Server) handleListSubmissions(c *fiber.Ctx) error {
 	if !ok {
 		return errUnauthorized
 	}
-	q := `SELECT id, op_id, user_id, problem_id, language, '' AS source, status, verdict, passed, total, score,
-		time_ms, memory_kb, NULL AS compile_output, NULL AS results, created_at, finished_at
-		FROM coding_submissions WHERE user_id = ? AND assessment_id IS NULL`
-	args := []any{pr.UserID}
+	var problemID int64
 	if ref := c.Query("problem_id"); ref != "" {
 		prob, err := s.lookupProblem(c.UserContext(), ref)
 		if err != nil {
 			return err
 		}
-		q += ` AND problem_id = ?`
-		args = append(args, prob.ID)
+		problemID = prob.ID
 	}
-	q += ` ORDER BY id DESC LIMIT 50`
-	list := []submissionView{}
-	if err := s.deps.DB.SelectContext(c.UserContext(), &list, q, args...); err != nil {
+	list, err := submissions.List(c.UserContext(), s.deps.DB, pr.UserID, problemID)
+	if err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"submissions": list})

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hirebus/hirebus/domain/users"
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/ops"
-	"github.com/hirebus/hirebus/store"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -23,9 +23,8 @@ const codeJobsStale = 15 * time.Minute
 func (s *Server) userCodeJobs(ctx context.Context, userID uint64) func(tx *sqlx.Tx) error {
 	return func(tx *sqlx.Tx) error {
 		limit := s.codeConfig().MaxPerUser
-		var id uint64
-		if err := tx.GetContext(ctx, &id, `SELECT id FROM users WHERE id = ? FOR UPDATE`, userID); err != nil {
-			return fmt.Errorf("edge: lock user: %w", store.Translate(err))
+		if err := users.Lock(ctx, tx, userID); err != nil {
+			return fmt.Errorf("edge: lock user: %w", err)
 		}
 		n, err := ops.CountPending(ctx, tx, userID, codeJobsStale, events.OpCodeExecute, events.OpCodeSubmit)
 		if err != nil {

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/hirebus/hirebus/domain/company"
+	"github.com/hirebus/hirebus/domain/users"
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/face/imaging"
 	"github.com/hirebus/hirebus/ops"
@@ -172,7 +174,7 @@ func (s *Server) reauthenticate(c *fiber.Ctx, p Principal, password, code string
 	if password == "" && code == "" {
 		return errReauthRequired
 	}
-	u, err := s.loadLoginUser(ctx, `id = ?`, p.UserID)
+	u, err := s.loadLoginUser(ctx, users.ByID, p.UserID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errUnauthorized
 	}
@@ -336,11 +338,7 @@ type faceLoginReq struct {
 }
 
 // loginUser is an account as face login needs it.
-type loginUser struct {
-	User
-	PasswordHash []byte `db:"password_hash"`
-	RequireFace  bool   `db:"require_face"`
-}
+type loginUser = users.Login
 
 // noSuchUser is the account id a face is verified against when the named
 // account does not exist (ids are auto-increment and never get this high).
@@ -466,23 +464,14 @@ func (s *Server) redeemFaceLogin(c *fiber.Ctx, req faceLoginReq) error {
 		return badRequest("bad_op_id", "op_id must be a UUID")
 	}
 	ctx := c.UserContext()
-	var row struct {
-		Type   string   `db:"type"`
-		UserID *uint64  `db:"user_id"`
-		Status string   `db:"status"`
-		Result ops.JSON `db:"result"`
-		Error  ops.JSON `db:"error"`
-		Young  bool     `db:"young"`
-	}
-	err := s.deps.DB.GetContext(ctx, &row, `SELECT type, user_id, status, result, error,
-		created_at > NOW(3) - INTERVAL `+fmt.Sprint(faceLoginRedeemMinutes)+` MINUTE AS young FROM operations WHERE id = ?`, req.OpID)
+	row, young, err := ops.GetFresh(ctx, s.deps.DB, req.OpID, faceLoginRedeemMinutes)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && (row.Type != events.OpFaceIdentify || row.UserID != nil)) {
 		return Errorf(404, "not_found", "no such face login")
 	}
 	if err != nil {
-		return fmt.Errorf("edge: face login op: %w", store.Translate(err))
+		return fmt.Errorf("edge: face login op: %w", err)
 	}
-	if !row.Young {
+	if !young {
 		return Errorf(410, "expired", "this face login is older than %d minutes; start again", faceLoginRedeemMinutes)
 	}
 	oc := events.OpCompleted{OpID: req.OpID, OpType: row.Type, Status: row.Status, Result: json.RawMessage(row.Result)}
@@ -535,7 +524,7 @@ func (s *Server) finishFaceLogin(c *fiber.Ctx, opID string, oc events.OpComplete
 	u := claimed
 	passwordOK := claimed != nil && password != ""
 	if u == nil || u.ID != res.UserID {
-		lu, err := s.loadLoginUser(ctx, `id = ?`, res.UserID)
+		lu, err := s.loadLoginUser(ctx, users.ByID, res.UserID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errFaceNotRecognized
 		}
@@ -582,13 +571,16 @@ func (s *Server) finishFaceLogin(c *fiber.Ctx, opID string, oc events.OpComplete
 	return c.JSON(body)
 }
 
-func (s *Server) loadLoginUser(ctx context.Context, where string, args ...any) (loginUser, error) {
-	var u loginUser
-	err := s.deps.DB.GetContext(ctx, &u, `SELECT `+userColumns+`, password_hash, require_face FROM users WHERE `+where+` LIMIT 1`, args...)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return u, fmt.Errorf("edge: face login lookup: %w", store.Translate(err))
+// loadLoginUser returns the account a sign-in names; sql.ErrNoRows if none.
+func (s *Server) loadLoginUser(ctx context.Context, key users.Key, arg any) (loginUser, error) {
+	u, err := users.GetLogin(ctx, s.deps.DB, key, arg)
+	if errors.Is(err, users.ErrNotFound) {
+		return u, sql.ErrNoRows
 	}
-	return u, err
+	if err != nil {
+		return u, fmt.Errorf("edge: face login lookup: %w", err)
+	}
+	return u, nil
 }
 
 // faceLoginNeedsPassword: the user, or a company the user belongs to,
@@ -597,11 +589,9 @@ func (s *Server) faceLoginNeedsPassword(ctx context.Context, u loginUser) (bool,
 	if u.RequireFace {
 		return true, nil
 	}
-	var n int
-	err := s.deps.DB.GetContext(ctx, &n, `SELECT COUNT(*) FROM company_members m JOIN companies c ON c.id = m.company_id
-		WHERE m.user_id = ? AND c.require_face_login`, u.ID)
+	need, err := company.RequiresFaceLogin(ctx, s.deps.DB, u.ID)
 	if err != nil {
-		return false, fmt.Errorf("edge: face policy: %w", store.Translate(err))
+		return false, fmt.Errorf("edge: face policy: %w", err)
 	}
-	return n > 0, nil
+	return need, nil
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/hirebus/hirebus/domain/users"
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/ops"
 	"github.com/hirebus/hirebus/otp"
@@ -43,17 +44,14 @@ func (s *Server) registerWithFace(c *fiber.Ctx, req registerReq, email string, h
 		if err := consumeVerifiedOTP(ctx, tx, email, otp.PurposeRegister); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO users (username, email, password_hash, role, full_name) VALUES (?, ?, ?, ?, ?)`,
-			req.Username, email, pendingHash, req.Role, req.FullName)
+		var err error
+		uid, err = users.Create(ctx, tx, users.New{Username: req.Username, Email: email, PasswordHash: []byte(pendingHash), Role: req.Role, FullName: req.FullName})
 		if err != nil {
-			err = store.Translate(err)
 			if errors.Is(err, store.ErrDuplicate) {
 				return Errorf(409, "already_registered", "username or email is already registered")
 			}
 			return fmt.Errorf("edge: insert user: %w", err)
 		}
-		id, _ := res.LastInsertId()
-		uid = uint64(id)
 		return createOpTx(ctx, tx, out, opID, events.OpFaceEnroll, events.CmdFaceEnroll, uid,
 			events.FaceEnroll{UserID: uid, Images: req.Images, Source: "register"})
 	})
@@ -80,26 +78,25 @@ func (s *Server) registerWithFace(c *fiber.Ctx, req registerReq, email string, h
 	)
 	err = retryDeadlock(func() error {
 		return s.deps.Relay.Tx(bg, func(tx *sqlx.Tx, out *outbox.Batch) error {
-			if err := tx.GetContext(bg, &enrolled, `SELECT face_enrolled FROM users WHERE id = ? FOR UPDATE`, uid); err != nil {
-				return fmt.Errorf("edge: register: %w", store.Translate(err))
+			var err error
+			if enrolled, err = users.LockFace(bg, tx, uid); err != nil {
+				return fmt.Errorf("edge: register: %w", err)
 			}
 			if !enrolled {
-				if _, err := tx.ExecContext(bg, `DELETE FROM users WHERE id = ?`, uid); err != nil {
-					return fmt.Errorf("edge: register: remove account: %w", store.Translate(err))
+				if err := users.Delete(bg, tx, uid); err != nil {
+					return fmt.Errorf("edge: register: remove account: %w", err)
 				}
 				// The verified e-mail stays good for another try.
-				_, err := tx.ExecContext(bg, `UPDATE otp_codes SET consumed_at = NULL WHERE email = ? AND purpose = ? AND consumed_at IS NOT NULL
-					AND verified_at > UTC_TIMESTAMP(3) - INTERVAL 30 MINUTE ORDER BY id DESC LIMIT 1`, email, otp.PurposeRegister)
-				if err != nil {
-					return fmt.Errorf("edge: register: keep otp: %w", store.Translate(err))
+				if err := otp.Unconsume(bg, tx, email, otp.PurposeRegister); err != nil {
+					return fmt.Errorf("edge: register: keep otp: %w", err)
 				}
 				return nil
 			}
-			if _, err := tx.ExecContext(bg, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, uid); err != nil {
-				return fmt.Errorf("edge: register: %w", store.Translate(err))
+			if err := users.SetPassword(bg, tx, uid, hash); err != nil {
+				return fmt.Errorf("edge: register: %w", err)
 			}
-			if err := tx.GetContext(bg, &u, `SELECT `+userColumns+` FROM users WHERE id = ?`, uid); err != nil {
-				return fmt.Errorf("edge: read user: %w", store.Translate(err))
+			if u, err = users.Get(bg, tx, uid); err != nil {
+				return fmt.Errorf("edge: read user: %w", err)
 			}
 			sid, exp, err := s.createSession(bg, tx, u.ID, "register", c.Get(fiber.HeaderUserAgent), c.IP())
 			if err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/hirebus/hirebus/domain/users"
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/ops"
 	"github.com/hirebus/hirebus/store"
@@ -154,30 +155,23 @@ func (s *Server) replayRegister(c *fiber.Ctx, welcomeOp string) error {
 	if op.UserID == nil {
 		return fmt.Errorf("edge: replayed register: welcome operation %s has no user", welcomeOp)
 	}
-	var u User
-	if err := s.deps.DB.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE id = ?`, *op.UserID); err != nil {
-		return fmt.Errorf("edge: replayed register: %w", store.Translate(err))
+	u, err := users.Get(ctx, s.deps.DB, *op.UserID)
+	if err != nil {
+		return fmt.Errorf("edge: replayed register: %w", err)
 	}
-	var sess struct {
-		ID      string    `db:"id"`
-		Expires time.Time `db:"expires_at"`
-	}
-	err = s.deps.DB.GetContext(ctx, &sess, `SELECT id, expires_at FROM user_sessions
-		WHERE user_id = ? AND method = 'register' AND revoked_at IS NULL AND expires_at > UTC_TIMESTAMP(3) ORDER BY created_at LIMIT 1`, u.ID)
-	if errors.Is(err, sql.ErrNoRows) {
+	sessID, sessExpires, err := users.RegisterSession(ctx, s.deps.DB, u.ID)
+	if errors.Is(err, users.ErrNotFound) {
 		return Errorf(409, "already_registered", "this registration was completed and its session has ended; log in")
 	}
 	if err != nil {
-		return fmt.Errorf("edge: replayed register: %w", store.Translate(err))
+		return fmt.Errorf("edge: replayed register: %w", err)
 	}
-	token, err := s.issueToken(u.ID, u.Role, sess.ID, sess.Expires)
+	token, err := s.issueToken(u.ID, u.Role, sessID, sessExpires)
 	if err != nil {
 		return err
 	}
 	body := fiber.Map{"user": u, "token": token, "op_id": welcomeOp, "replayed": true}
-	var enroll string
-	if err := s.deps.DB.GetContext(ctx, &enroll, `SELECT id FROM operations WHERE user_id = ? AND type = ? AND created_at <= ? ORDER BY created_at LIMIT 1`,
-		u.ID, events.OpFaceEnroll, op.CreatedAt.Add(time.Second)); err == nil {
+	if enroll, err := ops.FirstOfType(ctx, s.deps.DB, u.ID, events.OpFaceEnroll, op.CreatedAt.Add(time.Second)); err == nil {
 		body["enroll_op_id"] = enroll
 	}
 	return c.Status(fiber.StatusCreated).JSON(body)

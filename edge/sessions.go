@@ -3,7 +3,6 @@ package edge
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -11,9 +10,10 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/hirebus/hirebus/domain/users"
 	"github.com/hirebus/hirebus/events"
+	"github.com/hirebus/hirebus/otp"
 	"github.com/hirebus/hirebus/outbox"
-	"github.com/hirebus/hirebus/store"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -103,18 +103,13 @@ func (c *sessionCache) valid(ctx context.Context, sid string, uid uint64) (bool,
 	if ok && now.Sub(e.loadedAt) < c.refresh {
 		return !e.revoked && e.userID == uid && now.Before(e.expires), nil
 	}
-	var row struct {
-		UserID    uint64       `db:"user_id"`
-		ExpiresAt time.Time    `db:"expires_at"`
-		RevokedAt sql.NullTime `db:"revoked_at"`
-	}
-	err := c.db.GetContext(ctx, &row, `SELECT user_id, expires_at, revoked_at FROM user_sessions WHERE id = ?`, sid)
-	if errors.Is(err, sql.ErrNoRows) {
+	row, err := users.GetSession(ctx, c.db, sid)
+	if errors.Is(err, users.ErrNotFound) {
 		c.put(sid, sessionEntry{revoked: true, expires: now.Add(time.Hour), loadedAt: now})
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("edge: load session: %w", store.Translate(err))
+		return false, fmt.Errorf("edge: load session: %w", err)
 	}
 	e = sessionEntry{userID: row.UserID, expires: row.ExpiresAt, revoked: row.RevokedAt.Valid, loadedAt: now}
 	c.put(sid, e)
@@ -145,10 +140,10 @@ func (s *Server) createSession(ctx context.Context, tx *sqlx.Tx, userID uint64, 
 	sid := events.NewID()
 	exp := time.Now().UTC().Add(s.cfg.TokenTTL)
 	userAgent = cleanUserAgent(userAgent)
-	_, err := tx.ExecContext(ctx, `INSERT INTO user_sessions (id, user_id, device_hash, user_agent, method, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		sid, userID, deviceHash(userAgent, ip), userAgent, method, exp)
+	err := users.CreateSession(ctx, tx, users.NewSession{ID: sid, UserID: userID, DeviceHash: deviceHash(userAgent, ip),
+		UserAgent: userAgent, Method: method, ExpiresAt: exp})
 	if err != nil {
-		return "", time.Time{}, fmt.Errorf("edge: create session: %w", store.Translate(err))
+		return "", time.Time{}, fmt.Errorf("edge: create session: %w", err)
 	}
 	return sid, exp, nil
 }
@@ -160,12 +155,15 @@ func (s *Server) revokeSessions(ctx context.Context, userID uint64, sid string) 
 		var ids []string
 		if sid != "" {
 			ids = []string{sid}
-		} else if err := tx.SelectContext(ctx, &ids, `SELECT id FROM user_sessions WHERE user_id = ? AND revoked_at IS NULL`, userID); err != nil {
-			return fmt.Errorf("edge: list sessions: %w", store.Translate(err))
+		} else {
+			var err error
+			if ids, err = users.ActiveSessions(ctx, tx, userID); err != nil {
+				return fmt.Errorf("edge: list sessions: %w", err)
+			}
 		}
 		for _, id := range ids {
-			if _, err := tx.ExecContext(ctx, `UPDATE user_sessions SET revoked_at = UTC_TIMESTAMP(3) WHERE id = ? AND revoked_at IS NULL`, id); err != nil {
-				return fmt.Errorf("edge: revoke session: %w", store.Translate(err))
+			if err := users.RevokeSession(ctx, tx, id); err != nil {
+				return fmt.Errorf("edge: revoke session: %w", err)
 			}
 			env, err := events.NewEnvelope(events.EvtSessionRevoked, "", userID, events.SessionRevoked{SessionID: id, UserID: userID})
 			if err != nil {
@@ -181,18 +179,14 @@ func (s *Server) revokeSessions(ctx context.Context, userID uint64, sid string) 
 
 // cleanupSessions deletes long-expired sessions and spent codes.
 func (s *Server) cleanupSessions(ctx context.Context) (int64, error) {
-	var total int64
-	for _, q := range []string{
-		`DELETE FROM user_sessions WHERE expires_at < UTC_TIMESTAMP(3) LIMIT 5000`,
-		`DELETE FROM otp_codes WHERE expires_at < UTC_TIMESTAMP(3) - INTERVAL 1 DAY LIMIT 5000`,
-		`DELETE FROM otp_requests WHERE created_at < UTC_TIMESTAMP(3) - INTERVAL 1 DAY LIMIT 5000`,
-	} {
-		res, err := s.deps.DB.ExecContext(ctx, q)
-		if err != nil {
-			return total, fmt.Errorf("edge: cleanup: %w", store.Translate(err))
-		}
-		n, _ := res.RowsAffected()
-		total += n
+	total, err := users.PurgeSessions(ctx, s.deps.DB)
+	if err != nil {
+		return total, fmt.Errorf("edge: cleanup: %w", err)
+	}
+	n, err := otp.Purge(ctx, s.deps.DB)
+	total += n
+	if err != nil {
+		return total, fmt.Errorf("edge: cleanup: %w", err)
 	}
 	return total, nil
 }

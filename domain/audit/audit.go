@@ -80,6 +80,21 @@ func Record(ctx context.Context, tx *sqlx.Tx, e Entry) error {
 	return nil
 }
 
+// RecordAuth writes an account event (register, login, password reset,
+// face reset) inside tx: the user, the action, the hashed client address
+// and an optional JSON-encodable detail.
+func RecordAuth(ctx context.Context, tx *sqlx.Tx, userID uint64, action string, ipHash []byte, detail any) error {
+	var dj any
+	if detail != nil {
+		b, _ := json.Marshal(detail)
+		dj = b
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (user_id, action, ip_hash, detail) VALUES (?, ?, ?, ?)`, userID, action, ipHash, dj); err != nil {
+		return fmt.Errorf("audit: record %s: %w", action, store.Translate(err))
+	}
+	return nil
+}
+
 func trunc(s string, n int) string {
 	if len(s) > n {
 		return s[:n]

@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"testing"
 
@@ -55,5 +56,40 @@ func TestRecordInTransaction(t *testing.T) {
 	}
 	if rows, _ := audit.List(ctx, e.DB, 8, 0, 10); len(rows) != 0 {
 		t.Fatalf("another company's rows: %v", rows)
+	}
+}
+
+func TestRecordAuth(t *testing.T) {
+	e := domaintest.Start(t)
+	ctx := context.Background()
+	u := e.User(t, "bob", "candidate")
+	ip := make([]byte, 32)
+	for _, tc := range []struct {
+		name   string
+		detail any
+		want   string
+	}{
+		{"no detail", nil, ""},
+		{"with detail", map[string]bool{"face": true}, `{"face":true}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := store.InTx(ctx, e.DB, func(tx *sqlx.Tx) error {
+				return audit.RecordAuth(ctx, tx, u.UserID, "register", ip, tc.detail)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got struct {
+				Action string         `db:"action"`
+				IP     []byte         `db:"ip_hash"`
+				Detail sql.NullString `db:"detail"`
+			}
+			if err := e.DB.Get(&got, `SELECT action, ip_hash, detail FROM audit_log WHERE user_id = ? ORDER BY id DESC LIMIT 1`, u.UserID); err != nil {
+				t.Fatal(err)
+			}
+			if got.Action != "register" || len(got.IP) != 32 || got.Detail.String != tc.want {
+				t.Fatalf("row = %s %x %q; want register, 32-byte hash, %q", got.Action, got.IP, got.Detail.String, tc.want)
+			}
+		})
 	}
 }

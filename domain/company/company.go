@@ -220,6 +220,18 @@ func Name(ctx context.Context, q sqlx.QueryerContext, id uint64) (string, error)
 	return n, nil
 }
 
+// RequiresFaceLogin reports whether a company userID belongs to requires
+// password and face together at sign-in; it does not authorize.
+func RequiresFaceLogin(ctx context.Context, q sqlx.QueryerContext, userID uint64) (bool, error) {
+	var n int
+	err := sqlx.GetContext(ctx, q, &n, `SELECT COUNT(*) FROM company_members m JOIN companies c ON c.id = m.company_id
+		WHERE m.user_id = ? AND c.require_face_login`, userID)
+	if err != nil {
+		return false, fmt.Errorf("company: face policy: %w", store.Translate(err))
+	}
+	return n > 0, nil
+}
+
 // MemberIDs lists the user ids of a company's members with a role that
 // grants perm (to notify recruiters of a new application).
 func MemberIDs(ctx context.Context, q sqlx.QueryerContext, companyID uint64, perm Perm) ([]uint64, error) {

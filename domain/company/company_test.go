@@ -196,3 +196,35 @@ func TestInviteJoinAndRoles(t *testing.T) {
 		t.Fatalf("audit row context: %+v", rows[0])
 	}
 }
+
+func TestRequiresFaceLogin(t *testing.T) {
+	e := domaintest.Start(t)
+	ctx := context.Background()
+	svc := &company.Service{DB: e.DB, Relay: e.Relay}
+	owner := e.User(t, "olga", "recruiter")
+	outsider := e.User(t, "carl", "candidate")
+	c, err := svc.Create(ctx, owner, "Acme", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		require bool
+		user    uint64
+		want    bool
+	}{
+		{"policy off", false, owner.UserID, false},
+		{"policy on, member", true, owner.UserID, true},
+		{"policy on, not a member", true, outsider.UserID, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := e.DB.Exec(`UPDATE companies SET require_face_login = ? WHERE id = ?`, tc.require, c.ID); err != nil {
+				t.Fatal(err)
+			}
+			got, err := company.RequiresFaceLogin(ctx, e.DB, tc.user)
+			if err != nil || got != tc.want {
+				t.Fatalf("RequiresFaceLogin = %v, %v; want %v", got, err, tc.want)
+			}
+		})
+	}
+}

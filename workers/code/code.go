@@ -19,7 +19,6 @@ package code
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,6 +28,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hirebus/hirebus/domain/submissions"
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/judge"
 	"github.com/hirebus/hirebus/ops"
@@ -421,19 +421,8 @@ func publicMessage(err error) string {
 
 // --- submit ------------------------------------------------------------------
 
-type submissionRow struct {
-	ID        uint64 `db:"id"`
-	OpID      string `db:"op_id"`
-	UserID    uint64 `db:"user_id"`
-	ProblemID int64  `db:"problem_id"`
-	Language  string `db:"language"`
-	Source    string `db:"source"`
-	Status    string `db:"status"`
-	// AssessmentID is set for an assessment's code answer: its result and
-	// per-test pushes are the company's until it releases the results, so
-	// they are addressed to no user (the edge still sees op.completed).
-	AssessmentID sql.NullInt64 `db:"assessment_id"`
-}
+// submissionRow is a submission being graded.
+type submissionRow struct{ submissions.Job }
 
 // addressee is the user the submission's events are pushed to.
 func (s submissionRow) addressee() uint64 {
@@ -454,14 +443,13 @@ func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Me
 		return err
 	}
 	defer release()
-	var sub submissionRow
-	err = w.deps.DB.GetContext(ctx, &sub, `SELECT id, op_id, user_id, problem_id, language, source, status, assessment_id
-		FROM coding_submissions WHERE id = ?`, p.SubmissionID)
-	if errors.Is(err, sql.ErrNoRows) {
+	job, err := submissions.ForGrading(ctx, w.deps.DB, p.SubmissionID)
+	sub := submissionRow{job}
+	if errors.Is(err, submissions.ErrNotFound) {
 		return w.reject(ctx, env, events.OpCodeSubmit, events.CodeBadCommand, fmt.Errorf("submission %d does not exist", p.SubmissionID))
 	}
 	if err != nil {
-		return fmt.Errorf("code worker: read submission %d: %w", p.SubmissionID, store.Translate(err))
+		return fmt.Errorf("code worker: read submission %d: %w", p.SubmissionID, err)
 	}
 	if sub.OpID != env.CorrelationID || sub.UserID != env.ActorUserID {
 		return w.reject(ctx, env, events.OpCodeSubmit, events.CodeBadCommand, fmt.Errorf("submission %d belongs to another operation", sub.ID))
@@ -469,9 +457,8 @@ func (w *Worker) submit(ctx context.Context, env events.Envelope, meta events.Me
 	if sub.Status == "done" || sub.Status == "failed" {
 		return nil // an earlier delivery committed the result
 	}
-	if _, err := w.deps.DB.ExecContext(ctx, `UPDATE coding_submissions SET status = 'running',
-		started_at = COALESCE(started_at, UTC_TIMESTAMP(3)) WHERE id = ? AND status IN ('pending', 'running')`, sub.ID); err != nil {
-		return fmt.Errorf("code worker: mark submission %d running: %w", sub.ID, store.Translate(err))
+	if err := submissions.MarkRunning(ctx, w.deps.DB, sub.ID); err != nil {
+		return fmt.Errorf("code worker: mark submission %d running: %w", sub.ID, err)
 	}
 
 	lang, err := sandbox.LookupLanguage(sub.Language)
@@ -577,14 +564,12 @@ func (w *Worker) storeResult(ctx context.Context, env events.Envelope, sub submi
 		if err != nil || !fresh {
 			return err
 		}
-		r, err := tx.ExecContext(ctx, `UPDATE coding_submissions SET status = 'done', verdict = ?, passed = ?, total = ?,
-			score = ?, results = ?, compile_output = ?, time_ms = ?, memory_kb = ?, finished_at = UTC_TIMESTAMP(3)
-			WHERE id = ? AND status IN ('pending', 'running')`,
-			out.Verdict, out.Passed, out.Total, out.Score, testsJSON, nullIfEmpty(compileOut), out.TimeMS, out.MemoryKB, sub.ID)
+		stored, err := submissions.Finish(ctx, tx, sub.ID, submissions.Result{Verdict: out.Verdict, Passed: out.Passed,
+			Total: out.Total, Score: out.Score, Tests: testsJSON, CompileOutput: compileOut, TimeMS: out.TimeMS, MemoryKB: out.MemoryKB})
 		if err != nil {
-			return fmt.Errorf("code worker: store submission %d: %w", sub.ID, store.Translate(err))
+			return fmt.Errorf("code worker: store submission %d: %w", sub.ID, err)
 		}
-		if n, _ := r.RowsAffected(); n == 0 {
+		if !stored {
 			return nil // finished by another delivery under a different command id
 		}
 		return ops.Complete(ctx, tx, ob, sub.OpID, events.OpCodeSubmit, sub.addressee(), out)
@@ -600,12 +585,11 @@ func (w *Worker) failSubmission(ctx context.Context, env events.Envelope, sub su
 		if err != nil || !fresh {
 			return err
 		}
-		r, err := tx.ExecContext(ctx, `UPDATE coding_submissions SET status = 'failed', verdict = 'IE',
-			compile_output = ?, finished_at = UTC_TIMESTAMP(3) WHERE id = ? AND status IN ('pending', 'running')`, message, sub.ID)
+		stored, err := submissions.Fail(ctx, tx, sub.ID, message)
 		if err != nil {
-			return fmt.Errorf("code worker: fail submission %d: %w", sub.ID, store.Translate(err))
+			return fmt.Errorf("code worker: fail submission %d: %w", sub.ID, err)
 		}
-		if n, _ := r.RowsAffected(); n == 0 {
+		if !stored {
 			return nil
 		}
 		return ops.Fail(ctx, tx, ob, sub.OpID, events.OpCodeSubmit, sub.addressee(), code, message)
@@ -614,13 +598,6 @@ func (w *Worker) failSubmission(ctx context.Context, env events.Envelope, sub su
 		return err
 	}
 	return ret
-}
-
-func nullIfEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }
 
 // --- per-test pushes ---------------------------------------------------------

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hirebus/hirebus/domain/users"
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/face/index"
 	"github.com/hirebus/hirebus/face/match"
@@ -142,15 +143,15 @@ func (w *Worker) store(ctx context.Context, env events.Envelope, uid uint64, ent
 	mark := func(tx *sqlx.Tx, out *outbox.Batch) error {
 		// The account row is locked first: a registration that gave up
 		// removes it under the same lock, and then nothing is enrolled.
-		var n int
-		if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM users WHERE id = ? FOR UPDATE`, uid); err != nil {
-			return fmt.Errorf("face worker: lock account: %w", store.Translate(err))
-		}
-		if n == 0 {
+		err := users.Lock(ctx, tx, uid)
+		if errors.Is(err, users.ErrNotFound) {
 			return index.ErrNoUser
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET face_enrolled = TRUE WHERE id = ?`, uid); err != nil {
-			return fmt.Errorf("face worker: mark enrolled: %w", store.Translate(err))
+		if err != nil {
+			return fmt.Errorf("face worker: lock account: %w", err)
+		}
+		if err := users.SetFaceEnrolled(ctx, tx, uid, true); err != nil {
+			return fmt.Errorf("face worker: mark enrolled: %w", err)
 		}
 		return publishIndexChange(out, index.ChangeReplaced, uid, env.CorrelationID)
 	}
@@ -300,8 +301,8 @@ func (w *Worker) deleteUser(ctx context.Context, env events.Envelope) error {
 		return fmt.Errorf("face worker: delete user: %w", err)
 	}
 	return w.complete(ctx, env, env.ActorUserID, map[string]any{"user_id": p.UserID, "deleted": true}, func(tx *sqlx.Tx, out *outbox.Batch) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET face_enrolled = FALSE WHERE id = ?`, p.UserID); err != nil {
-			return fmt.Errorf("face worker: mark not enrolled: %w", store.Translate(err))
+		if err := users.SetFaceEnrolled(ctx, tx, p.UserID, false); err != nil {
+			return fmt.Errorf("face worker: mark not enrolled: %w", err)
 		}
 		return publishIndexChange(out, index.ChangeDeleted, p.UserID, env.CorrelationID)
 	})

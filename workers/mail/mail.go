@@ -20,7 +20,6 @@ import (
 	"github.com/hirebus/hirebus/ops"
 	"github.com/hirebus/hirebus/otp"
 	"github.com/hirebus/hirebus/outbox"
-	"github.com/hirebus/hirebus/store"
 	"github.com/jmoiron/sqlx"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -135,13 +134,12 @@ func (w *Worker) sendOTP(ctx context.Context, env events.Envelope) error {
 		return events.Permanent(fmt.Errorf("mail: bad send_otp payload"))
 	}
 	// A code that already left for this command is final.
-	var sentAt sql.NullTime
-	err := w.deps.DB.GetContext(ctx, &sentAt, `SELECT sent_at FROM otp_codes WHERE command_id = ?`, env.ID)
+	sentAt, err := otp.SentAt(ctx, w.deps.DB, env.ID)
 	if err == nil && sentAt.Valid {
 		return w.completeOTP(ctx, env, p, sentAt.Time.Add(w.cfg.OTPTTL))
 	}
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("mail: read otp: %w", store.Translate(err))
+		return fmt.Errorf("mail: read otp: %w", err)
 	}
 
 	// The code is a function of the command: a redelivery (e.g. after a
@@ -158,14 +156,10 @@ func (w *Worker) sendOTP(ctx context.Context, env events.Envelope) error {
 	}
 	hash := otp.Hash(code, salt[:])
 	expires := time.Now().UTC().Add(w.cfg.OTPTTL)
-	if _, err := w.deps.DB.ExecContext(ctx, `INSERT IGNORE INTO otp_codes (command_id, email, purpose, code_hash, salt, max_attempts, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		env.ID, p.Email, p.Purpose, hash[:], salt[:], w.cfg.MaxAttempts, expires); err != nil {
-		return fmt.Errorf("mail: store otp: %w", store.Translate(err))
-	}
-	var stored time.Time
-	if err := w.deps.DB.GetContext(ctx, &stored, `SELECT expires_at FROM otp_codes WHERE command_id = ?`, env.ID); err != nil {
-		return fmt.Errorf("mail: read otp: %w", store.Translate(err))
+	stored, err := otp.Store(ctx, w.deps.DB, otp.Code{CommandID: env.ID, Email: p.Email, Purpose: p.Purpose,
+		Hash: hash[:], Salt: salt[:], MaxAttempts: w.cfg.MaxAttempts, ExpiresAt: expires})
+	if err != nil {
+		return fmt.Errorf("mail: store otp: %w", err)
 	}
 	expires = stored
 	if w.deps.BeforeSend != nil {
@@ -186,8 +180,8 @@ func (w *Worker) sendOTP(ctx context.Context, env events.Envelope) error {
 			return err
 		}
 	}
-	if _, err := w.deps.DB.ExecContext(ctx, `UPDATE otp_codes SET sent_at = UTC_TIMESTAMP(3) WHERE command_id = ?`, env.ID); err != nil {
-		return fmt.Errorf("mail: mark sent: %w", store.Translate(err))
+	if err := otp.MarkSent(ctx, w.deps.DB, env.ID); err != nil {
+		return fmt.Errorf("mail: mark sent: %w", err)
 	}
 	return w.completeOTP(ctx, env, p, expires)
 }

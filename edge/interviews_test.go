@@ -360,11 +360,11 @@ func TestInterviewRoomAI(t *testing.T) {
 	if cand == nil {
 		t.Fatalf("refused: %d", st)
 	}
-	cand.waitFor(5*time.Second, func(m edge.RoomMessage) bool { return m.Type == "presence" && m.From.Role == "ai" })
-	q1 := cand.waitFor(5*time.Second, func(m edge.RoomMessage) bool { return m.Type == "chat" && m.From.Role == "ai" })
+	cand.waitFor(15*time.Second, func(m edge.RoomMessage) bool { return m.Type == "presence" && m.From.Role == "ai" })
+	q1 := cand.waitFor(15*time.Second, func(m edge.RoomMessage) bool { return m.Type == "chat" && m.From.Role == "ai" })
 	cand.send(map[string]any{"type": "chat", "text": "I would use a mutex for shared state."})
-	cand.waitFor(5*time.Second, func(m edge.RoomMessage) bool { return m.Type == "chat" && m.From.UserID == w.cand.ID })
-	q2 := cand.waitFor(10*time.Second, func(m edge.RoomMessage) bool { return m.Type == "chat" && m.From.Role == "ai" })
+	cand.waitFor(15*time.Second, func(m edge.RoomMessage) bool { return m.Type == "chat" && m.From.UserID == w.cand.ID })
+	q2 := cand.waitFor(15*time.Second, func(m edge.RoomMessage) bool { return m.Type == "chat" && m.From.Role == "ai" })
 	if string(q1.Data) == string(q2.Data) {
 		t.Fatal("the same question twice")
 	}
@@ -374,7 +374,7 @@ func TestInterviewRoomAI(t *testing.T) {
 	}
 	// Cancelling closes the room for whoever is in it.
 	w.must(w.do("POST", fmt.Sprintf("/api/interviews/%d/cancel", id(iv)), w.rec.Token, nil), 200)
-	cand.waitFor(5*time.Second, func(m edge.RoomMessage) bool { return m.Type == "closed" })
+	cand.waitFor(15*time.Second, func(m edge.RoomMessage) bool { return m.Type == "closed" })
 	if _, err := cand.read(5 * time.Second); err == nil {
 		t.Fatal("the room stayed open after the cancel")
 	}

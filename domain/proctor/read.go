@@ -11,6 +11,7 @@ import (
 	"github.com/hirebus/hirebus/domain/company"
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/store"
+	"github.com/jmoiron/sqlx"
 )
 
 // Summary is an attempt's proctoring at a glance.
@@ -33,11 +34,23 @@ func (s *Service) Violations(ctx context.Context, a company.Actor, attemptID uin
 	if err != nil {
 		return Summary{}, err
 	}
-	return s.summary(ctx, v)
+	return s.summary(ctx, s.DB, v)
 }
 
-func (s *Service) summary(ctx context.Context, v Viewer) (Summary, error) {
-	_, flagAt, err := Rules(ctx, s.DB, v.Attempt.AssessmentID)
+// snapshot runs fn on one consistent read view, so the score, violations
+// and events of one answer are of the same moment (the worker writes them in
+// one transaction; separate reads could show a new event beside an old score).
+func (s *Service) snapshot(ctx context.Context, fn func(q sqlx.QueryerContext) error) error {
+	tx, err := s.DB.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
+	if err != nil {
+		return fmt.Errorf("proctor: snapshot: %w", store.Translate(err))
+	}
+	defer func() { _ = tx.Rollback() }()
+	return fn(tx)
+}
+
+func (s *Service) summary(ctx context.Context, q sqlx.QueryerContext, v Viewer) (Summary, error) {
+	_, flagAt, err := Rules(ctx, q, v.Attempt.AssessmentID)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -48,7 +61,7 @@ func (s *Service) summary(ctx context.Context, v Viewer) (Summary, error) {
 		FlaggedAt sql.NullTime   `db:"flagged_at"`
 		LastFrame sql.NullString `db:"last_frame"`
 	}
-	err = s.DB.GetContext(ctx, &row, `SELECT score, flagged_at, last_frame FROM proctor_attempts WHERE attempt_id = ?`, v.Attempt.ID)
+	err = sqlx.GetContext(ctx, q, &row, `SELECT score, flagged_at, last_frame FROM proctor_attempts WHERE attempt_id = ?`, v.Attempt.ID)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return Summary{}, fmt.Errorf("proctor: summary: %w", store.Translate(err))
 	}
@@ -67,7 +80,7 @@ func (s *Service) summary(ctx context.Context, v Viewer) (Summary, error) {
 		Evidence  []byte    `db:"evidence"`
 		Created   time.Time `db:"created_at"`
 	}
-	if err := s.DB.SelectContext(ctx, &rows, `SELECT id, rule_id, severity, deduction, evidence, created_at FROM proctor_violations
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, rule_id, severity, deduction, evidence, created_at FROM proctor_violations
 		WHERE attempt_id = ? ORDER BY id`, v.Attempt.ID); err != nil {
 		return Summary{}, fmt.Errorf("proctor: violations: %w", store.Translate(err))
 	}
@@ -98,12 +111,15 @@ func (s *Service) Timeline(ctx context.Context, a company.Actor, attemptID, afte
 	if err != nil {
 		return Timeline{}, err
 	}
-	sum, err := s.summary(ctx, v)
-	if err != nil {
-		return Timeline{}, err
-	}
-	evs, err := s.events(ctx, attemptID, `id > ? ORDER BY id LIMIT ?`, after, MaxTimeline+1)
-	if err != nil {
+	var sum Summary
+	var evs []events.ProctorLogEntry
+	if err := s.snapshot(ctx, func(q sqlx.QueryerContext) error {
+		if sum, err = s.summary(ctx, q, v); err != nil {
+			return err
+		}
+		evs, err = s.events(ctx, q, attemptID, `id > ? ORDER BY id LIMIT ?`, after, MaxTimeline+1)
+		return err
+	}); err != nil {
 		return Timeline{}, err
 	}
 	t := Timeline{Summary: sum, Deadline: v.Attempt.Deadline, Events: evs}
@@ -115,7 +131,11 @@ func (s *Service) Timeline(ctx context.Context, a company.Actor, attemptID, afte
 
 // Recent returns an attempt's last n events, oldest first.
 func (s *Service) Recent(ctx context.Context, attemptID uint64, n int) ([]events.ProctorLogEntry, error) {
-	evs, err := s.events(ctx, attemptID, `1 ORDER BY id DESC LIMIT ?`, n)
+	return s.recent(ctx, s.DB, attemptID, n)
+}
+
+func (s *Service) recent(ctx context.Context, q sqlx.QueryerContext, attemptID uint64, n int) ([]events.ProctorLogEntry, error) {
+	evs, err := s.events(ctx, q, attemptID, `1 ORDER BY id DESC LIMIT ?`, n)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +145,7 @@ func (s *Service) Recent(ctx context.Context, attemptID uint64, n int) ([]events
 	return evs, nil
 }
 
-func (s *Service) events(ctx context.Context, attemptID uint64, where string, args ...any) ([]events.ProctorLogEntry, error) {
+func (s *Service) events(ctx context.Context, q sqlx.QueryerContext, attemptID uint64, where string, args ...any) ([]events.ProctorLogEntry, error) {
 	var rows []struct {
 		ID       uint64         `db:"id"`
 		Seq      sql.NullInt64  `db:"seq"`
@@ -136,7 +156,7 @@ func (s *Service) events(ctx context.Context, attemptID uint64, where string, ar
 		Created  time.Time      `db:"created_at"`
 		Cmd      sql.NullString `db:"command_id"`
 	}
-	if err := s.DB.SelectContext(ctx, &rows, `SELECT id, seq, kind, severity, detail, at, created_at, command_id FROM proctor_logs
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, seq, kind, severity, detail, at, created_at, command_id FROM proctor_logs
 		WHERE attempt_id = ? AND `+where, append([]any{attemptID}, args...)...); err != nil {
 		return nil, fmt.Errorf("proctor: timeline: %w", store.Translate(err))
 	}
@@ -186,12 +206,15 @@ func (s *Service) SnapshotFor(ctx context.Context, a company.Actor, attemptID ui
 	if v.Candidate {
 		return Snapshot{}, v, ErrNotFound
 	}
-	sum, err := s.summary(ctx, v)
-	if err != nil {
-		return Snapshot{}, v, err
-	}
-	evs, err := s.Recent(ctx, attemptID, n)
-	if err != nil {
+	var sum Summary
+	var evs []events.ProctorLogEntry
+	if err := s.snapshot(ctx, func(q sqlx.QueryerContext) error {
+		if sum, err = s.summary(ctx, q, v); err != nil {
+			return err
+		}
+		evs, err = s.recent(ctx, q, attemptID, n)
+		return err
+	}); err != nil {
 		return Snapshot{}, v, err
 	}
 	return Snapshot{Summary: sum, Events: evs}, v, nil

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hirebus/hirebus/domain/users"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -63,7 +64,7 @@ func (s *Server) handleFaceLiveness(c *fiber.Ctx) error {
 	}
 	p, _ := principal(c)
 	ctx := c.UserContext()
-	u, err := s.loadLoginUser(ctx, `id = ?`, p.UserID)
+	u, err := s.loadLoginUser(ctx, users.ByID, p.UserID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errUnauthorized
 	}

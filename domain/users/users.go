@@ -66,14 +66,16 @@ func Get(ctx context.Context, q sqlx.QueryerContext, id uint64) (User, error) {
 	return u, nil
 }
 
-// Key is the column a sign-in looks an account up by.
-type Key string
+// Key is the column a sign-in looks an account up by. A struct, not a
+// string, so that no caller can pass a column name or an SQL fragment of
+// its own: only the three lookups below exist.
+type Key struct{ column string }
 
 // Sign-in lookups.
-const (
-	ByID       Key = "id"
-	ByEmail    Key = "email"
-	ByUsername Key = "username"
+var (
+	ByID       = Key{"id"}
+	ByEmail    = Key{"email"}
+	ByUsername = Key{"username"}
 )
 
 // Login is an account with what a sign-in checks.
@@ -89,9 +91,9 @@ func GetLogin(ctx context.Context, q sqlx.QueryerContext, key Key, arg any) (Log
 	switch key {
 	case ByID, ByEmail, ByUsername:
 	default:
-		return u, fmt.Errorf("users: bad lookup key %q", key)
+		return u, fmt.Errorf("users: bad lookup key %q", key.column)
 	}
-	err := sqlx.GetContext(ctx, q, &u, `SELECT `+columns+`, password_hash, require_face FROM users WHERE `+string(key)+` = ? LIMIT 1`, arg)
+	err := sqlx.GetContext(ctx, q, &u, `SELECT `+columns+`, password_hash, require_face FROM users WHERE `+key.column+` = ? LIMIT 1`, arg)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, ErrNotFound
 	}

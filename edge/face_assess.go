@@ -118,22 +118,14 @@ func (s *Server) redeemLivenessToken(ctx context.Context, tx *sqlx.Tx, userID ui
 	if len(token) != 36 {
 		return errLivenessTokenInvalid
 	}
-	var row struct {
-		Type   string   `db:"type"`
-		UserID *uint64  `db:"user_id"`
-		Status string   `db:"status"`
-		Result ops.JSON `db:"result"`
-		Young  bool     `db:"young"`
-	}
-	err := tx.GetContext(ctx, &row, `SELECT type, user_id, status, result,
-		created_at > NOW(3) - INTERVAL `+fmt.Sprint(livenessTokenMinutes)+` MINUTE AS young FROM operations WHERE id = ?`, token)
-	if errors.Is(err, sql.ErrNoRows) {
+	row, young, err := ops.GetFresh(ctx, tx, token, livenessTokenMinutes)
+	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, store.ErrNotFound) {
 		return errLivenessTokenInvalid
 	}
 	if err != nil {
-		return fmt.Errorf("edge: liveness token: %w", store.Translate(err))
+		return fmt.Errorf("edge: liveness token: %w", err)
 	}
-	if row.Type != events.OpFaceIdentify || row.UserID == nil || *row.UserID != userID || row.Status != ops.StatusDone || !row.Young {
+	if row.Type != events.OpFaceIdentify || row.UserID == nil || *row.UserID != userID || row.Status != ops.StatusDone || !young {
 		return errLivenessTokenInvalid
 	}
 	var res events.FaceIdentifyResult

@@ -7,16 +7,14 @@ package edge
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/hirebus/hirebus/domain/liveness"
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/face/challenge"
-	"github.com/hirebus/hirebus/store"
 )
 
 // Liveness modes (Config.FaceLiveness).
@@ -52,12 +50,9 @@ func (s *Server) handleFaceChallenge(c *fiber.Ctx) error {
 	}
 	id := events.NewID()
 	expires := time.Now().Add(challengeTTL).UTC().Truncate(time.Millisecond)
-	ctx := c.UserContext()
-	if _, err := s.deps.DB.ExecContext(ctx, `INSERT INTO face_challenges (id, steps, expires_at) VALUES (?, ?, ?)`, id, strings.Join(names, ","), expires); err != nil {
-		return fmt.Errorf("edge: face challenge: %w", store.Translate(err))
+	if err := liveness.Issue(c.UserContext(), s.deps.DB, id, names, expires); err != nil {
+		return fmt.Errorf("edge: face challenge: %w", err)
 	}
-	// Old challenges are of no use to anyone: trim a few on the way.
-	_, _ = s.deps.DB.ExecContext(ctx, `DELETE FROM face_challenges WHERE expires_at < NOW(3) - INTERVAL 1 HOUR LIMIT 100`)
 	return c.JSON(fiber.Map{
 		"challenge_id": id, "steps": names, "expires": expires,
 		"frames":   fiber.Map{"min": minLoginFrames, "max": maxLoginFrames},
@@ -71,22 +66,14 @@ func (s *Server) useChallenge(ctx context.Context, id string) ([]string, error) 
 	if len(id) != 36 {
 		return nil, badRequest("bad_challenge_id", "challenge_id must be a UUID")
 	}
-	res, err := s.deps.DB.ExecContext(ctx, `UPDATE face_challenges SET used_at = NOW(3) WHERE id = ? AND used_at IS NULL AND expires_at > NOW(3)`, id)
-	if err != nil {
-		return nil, fmt.Errorf("edge: use face challenge: %w", store.Translate(err))
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return nil, errChallengeInvalid
-	}
-	var steps string
-	err = s.deps.DB.GetContext(ctx, &steps, `SELECT steps FROM face_challenges WHERE id = ?`, id)
-	if errors.Is(err, sql.ErrNoRows) {
+	steps, err := liveness.Use(ctx, s.deps.DB, id)
+	if errors.Is(err, liveness.ErrUnusable) {
 		return nil, errChallengeInvalid
 	}
 	if err != nil {
-		return nil, fmt.Errorf("edge: read face challenge: %w", store.Translate(err))
+		return nil, fmt.Errorf("edge: use face challenge: %w", err)
 	}
-	return strings.Split(steps, ","), nil
+	return steps, nil
 }
 
 // checkLiveness is the edge's part: with liveness required a sign-in

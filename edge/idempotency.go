@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 	"github.com/hirebus/hirebus/domain/users"
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/ops"
-	"github.com/hirebus/hirebus/store"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -64,22 +62,17 @@ func (s *Server) idempotent(c *fiber.Ctx, route string, actor uint64, replay fun
 	copy(p.hash[:], m.Sum(nil))
 
 	ctx := c.UserContext()
-	var prev struct {
-		Hash []byte `db:"request_hash"`
-		OpID string `db:"op_id"`
-	}
-	err = s.deps.DB.GetContext(ctx, &prev, `SELECT request_hash, op_id FROM idempotency_keys
-		WHERE scope = ? AND idem_key = ? AND created_at > ?`, p.scope, p.key, time.Now().UTC().Add(-idempotencyTTL))
+	hash, opID, found, err := ops.LookupKey(ctx, s.deps.DB, p.scope, p.key, idempotencyTTL)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return false, fmt.Errorf("edge: %w", err)
+	case !found:
 		c.SetUserContext(context.WithValue(ctx, idemCtxKey{}, p))
 		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("edge: idempotency key: %w", store.Translate(err))
-	case !hmac.Equal(prev.Hash, p.hash[:]):
+	case !hmac.Equal(hash, p.hash[:]):
 		return true, errIdemMismatch
 	}
-	return true, replay(prev.OpID)
+	return true, replay(opID)
 }
 
 // recordIdempotency stores the request's key (if any, and once per
@@ -89,22 +82,12 @@ func recordIdempotency(ctx context.Context, tx *sqlx.Tx, opID string) error {
 	if p == nil || p.recordedIn == tx {
 		return nil
 	}
-	// A key older than the TTL may be reused: it is overwritten in place (a
-	// DELETE first would take gap locks that deadlock concurrent inserts).
-	// Affected rows: 1 inserted, 2 overwritten, 0 a live key (a concurrent
-	// request with the same key got there first).
-	expired := time.Now().UTC().Add(-idempotencyTTL)
-	res, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (scope, idem_key, request_hash, op_id) VALUES (?, ?, ?, ?)
-		ON DUPLICATE KEY UPDATE
-			request_hash = IF(created_at <= ?, VALUES(request_hash), request_hash),
-			op_id = IF(created_at <= ?, VALUES(op_id), op_id),
-			created_at = IF(created_at <= ?, CURRENT_TIMESTAMP(3), created_at)`,
-		p.scope, p.key, p.hash[:], opID, expired, expired, expired)
-	if err != nil {
-		return fmt.Errorf("edge: idempotency key: %w", store.Translate(err))
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	err := ops.RecordKey(ctx, tx, p.scope, p.key, p.hash[:], opID, idempotencyTTL)
+	if errors.Is(err, ops.ErrKeyInUse) {
 		return errIdemInFlight
+	}
+	if err != nil {
+		return fmt.Errorf("edge: %w", err)
 	}
 	p.recordedIn = tx
 	return nil
@@ -112,11 +95,11 @@ func recordIdempotency(ctx context.Context, tx *sqlx.Tx, opID string) error {
 
 // cleanupIdempotency forgets keys past their TTL.
 func (s *Server) cleanupIdempotency(ctx context.Context) (int64, error) {
-	res, err := s.deps.DB.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < ? LIMIT 10000`, time.Now().UTC().Add(-idempotencyTTL))
+	n, err := ops.CleanupKeys(ctx, s.deps.DB, idempotencyTTL)
 	if err != nil {
-		return 0, fmt.Errorf("edge: idempotency cleanup: %w", store.Translate(err))
+		return 0, fmt.Errorf("edge: %w", err)
 	}
-	return res.RowsAffected()
+	return n, nil
 }
 
 // replayAccepted answers a replayed request whose first answer was 202.

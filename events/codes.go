@@ -155,4 +155,7 @@ var classOf = map[Code]Class{
 	CodeBlurred:         ClassRejected,
 	CodeOffAngle:        ClassRejected,
 	CodeTooManyFrames:   ClassBadInput,
+	// reports.go
+	CodeReportAttemptNotFound: ClassNotFound,
+	CodeReportNotSubmitted:    ClassConflict,
 }

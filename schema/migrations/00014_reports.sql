@@ -4,7 +4,11 @@
 -- interview scorecards, cohort percentile) as JSON. Regenerating adds a row
 -- with the next version; old versions stay readable. The ids beside the
 -- snapshot are copies for lookups and access checks (who may read it), not
--- a second source of truth: the snapshot is what was shown.
+-- a second source of truth: the snapshot is what was shown. The
+-- one-row-per-assessment `candidate_reports` of 00001 had no route that
+-- wrote it; it is replaced.
+DROP TABLE IF EXISTS candidate_reports;
+
 CREATE TABLE candidate_reports (
   id            BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY,
   attempt_id    BIGINT UNSIGNED NOT NULL,
@@ -26,3 +30,12 @@ CREATE TABLE candidate_reports (
 
 -- +goose Down
 DROP TABLE candidate_reports;
+CREATE TABLE candidate_reports (
+  id            BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY,
+  assessment_id BIGINT UNSIGNED NOT NULL,
+  candidate_id  BIGINT UNSIGNED NOT NULL,
+  score         DOUBLE NULL,
+  summary       JSON NULL,
+  created_at    DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  UNIQUE KEY uq_report_assess (assessment_id)
+) ENGINE=InnoDB;

@@ -155,4 +155,6 @@ var classOf = map[Code]Class{
 	CodeBlurred:         ClassRejected,
 	CodeOffAngle:        ClassRejected,
 	CodeTooManyFrames:   ClassBadInput,
+	// score.go
+	CodeAttemptNotGraded: ClassConflict,
 }

@@ -36,7 +36,9 @@ const EvtScoreReviewed = "score.reviewed"
 
 // ScoreGradedID is the envelope id of an attempt's CmdScoreGraded (the
 // stream's de-duplication keeps one).
-func ScoreGradedID(attemptID uint64) string { return "score-graded-" + strconv.FormatUint(attemptID, 10) }
+func ScoreGradedID(attemptID uint64) string {
+	return "score-graded-" + strconv.FormatUint(attemptID, 10)
+}
 
 // ScoreInterviewID is the envelope id of an interview's CmdScoreInterview.
 func ScoreInterviewID(interviewID uint64) string {

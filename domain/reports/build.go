@@ -14,6 +14,7 @@ import (
 	"github.com/hirebus/hirebus/domain/interview"
 	"github.com/hirebus/hirebus/domain/jobs"
 	"github.com/hirebus/hirebus/domain/proctor"
+	"github.com/hirebus/hirebus/domain/score"
 )
 
 // DefaultTimelineMax bounds the proctoring marks of one snapshot.
@@ -80,12 +81,17 @@ func (s *Service) Build(ctx context.Context, a company.Actor, attemptID uint64) 
 			return nil, err
 		}
 	}
-	if s.Score != nil {
-		review, signals, err := s.Score(ctx, attemptID)
-		if err != nil {
-			return nil, fmt.Errorf("reports: scored review: %w", err)
-		}
-		rep.Review, rep.Signals = review, signals
+	// The scorer's read API does no access check: the actor was
+	// authorised for this attempt above.
+	review, err := score.ReviewFor(ctx, s.DB, attemptID)
+	switch {
+	case err == nil:
+		rep.Review = &review
+	case !errors.Is(err, score.ErrNotFound):
+		return nil, fmt.Errorf("reports: scored review: %w", err)
+	}
+	if rep.Signals, err = score.SignalsFor(ctx, s.DB, attemptID); err != nil {
+		return nil, fmt.Errorf("reports: AI signals: %w", err)
 	}
 	return rep, nil
 }

@@ -31,7 +31,8 @@ type CompareRow struct {
 	Flagged         bool      `json:"flagged"`
 	Flags           int       `json:"flags"`
 	Signals         int       `json:"ai_signals"`
-	ReviewScore     *float64  `json:"review_score,omitempty"`
+	SkillScore      *float64  `json:"skill_score,omitempty"` // the scorer's rubric (0–100)
+	LLMScore        *float64  `json:"llm_score,omitempty"`   // the LLM review's (0–100), when done
 	Recommendations []string  `json:"recommendations"`
 	MeanScorecard   *float64  `json:"mean_scorecard"` // mean of every 1–5 criterion
 }
@@ -93,7 +94,8 @@ func compareRow(rep Report) CompareRow {
 		UsedSeconds: rep.Time.UsedSeconds, TrustScore: rep.Proctor.TrustScore, Flagged: rep.Proctor.Flagged,
 		Flags: len(rep.Proctor.Violations), Signals: len(rep.Signals), Recommendations: []string{}}
 	if rep.Review != nil {
-		c.ReviewScore = rep.Review.Score
+		sk := rep.Review.SkillScore
+		c.SkillScore, c.LLMScore = &sk, rep.Review.LLM.Score
 	}
 	sum, n := 0.0, 0
 	for _, iv := range rep.Interviews {

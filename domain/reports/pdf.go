@@ -179,16 +179,26 @@ func PDF(out io.Writer, r Report) error {
 		if r.Review == nil {
 			text(9, "", "No scored review yet.")
 		} else {
-			text(9, "", fmt.Sprintf("Source: %s %s; score %s. %s", r.Review.Source, r.Review.Model, fmtNum(r.Review.Score), r.Review.Summary))
-			for _, q := range r.Review.Questions {
-				text(8.5, "", fmt.Sprintf("Question %d: %s. Strengths: %s. Concerns: %s. %s", q.QuestionID, fmtNum(q.Score),
-					strings.Join(q.Strengths, "; "), strings.Join(q.Concerns, "; "), q.Rationale))
+			rv := r.Review
+			llm := "LLM review: " + rv.LLM.Status
+			if rv.LLM.Score != nil {
+				llm += fmt.Sprintf(" (%s, score %s)", rv.LLM.Model, fmtNum(rv.LLM.Score))
+			}
+			text(9, "", fmt.Sprintf("Rubric skill score %.0f / 100 (version %d, %s). %s. %s", rv.SkillScore, rv.Version, fmtWhen(rv.ScoredAt), llm, rv.LLM.Summary))
+			w := []float64{10, 14, 58, 50, 14, 36}
+			row(w, []string{"#", "Kind", "Rubric", "Findings", "LLM", "Concerns"}, true)
+			for _, q := range p.Review {
+				row(w, []string{strconv.Itoa(q.Ordinal), q.Kind, q.Rubric, q.Findings, q.LLMScore, q.Concerns}, false)
 			}
 		}
 		heading("AI-written and copied code signals")
 		text(8, "I", "Signals are evidence with a confidence for a person to weigh, never a verdict.")
 		for _, s := range r.Signals {
-			text(8.5, "", fmt.Sprintf("%s (question %d, confidence %.0f%%): %s", s.Kind, s.QuestionID, s.Confidence*100, s.Summary))
+			q := "-"
+			if s.QuestionID != nil {
+				q = strconv.FormatUint(*s.QuestionID, 10)
+			}
+			text(8.5, "", fmt.Sprintf("%s (question %s, confidence %.0f%%): %s", s.Kind, q, s.Confidence*100, evidenceText(s.Evidence)))
 		}
 		if len(r.Signals) == 0 {
 			text(9, "", "No signals.")

@@ -3,13 +3,17 @@ package reports
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hirebus/hirebus/domain/score"
 )
 
 // The HTML report: one self-contained document (inline CSS, no script, no
@@ -29,6 +33,7 @@ var tmpl = template.Must(template.New("").Funcs(template.FuncMap{
 	"when":     fmtWhen,
 	"sevcolor": sevColor,
 	"join":     strings.Join,
+	"evidence": func(raw json.RawMessage) string { return evidenceText(raw) },
 	"numv":     func(v float64) string { return fmtNum(&v) },
 	"mul100":   func(v float64) float64 { return v * 100 },
 	"barw": func(p *float64) float64 {
@@ -42,6 +47,8 @@ var tmpl = template.Must(template.New("").Funcs(template.FuncMap{
 		case *int:
 			return *p
 		case *bool:
+			return *p
+		case *uint64:
 			return *p
 		}
 		return v
@@ -137,6 +144,7 @@ type page struct {
 	HistMax     int
 	MineX       *float64
 	Counts      []kindCount
+	Review      []ReviewRow
 }
 
 type kindCount struct {
@@ -166,7 +174,7 @@ func barColor(p *float64) string {
 }
 
 func layout(r Report) page {
-	p := page{R: r, ChartW: chartW, StripW: stripW}
+	p := page{R: r, ChartW: chartW, StripW: stripW, Review: reviewRows(r.Review)}
 	for i, s := range r.Sections {
 		w := 0.0
 		if s.Percent != nil {
@@ -278,4 +286,77 @@ func CompareHTML(w io.Writer, c Comparison) error {
 	}
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+// ReviewRow is one question of the scored review as the report shows it:
+// the rubric's result beside the LLM's review of the same question.
+type ReviewRow struct {
+	Ordinal   int
+	Kind      string
+	Rubric    string
+	Findings  string
+	LLMScore  string
+	Strengths string
+	Concerns  string
+	Rationale string
+}
+
+func reviewRows(rv *score.Review) []ReviewRow {
+	if rv == nil {
+		return nil
+	}
+	llm := map[uint64]score.LLMQuestion{}
+	for _, q := range rv.LLM.Questions {
+		llm[q.QuestionID] = q
+	}
+	out := make([]ReviewRow, 0, len(rv.Rubric.Questions))
+	for _, q := range rv.Rubric.Questions {
+		sc := q.Score
+		row := ReviewRow{Ordinal: q.Ordinal, Kind: q.Kind, Rubric: fmt.Sprintf("%s / %d (%s)", fmtNum(&sc), q.Points, q.Status), LLMScore: "—"}
+		if q.TestsTotal > 0 {
+			row.Rubric += fmt.Sprintf(", tests %d/%d", q.TestsPassed, q.TestsTotal)
+		}
+		if q.TimeShare != nil {
+			row.Rubric += fmt.Sprintf(", time %.0f%% of limit", *q.TimeShare*100)
+		}
+		if q.MemoryShare != nil {
+			row.Rubric += fmt.Sprintf(", memory %.0f%% of limit", *q.MemoryShare*100)
+		}
+		var fs []string
+		for _, f := range q.Findings {
+			if f.Available {
+				fs = append(fs, fmt.Sprintf("%s: %d", f.Tool, f.Count))
+			}
+		}
+		if q.Size != nil {
+			fs = append(fs, fmt.Sprintf("%d lines, cyclomatic %d", q.Size.CodeLines, q.Size.Cyclomatic))
+		}
+		row.Findings = strings.Join(fs, "; ")
+		if l, ok := llm[q.QuestionID]; ok {
+			row.LLMScore = strconv.Itoa(l.Score)
+			row.Strengths, row.Concerns, row.Rationale = strings.Join(l.Strengths, "; "), strings.Join(l.Concerns, "; "), l.Rationale
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// evidenceText is a signal's evidence on one line: its fields in order,
+// cut to 240 characters.
+func evidenceText(raw []byte) string {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil || len(m) == 0 {
+		return clip(string(raw), 240)
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		v, _ := json.Marshal(m[k])
+		parts = append(parts, k+"="+string(v))
+	}
+	return clip(strings.Join(parts, ", "), 240)
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/hirebus/hirebus/domain/interview"
 	"github.com/hirebus/hirebus/domain/jobs"
 	"github.com/hirebus/hirebus/domain/proctor"
+	"github.com/hirebus/hirebus/domain/score"
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/store"
 	"github.com/jmoiron/sqlx"
@@ -87,10 +88,11 @@ type Report struct {
 	// AI-written and copied code signals (company only): evidence with a
 	// confidence, never a verdict. Empty when the scorer found none or has
 	// not run.
-	Signals []Signal `json:"ai_signals,omitempty"`
-	// Review is the scored review (rubric and, when configured, the LLM's);
+	Signals []score.Signal `json:"ai_signals,omitempty"`
+	// Review is the score worker's review (the offline rubric per question
+	// with analysers' findings and, when an LLM is configured, its review);
 	// company only. Nil until the scorer has reviewed the attempt.
-	Review *Review `json:"review,omitempty"`
+	Review *score.Review `json:"review,omitempty"`
 	// Interviews are the interviewers' scorecards, recommendations and
 	// notes of the candidate's interviews for this job (company only).
 	Interviews []InterviewFeedback `json:"interviews,omitempty"`
@@ -188,36 +190,6 @@ type Cohort struct {
 	Bins []int `json:"bins"`
 }
 
-// Signal is one AI-written or copied code signal of the scorer.
-type Signal struct {
-	Kind       string          `json:"kind"`
-	QuestionID uint64          `json:"question_id,omitempty"`
-	Confidence float64         `json:"confidence"`
-	Summary    string          `json:"summary"`
-	Evidence   json.RawMessage `json:"evidence,omitempty"`
-	CreatedAt  *time.Time      `json:"created_at,omitempty"`
-}
-
-// Review is the scorer's review of the attempt.
-type Review struct {
-	Source    string           `json:"source"` // rubric | llm | ...
-	Score     *float64         `json:"score,omitempty"`
-	Summary   string           `json:"summary,omitempty"`
-	Questions []QuestionReview `json:"questions,omitempty"`
-	Model     string           `json:"model,omitempty"`
-	CreatedAt *time.Time       `json:"created_at,omitempty"`
-	Detail    json.RawMessage  `json:"detail,omitempty"`
-}
-
-// QuestionReview is the review of one question.
-type QuestionReview struct {
-	QuestionID uint64   `json:"question_id"`
-	Score      *float64 `json:"score,omitempty"`
-	Strengths  []string `json:"strengths,omitempty"`
-	Concerns   []string `json:"concerns,omitempty"`
-	Rationale  string   `json:"rationale,omitempty"`
-}
-
 // InterviewFeedback is one interview with its interviewers' feedback.
 type InterviewFeedback struct {
 	InterviewID uint64               `json:"interview_id"`
@@ -235,15 +207,9 @@ func (r Report) ForCandidate() Report {
 	return r
 }
 
-// ScoreSource reads the scorer's review and AI signals of an attempt (the
-// score domain's read API). Nil: reports have no review or signal section.
-type ScoreSource func(ctx context.Context, attemptID uint64) (*Review, []Signal, error)
-
 // Service runs the report operations.
 type Service struct {
 	DB *sqlx.DB
-	// Score, when set, adds the scored review and AI signals to snapshots.
-	Score ScoreSource
 	// TimelineMax bounds the marks kept in a snapshot (default 20,000).
 	TimelineMax int
 }

@@ -73,7 +73,7 @@ func fmtNum(p *float64) string {
 }
 
 func fmtDur(sec int64) string {
-	if sec <= 0 {
+	if sec < 0 {
 		return "—"
 	}
 	return (time.Duration(sec) * time.Second).String()

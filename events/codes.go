@@ -155,4 +155,9 @@ var classOf = map[Code]Class{
 	CodeBlurred:         ClassRejected,
 	CodeOffAngle:        ClassRejected,
 	CodeTooManyFrames:   ClassBadInput,
+	// score.go
+	CodeAttemptNotGraded: ClassConflict,
+	// reports.go
+	CodeReportAttemptNotFound: ClassNotFound,
+	CodeReportNotSubmitted:    ClassConflict,
 }

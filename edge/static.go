@@ -21,6 +21,14 @@ func (s *Server) staticRoutes() {
 		}
 		return s.serveWebFile(c, name)
 	})
+	// The vendored libraries (edge/web/vendor, see docs/web.md).
+	s.app.Get("/vendor/:file", func(c *fiber.Ctx) error {
+		name := c.Params("file")
+		if strings.Contains(name, "/") || !strings.HasSuffix(name, ".js") {
+			return c.Next()
+		}
+		return s.serveWebFile(c, "vendor/"+name)
+	})
 }
 
 var contentTypes = map[string]string{

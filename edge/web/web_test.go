@@ -76,7 +76,6 @@ func TestScriptsFindTheirElements(t *testing.T) {
 	cases := []struct{ script, page string }{
 		{"index.js", "index.html"},
 		{"app.js", "app.html"},
-		{"problem.js", "app.html"},
 		{"docs.js", "docs.html"},
 		{"assess.js", "assess.html"},
 		{"interviews.js", "interviews.html"},

@@ -10,7 +10,7 @@
 // between indenting and moving focus for as long as one likes. Pages show
 // EDITOR_HELP next to the editor so nobody has to guess.
 import {
-  EditorView, EditorState, Compartment, basicSetup, keymap, indentWithTab, indentUnit,
+  EditorView, EditorState, Compartment, Prec, basicSetup, keymap, indentWithTab, indentUnit,
   python, javascript, cpp, java, go,
 } from "/vendor/codemirror.js";
 
@@ -54,6 +54,10 @@ export function createEditor(parent, opts) {
         // Before basicSetup: earlier keymaps win (Mod-Enter runs instead
         // of inserting a blank line).
         keymap.of(keys),
+        // Escape always arms the way out for two seconds, also when it
+        // first closes the completion list (whose keymap has the highest
+        // precedence and would swallow it).
+        Prec.highest(keymap.of([{ key: "Escape", run: (v) => { v.setTabFocusMode(2000); return false; } }])),
         basicSetup,
         keymap.of([indentWithTab]),
         lang.of(langExt(opts.language)),

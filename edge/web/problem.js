@@ -163,7 +163,7 @@ function RunResult({ res, inputs }) {
       <h4 class="small muted">Compiler output</h4><pre class="output" id="run-compile">${res.stderr}</pre></div>`;
   }
   const tests = (res.tests || []).map((t, i) => Object.assign({ input: inputs[i], custom: i - inputs.examples }, t));
-  const summary = res.checked ? res.passed + " of " + res.checked + " outputs match" : "";
+  const summary = res.checked ? (res.passed || 0) + " of " + res.checked + " outputs match" : "";
   const ok = res.verdict === "AC" || res.verdict === "OK";
   return html`<div id="run-result">
     <div class="row wrap"><h3 style="margin:0">Run</h3>

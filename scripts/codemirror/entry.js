@@ -1,7 +1,7 @@
 // The CodeMirror 6 pieces the hirebus pages use, bundled by
 // scripts/vendor-web.sh into edge/web/vendor/codemirror.js (one ES module).
 export { EditorView, keymap, lineNumbers } from "@codemirror/view";
-export { EditorState, Compartment } from "@codemirror/state";
+export { EditorState, Compartment, Prec } from "@codemirror/state";
 export { basicSetup } from "codemirror";
 export { indentWithTab } from "@codemirror/commands";
 export { indentUnit } from "@codemirror/language";

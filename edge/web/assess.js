@@ -1,577 +1,839 @@
-// The assessment pages. Recruiters: the company's assessments, the builder
-// (MCQ, text and coding questions, proctoring, window) and each
-// assessment's results (scoring text answers, releasing results), updated
-// live by the assessment.submitted / assessment.graded pushes. Candidates:
-// "my assessments", the lobby (rules, consent, camera check), the taking
-// page (the server's countdown, a question navigator, the editor with Run,
-// autosave) and the results page. The countdown is the server's deadline
-// minus the server's clock at the last answer, run on the browser's
-// monotonic clock: the browser's wall clock is never used.
-(function () {
-  "use strict";
-  var $ = hb.$, $$ = hb.$$, h = hb.h, say = hb.say, busy = hb.busy, clear = hb.clear;
-  var COMPANY_KEY = "hirebus.company";
-  if (!hb.session.token()) { location.replace("/"); return; }
-  function toLogin() { hb.session.clear(); location.replace("/#login"); }
-  function call(method, path, body) {
-    return hb.api(method, path, body).catch(function (e) {
-      if (e.status === 401) toLogin();
-      throw e;
-    });
-  }
-  var user = hb.session.user() || {};
-  function isRecruiter() { return user.role === "recruiter" || user.role === "admin"; }
-  $("#who").textContent = user.username ? user.username + " · " + user.role : "";
-  $$("[data-role]").forEach(function (a) {
-    a.classList.toggle("hidden", a.dataset.role === "recruiter" ? !isRecruiter() : user.role !== "candidate");
+// The assessment pages, built from ui.js. Recruiters: the company's
+// assessments, the builder (MCQ, text and coding questions, proctoring,
+// window; inline validation) and each assessment's results (scoring text
+// answers, releasing results in a dialog), updated live by the
+// assessment.submitted / assessment.graded pushes. Candidates: "my
+// assessments", the lobby (rules, consent, the face notice before the camera
+// check, optional liveness), the taking page (the server's countdown, a
+// question navigator as tabs, the CodeMirror editor with Run, autosave, a
+// confirmation dialog to submit) and the results page. The countdown is the
+// server's deadline minus the server's clock at the last answer, run on the
+// browser's monotonic clock: the browser's wall clock is never used.
+// proctor-signals.js (a classic script on the same page) sends the
+// proctoring signals of the taking page.
+import { html, useState, useEffect, useRef, useCallback, useForm, Form, Field, Message, toast, Table, Empty, Dialog, Tabs, Badge, mount } from "/ui.js";
+import { ConsentGate, recordConsent } from "/consent.js";
+import { createEditor, EDITOR_HELP } from "/editor.js";
+
+const COMPANY_KEY = "hirebus.company";
+const VIEWS = ["mine", "lobby", "take", "result", "list", "build", "results"];
+
+function here() { return location.pathname + location.search + location.hash; }
+function toLogin() { hb.session.clear(); location.replace("/?next=" + encodeURIComponent(here())); }
+function call(method, path, body) {
+  return hb.api(method, path, body).catch((e) => {
+    if (e.status === 401) toLogin();
+    throw e;
   });
+}
+const user = hb.session.user() || {};
+const isRecruiter = () => user.role === "recruiter" || user.role === "admin";
+const label = (s) => String(s || "").replace(/_/g, " ");
+const when = (t) => (t ? new Date(t).toLocaleString() : "");
+const statusKind = (s) => (s === "graded" ? "ok" : s === "active" ? "pending" : "");
+function Status({ s }) {
+  return html`<span class=${"badge " + statusKind(s)} data-status=${s}>${label(s)}</span>`;
+}
 
-  var stream = new hb.EventStream();
-  stream.onstatus = function (state, detail) {
-    $("#ws-dot").className = "status-dot " + state;
-    $("#ws-text").textContent = detail;
-  };
-  stream.on("notification", function (msg) { hb.toast((msg.data || {}).title || "New notification"); });
-  stream.on("assessment.submitted", function () { hb.toast("An attempt was submitted."); if (current === "results") route(); });
-  stream.on("assessment.graded", function () { hb.toast("An attempt was graded."); if (current === "results") route(); });
-  stream.start();
+// Markdown shows hb.markdown's DOM (built node by node, never innerHTML).
+function Markdown({ src, className = "statement" }) {
+  const ref = useRef(null);
+  useEffect(() => {
+    if (!ref.current) return;
+    hb.clear(ref.current).appendChild(hb.markdown(src || ""));
+  }, [src]);
+  return html`<div class=${className} ref=${ref}></div>`;
+}
 
-  var current = "", timer = null, saveTimers = {}, camera = null;
-  function route() {
-    var m = /^#\/(\w+)(?:\/(\d+))?/.exec(location.hash) || [];
-    var view = m[1] || (isRecruiter() ? "list" : "mine");
-    if (["mine", "lobby", "take", "result", "list", "build", "results"].indexOf(view) < 0) view = "mine";
-    current = view;
-    if (timer) { clearInterval(timer); timer = null; }
-    if (camera && view !== "lobby" && view !== "take") { camera.stop(); camera = null; }
-    $$("[data-view]").forEach(function (s) { s.classList.toggle("hidden", s.dataset.view !== view); });
-    $$("[data-nav]").forEach(function (a) { a.classList.toggle("active", a.dataset.nav === view); });
-    var id = m[2];
-    ({ mine: showMine, lobby: function () { showLobby(id); }, take: function () { showTake(id); }, result: function () { showResult(id); },
-      list: showList, build: showBuild, results: function () { showResults(id); } })[view]();
-  }
-  window.addEventListener("hashchange", route);
-  function label(s) { return String(s || "").replace(/_/g, " "); }
-  function when(t) { return t ? new Date(t).toLocaleString() : ""; }
-  function badge(s) {
-    var kind = s === "graded" ? "ok" : s === "active" ? "pending" : "";
-    return h("span", { className: "badge " + kind, text: label(s), "data-status": s });
-  }
+// companyId is the company the recruiter works in (the one picked on the
+// hiring pages, else their first).
+function companyId() {
+  return call("GET", "/api/companies").then((r) => {
+    let id = parseInt(sessionStorage.getItem(COMPANY_KEY) || "0", 10);
+    if (!r.data.items.some((c) => c.id === id)) id = r.data.items.length ? r.data.items[0].id : 0;
+    return id;
+  });
+}
 
-  // ---- candidate: my assessments --------------------------------------------
-  function showMine() {
-    call("GET", "/api/assessments").then(function (r) {
-      var list = clear($("#mine-list"));
-      $("#mine-empty").classList.toggle("hidden", r.data.items.length > 0);
-      r.data.items.forEach(function (a) {
-        var win = a.opens_at || a.closes_at ? " · open " + (a.opens_at ? "from " + when(a.opens_at) : "") + (a.closes_at ? " until " + when(a.closes_at) : "") : "";
-        var link = a.status === "invited" ? h("a", { href: "#/lobby/" + a.assessment_id, text: "Open the lobby" })
-          : a.status === "active" ? h("a", { href: "#/take/" + a.assessment_id, text: "Continue" })
-          : h("a", { href: "#/result/" + a.assessment_id, text: a.results_released ? "See results" : "Status" });
-        list.appendChild(h("li", { "data-assessment": String(a.assessment_id) },
-          h("div.row", h("strong", { text: a.title }), badge(a.status), h("span.grow"), link),
-          h("div.small.muted", { text: a.company_name + " · " + a.duration_minutes + " minutes" + win })));
-      });
-      say($("#mine-msg"), "");
-    }, function (e) { say($("#mine-msg"), e.message); });
-  }
+// ---- live events -------------------------------------------------------------
+const stream = new hb.EventStream();
+const refreshers = new Set(); // views that reload on an attempt's news
+stream.onstatus = (state, detail) => {
+  document.getElementById("ws-dot").className = "status-dot " + state;
+  document.getElementById("ws-text").textContent = detail;
+};
+stream.on("notification", (msg) => toast((msg.data || {}).title || "New notification"));
+stream.on("assessment.submitted", () => { toast("An attempt was submitted."); refreshers.forEach((f) => f()); });
+stream.on("assessment.graded", () => { toast("An attempt was graded."); refreshers.forEach((f) => f()); });
 
-  // ---- candidate: lobby -----------------------------------------------------
-  var consentVersion = "";
-  function showLobby(id) {
-    $("#lobby-agree").checked = false;
-    $("#lobby-start").disabled = true;
-    call("GET", "/api/assessments/" + id).then(function (r) {
-      var a = r.data;
-      if (a.attempt) { location.hash = a.attempt.status === "active" ? "#/take/" + id : "#/result/" + id; return; }
-      $("#lobby-title").textContent = a.title + " · " + a.company_name;
-      consentVersion = a.consent.version;
-      var rules = clear($("#lobby-rules"));
-      var kinds = {};
-      a.questions.forEach(function (q) { kinds[q.kind] = (kinds[q.kind] || 0) + 1; });
-      rules.appendChild(h("li", { text: a.duration_minutes + " minutes from the moment you press Start; the clock is kept by the server and does not stop if you close the page." }));
-      rules.appendChild(h("li", { text: a.questions.length + " questions: " + Object.keys(kinds).map(function (k) { return kinds[k] + " " + k; }).join(", ") + "." }));
-      rules.appendChild(h("li", { text: "Answers are saved as you type; when time runs out the saved answers are submitted for you." }));
-      if (a.proctoring.webcam) rules.appendChild(h("li", { text: "Webcam proctoring: a frame every " + a.proctoring.frame_interval_s + " s is checked for your face." }));
-      if (a.proctoring.fullscreen) rules.appendChild(h("li", { text: "The assessment opens in full screen; please stay in it." }));
-      if (a.proctoring.liveness) rules.appendChild(h("li", { text: "Liveness check: when you press Start, follow the instructions under the camera picture; your face is compared with the face enrolled on your account." }));
-      $("#lobby-consent").textContent = a.consent.text + " (terms version " + a.consent.version + ")";
-      var needCam = a.proctoring.webcam || a.proctoring.liveness;
-      $("#lobby-camera").classList.toggle("hidden", !needCam);
-      if (needCam) {
-        camera = new hb.Camera($("#lobby-video"), $("#lobby-cam-ph"));
-        camera.start().catch(function (e) { $("#lobby-cam-ph").textContent = "Camera: " + e.message; });
-      }
-      $("#lobby-start").dataset.id = String(id);
-      $("#lobby-start").dataset.fullscreen = a.proctoring.fullscreen ? "1" : "";
-      $("#lobby-start").dataset.liveness = a.proctoring.liveness ? "1" : "";
-      say($("#lobby-msg"), "");
-    }, function (e) { say($("#lobby-msg"), e.status === 404 ? "This assessment does not exist or you are not invited." : e.message); });
-  }
-  $("#lobby-agree").addEventListener("change", function () { $("#lobby-start").disabled = !$("#lobby-agree").checked; });
-  $("#lobby-start").addEventListener("click", function () {
-    var btn = $("#lobby-start"), id = btn.dataset.id;
-    busy(btn, true, "Starting…");
-    if (btn.dataset.fullscreen === "1" && document.documentElement.requestFullscreen) document.documentElement.requestFullscreen().catch(function () {});
-    var body = { consent: true, consent_version: consentVersion };
-    var ready = btn.dataset.liveness === "1" ? livenessToken(btn) : Promise.resolve("");
-    ready.then(function (token) {
-      if (token) body.liveness_token = token;
-      btn.textContent = "Starting…";
-      return call("POST", "/api/assessments/" + id + "/start", body);
-    }).then(function () {
-      busy(btn, false);
+// useRefresh re-runs load when an attempt is submitted or graded.
+function useRefresh(load) {
+  useEffect(() => {
+    refreshers.add(load);
+    return () => refreshers.delete(load);
+  }, [load]);
+}
+
+// useLoad runs a promise-returning load once (and again when deps change)
+// and keeps its result or error.
+function useLoad(load, deps) {
+  const [state, setState] = useState({ data: null, error: null, loading: true });
+  const run = useCallback(() => load().then((data) => setState({ data, error: null, loading: false }), (error) => setState((s) => ({ ...s, error, loading: false }))), deps);
+  useEffect(() => { run(); }, [run]);
+  return [state, run];
+}
+
+// ---- candidate: my assessments -------------------------------------------------
+function Mine() {
+  const [st] = useLoad(() => call("GET", "/api/assessments").then((r) => r.data.items), []);
+  const items = st.data || [];
+  const cols = [
+    { key: "title", label: "Assessment", render: (a) => html`<strong data-assessment=${a.assessment_id}>${a.title}</strong>` },
+    { key: "company_name", label: "Company" },
+    { key: "duration_minutes", label: "Minutes" },
+    { key: "window", label: "Open", render: (a) => (a.opens_at || a.closes_at ? (a.opens_at ? "from " + when(a.opens_at) : "") + (a.closes_at ? " until " + when(a.closes_at) : "") : "any time") },
+    { key: "status", label: "Status", render: (a) => html`<${Status} s=${a.status} />` },
+    { key: "go", label: "Next step", render: (a) => a.status === "invited" ? html`<a href=${"#/lobby/" + a.assessment_id}>Open the lobby</a>`
+      : a.status === "active" ? html`<a href=${"#/take/" + a.assessment_id}>Continue</a>`
+      : html`<a href=${"#/result/" + a.assessment_id}>${a.results_released ? "See results" : "Status"}</a>` },
+  ];
+  return html`<section class="card" aria-labelledby="mine-h">
+    <h1 id="mine-h">My assessments</h1>
+    <${Message} id="mine-msg" text=${st.error && st.error.message} />
+    ${st.loading ? html`<p class="muted small" role="status">Loading…</p>` : html`<div id="mine-list">
+      <${Table} caption="Assessments you were invited to" columns=${cols} rows=${items} rowKey=${(a) => a.assessment_id}
+        empty=${html`<${Empty} title="No assessment invitations yet.">When a company invites you to an assessment it shows here, and you get a notification.<//>`} />
+    </div>`}
+  </section>`;
+}
+
+// ---- candidate: lobby ------------------------------------------------------------
+let camera = null; // the lobby's camera (liveness check); stopped when the lobby goes
+function Lobby({ id }) {
+  const [a, setA] = useState(null);
+  const [msg, setMsg] = useState("");
+  const [step, setStep] = useState("");
+  const [agree, setAgree] = useState(false);
+  const [busy, setBusy] = useState("");
+  const [camText, setCamText] = useState("Starting the camera…");
+  const video = useRef(null);
+  const ph = useRef(null);
+  useEffect(() => {
+    call("GET", "/api/assessments/" + id).then((r) => {
+      const d = r.data;
+      if (d.attempt) { location.hash = d.attempt.status === "active" ? "#/take/" + id : "#/result/" + id; return; }
+      setA(d);
+    }, (e) => setMsg(e.status === 404 ? "This assessment does not exist or you are not invited." : e.message));
+    return () => { if (camera) { camera.stop(); camera = null; } };
+  }, [id]);
+  const startCamera = useCallback(() => {
+    if (!video.current || camera) return;
+    camera = new hb.Camera(video.current, ph.current);
+    camera.start().catch((e) => setCamText("Camera: " + e.message));
+  }, []);
+  if (!a) return html`<section class="card"><h1>Assessment lobby</h1><${Message} id="lobby-msg" text=${msg} focus=${true} />${!msg && html`<p class="muted small" role="status">Loading…</p>`}</section>`;
+
+  const p = a.proctoring;
+  const needCam = p.webcam || p.liveness;
+  const kinds = {};
+  a.questions.forEach((q) => { kinds[q.kind] = (kinds[q.kind] || 0) + 1; });
+  const start = async () => {
+    setMsg("");
+    setBusy("Starting…");
+    if (p.fullscreen && document.documentElement.requestFullscreen) document.documentElement.requestFullscreen().catch(() => {});
+    const body = { consent: true, consent_version: a.consent.version };
+    try {
+      if (p.liveness) body.liveness_token = await livenessToken(setStep, setBusy);
+      setBusy("Starting…");
+      await call("POST", "/api/assessments/" + id + "/start", body);
       location.hash = "#/take/" + id;
-    }, function (e) {
-      busy(btn, false);
-      say($("#lobby-step"), "");
-      var text = e.message;
+    } catch (e) {
+      setStep("");
+      let text = e.message;
       if (e.code === "face_not_enrolled") text = "This assessment checks your face, and your account has no enrolled face: enrol one from your profile first.";
       else if (e.code === "liveness_failed" || e.code === "challenge_invalid" || e.code === "liveness_token_invalid") text = "The liveness check did not pass (" + e.message + "). Press Start again and follow the instructions under the picture.";
       else if (e.code === "face_not_recognized") text = "The face on camera does not match the face enrolled on your account.";
-      say($("#lobby-msg"), text);
-    });
-  });
-  // livenessToken runs the face liveness challenge (the sign-in page's
-  // steps, hb.Camera.captureChallenge) against the candidate's own enrolled
-  // face and resolves with the single-use token the start needs.
-  function livenessToken(btn) {
-    if (!camera) return Promise.reject(new Error("the camera is needed for the liveness check"));
-    try { camera.capture(); } catch (e) { return Promise.reject(e); }
-    btn.textContent = "Follow the instructions…";
-    return call("POST", "/api/auth/face-challenge", {}).then(function (r) {
-      return camera.captureChallenge(r.data, function (text) { say($("#lobby-step"), text, text ? "info" : undefined); }).then(function (frames) {
-        btn.textContent = "Checking your face…";
-        return call("POST", "/api/auth/face-liveness", { challenge_id: r.data.challenge_id, images: frames });
-      });
-    }).then(function (r) {
-      if (r.status === 202 && r.data && r.data.op_id) {
-        // The face worker is busy: the finished operation is the token.
-        return hb.waitOp(r.data.op_id, 60000).then(function (op) {
-          var res = op.result || {};
-          if (!res.matched) throw Object.assign(new Error("the face does not match your enrolled face"), { code: "face_not_recognized" });
-          if (!res.liveness || !res.liveness.passed) throw Object.assign(new Error((res.liveness && res.liveness.reason) || "no challenge was checked"), { code: "liveness_failed" });
-          return r.data.op_id;
-        });
-      }
-      return r.data.liveness_token;
-    });
+      setMsg(text);
+    } finally {
+      setBusy("");
+    }
+  };
+  return html`<section class="card" style="max-width:760px" aria-labelledby="lobby-title">
+    <h1 id="lobby-title">${a.title} · ${a.company_name}</h1>
+    <${Message} id="lobby-msg" text=${msg} focus=${true} />
+    <h2>Rules</h2>
+    <ul id="lobby-rules">
+      <li>${a.duration_minutes} minutes from the moment you press Start; the clock is kept by the server and does not stop if you close the page.</li>
+      <li>${a.questions.length} questions: ${Object.keys(kinds).map((k) => kinds[k] + " " + k).join(", ")}.</li>
+      <li>Answers are saved as you type; when time runs out the saved answers are submitted for you.</li>
+      ${p.webcam && html`<li>Webcam proctoring: a frame every ${p.frame_interval_s} s is checked for your face.</li>`}
+      ${p.fullscreen && html`<li>The assessment opens in full screen; please stay in it.</li>`}
+      ${p.liveness && html`<li>Liveness check: when you press Start, follow the instructions under the camera picture; your face is compared with the face enrolled on your account.</li>`}
+    </ul>
+    ${needCam && html`<div id="lobby-camera">
+      <h2>Camera check</h2>
+      <${ConsentGate} id="lobby-face-agree" onAccept=${(v) => { recordConsent(v).catch(() => {}); }}>${() => html`<${CameraBox} video=${video} ph=${ph} text=${camText} onReady=${startCamera} />
+        <${Message} id="lobby-step" text=${step} kind="info" />`}<//>
+    </div>`}
+    <h2>Consent</h2>
+    <p class="small" id="lobby-consent">${a.consent.text} (terms version ${a.consent.version})</p>
+    <label class="row small"><input type="checkbox" id="lobby-agree" style="width:auto" checked=${agree}
+      onChange=${(ev) => setAgree(ev.currentTarget.checked)} /> I have read the rules and agree to these terms.</label>
+    <div class="row" style="margin-top:1rem">
+      <button type="button" id="lobby-start" disabled=${!agree || !!busy} onClick=${start}>${busy || "Start the assessment"}</button>
+    </div>
+  </section>`;
+}
+// CameraBox is the lobby's camera picture; it starts the camera once shown.
+function CameraBox({ video, ph, text, onReady }) {
+  useEffect(() => { onReady(); }, []);
+  return html`<div class="camera" style="max-width:320px"><video id="lobby-video" ref=${video} autoplay playsinline muted aria-label="Your camera"></video>
+    <div class="placeholder" id="lobby-cam-ph" ref=${ph}>${text}</div></div>`;
+}
+// livenessToken runs the face liveness challenge (the sign-in page's steps,
+// hb.Camera.captureChallenge) against the candidate's own enrolled face and
+// resolves with the single-use token the start needs.
+async function livenessToken(setStep, setBusy) {
+  if (!camera) throw new Error("the camera is needed for the liveness check");
+  camera.capture(); // throws when the camera is not running yet
+  setBusy("Follow the instructions…");
+  const ch = await call("POST", "/api/auth/face-challenge", {});
+  const frames = await camera.captureChallenge(ch.data, (text) => setStep(text));
+  setBusy("Checking your face…");
+  const r = await call("POST", "/api/auth/face-liveness", { challenge_id: ch.data.challenge_id, images: frames });
+  if (r.status === 202 && r.data && r.data.op_id) {
+    // The face worker is busy: the finished operation is the token.
+    const op = await hb.waitOp(r.data.op_id, 60000);
+    const res = op.result || {};
+    if (!res.matched) throw Object.assign(new Error("the face does not match your enrolled face"), { code: "face_not_recognized" });
+    if (!res.liveness || !res.liveness.passed) throw Object.assign(new Error((res.liveness && res.liveness.reason) || "no challenge was checked"), { code: "liveness_failed" });
+    return r.data.op_id;
   }
+  return r.data.liveness_token;
+}
 
-  // ---- candidate: taking it ---------------------------------------------------
-  var take = null; // {assessment, attempt, answers: {qid: {version, answer}}, index, endsAt (monotonic ms)}
-  function syncClock(deadline, serverNow) {
-    take.endsAt = performance.now() + (new Date(deadline).getTime() - new Date(serverNow).getTime());
-  }
-  function showTake(id) {
-    call("GET", "/api/assessments/" + id).then(function (r) {
-      var a = r.data;
+// ---- candidate: taking it ----------------------------------------------------------
+
+// Countdown shows the time left on the server's clock (clock.endsAt is on
+// performance.now()); it calls onExpire once when it reaches zero.
+function Countdown({ clock, onExpire }) {
+  const [, setTick] = useState(0);
+  const fired = useRef(false);
+  useEffect(() => {
+    const t = setInterval(() => setTick((n) => n + 1), 250);
+    return () => clearInterval(t);
+  }, []);
+  const left = Math.max(0, clock.endsAt - performance.now());
+  const s = Math.ceil(left / 1000);
+  useEffect(() => {
+    if (left <= 0 && !fired.current) { fired.current = true; onExpire(); }
+  });
+  const text = Math.floor(s / 60) + ":" + ("0" + (s % 60)).slice(-2);
+  // The visible clock changes every second; screen readers get the minutes
+  // (a live region announcing every second would drown everything else).
+  return html`<span class="row">
+    <strong id="countdown" data-remaining=${String(s)} style="font-family:var(--mono);font-size:1.3rem" aria-hidden="true">${text}</strong>
+    <span class="visually-hidden" role="timer" aria-live="off">Time left ${Math.floor(s / 60)} minutes</span>
+  </span>`;
+}
+
+function Take({ id }) {
+  const [take, setTake] = useState(null); // {assessment, attempt}
+  const [msg, setMsg] = useState({ text: "", kind: "error" });
+  const [index, setIndex] = useState(0);
+  const [save, setSaveState] = useState({ state: "idle", text: "All saved" });
+  const [, setAnsweredTick] = useState(0);
+  const [confirm, setConfirm] = useState(false);
+  const [submitting, setSubmitting] = useState(false);
+  const answers = useRef({}); // qid → {version, answer}
+  const timers = useRef({});
+  const clock = useRef({ endsAt: 0 });
+  const closed = useRef(false);
+  const videoRef = useRef(null);
+
+  const syncClock = (deadline, serverNow) => {
+    clock.current.endsAt = performance.now() + (new Date(deadline).getTime() - new Date(serverNow).getTime());
+  };
+  useEffect(() => {
+    let alive = true, cam = null, frameTimer = null;
+    call("GET", "/api/assessments/" + id).then((r) => {
+      const a = r.data;
+      if (!alive) return;
       if (!a.attempt) { location.hash = "#/lobby/" + id; return; }
       if (a.attempt.status !== "active") { location.hash = "#/result/" + id; return; }
-      take = { assessment: a, attempt: a.attempt, answers: {}, index: take && take.assessment.id === a.id ? take.index : 0, endsAt: 0 };
-      a.attempt.answers.forEach(function (x) { take.answers[x.question_id] = { version: x.version, answer: x.answer || {} }; });
+      a.attempt.answers.forEach((x) => { answers.current[x.question_id] = { version: x.version, answer: x.answer || {} }; });
       syncClock(a.attempt.deadline, a.attempt.server_now);
-      $("#take-title").textContent = a.title;
-      setSave("idle", "All saved");
-      renderNav();
-      renderQuestion();
-      tick();
-      timer = setInterval(tick, 250);
-      startProctoring(a);
-    }, function (e) { say($("#take-msg"), e.message); });
-  }
-  // Webcam proctoring: a frame every frame_interval_s to POST
-  // /api/proctor/frame for this attempt (refused by the server once the
-  // attempt is closed).
-  var proctorTimer = null;
-  function startProctoring(a) {
-    if (proctorTimer) { clearInterval(proctorTimer); proctorTimer = null; }
-    if (!a.proctoring.webcam) return;
-    if (!camera) camera = new hb.Camera($("#proctor-video"), null);
-    camera.start().then(function () {
-      proctorTimer = setInterval(function () {
-        if (current !== "take" || !take) { clearInterval(proctorTimer); proctorTimer = null; return; }
-        var img;
-        try { img = camera.capture(); } catch (e) { return; }
-        call("POST", "/api/proctor/frame", { attempt_id: take.attempt.id, image: img }).catch(function (e) {
-          if (e.status === 409 || e.status === 404) { clearInterval(proctorTimer); proctorTimer = null; }
-        });
-      }, Math.max(5, a.proctoring.frame_interval_s) * 1000);
-    }, function (e) { say($("#take-msg"), "Camera: " + e.message + " — webcam proctoring needs your camera."); });
-  }
-  function tick() {
-    if (!take) return;
-    var left = Math.max(0, take.endsAt - performance.now());
-    var s = Math.ceil(left / 1000);
-    $("#countdown").textContent = Math.floor(s / 60) + ":" + ("0" + s % 60).slice(-2);
-    $("#countdown").dataset.remaining = String(s);
-    if (left <= 0 && timer) {
-      clearInterval(timer);
-      timer = null;
-      say($("#take-msg"), "Time is up: the server submits your saved answers.", "info");
-      waitSubmitted(take.assessment.id);
-    }
-  }
+      setTake({ assessment: a, attempt: a.attempt });
+      // Webcam proctoring: a frame every frame_interval_s to POST
+      // /api/proctor/frame for this attempt (refused by the server once the
+      // attempt is closed).
+      if (a.proctoring.webcam && videoRef.current) {
+        cam = new hb.Camera(videoRef.current, null);
+        cam.start().then(() => {
+          if (!alive) { cam.stop(); return; }
+          frameTimer = setInterval(() => {
+            let img;
+            try { img = cam.capture(); } catch (e) { return; }
+            call("POST", "/api/proctor/frame", { attempt_id: a.attempt.id, image: img }).catch((e) => {
+              if (e.status === 409 || e.status === 404) { clearInterval(frameTimer); frameTimer = null; }
+            });
+          }, Math.max(5, a.proctoring.frame_interval_s) * 1000);
+        }, (e) => setMsg({ text: "Camera: " + e.message + " — webcam proctoring needs your camera.", kind: "error" }));
+      }
+    }, (e) => setMsg({ text: e.message, kind: "error" }));
+    return () => {
+      alive = false;
+      clearInterval(frameTimer);
+      if (cam) cam.stop();
+      Object.values(timers.current).forEach(clearTimeout);
+    };
+  }, [id]);
+
   // After the deadline the server submits; follow it to the results page.
-  function waitSubmitted(id) {
-    var tries = 0;
-    (function poll() {
-      call("GET", "/api/assessments/" + id).then(function (r) {
+  const waitSubmitted = useCallback(() => {
+    let tries = 0;
+    const poll = () => {
+      call("GET", "/api/assessments/" + id).then((r) => {
         if (r.data.attempt && r.data.attempt.status !== "active") { location.hash = "#/result/" + id; return; }
-        if (++tries < 120 && current === "take") setTimeout(poll, 1000);
-      }, function () { if (++tries < 120) setTimeout(poll, 1000); });
-    })();
-  }
-  function answered(q) {
-    var a = (take.answers[q.id] || {}).answer || {};
-    return (a.choices && a.choices.length) || a.text || a.source;
-  }
-  function renderNav() {
-    var nav = clear($("#navigator"));
-    take.assessment.questions.forEach(function (q, i) {
-      nav.appendChild(h("button", { type: "button", className: i === take.index ? "" : "secondary", role: "tab", "data-q": String(i + 1),
-        "aria-selected": String(i === take.index), text: (i + 1) + (answered(q) ? " ✓" : "") + " · " + q.kind,
-        onclick: function () { take.index = i; renderNav(); renderQuestion(); } }));
-    });
-  }
-  function setSave(state, text) {
-    var el = $("#save-state");
-    el.dataset.state = state;
-    el.textContent = text;
-    el.className = "badge " + (state === "saved" || state === "idle" ? "ok" : state === "error" ? "bad" : "pending");
-  }
-  function queueSave(q, answer) {
-    take.answers[q.id] = take.answers[q.id] || { version: 0 };
-    take.answers[q.id].answer = answer;
-    setSave("pending", "Saving…");
-    clearTimeout(saveTimers[q.id]);
-    saveTimers[q.id] = setTimeout(function () { save(q); }, 600);
-  }
-  function save(q) {
-    var st = take.answers[q.id];
-    var body = {};
-    var a = st.answer || {};
+        if (++tries < 120 && location.hash === "#/take/" + id) setTimeout(poll, 1000);
+      }, () => { if (++tries < 120) setTimeout(poll, 1000); });
+    };
+    poll();
+  }, [id]);
+
+  const q = take && take.assessment.questions[index];
+  const saveNow = useCallback((q) => {
+    const st = answers.current[q.id];
+    const a = st.answer || {};
+    const body = {};
     if (q.kind === "mcq") body.choices = a.choices || [];
     if (q.kind === "text") body.text = a.text || "";
     if (q.kind === "code") { body.language = a.language; body.source = a.source || ""; }
-    return call("PUT", "/api/attempts/" + take.attempt.id + "/answers/" + q.id, body).then(function (r) {
+    return call("PUT", "/api/attempts/" + take.attempt.id + "/answers/" + q.id, body).then((r) => {
       st.version = r.data.version;
       syncClock(r.data.deadline, new Date(new Date(r.data.deadline).getTime() - r.data.remaining_ms).toISOString());
-      setSave("saved", "Saved · v" + r.data.version);
-      renderNav();
-    }, function (e) {
-      if (e.status === 409) { setSave("error", "Closed"); say($("#take-msg"), e.message); waitSubmitted(take.assessment.id); return; }
-      setSave("error", "Not saved — retrying");
-      saveTimers[q.id] = setTimeout(function () { save(q); }, 3000);
-    });
-  }
-  function renderQuestion() {
-    var q = take.assessment.questions[take.index];
-    var box = clear($("#question"));
-    var cur = (take.answers[q.id] || {}).answer || {};
-    box.appendChild(h("h3", { text: "Question " + (take.index + 1) + " · " + q.points + " points" }));
-    if (q.prompt) box.appendChild(h("div.statement", hb.markdown(q.prompt)));
-    if (q.kind === "mcq") {
-      var chosen = (cur.choices || []).slice();
-      q.options.forEach(function (o, i) {
-        var input = h("input", { type: q.multiple ? "checkbox" : "radio", name: "mcq", value: String(i), style: "width:auto", "data-option": String(i) });
-        input.checked = chosen.indexOf(i) >= 0;
-        input.addEventListener("change", function () {
-          var sel = $$("#question input[name=mcq]").filter(function (x) { return x.checked; }).map(function (x) { return parseInt(x.value, 10); });
-          queueSave(q, { choices: sel });
-        });
-        box.appendChild(h("label.row", input, h("span", { text: o })));
-      });
-    } else if (q.kind === "text") {
-      var ta = h("textarea", { rows: "10", maxlength: String(q.max_length || 20000), id: "answer-text" });
-      ta.value = cur.text || "";
-      ta.addEventListener("input", function () { queueSave(q, { text: ta.value }); });
-      box.appendChild(ta);
-    } else {
-      renderCode(box, q, cur);
-    }
-  }
-  function renderCode(box, q, cur) {
-    var statement = h("div.statement", { text: "Loading the problem…" });
-    box.appendChild(statement);
-    var langs = q.languages && q.languages.length ? q.languages : null;
-    var sel = h("select", { id: "answer-lang", style: "width:auto" });
-    var code = h("textarea", { rows: "16", id: "answer-code", spellcheck: "false", style: "font-family:var(--mono)" });
-    var stdin = h("textarea", { rows: "3", id: "answer-stdin", placeholder: "Input for Run" });
-    var out = h("pre.output", { id: "run-output" });
-    var run = h("button.secondary", { type: "button", id: "run-btn", text: "Run" });
-    box.appendChild(h("div.row", h("label", { text: "Language" }), sel, h("span.grow"), run));
-    box.appendChild(code);
-    // The code editor (editor.js, CodeMirror) over the textarea, which stays
-    // the value that is saved; without the module the textarea is used.
-    var edBox = h("div.code-editor", { id: "answer-editor" });
-    var edHelp = h("p.small.muted", { id: "answer-editor-help" });
-    var ed = null;
-    box.appendChild(edBox);
-    box.appendChild(edHelp);
-    import("/editor.js").then(function (m) {
-      ed = m.createEditor(edBox, { doc: code.value, language: sel.value, label: "Your code", describedBy: "answer-editor-help",
-        onChange: function (text) { if (text !== code.value) { code.value = text; changed(); } } });
-      edHelp.textContent = m.EDITOR_HELP;
-      code.classList.add("hidden");
-    }, function () { edBox.classList.add("hidden"); });
-    function syncEditor() { if (ed && ed.getValue() !== code.value) ed.setValue(code.value); }
-    box.appendChild(h("div.small.muted", { text: "Run uses the input below; submitting grades your saved code against hidden tests." }));
-    box.appendChild(stdin);
-    box.appendChild(out);
-    var starter = {};
-    function changed() { queueSave(q, { language: sel.value, source: code.value }); }
-    code.addEventListener("input", function () { changed(); syncEditor(); });
-    code.addEventListener("keydown", function (e) {
-      if (e.key !== "Tab") return;
-      e.preventDefault();
-      var s = code.selectionStart;
-      code.value = code.value.slice(0, s) + "\t" + code.value.slice(code.selectionEnd);
-      code.selectionStart = code.selectionEnd = s + 1;
-      changed();
-    });
-    sel.addEventListener("change", function () {
-      if (!code.value.trim() && starter[sel.value]) code.value = starter[sel.value];
-      if (ed) ed.setLanguage(sel.value);
-      syncEditor();
-      changed();
-    });
-    run.addEventListener("click", function () {
-      busy(run, true, "Running…");
-      out.textContent = "";
-      call("POST", "/api/code/execute", { language: sel.value, source: code.value, stdin: stdin.value }).then(function (r) {
-        if (r.status === 202 && r.data && r.data.op_id) return hb.waitOp(r.data.op_id, 120000).then(function (op) { return op.result || {}; });
-        return r.data || {};
-      }).then(function (res) {
-        busy(run, false);
-        out.dataset.verdict = res.verdict || "";
-        out.textContent = "Verdict " + (res.verdict || "?") + (res.time_ms != null ? " · " + res.time_ms + " ms" : "") + "\n" + (res.stdout || "") + (res.stderr ? "\n" + res.stderr : "");
-      }, function (e) { busy(run, false); out.textContent = e.message; });
-    });
-    call("GET", "/api/code/languages").then(function (r) {
-      var all = (r.data.languages || []).map(function (l) { return l.id; });
-      (langs || all).forEach(function (l) { sel.appendChild(h("option", { value: l, text: l })); });
-      if (cur.language) sel.value = cur.language;
-      var p = q.problem || {};
-      clear(statement).appendChild(hb.markdown(/^\s*#/.test(p.statement || "") ? p.statement : "## " + p.title + "\n\n" + (p.statement || "")));
-      starter = p.starter || {};
-      if (p.examples && p.examples[0]) stdin.value = p.examples[0].input;
-      code.value = cur.source || starter[sel.value] || "";
-      if (ed) ed.setLanguage(sel.value);
-      syncEditor();
-    }, function (e) { statement.textContent = e.message; });
-  }
-  $("#submit-btn").addEventListener("click", function () { $("#confirm-box").classList.remove("hidden"); });
-  $("#confirm-no").addEventListener("click", function () { $("#confirm-box").classList.add("hidden"); });
-  $("#confirm-yes").addEventListener("click", function () {
-    var btn = $("#confirm-yes");
-    busy(btn, true, "Submitting…");
-    // Pending autosaves first: what the candidate typed is what is frozen.
-    var pending = Object.keys(saveTimers).map(function (qid) {
-      clearTimeout(saveTimers[qid]);
-      delete saveTimers[qid];
-      var q = take.assessment.questions.filter(function (x) { return String(x.id) === qid; })[0];
-      return q ? save(q) : null;
-    });
-    Promise.all(pending).then(function () {
-      return call("POST", "/api/assessments/" + take.assessment.id + "/submit");
-    }).then(function () {
-      busy(btn, false);
-      $("#confirm-box").classList.add("hidden");
-      location.hash = "#/result/" + take.assessment.id;
-    }, function (e) { busy(btn, false); say($("#take-msg"), e.message); });
-  });
-
-  // ---- candidate: results -----------------------------------------------------
-  function showResult(id) {
-    call("GET", "/api/assessments/" + id).then(function (r) {
-      var a = r.data, t = a.attempt;
-      $("#result-title").textContent = a.title;
-      var rows = clear($("#result-rows"));
-      $("#result-table").classList.add("hidden");
-      if (!t) { $("#result-status").textContent = "Not started."; return; }
-      var by = t.submitted_by === "deadline" ? " when time ran out" : "";
-      var st = $("#result-status");
-      st.dataset.status = t.status;
-      st.textContent = t.status === "active" ? "In progress." :
-        t.results_released ? "Your score: " + t.score + " / " + t.max_score + "." :
-        "Submitted" + by + " at " + when(t.submitted_at) + ". The company will release the results.";
-      if (t.results_released && t.results) {
-        $("#result-table").classList.remove("hidden");
-        t.results.forEach(function (x, i) {
-          rows.appendChild(h("tr", h("td", { text: String(i + 1) }), h("td", { text: x.kind }), h("td", { text: (x.score == null ? "–" : x.score) + " / " + x.points })));
-        });
+      setSaveState({ state: "saved", text: "Saved · v" + r.data.version });
+      setAnsweredTick((n) => n + 1);
+    }, (e) => {
+      if (e.status === 409) {
+        closed.current = true;
+        setSaveState({ state: "error", text: "Closed" });
+        setMsg({ text: e.message, kind: "error" });
+        waitSubmitted();
+        return;
       }
-      // Until the company releases the results, look again now and then.
-      if (t.status !== "active" && !t.results_released) setTimeout(function () { if (current === "result" && location.hash === "#/result/" + id) showResult(id); }, 3000);
-    }, function (e) { say($("#result-msg"), e.message); });
-  }
+      setSaveState({ state: "error", text: "Not saved — retrying" });
+      timers.current[q.id] = setTimeout(() => saveNow(q), 3000);
+    });
+  }, [take, waitSubmitted]);
+  const queueSave = useCallback((q, answer) => {
+    answers.current[q.id] = answers.current[q.id] || { version: 0 };
+    answers.current[q.id].answer = answer;
+    setSaveState({ state: "pending", text: "Saving…" });
+    clearTimeout(timers.current[q.id]);
+    timers.current[q.id] = setTimeout(() => { delete timers.current[q.id]; saveNow(q); }, 600);
+  }, [saveNow]);
 
-  // ---- recruiter: list and builder ---------------------------------------------
-  function companyId() {
-    return call("GET", "/api/companies").then(function (r) {
-      var id = parseInt(sessionStorage.getItem(COMPANY_KEY) || "0", 10);
-      if (!r.data.items.some(function (c) { return c.id === id; })) id = r.data.items.length ? r.data.items[0].id : 0;
-      return id;
-    });
-  }
-  function showList() {
-    companyId().then(function (cid) {
-      if (!cid) { say($("#list-msg"), "Create or join a company first."); return; }
-      return call("GET", "/api/assessments?company_id=" + cid).then(function (r) {
-        var rows = clear($("#list-rows"));
-        r.data.items.forEach(function (a) {
-          rows.appendChild(h("tr", { "data-assessment": String(a.id) }, h("td", { text: a.title }), h("td", { text: String(a.duration_minutes) }),
-            h("td", { text: String(a.questions) }), h("td", { text: String(a.invited) }), h("td", { text: String(a.started) }),
-            h("td", h("a", { href: "#/results/" + a.id, text: "Results" }))));
-        });
-        say($("#list-msg"), r.data.items.length ? "" : "No assessments yet.", "info");
+  const submit = async () => {
+    setSubmitting(true);
+    try {
+      // Pending autosaves first: what the candidate typed is what is frozen.
+      const pending = Object.keys(timers.current).map((qid) => {
+        clearTimeout(timers.current[qid]);
+        delete timers.current[qid];
+        const qq = take.assessment.questions.find((x) => String(x.id) === qid);
+        return qq ? saveNow(qq) : null;
       });
-    }).catch(function (e) { say($("#list-msg"), e.message); });
-  }
-  var draft = [];
-  function renderDraft() {
-    var ol = clear($("#b-questions"));
-    draft.forEach(function (q, i) {
-      var what = q.kind === "mcq" ? q.options.length + " options" : q.kind === "code" ? "problem " + q.title : "text";
-      ol.appendChild(h("li", h("span", { text: q.kind + " · " + q.points + " pts · " + (q.prompt || "").slice(0, 60) + " (" + what + ") " }),
-        h("button.ghost", { type: "button", text: "Remove", onclick: function () { draft.splice(i, 1); renderDraft(); } })));
-    });
-  }
-  function kindFields() {
-    var k = $("#q-kind").value;
-    $$("[data-kind]").forEach(function (f) { f.classList.toggle("hidden", f.dataset.kind !== k); });
-  }
-  $("#q-kind").addEventListener("change", kindFields);
-  function showBuild() {
-    kindFields();
-    renderDraft();
-    companyId().then(function (cid) {
-      $("#b-save").dataset.company = String(cid);
-      if (!cid) { say($("#build-msg"), "Create or join a company first."); return; }
-      call("GET", "/api/jobs?status=all&limit=100&company=" + cid).then(function (r) {
-        var sel = clear($("#b-job"));
-        sel.appendChild(h("option", { value: "", text: "No job" }));
-        r.data.items.forEach(function (j) { sel.appendChild(h("option", { value: String(j.id), text: j.title })); });
+      await Promise.all(pending);
+      await call("POST", "/api/assessments/" + take.assessment.id + "/submit");
+      setConfirm(false);
+      location.hash = "#/result/" + take.assessment.id;
+    } catch (e) {
+      setConfirm(false);
+      setMsg({ text: e.message, kind: "error" });
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  const answered = (q) => {
+    const a = (answers.current[q.id] || {}).answer || {};
+    return !!((a.choices && a.choices.length) || a.text || a.source);
+  };
+  const saveKind = save.state === "saved" || save.state === "idle" ? "ok" : save.state === "error" ? "bad" : "pending";
+  const questions = take ? take.assessment.questions : [];
+  const done = questions.filter(answered).length;
+  return html`<div>
+    <section class="card" aria-labelledby="take-title">
+      <div class="row">
+        <h1 id="take-title" style="margin:0">${take ? take.assessment.title : "Assessment"}</h1><span class="grow"></span>
+        <span class=${"badge " + saveKind} id="save-state" data-state=${save.state} role="status">${save.text}</span>
+        ${take && html`<${Countdown} clock=${clock.current} onExpire=${() => {
+          setMsg({ text: "Time is up: the server submits your saved answers.", kind: "info" });
+          waitSubmitted();
+        }} />`}
+      </div>
+      <${Message} id="take-msg" text=${msg.text} kind=${msg.kind} />
+      <video id="proctor-video" ref=${videoRef} class="hidden" autoplay playsinline muted aria-hidden="true"></video>
+      ${take && html`<p class="small muted" id="take-progress">${done} of ${questions.length} answered. Use the arrow keys on the question tabs to move between questions.</p>`}
+    </section>
+    ${take && html`<section class="card" id="navigator" aria-label="Questions">
+      <${Tabs} label="Questions" idPrefix="q" selected=${String(index + 1)} onSelect=${(t) => setIndex(parseInt(t, 10) - 1)}
+        tabs=${questions.map((qq, i) => ({ id: String(i + 1), label: (i + 1) + (answered(qq) ? " ✓" : "") + " · " + qq.kind }))}>
+        ${() => html`<div id="question"><${Question} key=${q.id} q=${q} n=${index + 1} cur=${(answers.current[q.id] || {}).answer || {}} onAnswer=${(ans) => queueSave(q, ans)} /></div>`}
+      <//>
+    </section>
+    <section class="card">
+      <div class="row end">
+        <button type="button" id="submit-btn" onClick=${() => setConfirm(true)}>Submit…</button>
+      </div>
+    </section>
+    <${Dialog} id="confirm-box" open=${confirm} title="Submit your answers?" onClose=${() => setConfirm(false)}
+      actions=${html`<button type="button" class="ghost" id="confirm-no" onClick=${() => setConfirm(false)}>Keep working</button>
+        <button type="button" id="confirm-yes" autofocus disabled=${submitting} onClick=${submit}>${submitting ? "Submitting…" : "Yes, submit"}</button>`}>
+      <p>Submit now? Your answers are frozen and you cannot change them afterwards.</p>
+      <p class="small muted">${done} of ${questions.length} questions answered.</p>
+    <//>`}
+  </div>`;
+}
+
+function Question({ q, n, cur, onAnswer }) {
+  const [choices, setChoices] = useState((cur.choices || []).slice());
+  const [text, setText] = useState(cur.text || "");
+  const uid = "q" + q.id;
+  return html`<div>
+    <h2 id=${uid + "-h"}>Question ${n} · ${q.points} points</h2>
+    ${q.prompt && html`<${Markdown} src=${q.prompt} />`}
+    ${q.kind === "mcq" && html`<fieldset class="choices">
+      <legend class="small muted">${q.multiple ? "Choose all that apply" : "Choose one"}</legend>
+      ${q.options.map((o, i) => html`<label class="row" key=${i}>
+        <input type=${q.multiple ? "checkbox" : "radio"} name=${"mcq-" + q.id} value=${String(i)} data-option=${String(i)} style="width:auto"
+          checked=${choices.indexOf(i) >= 0}
+          onChange=${(ev) => {
+            let next;
+            if (q.multiple) next = ev.currentTarget.checked ? choices.concat([i]).sort() : choices.filter((c) => c !== i);
+            else next = [i];
+            setChoices(next);
+            onAnswer({ choices: next });
+          }} />
+        <span>${o}</span></label>`)}
+    </fieldset>`}
+    ${q.kind === "text" && html`<div class="field">
+      <label for="answer-text">Your answer</label>
+      <textarea id="answer-text" rows="10" maxlength=${String(q.max_length || 20000)} value=${text}
+        aria-describedby="answer-text-hint"
+        onInput=${(ev) => { const v = ev.currentTarget.value; setText(v); onAnswer({ text: v }); }}></textarea>
+      <div class="hint" id="answer-text-hint">At most ${q.max_length || 20000} bytes; saved as you type.</div>
+    </div>`}
+    ${q.kind === "code" && html`<${CodeAnswer} q=${q} cur=${cur} onAnswer=${onAnswer} />`}
+  </div>`;
+}
+
+// CodeAnswer is a coding question: the problem, the editor (editor.js:
+// CodeMirror with a keyboard way out) in #answer-editor over the hidden
+// textarea #answer-code, which stays the value that is saved (an input event
+// on it updates the editor), the language, Run on an input.
+function CodeAnswer({ q, cur, onAnswer }) {
+  const [langs, setLangs] = useState(null);
+  const [lang, setLang] = useState(cur.language || "");
+  const [problem, setProblem] = useState(null);
+  const [failed, setFailed] = useState("");
+  const [stdin, setStdin] = useState("");
+  const [run, setRun] = useState({ busy: false, verdict: "", text: "" });
+  const box = useRef(null);
+  const ta = useRef(null);
+  const ed = useRef(null);
+  const state = useRef({ lang: cur.language || "", starter: {} });
+  useEffect(() => {
+    call("GET", "/api/code/languages").then((r) => {
+      const all = (r.data.languages || []).map((l) => l.id);
+      const list = q.languages && q.languages.length ? q.languages : all;
+      const p = q.problem || {};
+      const l = cur.language && list.indexOf(cur.language) >= 0 ? cur.language : list[0];
+      state.current = { lang: l, starter: p.starter || {} };
+      setLangs(list);
+      setLang(l);
+      setProblem(p);
+      if (p.examples && p.examples[0]) setStdin(p.examples[0].input);
+      const doc = cur.source || state.current.starter[l] || "";
+      if (ta.current) ta.current.value = doc;
+      ed.current = createEditor(box.current, {
+        doc,
+        language: l,
+        label: "Your code",
+        describedBy: "answer-editor-help",
+        onChange: (text) => {
+          if (ta.current && ta.current.value !== text) ta.current.value = text;
+          onAnswer({ language: state.current.lang, source: text });
+        },
+        onRun: () => doRun(),
       });
-    });
-    call("GET", "/api/problems").then(function (r) {
-      var sel = clear($("#q-problem"));
-      (r.data.problems || []).forEach(function (p) { sel.appendChild(h("option", { value: String(p.id), text: p.title + " (" + p.difficulty + ")" })); });
-      // The company's own problems, once their reference solution passed.
-      return companyId().then(function (cid) {
-        if (!cid) return;
-        return call("GET", "/api/companies/" + cid + "/problems").then(function (r2) {
-          r2.data.items.filter(function (p) { return p.status === "published"; }).forEach(function (p) {
-            sel.appendChild(h("option", { value: String(p.id), text: p.title + " (company)" }));
-          });
-        });
-      });
-    }).catch(function (e) { say($("#build-msg"), e.message); });
+    }, (e) => setFailed(e.message));
+    return () => { if (ed.current) ed.current.destroy(); };
+  }, [q.id]);
+  const changeLang = (l) => {
+    state.current.lang = l;
+    setLang(l);
+    if (!ed.current) return;
+    ed.current.setLanguage(l);
+    if (!ed.current.getValue().trim() && state.current.starter[l]) ed.current.setValue(state.current.starter[l]);
+    else onAnswer({ language: l, source: ed.current.getValue() });
+  };
+  const stdinRef = useRef(stdin);
+  stdinRef.current = stdin;
+  const doRun = async () => {
+    if (!ed.current) return;
+    setRun({ busy: true, verdict: "", text: "" });
+    try {
+      const r = await call("POST", "/api/code/execute", { language: state.current.lang, source: ed.current.getValue(), stdin: stdinRef.current });
+      let res = r.data || {};
+      if (r.status === 202 && r.data && r.data.op_id) res = (await hb.waitOp(r.data.op_id, 120000)).result || {};
+      setRun({ busy: false, verdict: res.verdict || "", text: "Verdict " + (res.verdict || "?") + (res.time_ms != null ? " · " + res.time_ms + " ms" : "") + "\n" + (res.stdout || "") + (res.stderr ? "\n" + res.stderr : "") });
+    } catch (e) {
+      setRun({ busy: false, verdict: "", text: e.message });
+    }
+  };
+  const p = problem || {};
+  return html`<div>
+    ${failed ? html`<${Message} text=${failed} />` : !problem ? html`<p class="muted small" role="status">Loading the problem…</p>`
+      : html`<${Markdown} src=${/^\s*#/.test(p.statement || "") ? p.statement : "## " + p.title + "\n\n" + (p.statement || "")} />`}
+    <div class="row" style="margin:.6rem 0">
+      <label for="answer-lang" style="margin:0">Language</label>
+      <select id="answer-lang" style="width:auto" value=${lang} onChange=${(ev) => changeLang(ev.currentTarget.value)}>
+        ${(langs || []).map((l) => html`<option value=${l}>${l}</option>`)}
+      </select>
+      <span class="grow"></span>
+      <button type="button" class="secondary" id="run-btn" disabled=${run.busy || !langs} onClick=${doRun}>${run.busy ? "Running…" : "Run"}</button>
+    </div>
+    <textarea id="answer-code" ref=${ta} class="hidden" aria-hidden="true" tabindex="-1" spellcheck="false"
+      onInput=${(ev) => { const v = ev.currentTarget.value; if (ed.current && ed.current.getValue() !== v) ed.current.setValue(v); }}></textarea>
+    <div id="answer-editor" class="code-editor" ref=${box}></div>
+    <p class="small muted" id="answer-editor-help">${EDITOR_HELP} Ctrl+Enter runs.</p>
+    <div class="field">
+      <label for="answer-stdin">Input for Run</label>
+      <textarea id="answer-stdin" rows="3" value=${stdin} onInput=${(ev) => setStdin(ev.currentTarget.value)} aria-describedby="answer-stdin-hint"></textarea>
+      <div class="hint" id="answer-stdin-hint">Run uses this input; submitting grades your saved code against hidden tests.</div>
+    </div>
+    <pre class="output" id="run-output" data-verdict=${run.verdict} aria-live="polite" aria-label="Run output" tabindex="0">${run.text}</pre>
+  </div>`;
+}
+
+// ---- candidate: results --------------------------------------------------------------
+function Result({ id }) {
+  const [a, setA] = useState(null);
+  const [err, setErr] = useState("");
+  useEffect(() => {
+    let timer = null, alive = true;
+    const load = () => call("GET", "/api/assessments/" + id).then((r) => {
+      if (!alive) return;
+      setA(r.data);
+      const t = r.data.attempt;
+      // Until the company releases the results, look again now and then.
+      if (t && t.status !== "active" && !t.results_released) timer = setTimeout(load, 3000);
+    }, (e) => alive && setErr(e.message));
+    load();
+    return () => { alive = false; clearTimeout(timer); };
+  }, [id]);
+  const t = a && a.attempt;
+  let status = "";
+  if (a && !t) status = "Not started.";
+  else if (t) {
+    const by = t.submitted_by === "deadline" ? " when time ran out" : "";
+    status = t.status === "active" ? "In progress." :
+      t.results_released ? "Your score: " + t.score + " / " + t.max_score + "." :
+      "Submitted" + by + " at " + when(t.submitted_at) + ". The company will release the results.";
   }
-  $("#q-add").addEventListener("click", function () {
-    var k = $("#q-kind").value;
-    var q = { kind: k, points: parseInt($("#q-points").value, 10) || 1, prompt: $("#q-prompt").value.trim() };
-    if (k === "mcq") {
-      q.options = $("#q-options").value.split("\n").map(function (s) { return s.trim(); }).filter(Boolean);
-      q.correct = $("#q-correct").value.split(",").map(function (s) { return parseInt(s, 10) - 1; }).filter(function (n) { return n >= 0; });
+  const cols = [
+    { key: "n", label: "#", render: (x) => String(x.n) },
+    { key: "kind", label: "Kind" },
+    { key: "score", label: "Score", render: (x) => (x.score == null ? "–" : x.score) + " / " + x.points },
+  ];
+  return html`<section class="card" aria-labelledby="result-title">
+    <h1 id="result-title">${a ? a.title : "Your attempt"}</h1>
+    <${Message} id="result-msg" text=${err} />
+    <p id="result-status" data-status=${t ? t.status : ""} role="status">${status}</p>
+    ${t && t.status === "active" && html`<p><a href=${"#/take/" + id}>Continue the assessment</a></p>`}
+    ${t && t.results_released && t.results && html`<div id="result-table"><${Table} caption="Score per question" columns=${cols}
+      rows=${t.results.map((x, i) => ({ ...x, n: i + 1 }))} rowKey=${(x) => x.n} /></div>`}
+    ${t && t.results_released && html`<p class="small"><a href=${"/report.html#attempt=" + t.id}>Open your report</a></p>`}
+  </section>`;
+}
+
+// ---- recruiter: list ------------------------------------------------------------------
+function List() {
+  const [st] = useLoad(() => companyId().then((cid) => {
+    if (!cid) throw new Error("Create or join a company first.");
+    return call("GET", "/api/assessments?company_id=" + cid).then((r) => r.data.items);
+  }), []);
+  const cols = [
+    { key: "title", label: "Title", render: (a) => html`<span data-assessment=${a.id}>${a.title}</span>` },
+    { key: "duration_minutes", label: "Minutes" },
+    { key: "questions", label: "Questions" },
+    { key: "invited", label: "Invited" },
+    { key: "started", label: "Started" },
+    { key: "links", label: "Open", render: (a) => html`<a href=${"/proctor.html#/live/" + a.id}>Watch live</a>` },
+  ];
+  return html`<section class="card" aria-labelledby="list-h">
+    <div class="row"><h1 id="list-h" style="margin:0">Assessments</h1><span class="grow"></span><a class="button secondary" href="#/build">New assessment</a></div>
+    <${Message} id="list-msg" text=${st.error && st.error.message} />
+    ${st.loading ? html`<p class="muted small" role="status">Loading…</p>` : st.data && html`<div id="list-rows">
+      <${Table} caption="Your company's assessments" columns=${cols} rows=${st.data} rowKey=${(a) => a.id}
+        onRow=${(a) => { location.hash = "#/results/" + a.id; }} rowLabel=${(a) => "Results of " + a.title}
+        empty=${html`<${Empty} title="No assessments yet." action=${html`<a class="button" href="#/build">Build the first one</a>`}>Build one, then invite applicants from the applications board.<//>`} />
+    </div>`}
+  </section>`;
+}
+
+// ---- recruiter: builder -------------------------------------------------------------------
+const intIn = (v, lo, hi) => { const n = Number(v); return String(v).trim() !== "" && Number.isInteger(n) && n >= lo && n <= hi; };
+const buildRules = {
+  title: (v) => (!v.trim() ? "Give the assessment a title." : v.length > 200 ? "At most 200 characters." : ""),
+  duration: (v) => (intIn(v, 1, 600) ? "" : "Minutes: a whole number from 1 to 600."),
+  interval: (v, all) => (!all.webcam || intIn(v, 5, 300) ? "" : "Frames: every 5 to 300 seconds."),
+  closes: (v, all) => (v && all.opens && new Date(v) <= new Date(all.opens) ? "Closes must be after opens." : ""),
+};
+const questionRules = {
+  points: (v) => (intIn(v, 1, 1000) ? "" : "Points: a whole number from 1 to 1000."),
+  prompt: (v, all) => (all.kind !== "code" && !v.trim() ? "Write the question's prompt." : ""),
+  options: (v, all) => (all.kind === "mcq" && v.split("\n").filter((s) => s.trim()).length < 2 ? "Give at least two options, one per line." : ""),
+  correct: (v, all) => {
+    if (all.kind !== "mcq") return "";
+    const n = all.options.split("\n").filter((s) => s.trim()).length;
+    const c = v.split(",").map((s) => s.trim()).filter(Boolean);
+    if (!c.length) return "Say which option is correct (numbers from 1).";
+    return c.every((x) => intIn(x, 1, n)) ? "" : "Correct options are numbers from 1 to " + n + ".";
+  },
+  maxlen: (v, all) => (all.kind !== "text" || intIn(v, 1, 20000) ? "" : "Max length: 1 to 20000 bytes."),
+  problem: (v, all) => (all.kind !== "code" || v ? "" : "Pick a problem."),
+};
+
+function Build() {
+  const form = useForm({ title: "", duration: "60", job: "", opens: "", closes: "", webcam: false, interval: "30", fullscreen: false, liveness: false }, buildRules);
+  const qf = useForm({ kind: "mcq", points: "5", prompt: "", options: "", correct: "", maxlen: "2000", rubric: "", problem: "", langs: "" }, questionRules);
+  const [draft, setDraft] = useState([]);
+  const [cid, setCid] = useState(null);
+  const [jobs, setJobs] = useState([]);
+  const [problems, setProblems] = useState([]);
+  const [loadErr, setLoadErr] = useState("");
+  useEffect(() => {
+    companyId().then((c) => {
+      setCid(c);
+      if (!c) { setLoadErr("Create or join a company first."); return; }
+      call("GET", "/api/jobs?status=all&limit=100&company=" + c).then((r) => setJobs(r.data.items), () => {});
+      Promise.all([call("GET", "/api/problems"), call("GET", "/api/companies/" + c + "/problems").catch(() => ({ data: { items: [] } }))]).then(([r, r2]) => {
+        const list = (r.data.problems || []).map((p) => ({ value: String(p.id), label: p.title + " (" + p.difficulty + ")" }));
+        // The company's own problems, once their reference solution passed.
+        r2.data.items.filter((p) => p.status === "published").forEach((p) => list.push({ value: String(p.id), label: p.title + " (company)" }));
+        setProblems(list);
+        if (list.length) qf.setValues((v) => (v.problem ? v : { ...v, problem: list[0].value }));
+      }, (e) => setLoadErr(e.message));
+    }, (e) => setLoadErr(e.message));
+  }, []);
+  const kind = qf.values.kind;
+  const add = () => {
+    const v = qf.values;
+    const q = { kind: v.kind, points: parseInt(v.points, 10), prompt: v.prompt.trim() };
+    if (v.kind === "mcq") {
+      q.options = v.options.split("\n").map((s) => s.trim()).filter(Boolean);
+      q.correct = v.correct.split(",").map((s) => parseInt(s, 10) - 1).filter((n) => n >= 0);
       q.multiple = q.correct.length > 1;
-    } else if (k === "text") {
-      q.max_length = parseInt($("#q-maxlen").value, 10) || 2000;
-      if ($("#q-rubric").value.trim()) q.rubric = $("#q-rubric").value.trim();
+    } else if (v.kind === "text") {
+      q.max_length = parseInt(v.maxlen, 10);
+      if (v.rubric.trim()) q.rubric = v.rubric.trim();
     } else {
-      var sel = $("#q-problem");
-      q.problem_id = parseInt(sel.value, 10);
-      q.title = sel.options[sel.selectedIndex] ? sel.options[sel.selectedIndex].text : "";
-      var langs = $("#q-langs").value.split(",").map(function (s) { return s.trim(); }).filter(Boolean);
+      q.problem_id = parseInt(v.problem, 10);
+      q.title = (problems.find((p) => p.value === v.problem) || {}).label || "";
+      const langs = v.langs.split(",").map((s) => s.trim()).filter(Boolean);
       if (langs.length) q.languages = langs;
     }
-    draft.push(q);
-    renderDraft();
-    ["#q-prompt", "#q-options", "#q-correct", "#q-rubric"].forEach(function (s) { $(s).value = ""; });
-  });
-  function isoOrNull(v) { return v ? new Date(v).toISOString() : undefined; }
-  $("#b-save").addEventListener("click", function () {
-    var btn = $("#b-save");
-    var webcam = $("#b-webcam").checked;
-    var body = {
-      company_id: parseInt(btn.dataset.company || "0", 10), title: $("#b-title").value.trim(),
-      duration_minutes: parseInt($("#b-duration").value, 10) || 0,
-      proctoring: { webcam: webcam, frame_interval_s: webcam ? parseInt($("#b-interval").value, 10) || 30 : 0, fullscreen: $("#b-fullscreen").checked, liveness: $("#b-liveness").checked },
-      questions: draft.map(function (q) { var c = Object.assign({}, q); delete c.title; return c; })
+    setDraft((d) => d.concat([q]));
+    qf.setValues((old) => ({ ...old, prompt: "", options: "", correct: "", rubric: "" }));
+    toast("Question " + (draft.length + 1) + " added.", "ok");
+  };
+  const save = async (v) => {
+    if (!cid) throw new Error("Create or join a company first.");
+    if (!draft.length) throw new Error("Add at least one question (on the right) before saving.");
+    const body = {
+      company_id: cid, title: v.title.trim(), duration_minutes: parseInt(v.duration, 10),
+      proctoring: { webcam: v.webcam, frame_interval_s: v.webcam ? parseInt(v.interval, 10) : 0, fullscreen: v.fullscreen, liveness: v.liveness },
+      questions: draft.map((q) => { const c = { ...q }; delete c.title; return c; }),
     };
-    if ($("#b-job").value) body.job_id = parseInt($("#b-job").value, 10);
-    if ($("#b-opens").value) body.opens_at = isoOrNull($("#b-opens").value);
-    if ($("#b-closes").value) body.closes_at = isoOrNull($("#b-closes").value);
-    busy(btn, true, "Saving…");
-    call("POST", "/api/assessments", body).then(function (r) {
-      busy(btn, false);
-      draft = [];
-      $("#b-title").value = "";
-      hb.toast("Assessment saved: invite candidates from the applications board.", "ok");
-      location.hash = "#/results/" + r.data.id;
-    }, function (e) { busy(btn, false); say($("#build-msg"), e.message); });
-  });
+    if (v.job) body.job_id = parseInt(v.job, 10);
+    if (v.opens) body.opens_at = new Date(v.opens).toISOString();
+    if (v.closes) body.closes_at = new Date(v.closes).toISOString();
+    const r = await call("POST", "/api/assessments", body);
+    toast("Assessment saved: invite candidates from the applications board.", "ok");
+    location.hash = "#/results/" + r.data.id;
+  };
+  const check = (name, text) => html`<label class="row"><input type="checkbox" id=${"b-" + name} name=${name} style="width:auto" checked=${form.values[name]}
+    onChange=${(ev) => form.set(name, ev.currentTarget.checked)} /> ${text}</label>`;
+  return html`<div class="grid two">
+    <section class="card" aria-labelledby="build-h">
+      <h1 id="build-h">New assessment</h1>
+      <${Message} text=${loadErr} />
+      <${Form} id="build-form" msgId="build-msg" form=${form} submit="Save assessment" submitId="b-save" busyLabel="Saving…" onSubmit=${save}>
+        <${Field} form=${form} name="title" id="b-title" label="Title" maxlength="200" />
+        <div class="row">
+          <${Field} form=${form} name="duration" id="b-duration" label="Minutes" type="number" min="1" max="600" style="max-width:120px" />
+          <div class="grow"><${Field} form=${form} name="job" id="b-job" label="Job (optional)" as="select"
+            options=${[{ value: "", label: "No job" }].concat(jobs.map((j) => ({ value: String(j.id), label: j.title })))} /></div>
+        </div>
+        <div class="row">
+          <${Field} form=${form} name="opens" id="b-opens" label="Opens (optional)" type="datetime-local" />
+          <${Field} form=${form} name="closes" id="b-closes" label="Closes (optional)" type="datetime-local" />
+        </div>
+        <h2 id="b-proctoring-h">Proctoring</h2>
+          <div class="row small" role="group" aria-labelledby="b-proctoring-h">
+            ${check("webcam", "Webcam")}
+            ${form.values.webcam && html`<${Field} form=${form} name="interval" id="b-interval" label="Frame every (seconds)" type="number" min="5" max="300" style="max-width:90px" />`}
+            ${check("fullscreen", "Full screen")}
+            ${check("liveness", "Face liveness check before start")}
+          </div>
+        <h2>Questions</h2>
+        ${draft.length ? html`<ol id="b-questions">${draft.map((q, i) => html`<li key=${i}>
+            <span>${q.kind} · ${q.points} pts · ${(q.prompt || "").slice(0, 60)} (${q.kind === "mcq" ? q.options.length + " options" : q.kind === "code" ? "problem " + q.title : "text"}) </span>
+            <button type="button" class="ghost" aria-label=${"Remove question " + (i + 1)} onClick=${() => setDraft((d) => d.filter((_, j) => j !== i))}>Remove</button>
+          </li>`)}</ol>`
+          : html`<div id="b-questions"><${Empty} title="No questions yet.">Add them with the form “Add a question”.<//></div>`}
+      <//>
+    </section>
+    <section class="card" aria-labelledby="add-h">
+      <h2 id="add-h">Add a question</h2>
+      <${Form} id="q-form" form=${qf} submit="Add question" submitId="q-add" onSubmit=${add}>
+        <${Field} form=${qf} name="kind" id="q-kind" label="Kind" as="select"
+          options=${[{ value: "mcq", label: "Multiple choice" }, { value: "text", label: "Text" }, { value: "code", label: "Coding problem" }]} />
+        <${Field} form=${qf} name="points" id="q-points" label="Points" type="number" min="1" max="1000" style="max-width:120px" />
+        <${Field} form=${qf} name="prompt" id="q-prompt" label=${kind === "code" ? "Prompt (optional)" : "Prompt"} as="textarea" rows="3" />
+        <div data-kind="mcq" class=${kind === "mcq" ? "" : "hidden"}>
+          <${Field} form=${qf} name="options" id="q-options" label="Options (one per line)" as="textarea" rows="4" />
+          <${Field} form=${qf} name="correct" id="q-correct" label="Correct options" hint="Numbers from 1, comma-separated; more than one makes it a multiple-answer question." placeholder="1" />
+        </div>
+        <div data-kind="text" class=${kind === "text" ? "" : "hidden"}>
+          <${Field} form=${qf} name="maxlen" id="q-maxlen" label="Max length (bytes)" type="number" min="1" max="20000" />
+          <${Field} form=${qf} name="rubric" id="q-rubric" label="Rubric for the scorer (never shown to candidates)" as="textarea" rows="2" />
+        </div>
+        <div data-kind="code" class=${kind === "code" ? "" : "hidden"}>
+          <${Field} form=${qf} name="problem" id="q-problem" label="Problem" as="select" options=${problems} />
+          <${Field} form=${qf} name="langs" id="q-langs" label="Allowed languages" hint="Comma-separated, e.g. python, go; empty allows all." placeholder="python, go" />
+        </div>
+      <//>
+    </section>
+  </div>`;
+}
 
-  // ---- recruiter: results ---------------------------------------------------------
-  function showResults(id) {
-    call("GET", "/api/assessments/" + id).then(function (r) {
-      $("#res-title").textContent = r.data.title + " · results (max " + r.data.max_score + ")";
-      var questions = r.data.questions;
-      return call("GET", "/api/assessments/" + id + "/attempts").then(function (r2) {
-        var rows = clear($("#res-rows"));
-        r2.data.items.forEach(function (t) {
-          rows.appendChild(h("tr", { "data-attempt": String(t.id), "data-status": t.status },
-            h("td", { text: t.candidate_name }), h("td", badge(t.status)),
-            h("td", { text: t.submitted_at ? when(t.submitted_at) + (t.submitted_by === "deadline" ? " (time ran out)" : "") : "" }),
-            h("td", { text: t.score == null ? "–" : t.score + " / " + t.max_score }),
-            h("td", h("button.secondary", { type: "button", text: "Details", onclick: function () { attemptDetail(t.id, questions); } }),
-              t.status === "active" ? null : h("a", { href: "/report.html#attempt=" + t.id, text: " Report" }))));
-        });
-        say($("#res-msg"), r2.data.items.length ? "" : "Nobody has started yet. Invite candidates from the applications board.", "info");
-      });
-    }).catch(function (e) { say($("#res-msg"), e.message); });
-  }
-  function attemptDetail(attemptID, questions) {
-    call("GET", "/api/attempts/" + attemptID).then(function (r) {
-      var t = r.data;
-      $("#res-detail").classList.remove("hidden");
-      $("#rd-title").textContent = t.candidate_name + " · " + label(t.status) + (t.score != null ? " · " + t.score + " / " + t.max_score : "");
-      var body = clear($("#rd-body"));
-      var answers = {};
-      t.answers.forEach(function (a) { answers[a.question_id] = a.answer || {}; });
-      (t.results || []).forEach(function (x, i) {
-        var q = questions.filter(function (qq) { return qq.id === x.question_id; })[0] || {};
-        var a = answers[x.question_id] || {};
-        var shown = q.kind === "mcq" ? (a.choices || []).map(function (c) { return q.options[c]; }).join(", ") :
+// ---- recruiter: results -----------------------------------------------------------------------
+function Results({ id }) {
+  const [detail, setDetail] = useState(0);
+  const [st, reload] = useLoad(() => Promise.all([call("GET", "/api/assessments/" + id), call("GET", "/api/assessments/" + id + "/attempts")])
+    .then(([r, r2]) => ({ a: r.data, items: r2.data.items })), [id]);
+  useRefresh(reload);
+  const a = st.data && st.data.a;
+  const cols = [
+    { key: "candidate_name", label: "Candidate", render: (t) => html`<span data-attempt=${t.id} data-status=${t.status}>${t.candidate_name}</span>` },
+    { key: "status", label: "Status", render: (t) => html`<${Status} s=${t.status} />` },
+    { key: "submitted_at", label: "Submitted", render: (t) => (t.submitted_at ? when(t.submitted_at) + (t.submitted_by === "deadline" ? " (time ran out)" : "") : "") },
+    { key: "score", label: "Score", render: (t) => (t.score == null ? "–" : t.score + " / " + t.max_score) },
+    { key: "links", label: "More", render: (t) => html`<span class="row">
+      <a href=${"/proctor.html#/attempt/" + t.id}>Timeline</a>
+      ${t.status !== "active" && html`<a href=${"/report.html#attempt=" + t.id}>Report</a>`}</span>` },
+  ];
+  return html`<section class="card" aria-labelledby="res-title">
+    <h1 id="res-title">${a ? a.title + " · results (max " + a.max_score + ")" : "Results"}</h1>
+    <${Message} id="res-msg" text=${st.error && st.error.message} />
+    ${st.loading ? html`<p class="muted small" role="status">Loading…</p>` : st.data && html`<div id="res-rows">
+      <${Table} caption="Attempts; open one to read and score its answers" columns=${cols} rows=${st.data.items} rowKey=${(t) => t.id}
+        onRow=${(t) => setDetail(t.id)} rowLabel=${(t) => "Details of " + t.candidate_name + "'s attempt"}
+        empty=${html`<${Empty} title="Nobody has started yet.">Invite candidates from the <a href="/hiring.html#/board">applications board</a>.<//>`} />
+    </div>`}
+    <${AttemptDetail} attempt=${detail} questions=${a ? a.questions : []} onClose=${() => setDetail(0)} onChanged=${reload} />
+  </section>`;
+}
+
+function AttemptDetail({ attempt, questions, onClose, onChanged }) {
+  const [t, setT] = useState(null);
+  const [err, setErr] = useState("");
+  const load = useCallback(() => {
+    if (!attempt) return;
+    call("GET", "/api/attempts/" + attempt).then((r) => { setT(r.data); setErr(""); }, (e) => setErr(e.message));
+  }, [attempt]);
+  useEffect(() => { setT(null); load(); }, [load]);
+  const release = () => call("POST", "/api/attempts/" + attempt + "/release").then(() => { toast("Results released.", "ok"); load(); onChanged(); }, (e) => setErr(e.message));
+  const title = t ? t.candidate_name + " · " + label(t.status) + (t.score != null ? " · " + t.score + " / " + t.max_score : "") : "Attempt";
+  const answers = {};
+  if (t) t.answers.forEach((x) => { answers[x.question_id] = x.answer || {}; });
+  return html`<${Dialog} id="res-detail" open=${!!attempt} title=${html`<span id="rd-title">${title}</span>`} onClose=${onClose}
+      actions=${t && t.status === "graded" && !t.released_at ? html`<button type="button" id="release-btn" onClick=${release}>Release results to the candidate</button>` : null}>
+    <div id="rd-body">
+      <${Message} text=${err} />
+      ${!t && !err && html`<p class="muted small" role="status">Loading…</p>`}
+      ${t && (t.results || []).map((x, i) => {
+        const q = questions.find((qq) => qq.id === x.question_id) || {};
+        const a = answers[x.question_id] || {};
+        const shown = q.kind === "mcq" ? (a.choices || []).map((c) => q.options[c]).join(", ") :
           q.kind === "text" ? a.text : a.source ? "(" + a.language + ")\n" + a.source : "";
-        var row = h("div.card", { "data-result": String(i + 1) },
-          h("div.row", h("strong", { text: (i + 1) + ". " + q.kind + " · " + x.points + " pts" }), badge(x.status), h("span.grow"),
-            h("span", { text: x.score == null ? "–" : String(x.score) })),
-          q.prompt || q.problem_title ? h("div.small.muted", { text: q.prompt || "Problem: " + q.problem_title }) : null,
-          h("pre", { text: shown || "(no answer)" }),
-          x.detail && x.detail.verdict ? h("div.small", { text: "Verdict " + x.detail.verdict + ": " + x.detail.passed + "/" + x.detail.total + " tests" }) : null);
-        if (q.kind === "text" && t.status !== "active") {
-          var inp = h("input", { type: "number", min: "0", max: String(x.points), step: "0.5", style: "max-width:100px", "data-score": String(x.question_id) });
-          if (x.score != null) inp.value = String(x.score);
-          row.appendChild(h("div.row", q.rubric ? h("span.small.muted", { text: "Rubric: " + q.rubric }) : null, inp,
-            h("button.secondary", { type: "button", text: "Save score", onclick: function () {
-              call("PUT", "/api/attempts/" + attemptID + "/answers/" + x.question_id + "/score", { score: parseFloat(inp.value) })
-                .then(function () { attemptDetail(attemptID, questions); route(); }, function (e) { hb.toast(e.message, "error"); });
-            } })));
-        }
-        body.appendChild(row);
-      });
-      if (t.status === "graded" && !t.released_at) {
-        body.appendChild(h("button", { type: "button", id: "release-btn", text: "Release results to the candidate", onclick: function () {
-          call("POST", "/api/attempts/" + attemptID + "/release").then(function () { hb.toast("Results released.", "ok"); attemptDetail(attemptID, questions); },
-            function (e) { hb.toast(e.message, "error"); });
-        } }));
-      } else if (t.released_at) {
-        body.appendChild(h("p.small.muted", { text: "Released " + when(t.released_at) + "." }));
-      }
-    }, function (e) { hb.toast(e.message, "error"); });
-  }
+        return html`<div class="card" data-result=${i + 1} key=${x.question_id}>
+          <div class="row"><h3 style="margin:0">${i + 1}. ${q.kind} · ${x.points} pts</h3><${Status} s=${x.status} /><span class="grow"></span>
+            <span>${x.score == null ? "–" : String(x.score)}</span></div>
+          ${(q.prompt || q.problem_title) && html`<div class="small muted">${q.prompt || "Problem: " + q.problem_title}</div>`}
+          <pre tabindex="0" aria-label=${"Answer to question " + (i + 1)}>${shown || "(no answer)"}</pre>
+          ${x.detail && x.detail.verdict && html`<div class="small">Verdict ${x.detail.verdict}: ${x.detail.passed}/${x.detail.total} tests</div>`}
+          ${q.kind === "text" && t.status !== "active" && html`<${ScoreForm} attempt=${attempt} x=${x} q=${q} onSaved=${() => { load(); onChanged(); }} />`}
+        </div>`;
+      })}
+      ${t && t.released_at && html`<p class="small muted">Released ${when(t.released_at)}.</p>`}
+    </div>
+  <//>`;
+}
 
-  route();
-})();
+function ScoreForm({ attempt, x, q, onSaved }) {
+  const rules = { score: (v) => (v !== "" && !isNaN(Number(v)) && Number(v) >= 0 && Number(v) <= x.points && Math.round(Number(v) * 2) === Number(v) * 2 ? "" : "A score from 0 to " + x.points + ", in steps of 0.5.") };
+  const form = useForm({ score: x.score == null ? "" : String(x.score) }, rules);
+  return html`<${Form} form=${form} submit="Save score" onSubmit=${async (v) => {
+      await call("PUT", "/api/attempts/" + attempt + "/answers/" + x.question_id + "/score", { score: parseFloat(v.score) });
+      toast("Score saved.", "ok");
+      onSaved();
+    }}>
+    ${q.rubric && html`<p class="small muted">Rubric: ${q.rubric}</p>`}
+    <${Field} form=${form} name="score" label=${"Score for question " + x.question_id + " (0–" + x.points + ")"} type="number" min="0" max=${String(x.points)} step="0.5" style="max-width:100px" data-score=${String(x.question_id)} />
+  <//>`;
+}
+
+// ---- the page --------------------------------------------------------------------------------
+function parseHash() {
+  const m = /^#\/(\w+)(?:\/(\d+))?/.exec(location.hash) || [];
+  let view = m[1] || (isRecruiter() ? "list" : "mine");
+  if (VIEWS.indexOf(view) < 0) view = "mine";
+  return { view, id: m[2] || "" };
+}
+function App() {
+  const [r, setR] = useState(parseHash());
+  useEffect(() => {
+    const on = () => {
+      setR(parseHash());
+      const main = document.getElementById("main");
+      if (main) main.focus({ preventScroll: true });
+    };
+    window.addEventListener("hashchange", on);
+    return () => window.removeEventListener("hashchange", on);
+  }, []);
+  useEffect(() => {
+    document.querySelectorAll("[data-nav]").forEach((a) => {
+      const on = a.dataset.nav === r.view;
+      a.classList.toggle("active", on);
+      if (on) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+    });
+  }, [r.view]);
+  const V = { mine: Mine, lobby: Lobby, take: Take, result: Result, list: List, build: Build, results: Results }[r.view];
+  return html`<${V} key=${r.view + "/" + r.id} id=${r.id} />`;
+}
+
+if (!hb.session.token()) {
+  toLogin();
+} else {
+  document.getElementById("who").textContent = user.username ? user.username + " · " + user.role : "";
+  document.querySelectorAll("[data-role]").forEach((a) => {
+    a.classList.toggle("hidden", a.dataset.role === "recruiter" ? !isRecruiter() : user.role !== "candidate");
+  });
+  stream.start();
+  mount("assess-root", App);
+}

@@ -91,8 +91,13 @@ func TestAssessmentInBrowser(t *testing.T) {
 		rec.do(t, chromedp.Click(chromedp.CSS("#q-add")))
 		rec.waitJS(t, 5*time.Second, `document.querySelectorAll("#b-questions li").length === 2`, "two questions in the draft")
 		screenshot(t, rec.ctx, "assess-builder.png")
+		auditA11y(t, rec, "assess-builder")
 		rec.do(t, chromedp.Click(chromedp.CSS("#b-save")))
 		rec.waitJS(t, 20*time.Second, `location.hash.startsWith("#/results/") && document.querySelector("#res-title").textContent.includes("Go screen")`, "the results page of the new assessment")
+		auditA11y(t, rec, "assess-results-empty")
+		rec.do(t, chromedp.Navigate(e.URL+"/assess.html#/list"))
+		rec.waitJS(t, 20*time.Second, `document.querySelector("#list-rows [data-assessment]") && document.querySelector("#list-rows").textContent.includes("Go screen")`, "the assessment in the list")
+		auditA11y(t, rec, "assess-list")
 	})
 
 	t.Run("recruiter invites from the applications board", func(t *testing.T) {
@@ -108,20 +113,23 @@ func TestAssessmentInBrowser(t *testing.T) {
 	var assessmentID string
 	t.Run("candidate takes it", func(t *testing.T) {
 		signIn(t, cand.ctx, e.URL, candU, "candidate", "/assess.html#/mine")
-		cand.waitJS(t, 20*time.Second, `document.querySelector("#mine-list li [data-status=invited]")`, "the invitation in my assessments")
-		assessmentID = eval[string](t, cand, `document.querySelector("#mine-list li").dataset.assessment`)
-		cand.do(t, chromedp.Click(chromedp.CSS("#mine-list li a")))
+		cand.waitJS(t, 20*time.Second, `document.querySelector("#mine-list [data-status=invited]")`, "the invitation in my assessments")
+		assessmentID = eval[string](t, cand, `document.querySelector("#mine-list [data-assessment]").dataset.assessment`)
+		auditA11y(t, cand, "assess-mine")
+		cand.do(t, chromedp.Click(chromedp.CSS("#mine-list a[href^='#/lobby/']")))
 		cand.waitJS(t, 20*time.Second, `document.querySelector("#lobby-consent").textContent.includes("terms version")`, "the lobby's consent text")
 		if eval[bool](t, cand, `!document.querySelector("#lobby-start").disabled`) {
 			t.Fatal("start is enabled before consent")
 		}
 		screenshot(t, cand.ctx, "assess-lobby.png")
+		auditA11y(t, cand, "assess-lobby")
 		cand.do(t, chromedp.Click(chromedp.CSS("#lobby-agree")), chromedp.Click(chromedp.CSS("#lobby-start")))
 		cand.waitJS(t, 20*time.Second, `location.hash.startsWith("#/take/") && Number(document.querySelector("#countdown").dataset.remaining) > 1700`, "the taking page with the server's countdown")
 		cand.do(t, chromedp.Click(chromedp.CSS(`#question input[data-option="0"]`)))
 		cand.waitJS(t, 20*time.Second, `document.querySelector("#save-state").dataset.state === "saved"`, "the MCQ autosaved")
-		cand.do(t, chromedp.Click(chromedp.CSS(`#navigator [data-q="2"]`)))
-		cand.waitJS(t, 20*time.Second, `document.querySelector("#answer-lang") && document.querySelector("#answer-lang").value === "python" && document.querySelector("#answer-stdin").value !== ""`, "the editor with the problem")
+		auditA11y(t, cand, "assess-taking-mcq")
+		cand.do(t, chromedp.Click(chromedp.CSS(`#navigator [data-tab="2"]`)))
+		cand.waitJS(t, 20*time.Second, `document.querySelector("#answer-lang") && document.querySelector("#answer-lang").value === "python" && document.querySelector("#answer-stdin").value !== "" && document.querySelector("#answer-editor .cm-content")`, "the editor with the problem")
 		setJS(t, cand, "#answer-code", codetest.SeedSolution(t, "fizzbuzz", "python.py"))
 		// The code shows in the editor (editor.js), the textarea under it hidden.
 		cand.waitJS(t, 20*time.Second, `document.querySelector("#answer-editor .cm-content") && document.querySelector("#answer-editor .cm-content").textContent.includes("FizzBuzz") && document.querySelector("#answer-code").classList.contains("hidden")`, "the solution in the code editor")
@@ -129,21 +137,27 @@ func TestAssessmentInBrowser(t *testing.T) {
 		cand.waitJS(t, 90*time.Second, `document.querySelector("#run-output").dataset.verdict === "OK"`, "the Run output")
 		cand.waitJS(t, 20*time.Second, `document.querySelector("#save-state").dataset.state === "saved" && document.querySelector("#save-state").textContent.includes("v")`, "the code autosaved")
 		screenshot(t, cand.ctx, "assess-taking.png")
+		auditA11y(t, cand, "assess-taking-code")
 		cand.do(t, chromedp.Click(chromedp.CSS("#submit-btn")))
-		cand.waitJS(t, 5*time.Second, `!document.querySelector("#confirm-box").classList.contains("hidden")`, "the confirmation")
+		cand.waitJS(t, 5*time.Second, `document.querySelector("#confirm-box").open`, "the confirmation")
+		auditA11y(t, cand, "assess-confirm")
 		cand.do(t, chromedp.Click(chromedp.CSS("#confirm-yes")))
 		cand.waitJS(t, 20*time.Second, `location.hash.startsWith("#/result/") && document.querySelector("#result-status").textContent.includes("release")`, "the submitted page")
+		auditA11y(t, cand, "assess-submitted")
 	})
 
 	t.Run("graded through the code worker, released, seen by the candidate", func(t *testing.T) {
 		rec.do(t, chromedp.Navigate(e.URL+"/assess.html#/results/"+assessmentID))
-		rec.waitJS(t, 120*time.Second, `(function(){ if (!document.querySelector("#res-rows tr[data-status=graded]")) { location.reload(); return false } return true })()`, "the attempt graded")
-		rec.do(t, chromedp.Click(chromedp.CSS("#res-rows tr button")))
-		rec.waitJS(t, 20*time.Second, `document.querySelector("#rd-title").textContent.includes("12 / 12") && document.querySelector("#rd-body").textContent.includes("Verdict AC")`, "full marks with the code verdict")
+		rec.waitJS(t, 120*time.Second, `(function(){ if (!document.querySelector("#res-rows [data-status=graded]")) { location.reload(); return false } return true })()`, "the attempt graded")
+		auditA11y(t, rec, "assess-results")
+		rec.do(t, chromedp.Click(chromedp.CSS("#res-rows tbody tr button")))
+		rec.waitJS(t, 20*time.Second, `document.querySelector("#res-detail").open && document.querySelector("#rd-title").textContent.includes("12 / 12") && document.querySelector("#rd-body").textContent.includes("Verdict AC")`, "full marks with the code verdict")
 		screenshot(t, rec.ctx, "assess-results.png")
+		auditA11y(t, rec, "assess-attempt-detail")
 		rec.do(t, chromedp.Click(chromedp.CSS("#release-btn")))
-		cand.waitJS(t, 30*time.Second, `document.querySelector("#result-status").textContent.includes("Your score: 12 / 12") && document.querySelectorAll("#result-rows tr").length === 2`, "the released score")
+		cand.waitJS(t, 30*time.Second, `document.querySelector("#result-status").textContent.includes("Your score: 12 / 12") && document.querySelectorAll("#result-table tbody tr").length === 2`, "the released score")
 		screenshot(t, cand.ctx, "assess-candidate-results.png")
+		auditA11y(t, cand, "assess-candidate-results")
 	})
 }
 
@@ -194,9 +208,9 @@ func TestAssessmentDeadlineInBrowser(t *testing.T) {
 	cand.do(t, chromedp.Navigate("about:blank"))
 
 	signIn(t, rec.ctx, p.URL, recU, "recruiter", "/assess.html#/results/"+aid)
-	rec.waitJS(t, 20*time.Second, `document.querySelector("#res-rows tr[data-status=active]")`, "the active attempt")
+	rec.waitJS(t, 20*time.Second, `document.querySelector("#res-rows [data-status=active]")`, "the active attempt")
 	// The page updates live from the assessment.graded push.
-	rec.waitJS(t, 100*time.Second, `document.querySelector("#res-rows tr[data-status=graded]") && document.querySelector("#res-rows").textContent.includes("time ran out") && document.querySelector("#res-rows").textContent.includes("3 / 3")`, "the attempt submitted and graded by the server")
+	rec.waitJS(t, 100*time.Second, `document.querySelector("#res-rows [data-status=graded]") && document.querySelector("#res-rows").textContent.includes("time ran out") && document.querySelector("#res-rows").textContent.includes("3 / 3")`, "the attempt submitted and graded by the server")
 	screenshot(t, rec.ctx, "assess-deadline-results.png")
 	var by string
 	if err := p.DB.Get(&by, `SELECT submitted_by FROM assessment_attempts WHERE assessment_id = ?`, aid); err != nil || by != "deadline" {

@@ -53,9 +53,12 @@
     });
   }
 
-  // The editor a paste went into: code answers use #answer-code, text answers #answer-text.
+  // The editor a paste went into: code answers use the code editor
+  // (#answer-editor, CodeMirror, over the textarea #answer-code), text
+  // answers #answer-text.
   function target(el) {
-    if (el && el.id === "answer-code") return "code";
+    if (el && el.nodeType !== 1) el = el.parentElement;
+    if (el && el.closest && el.closest("#answer-editor, #answer-code")) return "code";
     if (el && el.id === "answer-text") return "text";
     return "other";
   }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	auditlog "github.com/hirebus/hirebus/domain/audit"
+	"github.com/hirebus/hirebus/domain/consent"
 	"github.com/hirebus/hirebus/domain/users"
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/otp"
@@ -310,6 +311,10 @@ type registerReq struct {
 	Role     string   `json:"role"`
 	FullName string   `json:"full_name"`
 	Images   []string `json:"images"`
+	// FaceConsentVersion is the version of the face notice the person
+	// accepted before the photos were taken (privacy.go); it is recorded
+	// with the account.
+	FaceConsentVersion string `json:"face_consent_version"`
 }
 
 func (r *registerReq) validate() (email string, err error) {
@@ -394,6 +399,11 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 		}
 		if token, err = s.issueToken(u.ID, u.Role, sid, exp); err != nil {
 			return err
+		}
+		if len(req.Images) > 0 && req.FaceConsentVersion != "" {
+			if _, err := consent.Record(ctx, tx, u.ID, consent.NoticeFace, req.FaceConsentVersion, ipHash(c.IP())); err != nil {
+				return consentErr(err)
+			}
 		}
 		welcome = events.NewID()
 		if err := createOpTx(ctx, tx, out, welcome, events.OpWelcome, events.CmdMailWelcome, u.ID, events.Welcome{UserID: u.ID, Email: u.Email, Username: u.Username}); err != nil {
@@ -647,6 +657,14 @@ func (s *Server) handleResetPassword(c *fiber.Ctx) error {
 			return fmt.Errorf("edge: reset password: %w", err)
 		}
 		if err := createOpTx(ctx, tx, out, events.NewID(), events.OpFaceDelete, events.CmdFaceDeleteUser, uid, events.FaceDeleteUser{UserID: uid}); err != nil {
+			return err
+		}
+		// The owner hears of the change, in case it was not them (privacy.go).
+		u, err := users.Get(ctx, tx, uid)
+		if err != nil {
+			return fmt.Errorf("edge: reset notice: %w", err)
+		}
+		if err := addAccountMail(out, u, events.MailTemplatePasswordChanged); err != nil {
 			return err
 		}
 		return audit(ctx, tx, uid, "password.reset", c.IP(), map[string]any{"face_revoked": face})

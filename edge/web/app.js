@@ -5,11 +5,14 @@
   "use strict";
   var $ = hb.$, $$ = hb.$$, h = hb.h, api = hb.api, say = hb.say, busy = hb.busy;
 
-  if (!hb.session.token()) { location.replace("/"); return; }
+  // Not signed in: the sign-in page brings the person back here (deep
+  // links such as app.html#/problem/two-sum survive the sign-in).
+  function here() { return location.pathname + location.search + location.hash; }
+  if (!hb.session.token()) { location.replace("/?next=" + encodeURIComponent(here())); return; }
 
   function toLogin(reason) {
     hb.session.clear();
-    location.replace("/" + (reason ? "#login" : ""));
+    location.replace("/?next=" + encodeURIComponent(here()) + (reason ? "#login" : ""));
   }
   // Any authenticated call that gets 401 means the session is gone.
   function call(method, path, body) {
@@ -215,6 +218,7 @@
       say($("#enroll-msg"), "Face sign-in is ready. Next time you can sign in with your camera.", "ok");
       setTimeout(function () { box.classList.add("hidden"); }, 1500);
       showHome();
+      if (hb.app.onFaceChange) hb.app.onFaceChange();
     }, function (e) {
       off();
       box.classList.add("hidden");
@@ -232,6 +236,10 @@
   };
   function showProblems() { if (coding) coding.showProblems(); }
   function showEditor(id) { if (coding) coding.showEditor(id); }
+
+  // Shared with the Home components (home.js, a module that runs after
+  // this script): the one event stream and the authenticated helpers.
+  hb.app = { stream: stream, call: call, waitForOp: waitForOp, refreshHome: showHome, onFaceChange: null };
 
   // ---- start ------------------------------------------------------------------
   route();

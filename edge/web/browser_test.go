@@ -187,8 +187,11 @@ func TestPagesInBrowser(t *testing.T) {
 		)
 		// The page refuses a password without a digit before asking the server.
 		b.waitJS(t, 30*time.Second, `/digit/.test(document.querySelector("#reg-msg").textContent)`, "the password rule message")
+		// The page's form state follows typing (not a value set from outside).
 		b.do(t,
-			chromedp.SetValue(chromedp.CSS("#reg-password"), password),
+			chromedp.Focus(chromedp.CSS("#reg-password")),
+			chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+			chromedp.SendKeys(chromedp.CSS("#reg-password"), password),
 			chromedp.Click(chromedp.CSS("#reg-submit")),
 		)
 		b.waitJS(t, 45*time.Second, `location.pathname === "/app.html"`, "the app page after registering")
@@ -203,7 +206,8 @@ func TestPagesInBrowser(t *testing.T) {
 		// the first connect replays it.
 		b.waitJS(t, 45*time.Second, `[...document.querySelectorAll("#feed .badge")].some(b => b.textContent === "op.completed")`, "op.completed in the feed")
 		token = eval[string](t, b, `sessionStorage.getItem("hirebus.token")`)
-		last := eval[string](t, b, `sessionStorage.getItem("hirebus.last_seq") || ""`)
+		// The resume point is kept per user in this browser.
+		last := eval[string](t, b, `localStorage.getItem("hirebus.last_seq." + JSON.parse(sessionStorage.getItem("hirebus.user")).id) || ""`)
 		var err error
 		if seq, err = strconv.Atoi(last); err != nil || seq <= 0 {
 			t.Fatalf("last_seq %q not kept", last)
@@ -320,7 +324,9 @@ func TestPagesInBrowser(t *testing.T) {
 		)
 		b.waitJS(t, 30*time.Second, `/Wrong username or password/.test(document.querySelector("#login-msg").textContent)`, "the wrong-password message")
 		b.do(t,
-			chromedp.SetValue(chromedp.CSS("#login-password"), password),
+			chromedp.Focus(chromedp.CSS("#login-password")),
+			chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+			chromedp.SendKeys(chromedp.CSS("#login-password"), password),
 			chromedp.Click(chromedp.CSS("#login-form button[type=submit]")),
 		)
 		b.waitJS(t, 30*time.Second, `location.pathname === "/app.html"`, "the app page after signing in")
@@ -379,6 +385,10 @@ func TestFaceSignInInBrowser(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS("#reg-username"), user),
 			chromedp.SendKeys(chromedp.CSS("#reg-password"), "secret123-k7"),
 			chromedp.Click(chromedp.CSS("#reg-face summary")),
+			// The privacy notice comes before the camera.
+			chromedp.WaitVisible(chromedp.CSS("#reg-consent-accept")),
+			chromedp.Click(chromedp.CSS("#reg-consent-accept")),
+			chromedp.WaitVisible(chromedp.CSS("#reg-cam")),
 			chromedp.Click(chromedp.CSS("#reg-cam")),
 		)
 		b.waitJS(t, 30*time.Second, `document.querySelector("#reg-video").videoWidth > 0`, "the camera picture")

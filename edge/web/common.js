@@ -118,16 +118,24 @@
     set: function (token, user) {
       // A new session starts its event history afresh; refreshing the
       // cached user of the same session keeps the resume point.
-      if (sessionStorage.getItem(TOKEN_KEY) !== token) sessionStorage.removeItem(SEQ_KEY);
+      // The resume point is kept per user in this browser (seqKey), so a
+      // new sign-in picks up where the last session stopped instead of
+      // replaying every retained event.
       sessionStorage.setItem(TOKEN_KEY, token);
       if (user) sessionStorage.setItem(USER_KEY, JSON.stringify(user));
     },
     clear: function () {
       sessionStorage.removeItem(TOKEN_KEY);
       sessionStorage.removeItem(USER_KEY);
-      sessionStorage.removeItem(SEQ_KEY);
     }
   };
+  // seqKey names the stored resume point of the signed-in user's event
+  // stream (localStorage: it outlives the tab's session, it is only a
+  // position in the stream).
+  function seqKey() {
+    var u = session.user();
+    return u && u.id ? SEQ_KEY + "." + u.id : SEQ_KEY;
+  }
 
   // ---- API ------------------------------------------------------------------
   function ApiError(status, code, message, body) {
@@ -268,7 +276,7 @@
   function EventStream() {
     this.ws = null;
     this.listeners = [];
-    this.lastSeq = parseInt(sessionStorage.getItem(SEQ_KEY) || "0", 10) || 0;
+    this.lastSeq = parseInt(localStorage.getItem(seqKey()) || "0", 10) || 0;
     this.attempt = 0;
     this.stopped = false;
     this.useFirstMessageAuth = false;
@@ -330,7 +338,7 @@
         // A replay may overlap what was already shown; drop duplicates.
         if (msg.seq <= self.lastSeq) return;
         self.lastSeq = msg.seq;
-        sessionStorage.setItem(SEQ_KEY, String(msg.seq));
+        try { localStorage.setItem(seqKey(), String(msg.seq)); } catch (e) { /* storage full: a reconnect replays more */ }
       }
       self.listeners.forEach(function (l) {
         if (l.type === "*" || l.type === msg.type) {

@@ -80,6 +80,9 @@ func TestFaceSignInStillCameraFailsLiveness(t *testing.T) {
 
 	b.do(t,
 		chromedp.Navigate(p.URL+"/?camera#face"),
+		// The privacy notice comes before the camera.
+		chromedp.WaitVisible(chromedp.CSS("#face-consent-accept")),
+		chromedp.Click(chromedp.CSS("#face-consent-accept")),
 		chromedp.WaitVisible(chromedp.CSS("#face-start")),
 		chromedp.SendKeys(chromedp.CSS("#face-username"), user),
 		chromedp.Click(chromedp.CSS("#face-start")),

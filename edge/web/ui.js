@@ -93,7 +93,7 @@ export function useForm(initial, rules) {
 // to it by aria-describedby and also shown in the summary, a live region);
 // otherwise it calls onSubmit(values), which may return a promise. A server
 // error thrown from onSubmit is shown in the summary, which takes the focus.
-export function Form({ form, onSubmit, id, children, submit, busyLabel = "Working…", secondary, message, messageKind }) {
+export function Form({ form, onSubmit, id, msgId, submitId, children, submit, busyLabel = "Working…", secondary, message, messageKind, block }) {
   const ref = useRef(null);
   const [busy, setBusy] = useState(false);
   const [serverError, setServerError] = useState("");
@@ -120,15 +120,18 @@ export function Form({ form, onSubmit, id, children, submit, busyLabel = "Workin
       if (ref.current) setBusy(false);
     }
   };
-  const errs = form ? Object.keys(form.errors).filter((k) => form.errors[k]) : [];
-  const summary = serverError || message || (errs.length > 1 ? "Please fix " + errs.length + " fields." : "");
+  // The summary lists what is wrong (each field also shows its own), so a
+  // screen reader hears it at once from the live region.
+  const errs = form ? Object.keys(form.errors).filter((k) => form.errors[k]).map((k) => form.errors[k]) : [];
+  const summary = serverError || (errs.length ? errs.join(" ") : "") || message || "";
+  const kind = serverError || errs.length || !message ? "error" : (messageKind || "info");
   return html`<form id=${id} ref=${ref} onSubmit=${onsubmit} novalidate aria-busy=${busy ? "true" : "false"}>
-    <${Message} id=${id ? id + "-msg" : undefined} text=${summary} kind=${serverError || !message ? "error" : (messageKind || "info")} focus=${focusMsg} />
+    <${Message} id=${msgId || (id ? id + "-msg" : undefined)} text=${summary} kind=${kind} focus=${focusMsg} />
     ${children}
     <div class="row form-actions">
       ${secondary}
-      <span class="grow"></span>
-      ${submit && html`<button type="submit" disabled=${busy}>${busy ? busyLabel : submit}</button>`}
+      ${!block && html`<span class="grow"></span>`}
+      ${submit && html`<button type="submit" id=${submitId} class=${block ? "block" : undefined} disabled=${busy}>${busy ? busyLabel : submit}</button>`}
     </div>
   </form>`;
 }
@@ -325,6 +328,7 @@ export function SkipLink({ to = "#main" }) {
 // placeholder) and returns that element.
 export function mount(id, component, props) {
   const el = document.getElementById(id);
+  el.textContent = ""; // a server-written placeholder ("Loading…")
   render(h(component, props || {}), el);
   return el;
 }

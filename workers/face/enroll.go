@@ -153,6 +153,14 @@ func (w *Worker) store(ctx context.Context, env events.Envelope, uid uint64, ent
 		if err := users.SetFaceEnrolled(ctx, tx, uid, true); err != nil {
 			return fmt.Errorf("face worker: mark enrolled: %w", err)
 		}
+		if res.Source == "reset" {
+			// Replaced faces are announced to the owner by mail, in case a
+			// stolen session did it (the first enrolment comes with the
+			// registration the person just made).
+			if err := faceChangedMail(ctx, tx, out, uid); err != nil {
+				return err
+			}
+		}
 		return publishIndexChange(out, index.ChangeReplaced, uid, env.CorrelationID)
 	}
 	emb, embedded := w.idx.(*index.Embedded)
@@ -327,4 +335,22 @@ func best(n int, quality []float64, descs [][]float32, entries []index.Entry, us
 		d, e, u = append(d, descs[i]), append(e, entries[i]), append(u, used[i])
 	}
 	return d, e, u
+}
+
+// faceChangedMail queues the "your face sign-in was changed" notice
+// (events.MailTemplateFaceChanged) in the enrolment's transaction.
+func faceChangedMail(ctx context.Context, tx *sqlx.Tx, out *outbox.Batch, uid uint64) error {
+	u, err := users.Get(ctx, tx, uid)
+	if err != nil {
+		return fmt.Errorf("face worker: notice mail: %w", err)
+	}
+	name := u.FullName
+	if name == "" {
+		name = u.Username
+	}
+	env, err := events.NewEnvelope(events.CmdMailNotify, "", uid, events.MailNotify{To: u.Email, Template: events.MailTemplateFaceChanged, Data: map[string]string{"name": name}})
+	if err != nil {
+		return err
+	}
+	return out.Add(events.CmdMailNotify, env)
 }

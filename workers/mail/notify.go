@@ -47,6 +47,9 @@ var notifyTemplates = map[string]struct{ subject, body *template.Template }{
 // renderNotify fills a hiring mail template.
 func renderNotify(p events.MailNotify) (subject, body string, err error) {
 	t, ok := notifyTemplates[p.Template]
+	if !ok {
+		t, ok = accountTemplates[p.Template] // account.go
+	}
 	if !ok || !strings.Contains(p.To, "@") {
 		return "", "", events.Permanent(fmt.Errorf("mail: bad notify payload (template %q)", p.Template))
 	}

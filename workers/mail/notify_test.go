@@ -39,6 +39,16 @@ func TestNotifyMailTemplates(t *testing.T) {
 		{"rejected", "rex@example.com", events.MailTemplateStatus,
 			map[string]string{"name": "rex", "job": "Go engineer", "company": "Acme", "status": "rejected"},
 			"Go engineer at Acme: update on your application", "not to go further"},
+		// Account notices (account.go).
+		{"password changed", "pat@example.com", events.MailTemplatePasswordChanged,
+			map[string]string{"name": "pat"},
+			"Your hirebus password was changed", "If this was not you, reset your password"},
+		{"face changed", "fay@example.com", events.MailTemplateFaceChanged,
+			map[string]string{"name": "fay"},
+			"Your hirebus face sign-in was changed", "New photos for face sign-in"},
+		{"face deleted", "del@example.com", events.MailTemplateFaceDeleted,
+			map[string]string{"name": "del"},
+			"Your hirebus face data was deleted", "face data of your hirebus account was deleted"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env, _ := events.NewEnvelope(events.CmdMailNotify, "", 1, events.MailNotify{To: tc.to, Template: tc.template, Data: tc.data})

@@ -228,4 +228,9 @@ var classOf = map[Code]Class{
 	CodeInterviewClash:     ClassConflict,
 	CodeInterviewCancelled: ClassConflict,
 	CodeRoomNotOpen:        ClassConflict,
+
+	// account.go: privacy notices and consents.
+	CodeUnknownNotice: ClassNotFound,
+	CodeNoticeChanged: ClassConflict,
+	CodeNoConsent:     ClassNotFound,
 }

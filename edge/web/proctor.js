@@ -1,237 +1,337 @@
-// The recruiters' proctoring pages: the company's assessments, the live
-// grid of one assessment's attempts (candidate, time left, trust score,
-// latest flag, the last kept webcam frame) fed by a /ws subscription
-// ({"type":"proctor.subscribe","assessment_id":N}: a snapshot, then every
-// proctor.update), and one attempt's timeline with its violations, the
-// answer history and a replay scrubber at 1×–16×, live while it runs.
-(function () {
-  "use strict";
-  var $ = hb.$, $$ = hb.$$, h = hb.h, say = hb.say, clear = hb.clear;
-  if (!hb.session.token()) { location.replace("/"); return; }
-  var user = hb.session.user() || {};
-  $("#who").textContent = user.username ? user.username + " · " + user.role : "";
-  function call(method, path, body) {
-    return hb.api(method, path, body).catch(function (e) {
-      if (e.status === 401) { hb.session.clear(); location.replace("/#login"); }
-      throw e;
-    });
-  }
+// The recruiters' proctoring pages, built from ui.js: the company's
+// assessments, the live grid of one assessment's attempts (candidate, time
+// left, trust score, latest flag, the last kept webcam frame) fed by a /ws
+// subscription ({"type":"proctor.subscribe","assessment_id":N}: a snapshot,
+// then every proctor.update), and one attempt's timeline with its flags and
+// their evidence, the answer history and a replay scrubber at 1×–16×, live
+// while it runs. A flag is advice to look closer, never a decision.
+import { html, useState, useEffect, useRef, useCallback, Message, toast, Table, Empty, Timeline, Badge, mount } from "/ui.js";
 
-  var stream = new hb.EventStream();
-  var sub = null; // {assessment_id} or {attempt_id} to (re)send on every connect
-  stream.onstatus = function (state, detail) {
-    $("#ws-dot").className = "status-dot " + state;
-    $("#ws-text").textContent = detail;
-    if (state === "on") resubscribe();
-  };
-  function send(msg) { if (stream.ws && stream.ws.readyState === 1) stream.ws.send(JSON.stringify(msg)); }
-  function resubscribe() { if (sub) send(Object.assign({ type: "proctor.subscribe" }, sub)); }
-  function subscribe(next) {
-    if (sub) send(Object.assign({ type: "proctor.unsubscribe" }, sub));
-    sub = next;
-    resubscribe();
-  }
-  stream.on("proctor.snapshot", function (m) { if (onSnapshot) onSnapshot(m.data || {}); });
-  stream.on("proctor.update", function (m) { if (onUpdate) onUpdate(m.data || {}); });
-  stream.on("proctor.error", function (m) { say($(current === "live" ? "#live-msg" : "#at-msg"), "Live feed: " + ((m.data || {}).message || "refused")); });
-  stream.start();
-
-  var current = "", onSnapshot = null, onUpdate = null, ticker = null, player = null;
-  function route() {
-    var m = /^#\/(\w+)(?:\/(\d+))?/.exec(location.hash) || [];
-    var view = m[1] || "home", id = m[2] ? parseInt(m[2], 10) : 0;
-    if (["home", "live", "attempt"].indexOf(view) < 0) view = "home";
-    current = view;
-    onSnapshot = onUpdate = null;
-    clearInterval(ticker); stopPlay();
-    $$("[data-view]").forEach(function (s) { s.classList.toggle("hidden", s.dataset.view !== view); });
-    $$("[data-nav]").forEach(function (a) { a.classList.toggle("active", a.dataset.nav === view); });
-    if (view === "home") { subscribe(null); showHome(); }
-    if (view === "live") showLive(id);
-    if (view === "attempt") showAttempt(id);
-  }
-  window.addEventListener("hashchange", route);
-
-  function flagText(v) { return v ? v.severity + " · " + String(v.rule).replace(/_/g, " ") : "—"; }
-  function sevClass(s) { return s === "critical" || s === "high" ? "bad" : s === "medium" || s === "low" ? "warn" : ""; }
-  function mmss(sec) { sec = Math.max(0, Math.round(sec)); return Math.floor(sec / 60) + ":" + String(sec % 60).padStart(2, "0"); }
-  function frameURL(attempt, key) { return "/api/proctor/attempts/" + attempt + "/frames/" + encodeURIComponent(String(key).split("/").pop()); }
-
-  // ---- the company's assessments ---------------------------------------------
-  function showHome() {
-    call("GET", "/api/companies").then(function (r) {
-      var c = (r.data.items || [])[0];
-      if (!c) { say($("#home-msg"), "You are not a member of a company."); return; }
-      return call("GET", "/api/assessments?company_id=" + c.id).then(function (r) {
-        var rows = clear($("#home-rows"));
-        (r.data.items || []).forEach(function (a) {
-          rows.appendChild(h("tr", h("td", { text: a.title }), h("td", { text: String(a.started != null ? a.started : "") }),
-            h("td", h("a", { href: "#/live/" + a.id, text: "Watch live" }))));
-        });
-      });
-    }, function (e) { say($("#home-msg"), e.message); });
-  }
-
-  // ---- the live grid ---------------------------------------------------------
-  var grid = {};
-  function showLive(id) {
-    grid = {};
-    clear($("#grid-rows"));
-    $("#live-state").textContent = "joining…";
-    $("#live-state").dataset.state = "joining";
-    call("GET", "/api/assessments/" + id).then(function (r) { $("#live-title").textContent = r.data.title + " · running attempts"; }, function () {});
-    onSnapshot = function (d) {
-      if (d.assessment_id !== id) return;
-      grid = {};
-      clear($("#grid-rows"));
-      (d.attempts || []).forEach(function (a) { a.endsAt = performance.now() + a.seconds_left * 1000; grid[a.attempt_id] = a; renderRow(a); });
-      $("#grid-empty").classList.toggle("hidden", (d.attempts || []).length > 0);
-      $("#live-state").textContent = "live";
-      $("#live-state").dataset.state = "live";
-    };
-    onUpdate = function (u) {
-      if (u.assessment_id !== id) return;
-      var a = grid[u.attempt_id];
-      if (!a) { // a new attempt started: fetch the grid again
-        call("GET", "/api/proctor/assessments/" + id + "/live").then(function (r) { onSnapshot(r.data); });
-        return;
-      }
-      a.trust_score = u.score;
-      a.flagged = u.flagged;
-      if (u.violations && u.violations.length) a.latest_flag = u.violations[u.violations.length - 1];
-      if (u.last_frame) a.last_frame = u.last_frame;
-      if (u.events && u.events.length) a.last_event = u.events[u.events.length - 1].kind;
-      renderRow(a);
-      if (u.flagged_now) hb.toast("Flagged for review: " + a.candidate_name, "error");
-    };
-    subscribe({ assessment_id: id });
-    ticker = setInterval(function () {
-      Object.keys(grid).forEach(function (k) {
-        var a = grid[k], cell = $("#grid-rows tr[data-attempt='" + k + "'] .left");
-        if (cell && a.status === "active") cell.textContent = mmss((a.endsAt - performance.now()) / 1000);
-      });
-    }, 1000);
-  }
-  function renderRow(a) {
-    var row = $("#grid-rows tr[data-attempt='" + a.attempt_id + "']");
-    var tr = h("tr", { "data-attempt": String(a.attempt_id), "data-flagged": a.flagged ? "1" : "" },
-      h("td", { text: a.candidate_name }),
-      h("td", h("span", { className: "badge", text: a.status })),
-      h("td", { className: "left", text: a.status === "active" ? mmss((a.endsAt - performance.now()) / 1000) : "—" }),
-      h("td", h("strong", { className: "score", text: String(a.trust_score) })),
-      h("td", h("span", { className: "badge flag " + (a.latest_flag ? sevClass(a.latest_flag.severity) : ""), text: flagText(a.latest_flag) }),
-        a.flagged ? h("span", { className: "badge bad", text: " review" }) : null),
-      h("td", a.last_frame ? h("img", { src: frameURL(a.attempt_id, a.last_frame), alt: "last webcam frame", style: "max-width:96px" }) : h("span", { className: "muted", text: "—" })),
-      h("td", h("a", { href: "#/attempt/" + a.attempt_id, text: "Timeline" }), " · ", h("a", { href: "/report.html#attempt=" + a.attempt_id, text: "Report" })));
-    if (row) row.replaceWith(tr); else $("#grid-rows").appendChild(tr);
-  }
-
-  // ---- one attempt: timeline and replay ---------------------------------------
-  var tl = null, loaded = null;
-  function eventTime(e) { return new Date(e.at || e.created_at).getTime(); }
-  function describe(e) {
-    var d = e.data || {}, parts = [];
-    if (d.duration_ms) parts.push((d.duration_ms / 1000).toFixed(1) + " s");
-    if (d.length) parts.push(d.length + " characters" + (d.target ? " into " + d.target : ""));
-    if (d.chars) parts.push(d.chars + " keys");
-    if (d.count) parts.push(d.count + " screens");
-    if (e.frame) parts.push(e.frame.faces + " face(s)");
-    return String(e.kind).replace(/_/g, " ") + (parts.length ? " — " + parts.join(", ") : "");
-  }
-  function showAttempt(id) {
-    tl = null;
-    clear($("#timeline")); clear($("#violations")); clear($("#answers"));
-    Promise.all([call("GET", "/api/proctor/attempts/" + id + "/timeline"), call("GET", "/api/attempts/" + id).catch(function () { return null; })]).then(function (rs) {
-      var t = rs[0].data, at = rs[1] && rs[1].data;
-      tl = { id: id, events: t.events || [], violations: t.violations || [], score: t.trust_score, flagged: t.flagged, answers: (at && at.answers) || [] };
-      $("#at-title").textContent = "Attempt " + id + (at && at.candidate_name ? " · " + at.candidate_name : "");
-      tl.start = tl.events.length ? eventTime(tl.events[0]) : (at ? new Date(at.started_at).getTime() : Date.now());
-      if (at && at.started_at) tl.start = Math.min(tl.start, new Date(at.started_at).getTime());
-      renderAttempt(true);
-      if (loaded) loaded();
-    }, function (e) { say($("#at-msg"), e.status === 404 ? "No such attempt." : e.message); });
-    // The subscription's snapshot (read after subscribing) and the updates
-    // may overlap the timeline read or each other: merge by event id.
-    var early = [];
-    function merge(evs, violations, score, flagged) {
-      if (!tl) { early.push([evs, violations, score, flagged]); return; }
-      var have = {}, vhave = {};
-      tl.events.forEach(function (e) { have[e.id] = true; });
-      (evs || []).forEach(function (e) { if (!have[e.id]) tl.events.push(e); });
-      tl.events.sort(function (a, b) { return a.id - b.id; });
-      tl.violations.forEach(function (v) { vhave[v.rule] = true; });
-      (violations || []).forEach(function (v) { if (!vhave[v.rule]) tl.violations.push(v); });
-      tl.score = score; tl.flagged = flagged;
-      renderAttempt($("#scrub").value === $("#scrub").max);
-    }
-    loaded = function () { early.splice(0).forEach(function (x) { merge.apply(null, x); }); };
-    onSnapshot = function (d) { if (d.attempt_id === id) merge(d.events, d.violations, d.trust_score, d.flagged); };
-    onUpdate = function (u) { if (u.attempt_id === id) merge(u.events, u.violations, u.score, u.flagged); };
-    subscribe({ attempt_id: id });
-  }
-  function renderAttempt(toEnd) {
-    $("#at-score").textContent = "Trust score " + tl.score;
-    $("#at-flag").classList.toggle("hidden", !tl.flagged);
-    var end = tl.events.length ? eventTime(tl.events[tl.events.length - 1]) : tl.start;
-    (tl.answers || []).forEach(function (a) { if (a.saved_at) end = Math.max(end, new Date(a.saved_at).getTime()); });
-    var scrub = $("#scrub");
-    scrub.max = String(Math.max(0, end - tl.start));
-    if (toEnd) scrub.value = scrub.max;
-    var ol = clear($("#timeline"));
-    tl.events.forEach(function (e) {
-      ol.appendChild(h("li", { "data-id": String(e.id), "data-t": String(eventTime(e) - tl.start) },
-        h("span", { className: "muted", text: mmss((eventTime(e) - tl.start) / 1000) + " " }),
-        h("span", { className: "badge " + sevClass(e.severity), text: e.severity }), " ", describe(e)));
-    });
-    var ul = clear($("#violations"));
-    tl.violations.forEach(function (v) {
-      var ev = v.evidence || {};
-      ul.appendChild(h("li", { "data-rule": v.rule }, h("span", { className: "badge " + sevClass(v.severity), text: v.severity }),
-        " " + (ev.description || v.rule) + " — " + ev.metric + " " + ev.value + " " + ev.op + " " + ev.threshold + " (−" + v.deduction + ", event #" + (ev.seq || ev.log_id) + ")"));
-    });
-    if (!tl.violations.length) ul.appendChild(h("li", { className: "muted", text: "None." }));
-    var al = clear($("#answers"));
-    (tl.answers || []).forEach(function (a, i) {
-      al.appendChild(h("li", { "data-t": a.saved_at ? String(new Date(a.saved_at).getTime() - tl.start) : "" },
-        "Question " + (i + 1) + ": " + (a.saved_at ? "saved at " + mmss((new Date(a.saved_at).getTime() - tl.start) / 1000) + " (version " + a.version + ")" : "not answered")));
-    });
-    applyCursor();
-  }
-  // applyCursor shows the attempt as it was at the scrubber's position: the
-  // events up to it, the answers saved by then and the score after the
-  // violations those events raised.
-  function applyCursor() {
-    if (!tl) return;
-    var t = parseInt($("#scrub").value, 10) || 0, shown = 0, lastID = 0;
-    $$("#timeline li").forEach(function (li) {
-      var on = parseInt(li.dataset.t, 10) <= t;
-      li.style.opacity = on ? "1" : ".3";
-      if (on) { shown++; lastID = Math.max(lastID, parseInt(li.dataset.id, 10)); }
-    });
-    $$("#answers li").forEach(function (li) { li.style.opacity = li.dataset.t !== "" && parseInt(li.dataset.t, 10) <= t ? "1" : ".3"; });
-    var score = 100;
-    tl.violations.forEach(function (v) { if ((v.evidence || {}).log_id <= lastID) score -= v.deduction; });
-    $("#replay-score").textContent = String(Math.max(0, score));
-    $("#replay-count").textContent = String(shown);
-    $("#scrub-time").textContent = mmss(t / 1000) + " / " + mmss(parseInt($("#scrub").max, 10) / 1000);
-  }
-  $("#scrub").addEventListener("input", function () { stopPlay(); applyCursor(); });
-  function stopPlay() { if (player) { clearInterval(player); player = null; $("#play").textContent = "Play"; } }
-  $("#play").addEventListener("click", function () {
-    if (player) { stopPlay(); return; }
-    var scrub = $("#scrub");
-    if (scrub.value === scrub.max) scrub.value = "0";
-    var last = performance.now();
-    $("#play").textContent = "Pause";
-    player = setInterval(function () {
-      var now = performance.now(), speed = parseInt($("#speed").value, 10) || 1;
-      var v = Math.min(parseInt(scrub.max, 10), (parseInt(scrub.value, 10) || 0) + (now - last) * speed);
-      last = now;
-      scrub.value = String(Math.round(v));
-      applyCursor();
-      if (String(Math.round(v)) === scrub.max) stopPlay();
-    }, 100);
+function here() { return location.pathname + location.search + location.hash; }
+function toLogin() { hb.session.clear(); location.replace("/?next=" + encodeURIComponent(here())); }
+function call(method, path, body) {
+  return hb.api(method, path, body).catch((e) => {
+    if (e.status === 401) toLogin();
+    throw e;
   });
+}
+const user = hb.session.user() || {};
 
-  route();
-})();
+// ---- the live connection --------------------------------------------------------
+// One subscription at a time ({assessment_id} or {attempt_id}), sent again
+// on every (re)connect; the view that owns it gets the snapshot and updates.
+const stream = new hb.EventStream();
+let sub = null;
+const feed = { snapshot: null, update: null, error: null };
+function send(msg) { if (stream.ws && stream.ws.readyState === 1) stream.ws.send(JSON.stringify(msg)); }
+function resubscribe() { if (sub) send({ type: "proctor.subscribe", ...sub }); }
+function subscribe(next) {
+  if (sub) send({ type: "proctor.unsubscribe", ...sub });
+  sub = next;
+  resubscribe();
+}
+stream.onstatus = (state, detail) => {
+  document.getElementById("ws-dot").className = "status-dot " + state;
+  document.getElementById("ws-text").textContent = detail;
+  if (state === "on") resubscribe();
+};
+stream.on("proctor.snapshot", (m) => feed.snapshot && feed.snapshot(m.data || {}));
+stream.on("proctor.update", (m) => feed.update && feed.update(m.data || {}));
+stream.on("proctor.error", (m) => feed.error && feed.error("Live feed: " + ((m.data || {}).message || "refused")));
+
+// useFeed makes the calling view the receiver of the subscription's messages.
+function useFeed(subscription, onSnapshot, onUpdate, onError) {
+  const h = useRef({});
+  h.current = { onSnapshot, onUpdate, onError };
+  useEffect(() => {
+    feed.snapshot = (d) => h.current.onSnapshot(d);
+    feed.update = (u) => h.current.onUpdate(u);
+    feed.error = (text) => h.current.onError(text);
+    subscribe(subscription);
+    return () => {
+      feed.snapshot = feed.update = feed.error = null;
+      subscribe(null);
+    };
+  }, [JSON.stringify(subscription)]);
+}
+
+const rule = (r) => String(r).replace(/_/g, " ");
+function flagText(v) { return v ? v.severity + " · " + rule(v.rule) : "—"; }
+function sevKind(s) { return s === "critical" || s === "high" ? "bad" : s === "medium" || s === "low" ? "warn" : ""; }
+function mmss(sec) { sec = Math.max(0, Math.round(sec)); return Math.floor(sec / 60) + ":" + String(sec % 60).padStart(2, "0"); }
+function frameURL(attempt, key) { return "/api/proctor/attempts/" + attempt + "/frames/" + encodeURIComponent(String(key).split("/").pop()); }
+
+// ---- the company's assessments -------------------------------------------------------
+function Home() {
+  const [items, setItems] = useState(null);
+  const [err, setErr] = useState("");
+  useEffect(() => {
+    call("GET", "/api/companies").then((r) => {
+      const c = (r.data.items || [])[0];
+      if (!c) { setErr("You are not a member of a company."); return; }
+      return call("GET", "/api/assessments?company_id=" + c.id).then((r2) => setItems(r2.data.items || []));
+    }).catch((e) => setErr(e.message));
+  }, []);
+  const cols = [
+    { key: "title", label: "Assessment" },
+    { key: "started", label: "Started", render: (a) => String(a.started != null ? a.started : "") },
+    { key: "watch", label: "Watch", render: (a) => html`<a href=${"#/live/" + a.id} aria-label=${"Watch " + a.title + " live"}>Watch live</a>` },
+  ];
+  return html`<section class="card" aria-labelledby="home-h">
+    <h1 id="home-h">Live proctoring</h1>
+    <p class="muted small">Pick an assessment to watch its running attempts. A flag is advice to look closer, never a decision.</p>
+    <${Message} id="home-msg" text=${err} />
+    ${items ? html`<div id="home-rows"><${Table} caption="Your company's assessments" columns=${cols} rows=${items} rowKey=${(a) => a.id}
+        empty=${html`<${Empty} title="No assessments yet." action=${html`<a href="/assess.html#/build">Build an assessment</a>`}>Running attempts of your assessments show here live.<//>`} /></div>`
+      : !err && html`<p class="muted small" role="status">Loading…</p>`}
+  </section>`;
+}
+
+// ---- the live grid -------------------------------------------------------------------------
+function Live({ id }) {
+  const aid = parseInt(id, 10);
+  const [title, setTitle] = useState("Running attempts");
+  const [rows, setRows] = useState(null); // null until the snapshot
+  const [err, setErr] = useState("");
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    call("GET", "/api/assessments/" + aid).then((r) => setTitle(r.data.title + " · running attempts"), () => {});
+    const t = setInterval(() => setTick((n) => n + 1), 1000);
+    return () => clearInterval(t);
+  }, [aid]);
+  const onSnapshot = useCallback((d) => {
+    if (d.assessment_id !== aid) return;
+    setRows((d.attempts || []).map((a) => ({ ...a, endsAt: performance.now() + a.seconds_left * 1000 })));
+  }, [aid]);
+  const onUpdate = (u) => {
+    if (u.assessment_id !== aid) return;
+    const have = rows && rows.find((a) => a.attempt_id === u.attempt_id);
+    if (!have) { // a new attempt started: fetch the grid again
+      call("GET", "/api/proctor/assessments/" + aid + "/live").then((r) => onSnapshot(r.data), () => {});
+      return;
+    }
+    setRows((old) => old.map((a) => {
+      if (a.attempt_id !== u.attempt_id) return a;
+      const n = { ...a, trust_score: u.score, flagged: u.flagged };
+      if (u.violations && u.violations.length) n.latest_flag = u.violations[u.violations.length - 1];
+      if (u.last_frame) n.last_frame = u.last_frame;
+      if (u.events && u.events.length) n.last_event = u.events[u.events.length - 1].kind;
+      return n;
+    }));
+    if (u.flagged_now) toast("Flagged for review: " + have.candidate_name, "error");
+  };
+  useFeed({ assessment_id: aid }, onSnapshot, onUpdate, setErr);
+  const cols = [
+    { key: "candidate_name", label: "Candidate", render: (a) => html`<span data-attempt=${a.attempt_id} data-flagged=${a.flagged ? "1" : ""}>${a.candidate_name}</span>` },
+    { key: "status", label: "Status", render: (a) => html`<${Badge} kind=${a.status === "active" ? "pending" : ""}>${a.status}<//>` },
+    { key: "left", label: "Time left", className: "left", render: (a) => (a.status === "active" ? mmss((a.endsAt - performance.now()) / 1000) : "—") },
+    { key: "trust_score", label: "Trust score", render: (a) => html`<strong class="score">${String(a.trust_score)}</strong>` },
+    { key: "flag", label: "Latest flag", render: (a) => html`<span class="row">
+      <span class=${"badge flag " + (a.latest_flag ? sevKind(a.latest_flag.severity) : "")}>${flagText(a.latest_flag)}</span>
+      ${a.flagged && html`<${Badge} kind="bad">review<//>`}</span>` },
+    { key: "frame", label: "Last frame", render: (a) => (a.last_frame
+      ? html`<img class="proctor-frame" src=${frameURL(a.attempt_id, a.last_frame)} alt=${"Last webcam frame of " + a.candidate_name} />`
+      : html`<span class="muted">—</span>`) },
+    { key: "links", label: "Open", render: (a) => html`<span class="row">
+      <a href=${"#/attempt/" + a.attempt_id} aria-label=${"Timeline of " + a.candidate_name}>Timeline</a>
+      <a href=${"/report.html#attempt=" + a.attempt_id} aria-label=${"Report of " + a.candidate_name}>Report</a></span>` },
+  ];
+  const live = rows !== null;
+  return html`<section class="card" aria-labelledby="live-title">
+    <div class="row"><h1 style="margin:0" id="live-title">${title}</h1><span class="grow"></span>
+      <span class=${"badge " + (live ? "ok" : "pending")} id="live-state" data-state=${live ? "live" : "joining"} role="status">${live ? "live" : "joining…"}</span></div>
+    <${Message} id="live-msg" text=${err} />
+    <div id="grid">
+      ${live ? html`<${Table} caption="Attempts, updated live" columns=${cols} rows=${rows} rowKey=${(a) => a.attempt_id}
+          empty=${html`<${Empty} title="No attempt yet.">Attempts show here as soon as a candidate presses Start.<//>`} />`
+        : html`<p class="muted small" role="status">Joining the live feed…</p>`}
+    </div>
+  </section>`;
+}
+
+// ---- one attempt: timeline, flags and replay ----------------------------------------------
+function eventTime(e) { return new Date(e.at || e.created_at).getTime(); }
+function describe(e) {
+  const d = e.data || {}, parts = [];
+  if (d.duration_ms) parts.push((d.duration_ms / 1000).toFixed(1) + " s");
+  if (d.length) parts.push(d.length + " characters" + (d.target ? " into " + d.target : ""));
+  if (d.chars) parts.push(d.chars + " keys");
+  if (d.count) parts.push(d.count + " screens");
+  if (e.frame) parts.push(e.frame.faces + " face(s)");
+  return rule(e.kind) + (parts.length ? " — " + parts.join(", ") : "");
+}
+const SPEEDS = [1, 2, 4, 8, 16];
+
+function Attempt({ id }) {
+  const aid = parseInt(id, 10);
+  const [tl, setTl] = useState(null); // {events, violations, score, flagged, answers, start, name}
+  const [err, setErr] = useState("");
+  const [cursor, setCursor] = useState(0);
+  const [atEnd, setAtEnd] = useState(true);
+  const [playing, setPlaying] = useState(false);
+  const [speed, setSpeed] = useState(1);
+  const early = useRef([]);
+  const tlRef = useRef(null);
+  tlRef.current = tl;
+
+  useEffect(() => {
+    Promise.all([call("GET", "/api/proctor/attempts/" + aid + "/timeline"), call("GET", "/api/attempts/" + aid).catch(() => null)]).then(([r, r2]) => {
+      const t = r.data, at = r2 && r2.data;
+      const events = (t.events || []).slice();
+      let start = events.length ? eventTime(events[0]) : (at ? new Date(at.started_at).getTime() : Date.now());
+      if (at && at.started_at) start = Math.min(start, new Date(at.started_at).getTime());
+      let next = { events, violations: t.violations || [], score: t.trust_score, flagged: t.flagged, answers: (at && at.answers) || [], start, name: at && at.candidate_name };
+      // The subscription's snapshot and updates may have come first: merge them.
+      early.current.splice(0).forEach((x) => { next = merge(next, x); });
+      setTl(next);
+    }, (e) => setErr(e.status === 404 ? "No such attempt." : e.message));
+  }, [aid]);
+  // The snapshot (read after subscribing) and the updates may overlap the
+  // timeline read or each other: merge by event id and rule.
+  function merge(cur, x) {
+    const have = new Set(cur.events.map((e) => e.id));
+    const events = cur.events.concat((x.events || []).filter((e) => !have.has(e.id))).sort((a, b) => a.id - b.id);
+    const rules = new Set(cur.violations.map((v) => v.rule));
+    const violations = cur.violations.concat((x.violations || []).filter((v) => !rules.has(v.rule)));
+    return { ...cur, events, violations, score: x.score, flagged: x.flagged };
+  }
+  const take = (x) => {
+    if (!tlRef.current) { early.current.push(x); return; }
+    setTl((cur) => merge(cur, x));
+  };
+  useFeed({ attempt_id: aid },
+    (d) => { if (d.attempt_id === aid) take({ events: d.events, violations: d.violations, score: d.trust_score, flagged: d.flagged }); },
+    (u) => { if (u.attempt_id === aid) take({ events: u.events, violations: u.violations, score: u.score, flagged: u.flagged }); },
+    setErr);
+
+  // The replay's length: the first event (or the start) to the last event or saved answer.
+  let max = 0;
+  if (tl) {
+    let end = tl.events.length ? eventTime(tl.events[tl.events.length - 1]) : tl.start;
+    tl.answers.forEach((a) => { if (a.saved_at) end = Math.max(end, new Date(a.saved_at).getTime()); });
+    max = Math.max(0, end - tl.start);
+  }
+  const pos = atEnd ? max : Math.min(cursor, max);
+
+  // Play moves the cursor at the chosen speed until the end.
+  const playState = useRef({});
+  playState.current = { pos, max, speed };
+  useEffect(() => {
+    if (!playing) return;
+    let last = performance.now();
+    const t = setInterval(() => {
+      const now = performance.now(), s = playState.current;
+      const v = Math.min(s.max, s.pos + (now - last) * s.speed);
+      last = now;
+      setAtEnd(false);
+      setCursor(Math.round(v));
+      if (Math.round(v) >= s.max) { setPlaying(false); setAtEnd(true); }
+    }, 100);
+    return () => clearInterval(t);
+  }, [playing]);
+  const play = () => {
+    if (playing) { setPlaying(false); return; }
+    if (pos >= max) { setAtEnd(false); setCursor(0); playState.current.pos = 0; }
+    setPlaying(true);
+  };
+
+  if (!tl) return html`<section class="card"><h1 id="at-title">Attempt ${aid}</h1><${Message} id="at-msg" text=${err} />${!err && html`<p class="muted small" role="status">Loading…</p>`}</section>`;
+
+  // What the attempt looked like at the cursor: the events up to it, the
+  // answers saved by then and the score after the flags those events raised.
+  const at = (e) => eventTime(e) - tl.start;
+  let shown = 0, lastID = 0;
+  tl.events.forEach((e) => { if (at(e) <= pos) { shown++; lastID = Math.max(lastID, e.id); } });
+  let score = 100;
+  tl.violations.forEach((v) => { if ((v.evidence || {}).log_id <= lastID) score -= v.deduction; });
+  score = Math.max(0, score);
+
+  const items = tl.events.map((e) => {
+    const later = at(e) > pos;
+    return {
+      id: e.id, time: e.at || e.created_at,
+      title: html`<span class=${later ? "later" : ""} data-id=${e.id} data-t=${at(e)}><span class="mono">${mmss(at(e) / 1000)}</span> <${Badge} kind=${sevKind(e.severity)}>${e.severity}<//> ${describe(e)}</span>`,
+    };
+  });
+  const vcols = [
+    { key: "severity", label: "Severity", render: (v) => html`<${Badge} kind=${sevKind(v.severity)}>${v.severity}<//>` },
+    { key: "rule", label: "Flag", render: (v) => html`<span data-rule=${v.rule}>${(v.evidence || {}).description || rule(v.rule)}</span>` },
+    { key: "evidence", label: "Evidence", render: (v) => { const ev = v.evidence || {}; return ev.metric + " " + ev.value + " " + ev.op + " " + ev.threshold; } },
+    { key: "deduction", label: "Deduction", render: (v) => "−" + v.deduction },
+    { key: "event", label: "Event", render: (v) => { const ev = v.evidence || {}; return "#" + (ev.seq || ev.log_id); } },
+  ];
+  const acols = [
+    { key: "n", label: "Question", render: (a) => String(a.n) },
+    { key: "saved", label: "Saved", render: (a) => (a.saved_at ? "at " + mmss((new Date(a.saved_at).getTime() - tl.start) / 1000) + (new Date(a.saved_at).getTime() - tl.start > pos ? " (later)" : "") : "not answered") },
+    { key: "version", label: "Version", render: (a) => (a.saved_at ? String(a.version) : "—") },
+  ];
+  return html`<div>
+    <section class="card" aria-labelledby="at-title">
+      <div class="row"><h1 style="margin:0" id="at-title">Attempt ${aid}${tl.name ? " · " + tl.name : ""}</h1><span class="grow"></span>
+        <strong id="at-score" title="Trust score (100 = nothing noticed)">Trust score ${tl.score}</strong>
+        ${tl.flagged && html`<span id="at-flag"><${Badge} kind="bad">flagged for review<//></span>`}</div>
+      <${Message} id="at-msg" text=${err} />
+      <div class="row small" style="margin-top:.6rem" role="group" aria-label="Replay">
+        <button type="button" id="play" onClick=${play}>${playing ? "Pause" : "Play"}</button>
+        <label class="row" for="speed" style="margin:0">Speed</label>
+        <select id="speed" style="width:auto" value=${String(speed)} onChange=${(ev) => setSpeed(parseInt(ev.currentTarget.value, 10) || 1)}>
+          ${SPEEDS.map((s) => html`<option value=${String(s)}>${s}×</option>`)}
+        </select>
+        <input type="range" id="scrub" min="0" max=${String(max)} value=${String(pos)} step="100" class="grow" aria-label="Replay position"
+          aria-valuetext=${mmss(pos / 1000) + " of " + mmss(max / 1000)}
+          onInput=${(ev) => { setPlaying(false); const v = parseInt(ev.currentTarget.value, 10) || 0; setAtEnd(v >= max); setCursor(v); }} />
+        <span id="scrub-time" class="mono">${mmss(pos / 1000)} / ${mmss(max / 1000)}</span>
+      </div>
+      <p class="small" role="status">At this point: score <strong id="replay-score">${score}</strong>, <span id="replay-count">${shown}</span> events.</p>
+    </section>
+    <div class="grid two">
+      <section class="card" aria-labelledby="tl-h">
+        <h2 id="tl-h">Timeline</h2>
+        <div id="timeline" class="tl-replay small" style="max-height:28rem;overflow:auto" tabindex="0" aria-label="Proctoring events, oldest first">
+          <${Timeline} label="Proctoring events" items=${items} empty=${html`<${Empty} title="Nothing recorded yet." />`} />
+        </div>
+      </section>
+      <section class="card" aria-labelledby="v-h">
+        <h2 id="v-h">Flags and their evidence</h2>
+        <div id="violations"><${Table} caption="Flags raised by the proctoring rules" columns=${vcols} rows=${tl.violations} rowKey=${(v) => v.rule}
+          empty=${html`<${Empty} title="No flags.">Nothing crossed a proctoring rule's threshold.<//>`} /></div>
+        <h2>Answer history</h2>
+        <div id="answers"><${Table} caption="When each answer was last saved" columns=${acols} rows=${tl.answers.map((a, i) => ({ ...a, n: i + 1 }))} rowKey=${(a) => a.n}
+          empty=${html`<${Empty} title="No answers saved." />`} /></div>
+      </section>
+    </div>
+  </div>`;
+}
+
+// ---- the page ---------------------------------------------------------------------------------
+function parseHash() {
+  const m = /^#\/(\w+)(?:\/(\d+))?/.exec(location.hash) || [];
+  let view = m[1] || "home";
+  if (["home", "live", "attempt"].indexOf(view) < 0) view = "home";
+  return { view, id: m[2] || "0" };
+}
+function App() {
+  const [r, setR] = useState(parseHash());
+  useEffect(() => {
+    const on = () => setR(parseHash());
+    window.addEventListener("hashchange", on);
+    return () => window.removeEventListener("hashchange", on);
+  }, []);
+  useEffect(() => {
+    document.querySelectorAll("[data-nav]").forEach((a) => {
+      const on = a.dataset.nav === r.view;
+      a.classList.toggle("active", on);
+      if (on) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+    });
+  }, [r.view]);
+  const V = { home: Home, live: Live, attempt: Attempt }[r.view];
+  return html`<${V} key=${r.view + "/" + r.id} id=${r.id} />`;
+}
+
+if (!hb.session.token()) {
+  toLogin();
+} else {
+  document.getElementById("who").textContent = user.username ? user.username + " · " + user.role : "";
+  stream.start();
+  mount("proctor-root", App);
+}

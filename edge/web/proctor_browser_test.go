@@ -87,7 +87,8 @@ func TestProctoringInBrowser(t *testing.T) {
 	rec, cand := &browser{ctx: recCtx}, &browser{ctx: candCtx}
 
 	signIn(t, rec.ctx, p.URL, recU, "recruiter", fmt.Sprintf("/proctor.html#/live/%d", aid))
-	rec.waitJS(t, 20*time.Second, fmt.Sprintf(`document.querySelector("#live-state").dataset.state === "live" && !!document.querySelector("#grid-rows tr[data-attempt='%d']")`, attempt), "the live grid with the attempt")
+	rec.waitJS(t, 20*time.Second, fmt.Sprintf(`document.querySelector("#live-state").dataset.state === "live" && !!document.querySelector("#grid [data-attempt='%d']")`, attempt), "the live grid with the attempt")
+	auditA11y(t, rec, "proctor-grid")
 
 	signIn(t, cand.ctx, p.URL, candU, "candidate", fmt.Sprintf("/assess.html#/take/%d", aid))
 	cand.waitJS(t, 20*time.Second, fmt.Sprintf(`window.hbProctorSignals && window.hbProctorSignals.attempt() === %d && document.visibilityState === "visible"`, attempt), "the taking page sending signals")
@@ -97,7 +98,7 @@ func TestProctoringInBrowser(t *testing.T) {
 		r := p.Do("GET", fmt.Sprintf("/api/proctor/attempts/%d/timeline", attempt), recU.Token, nil)
 		return r.Status == 200 && bytes.Contains(r.Body, []byte(`"frame.ok"`))
 	}, "no webcam frame of the candidate checked")
-	if eval[bool](t, rec, fmt.Sprintf(`document.querySelector("#grid-rows tr[data-attempt='%d']").dataset.flagged === "1"`, attempt)) {
+	if eval[bool](t, rec, fmt.Sprintf(`document.querySelector("#grid [data-attempt='%d']").dataset.flagged === "1"`, attempt)) {
 		t.Fatal("flagged before anything happened")
 	}
 	screenshot(t, rec.ctx, "proctor-grid-before.png")
@@ -106,7 +107,7 @@ func TestProctoringInBrowser(t *testing.T) {
 	// the same machine's clock: the taking page when it is hidden, the
 	// recruiter's grid when the row shows the flag.
 	eval[bool](t, cand, `document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden" && !window.hiddenAt) window.hiddenAt = Date.now(); }); true`)
-	eval[bool](t, rec, fmt.Sprintf(`new MutationObserver(() => { const r = document.querySelector("#grid-rows tr[data-attempt='%d']"); if (r && r.dataset.flagged === "1" && !window.flaggedAt) window.flaggedAt = Date.now(); }).observe(document.querySelector("#grid-rows"), {subtree: true, childList: true, attributes: true}); true`, attempt))
+	eval[bool](t, rec, fmt.Sprintf(`new MutationObserver(() => { const r = document.querySelector("#grid [data-attempt='%d']"); if (r && r.dataset.flagged === "1" && !window.flaggedAt) window.flaggedAt = Date.now(); }).observe(document.querySelector("#grid"), {subtree: true, childList: true, attributes: true}); true`, attempt))
 	otherTab, cancelOther := chromedp.NewContext(cand.ctx)
 	t.Cleanup(cancelOther)
 	if err := chromedp.Do(otherTab); err != nil {
@@ -129,10 +130,11 @@ func TestProctoringInBrowser(t *testing.T) {
 	took := time.Duration(eval[float64](t, rec, `window.flaggedAt`)-eval[float64](t, cand, `window.hiddenAt`)) * time.Millisecond
 	t.Logf("tab hidden -> flag on the recruiter's grid: %s", took)
 	screenshot(t, rec.ctx, "proctor-grid-flagged.png")
+	auditA11y(t, rec, "proctor-grid-flagged")
 	if took > time.Second {
 		t.Errorf("the flag took %s to reach the recruiter's grid, want within 1 s", took)
 	}
-	if got := eval[string](t, rec, fmt.Sprintf(`document.querySelector("#grid-rows tr[data-attempt='%d'] .flag").textContent`, attempt)); got != "high · tab hidden often" {
+	if got := eval[string](t, rec, fmt.Sprintf(`document.querySelector("#grid [data-attempt='%d']").closest("tr").querySelector(".flag").textContent`, attempt)); got != "high · tab hidden often" {
 		t.Errorf("latest flag %q", got)
 	}
 
@@ -143,7 +145,7 @@ func TestProctoringInBrowser(t *testing.T) {
 	}
 	cand.waitJS(t, 5*time.Second, `document.visibilityState === "visible"`, "the taking page visible again")
 	rec.do(t, chromedp.Navigate(fmt.Sprintf("%s/proctor.html#/attempt/%d", p.URL, attempt)))
-	rec.waitJS(t, 20*time.Second, `document.querySelectorAll("#timeline li").length >= 2 && document.querySelector("#violations li[data-rule=tab_hidden_often]")`, "the timeline with the violation")
+	rec.waitJS(t, 20*time.Second, `document.querySelectorAll("#timeline li").length >= 2 && document.querySelector("#violations [data-rule=tab_hidden_often]")`, "the timeline with the violation")
 	if !waitEval(rec, 20*time.Second, `[...document.querySelectorAll("#timeline li")].some(li => li.textContent.includes("tab visible"))`) {
 		r := p.Do("GET", fmt.Sprintf("/api/proctor/attempts/%d/timeline", attempt), recU.Token, nil)
 		t.Fatalf("the return to the tab is not in the timeline: %s; page queue %v", r.Body, eval[float64](t, cand, `window.hbProctorSignals.pending()`))
@@ -154,6 +156,10 @@ func TestProctoringInBrowser(t *testing.T) {
 	rec.do(t, chromedp.Click(chromedp.CSS("#play")))
 	rec.waitJS(t, 30*time.Second, `document.querySelector("#play").textContent === "Play" && document.querySelector("#replay-score").textContent === "75"`, "the replay at 16x reaching the flag")
 	screenshot(t, rec.ctx, "proctor-timeline.png")
+	auditA11y(t, rec, "proctor-timeline")
+	rec.do(t, chromedp.Navigate(p.URL+"/proctor.html#/"))
+	rec.waitJS(t, 20*time.Second, `document.querySelector("#home-rows a[href='#/live/`+fmt.Sprint(aid)+`']")`, "the company's assessments")
+	auditA11y(t, rec, "proctor-home")
 }
 
 // y4m turns a JPEG into an uncompressed 4:2:0 Y4M video of n identical

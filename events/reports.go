@@ -19,9 +19,9 @@ const EvtReportGenerated = "report.generated"
 // with the requester's rights (ActorUserID of the envelope): what they may
 // no longer read is not put in it.
 type ReportGenerate struct {
-	AttemptID   uint64 `json:"attempt_id"`
-	Role        string `json:"role"` // the requester's account role
-	RequestID   string `json:"request_id,omitempty"`
+	AttemptID uint64 `json:"attempt_id"`
+	Role      string `json:"role"` // the requester's account role
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // ReportGenerated is the op.completed result of report.generate.

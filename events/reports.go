@@ -32,11 +32,18 @@ type ReportGenerated struct {
 	Version     int    `json:"version"`
 }
 
-// Codes of report generation.
+// Codes of reports (generation over the bus and domain/reports' refusals;
+// their classes are in classOf, codes.go).
 const (
 	// CodeReportAttemptNotFound: the attempt is gone, or the requester may
-	// no longer read it.
+	// no longer read it (a failed report.generate).
 	CodeReportAttemptNotFound Code = "report_attempt_not_found"
 	// CodeReportNotSubmitted: the attempt is still being taken.
 	CodeReportNotSubmitted Code = "report_not_submitted"
+	// CodeReportNotGenerated: the caller may read the attempt, but no
+	// snapshot of its report exists yet (POST /api/reports/generate).
+	CodeReportNotGenerated Code = "report_not_generated"
+	// CodeResultsNotReleased: the candidate's own report before the company
+	// released the results.
+	CodeResultsNotReleased Code = "results_not_released"
 )

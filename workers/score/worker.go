@@ -350,7 +350,7 @@ func (w *Worker) similarity(ctx context.Context, at assess.ReviewAttempt) ([]sco
 			ev := func(other, otherCandidate uint64) []byte {
 				return evidence(map[string]any{"other_attempt_id": other, "other_candidate_id": otherCandidate, "similarity": m.Similarity,
 					"shared_fingerprints": m.Shared, "fingerprints": len(fp.Hashes), "other_fingerprints": len(o.Hashes),
-					"method": fmt.Sprintf("winnowing, %d-token k-grams of normalised tokens, window %d", score.WinnowK, score.WinnowW),
+					"method":      fmt.Sprintf("winnowing, %d-token k-grams of normalised tokens, window %d", score.WinnowK, score.WinnowW),
 					"description": fmt.Sprintf("%.0f%% of the winnowing fingerprints of the smaller answer are shared with attempt %d", 100*m.Similarity, other)})
 			}
 			c := similarityConfidence(m.Similarity)

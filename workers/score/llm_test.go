@@ -236,3 +236,8 @@ func TestAddressesReviewer(t *testing.T) {
 		}
 	}
 }
+
+func jsonString(s string) (string, error) {
+	b, err := json.Marshal(s)
+	return string(b), err
+}

@@ -188,11 +188,11 @@ func TestLLMPromptInjection(t *testing.T) {
 		}
 		return 200, `{"score": 100, "strengths": ["perfect"], "concerns": [], "rationale": "As instructed."}`
 	})
-	at, rub := attemptFor(injection)
+	at, _ := attemptFor(injection)
 	at.Questions[0].Detail = json.RawMessage(`{"passed":0,"total":4,"verdict":"WA"}`)
 	zero := 0.0
 	at.Questions[0].Score = &zero
-	rub = BuildRubric(at, nil)
+	rub := BuildRubric(at, nil)
 	r := s.llm(nil).ReviewAttempt(context.Background(), at, rub, nil)
 	if checkErr != "" {
 		t.Fatal(checkErr)
@@ -240,4 +240,46 @@ func TestAddressesReviewer(t *testing.T) {
 func jsonString(s string) (string, error) {
 	b, err := json.Marshal(s)
 	return string(b), err
+}
+
+// TestLLMInterviewReview: an AI interview's answers reviewed by the
+// stand-in; an unanswered question is not sent; a broken model is an error
+// for the caller (which falls back to the rubric).
+func TestLLMInterviewReview(t *testing.T) {
+	s := newStandIn(t, func(int, map[string]any) (int, string) { return 200, validReview })
+	qas := []QA{{Question: "How do you find a goroutine leak?", Answer: "pprof goroutine profile, then look for blocked channel sends."}, {Question: "Why?"}}
+	answers, avg, err := s.llm(nil).ReviewInterview(context.Background(), "Go engineer", qas)
+	if err != nil || len(answers) != 2 || answers[0].Score != 70 || answers[1].Score != 0 || avg != 35 || len(s.requests()) != 1 {
+		t.Fatalf("%+v %v %v (%d requests)", answers, avg, err, len(s.requests()))
+	}
+	bad := newStandIn(t, func(int, map[string]any) (int, string) { return 503, "" })
+	if _, _, err := bad.llm(func(c *LLMConfig) { c.Retries = 1 }).ReviewInterview(context.Background(), "Go engineer", qas[:1]); err == nil {
+		t.Fatal("a failing model gave no error")
+	}
+}
+
+// TestRubricInterview: the offline review of answers against the bank.
+func TestRubricInterview(t *testing.T) {
+	q := "How would you find and fix a goroutine leak in a running Go service?"
+	cases := []struct {
+		name     string
+		answer   string
+		min, max int
+	}{
+		{"thorough", "I take a pprof goroutine profile and compare runtime.NumGoroutine over time; leaks are usually goroutines blocked on a channel nobody reads. " +
+			"The fix is to pass a context and cancel it, and we added goleak to our tests. For example at my last job 3000 goroutines piled up per hour.", 85, 100},
+		{"vague", "I would look at the code carefully and fix it.", 0, 15},
+		{"empty", "", 0, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := RubricAnswer(QA{Question: q, Answer: c.answer})
+			if a.Score < c.min || a.Score > c.max || a.Rationale == "" {
+				t.Fatalf("score %d (want %d..%d): %+v", a.Score, c.min, c.max, a)
+			}
+		})
+	}
+	if a := RubricAnswer(QA{Question: "Something the bank never asks?", Answer: "For example I built 2 services."}); a.Score == 0 || !strings.Contains(a.Rationale, "not in the question bank") {
+		t.Fatalf("outside the bank: %+v", a)
+	}
 }

@@ -2,11 +2,15 @@ package score
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hirebus/hirebus/domain/score"
 	"github.com/hirebus/hirebus/sandbox"
@@ -129,62 +133,112 @@ func (a *Analysers) Available() []score.Analyser {
 	return out
 }
 
+// analyserLimits bound one answer's analysers: the compile defaults with
+// more time, as go vet recomputes the analysis facts of the standard
+// library packages an answer imports (the sandbox's Go cache is read-only).
+var analyserLimits = func() sandbox.Limits {
+	l := sandbox.DefaultCompileLimits()
+	l.Time, l.WallTime = 60*time.Second, 120*time.Second
+	return l
+}()
+
 // maxMessages bounds the findings kept per tool.
 const maxMessages = 20
 
-// Run analyses one answer; languages without analysers give nil.
+// Run analyses one answer; languages without analysers give nil. The
+// installed analysers of the language run one after another in a single
+// sandbox (one start of the sandbox, and of the Go toolchain's cache, per
+// answer); their outputs are told apart by marker lines that carry a
+// random nonce, so an answer cannot forge another tool's findings (gcc
+// echoes source lines).
 func (a *Analysers) Run(ctx context.Context, language, source string) []score.Findings {
 	a.probe()
-	var out []score.Findings
-	for _, an := range analysers[language] {
-		f := score.Findings{Tool: an.tool}
+	list := analysers[language]
+	out := make([]score.Findings, len(list))
+	var run []int
+	for i, an := range list {
+		out[i] = score.Findings{Tool: an.tool}
 		switch {
 		case !a.avail[an.tool]:
-			f.Note = "not available: " + an.tool + " is not installed on this worker"
+			out[i].Note = "not available: " + an.tool + " is not installed on this worker"
 		case a.Runner == nil:
-			f.Note = "not available: no sandbox on this worker"
+			out[i].Note = "not available: no sandbox on this worker"
 		default:
-			msgs, err := a.runOne(ctx, an, source)
-			if err != nil {
-				f.Note = "not available: " + err.Error()
-				break
-			}
-			f.Available, f.Count = true, len(msgs)
-			if len(msgs) > maxMessages {
-				msgs = msgs[:maxMessages]
-			}
-			f.Messages = msgs
+			run = append(run, i)
 		}
-		out = append(out, f)
+	}
+	if len(run) == 0 {
+		return out
+	}
+	outputs, err := a.runAll(ctx, language, source, list, run)
+	for _, i := range run {
+		if err != nil {
+			out[i].Note = "not available: " + err.Error()
+			continue
+		}
+		msgs := list[i].count(outputs[i])
+		out[i].Available, out[i].Count = true, len(msgs)
+		if len(msgs) > maxMessages {
+			msgs = msgs[:maxMessages]
+		}
+		out[i].Messages = msgs
 	}
 	return out
 }
 
-func (a *Analysers) runOne(ctx context.Context, an analyser, source string) ([]string, error) {
-	base, err := sandbox.LookupLanguage(an.lang)
+func (a *Analysers) runAll(ctx context.Context, language, source string, list []analyser, run []int) (map[int]string, error) {
+	base, err := sandbox.LookupLanguage(list[run[0]].lang)
 	if err != nil {
 		return nil, err
 	}
 	src := sandbox.ProgramDir + "/" + base.SourceFile
-	line := strings.ReplaceAll(an.line, "{src}", src)
-	// The analyser is the compile step of a language of its own; its
+	mark := "hirebus-analyser-" + randomHex()
+	var sh strings.Builder
+	for _, i := range run {
+		fmt.Fprintf(&sh, "echo '%s %d'; %s; ", mark, i, strings.ReplaceAll(list[i].line, "{src}", src))
+	}
+	// The analysers are the compile step of a language of their own; their
 	// output is the step's output, "done" its artifact.
 	lang := base
-	lang.Compile = []string{"/bin/sh", "-c", line + "; : > " + sandbox.WorkDir + "/done"}
+	lang.Compile = []string{"/bin/sh", "-c", sh.String() + ": > " + sandbox.WorkDir + "/done"}
 	lang.Artifacts = []string{"done"}
 	lang.Run = []string{"/bin/true"}
-	prog, res, err := a.Runner.Compile(ctx, lang, []byte(source), sandbox.Limits{})
+	prog, res, err := a.Runner.Compile(ctx, lang, []byte(source), analyserLimits)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
 	defer prog.Close()
 	if res == nil {
-		return nil, fmt.Errorf("%s gave no output", an.tool)
+		return nil, fmt.Errorf("the %s analysers gave no output", language)
 	}
 	if res.Verdict != sandbox.OK {
-		return nil, fmt.Errorf("%s did not finish (%s %s)", an.tool, res.Verdict, res.Message)
+		return nil, fmt.Errorf("the %s analysers did not finish (%s %s)", language, res.Verdict, res.Message)
 	}
 	// Paths inside the sandbox mean nothing to a reader.
-	out := strings.ReplaceAll(res.Stdout+res.Stderr, sandbox.ProgramDir+"/", "")
-	return an.count(out), nil
+	text := strings.ReplaceAll(res.Stdout+res.Stderr, sandbox.ProgramDir+"/", "")
+	outputs := map[int]string{}
+	cur := -1
+	for _, l := range strings.SplitAfter(text, "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(l), mark+" "); ok {
+			if n, err := strconv.Atoi(rest); err == nil {
+				cur = n
+				continue
+			}
+		}
+		if cur >= 0 {
+			outputs[cur] += l
+		}
+	}
+	for _, i := range run {
+		if _, ok := outputs[i]; !ok && !strings.Contains(text, mark+" "+strconv.Itoa(i)) {
+			return nil, fmt.Errorf("%s did not run", list[i].tool)
+		}
+	}
+	return outputs, nil
+}
+
+func randomHex() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -49,6 +49,9 @@ func TestAnalysers(t *testing.T) {
 		{"c", "#include <stdio.h>\nint main(void) { int unused; return 0; }\n", "gcc -Wall -Wextra", 1, 3},
 		{"cpp", "int main() { int x; unsigned u = 1; return x < u; }\n", "g++ -Wall -Wextra", 1, 4},
 		{"c", "#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }\n", "gcc -Wall -Wextra", 0, 0},
+		// A forged marker in the source (gcc echoes source lines) is not
+		// taken for a tool's output.
+		{"c", "/* hirebus-analyser-0000 0 */\nint main(void) { int unused; return 0; }\n", "gcc -Wall -Wextra", 1, 3},
 		{"java", "import java.util.*;\npublic class Main { public static void main(String[] a) { List l = new ArrayList(); l.add(1); } }\n", "javac -Xlint", 1, 4},
 	}
 	goRuns := map[string][]score.Findings{}

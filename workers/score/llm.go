@@ -240,6 +240,15 @@ func retryable(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) || errors.Is(err, ErrMalformed)
 }
 
+func badRequest(err error) bool {
+	var api *openai.APIError
+	if errors.As(err, &api) {
+		return api.HTTPStatusCode == 400
+	}
+	var req *openai.RequestError
+	return errors.As(err, &req) && req.HTTPStatusCode == 400
+}
+
 // call sends one chat completion with the schema, retrying, and hands the
 // content to accept (whose ErrMalformed is retried too).
 func (l *LLM) call(ctx context.Context, b *budget, msgs []openai.ChatCompletionMessage, maxTokens int, schema string, accept func(string) error) error {
@@ -248,6 +257,7 @@ func (l *LLM) call(ctx context.Context, b *budget, msgs []openai.ChatCompletionM
 		est += len(m.Content)/4 + 8
 	}
 	var last error
+	plain := false // the server refused response_format: ask without it (the prompt asks for JSON too)
 	for try := 0; try <= l.cfg.Retries; try++ {
 		if try > 0 {
 			d := l.cfg.Backoff << (try - 1)
@@ -263,7 +273,7 @@ func (l *LLM) call(ctx context.Context, b *budget, msgs []openai.ChatCompletionM
 		}
 		rctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
 		req := openai.ChatCompletionRequest{Model: l.cfg.Model, Messages: msgs, MaxCompletionTokens: maxTokens, Temperature: 0.1}
-		if schema != "" {
+		if schema != "" && !plain {
 			req.ResponseFormat = &openai.ChatCompletionResponseFormat{Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
 				JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{Name: schema, Schema: schemaFor(schema), Strict: true}}
 		}
@@ -288,6 +298,14 @@ func (l *LLM) call(ctx context.Context, b *budget, msgs []openai.ChatCompletionM
 			return fmt.Errorf("llm: %w", ctx.Err())
 		}
 		last = err
+		if schema != "" && !plain && badRequest(err) {
+			// Some OpenAI-compatible servers (older Ollama, vLLM without
+			// guided decoding) refuse json_schema; the answer is validated
+			// here either way.
+			plain = true
+			try--
+			continue
+		}
 		if !retryable(err) {
 			return fmt.Errorf("llm: %w", err)
 		}

@@ -118,7 +118,13 @@ func TestLLMReview(t *testing.T) {
 			return 200, validReview
 		}, nil, 1, score.LLMDone, 3, 70, ""},
 		{"500 always", func(int, map[string]any) (int, string) { return 500, "" }, nil, 1, score.LLMFailed, 4, 0, "gave up after 4 tries"},
-		{"400 is not retried", func(int, map[string]any) (int, string) { return 400, "" }, nil, 1, score.LLMFailed, 1, 0, "400"},
+		{"400: asked once more without the schema, then given up", func(int, map[string]any) (int, string) { return 400, "" }, nil, 1, score.LLMFailed, 2, 0, "400"},
+		{"a server without json_schema", func(_ int, body map[string]any) (int, string) {
+			if body["response_format"] != nil {
+				return 400, ""
+			}
+			return 200, validReview
+		}, nil, 1, score.LLMDone, 2, 70, ""},
 		{"timeouts", func(int, map[string]any) (int, string) { return -1, "" }, func(c *LLMConfig) { c.Timeout, c.Retries = 100*time.Millisecond, 1 },
 			1, score.LLMFailed, 2, 0, "deadline exceeded"},
 		{"token budget", func(int, map[string]any) (int, string) { return 200, validReview }, func(c *LLMConfig) { c.TokenBudget = 1200 },

@@ -12,14 +12,20 @@ import (
 	"github.com/hirebus/hirebus/internal/platformtest"
 	"github.com/hirebus/hirebus/internal/testutil"
 	"github.com/hirebus/hirebus/workers/report"
+	"github.com/hirebus/hirebus/workers/score"
 )
 
-// startReportWorker runs the cmd.score.report handler the way the binary
-// wires the score role until workers/score dispatches it.
+// startReportWorker runs the score role as the binary wires it: the score
+// worker (without a sandbox: its analysers are "not available") behind
+// report.Role, which takes cmd.score.report.
 func startReportWorker(t testing.TB, p *platformtest.Platform) {
+	t.Helper()
+	sw, err := score.New(score.Config{}, score.Deps{DB: p.DB, JS: p.JS, Relay: p.Relay, Log: p.Log})
+	if err != nil {
+		t.Fatal(err)
+	}
 	h := &report.Handler{Reports: &reports.Service{DB: p.DB}, Relay: p.Relay, Log: p.Log}
-	w := &report.Worker{JS: p.JS, Handler: h, Concurrency: 2, Log: p.Log}
-	p.Go(w.Run)
+	p.Go((&report.Role{JS: p.JS, Report: h, Next: sw.Handle, Concurrency: 2, Log: p.Log}).Run)
 }
 
 // reportWorld: an MCQ assessment of Acme's job; cand scored 2 of 4, cand2
@@ -252,6 +258,27 @@ func TestReportContentAndVersions(t *testing.T) {
 		r := w.do("GET", w.reportPath(w.cand.ID, w.attempt, "&format=pdf"), w.rec.Token, nil)
 		if r.Status != 200 || !bytes.HasPrefix(r.Body, []byte("%PDF-")) || len(r.Body) < 2000 {
 			t.Errorf("pdf: %d, %d bytes", r.Status, len(r.Body))
+		}
+	})
+	t.Run("the score worker's review in a later version", func(t *testing.T) {
+		// The scorer reviews the graded attempt on its own (cmd.score.graded);
+		// a report generated after that carries its review.
+		var rep map[string]any
+		testutil.Eventually(t, 60*time.Second, func() bool {
+			w.generate(w.rec.Token, w.attempt)
+			rep = read("")
+			return rep["review"] != nil
+		}, "a report with the scored review")
+		rv := rep["review"].(map[string]any)
+		if rv["skill_score"].(float64) != 50 || rv["llm"].(map[string]any)["status"] != "off" {
+			t.Errorf("review %v", rv)
+		}
+		if _, ok := rep["ai_signals"]; !ok {
+			t.Errorf("no ai_signals in the company's view")
+		}
+		html := w.do("GET", w.reportPath(w.cand.ID, w.attempt, "&format=html"), w.rec.Token, nil)
+		if !strings.Contains(string(html.Body), "Rubric skill score <b>50 / 100</b>") {
+			t.Errorf("HTML lacks the rubric's skill score")
 		}
 	})
 	t.Run("bad input", func(t *testing.T) {

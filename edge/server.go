@@ -361,6 +361,7 @@ func (s *Server) routes() {
 	s.assessRoutes(api)         // assess.go
 	s.proctorRoutes(api)        // proctor.go
 	s.interviewRoutes(app, api) // interviews.go, room.go
+	s.scoreRoutes(api)          // score.go
 	s.reportRoutes(api)         // reports.go
 
 	app.Get("/ws", s.wsUpgrade, s.wsHandler())

@@ -1,8 +1,6 @@
 package edge
 
 import (
-	"errors"
-
 	"github.com/gofiber/fiber/v2"
 	"github.com/hirebus/hirebus/domain/score"
 	"github.com/hirebus/hirebus/events"
@@ -26,7 +24,7 @@ func (s *Server) handleRescore(c *fiber.Ctx) error {
 	a := actor(c)
 	ctx := c.UserContext()
 	if _, err := score.AuthorizeRescore(ctx, s.deps.DB, a, id); err != nil {
-		return scoreErr(err)
+		return err // typed domain outcomes: 404, 403, 409 attempt_not_graded
 	}
 	if done, err := s.idempotent(c, "rescore", a.UserID, replayAccepted(c)); done || err != nil {
 		return err
@@ -36,16 +34,4 @@ func (s *Server) handleRescore(c *fiber.Ctx) error {
 		return err
 	}
 	return accepted(c, opID, fiber.Map{"attempt_id": id})
-}
-
-func scoreErr(err error) error {
-	switch {
-	case errors.Is(err, score.ErrNotFound):
-		return Errorf(404, "not_found", "not found")
-	case errors.Is(err, score.ErrForbidden):
-		return Errorf(403, "forbidden", "your role does not allow this")
-	case errors.Is(err, score.ErrNotGraded):
-		return Errorf(409, string(events.CodeAttemptNotGraded), "the attempt is not graded yet")
-	}
-	return err
 }

@@ -6,13 +6,14 @@ import (
 
 	"github.com/hirebus/hirebus/domain/assess"
 	"github.com/hirebus/hirebus/domain/company"
+	"github.com/hirebus/hirebus/events"
 	"github.com/jmoiron/sqlx"
 )
 
 // Errors of the rescore decision.
 var (
-	ErrForbidden = errors.New("score: your role does not allow this")
-	ErrNotGraded = errors.New("score: the attempt is not graded yet")
+	ErrForbidden = events.NewError("score", events.CodeForbidden, "your role does not allow this")
+	ErrNotGraded = events.NewError("score", events.CodeAttemptNotGraded, "the attempt is not graded yet")
 )
 
 // AuthorizeRescore is the package's one access decision, default deny: a

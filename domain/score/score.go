@@ -37,12 +37,14 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/store"
 	"github.com/jmoiron/sqlx"
 )
 
-// ErrNotFound: no review (yet) for the attempt or interview.
-var ErrNotFound = errors.New("score: not found")
+// ErrNotFound: no review (yet) for the attempt or interview, or an attempt
+// the caller may not see.
+var ErrNotFound = events.NewError("score", events.CodeNotFound, "not found")
 
 // LLM review statuses.
 const (

@@ -194,11 +194,6 @@ var classOf = map[Code]Class{
 	CodeBlurred:         ClassRejected,
 	CodeOffAngle:        ClassRejected,
 	CodeTooManyFrames:   ClassBadInput,
-	// score.go
-	CodeAttemptNotGraded: ClassConflict,
-	// reports.go
-	CodeReportAttemptNotFound: ClassNotFound,
-	CodeReportNotSubmitted:    ClassConflict,
 
 	CodeNotFound:           ClassNotFound,
 	CodeForbidden:          ClassForbidden,
@@ -233,4 +228,11 @@ var classOf = map[Code]Class{
 	CodeUnknownNotice: ClassNotFound,
 	CodeNoticeChanged: ClassConflict,
 	CodeNoConsent:     ClassNotFound,
+	// score.go
+	CodeAttemptNotGraded: ClassConflict,
+	// reports.go
+	CodeReportAttemptNotFound: ClassNotFound,
+	CodeReportNotSubmitted:    ClassConflict,
+	CodeReportNotGenerated:    ClassNotFound,
+	CodeResultsNotReleased:    ClassForbidden,
 }

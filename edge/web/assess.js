@@ -13,7 +13,6 @@
 // proctoring signals of the taking page.
 import { html, useState, useEffect, useRef, useCallback, useForm, Form, Field, Message, toast, Table, Empty, Dialog, Tabs, Badge, mount } from "/ui.js";
 import { ConsentGate, recordConsent } from "/consent.js";
-import { createEditor, EDITOR_HELP } from "/editor.js";
 
 const COMPANY_KEY = "hirebus.company";
 const VIEWS = ["mine", "lobby", "take", "result", "list", "build", "results"];
@@ -439,13 +438,18 @@ function CodeAnswer({ q, cur, onAnswer }) {
   const [problem, setProblem] = useState(null);
   const [failed, setFailed] = useState("");
   const [stdin, setStdin] = useState("");
+  const [help, setHelp] = useState("");
   const [run, setRun] = useState({ busy: false, verdict: "", text: "" });
   const box = useRef(null);
   const ta = useRef(null);
   const ed = useRef(null);
   const state = useRef({ lang: cur.language || "", starter: {} });
   useEffect(() => {
-    call("GET", "/api/code/languages").then((r) => {
+    let alive = true;
+    // The editor (CodeMirror) is loaded only by pages that show code.
+    Promise.all([call("GET", "/api/code/languages"), import("/editor.js")]).then(([r, editor]) => {
+      if (!alive) return;
+      setHelp(editor.EDITOR_HELP);
       const all = (r.data.languages || []).map((l) => l.id);
       const list = q.languages && q.languages.length ? q.languages : all;
       const p = q.problem || {};
@@ -457,7 +461,7 @@ function CodeAnswer({ q, cur, onAnswer }) {
       if (p.examples && p.examples[0]) setStdin(p.examples[0].input);
       const doc = cur.source || state.current.starter[l] || "";
       if (ta.current) ta.current.value = doc;
-      ed.current = createEditor(box.current, {
+      ed.current = editor.createEditor(box.current, {
         doc,
         language: l,
         label: "Your code",
@@ -469,7 +473,7 @@ function CodeAnswer({ q, cur, onAnswer }) {
         onRun: () => doRun(),
       });
     }, (e) => setFailed(e.message));
-    return () => { if (ed.current) ed.current.destroy(); };
+    return () => { alive = false; if (ed.current) ed.current.destroy(); };
   }, [q.id]);
   const changeLang = (l) => {
     state.current.lang = l;
@@ -508,7 +512,7 @@ function CodeAnswer({ q, cur, onAnswer }) {
     <textarea id="answer-code" ref=${ta} class="hidden" aria-hidden="true" tabindex="-1" spellcheck="false"
       onInput=${(ev) => { const v = ev.currentTarget.value; if (ed.current && ed.current.getValue() !== v) ed.current.setValue(v); }}></textarea>
     <div id="answer-editor" class="code-editor" ref=${box}></div>
-    <p class="small muted" id="answer-editor-help">${EDITOR_HELP} Ctrl+Enter runs.</p>
+    <p class="small muted" id="answer-editor-help">${help} Ctrl+Enter runs.</p>
     <div class="field">
       <label for="answer-stdin">Input for Run</label>
       <textarea id="answer-stdin" rows="3" value=${stdin} onInput=${(ev) => setStdin(ev.currentTarget.value)} aria-describedby="answer-stdin-hint"></textarea>

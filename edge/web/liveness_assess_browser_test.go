@@ -92,12 +92,18 @@ func TestAssessLobbyStillCameraFailsLiveness(t *testing.T) {
 	must(p.Do("POST", fmt.Sprintf("/api/assessments/%d/invitations", id), rec.Token, map[string]any{"application_id": app}), 201)
 
 	signIn(t, b.ctx, p.URL, cand, "candidate", fmt.Sprintf("/assess.html#/lobby/%d", id))
-	b.waitJS(t, 20*time.Second, `document.querySelector("#lobby-rules").textContent.includes("Liveness check") && !document.querySelector("#lobby-camera").classList.contains("hidden")`, "the lobby with the liveness rule and the camera")
+	b.waitJS(t, 20*time.Second, `document.querySelector("#lobby-rules").textContent.includes("Liveness check") && document.querySelector("#lobby-camera #lobby-face-agree")`, "the lobby with the liveness rule and the face notice before the camera")
+	if eval[bool](t, b, `!!document.querySelector("#lobby-video")`) {
+		t.Fatal("the camera is on before the face notice was accepted")
+	}
+	auditA11y(t, b, "assess-lobby-face-notice")
+	b.do(t, chromedp.Click(chromedp.CSS("#lobby-face-agree")))
 	b.waitJS(t, 30*time.Second, `document.querySelector("#lobby-video").videoWidth > 0`, "the camera running")
 	b.do(t, chromedp.Click(chromedp.CSS("#lobby-agree")), chromedp.Click(chromedp.CSS("#lobby-start")))
-	b.waitJS(t, 10*time.Second, `!document.querySelector("#lobby-step").classList.contains("hidden")`, "a challenge step shown under the picture")
+	b.waitJS(t, 10*time.Second, `document.querySelector("#lobby-step").textContent !== ""`, "a challenge step shown under the picture")
 	b.waitJS(t, 60*time.Second, `document.querySelector("#lobby-msg").textContent.includes("liveness check did not pass")`, "the liveness refusal")
 	screenshot(t, b.ctx, "assess-lobby-liveness-refused.png")
+	auditA11y(t, b, "assess-lobby-liveness-refused")
 	if h := eval[string](t, b, `location.hash`); strings.HasPrefix(h, "#/take/") {
 		t.Fatal("started with a still picture")
 	}

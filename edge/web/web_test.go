@@ -31,7 +31,7 @@ func readFS(t *testing.T, name string) string {
 var (
 	assetRE    = regexp.MustCompile(`(?:src|href)="/([\w.-]+\.(?:js|css))"`)
 	idRE       = regexp.MustCompile(`\bid="([\w-]+)"`)
-	jsIDRE     = regexp.MustCompile(`\$\("#([\w-]+)"\)`)
+	jsIDRE     = regexp.MustCompile(`(?:\$\("#|getElementById\(")([\w-]+)"\)`)
 	externalRE = regexp.MustCompile(`(?i)(?:https?:)?//[a-z0-9-]+\.[a-z]{2,}`)
 )
 
@@ -73,7 +73,9 @@ func TestPagesLoadOnlyEmbeddedAssets(t *testing.T) {
 // Each page script looks elements up by id; a renamed id in the HTML would
 // break the page silently, so every id a script uses must exist in its page.
 // Pages built with ui.js (index.js) render their own elements; their browser
-// tests drive them.
+// tests drive them. What they take from the page's HTML (the placeholder
+// they mount into, the header's status) is looked up by getElementById and
+// checked here too.
 func TestScriptsFindTheirElements(t *testing.T) {
 	cases := []struct{ script, page string }{
 		{"app.js", "app.html"},

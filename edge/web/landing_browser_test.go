@@ -46,6 +46,10 @@ func TestLandingAndSignInInBrowser(t *testing.T) {
 			t.Error("the camera button is there before the notice was accepted")
 		}
 		auditA11y(t, b, "face-notice")
+		// Agreeing by keyboard leads on to the camera button.
+		b.do(t, chromedp.Focus(chromedp.CSS("#face-consent-accept")), chromedp.KeyEvent(kb.Enter))
+		b.waitJS(t, 10*time.Second, `document.activeElement.id === "face-username"`, "the focus on the first control after agreeing")
+		b.do(t, chromedp.Focus(chromedp.CSS("#auth-face")))
 		b.do(t, chromedp.KeyEvent(kb.ArrowRight))
 		b.waitJS(t, 10*time.Second, `document.activeElement.id === "auth-register"`, "Create account by ArrowRight")
 		b.do(t, chromedp.KeyEvent(kb.End), chromedp.KeyEvent(kb.Home))

@@ -17,8 +17,8 @@ import { ConsentGate, recordConsent } from "/consent.js";
 const COMPANY_KEY = "hirebus.company";
 const VIEWS = ["mine", "lobby", "take", "result", "list", "build", "results"];
 
-function here() { return location.pathname + location.search + location.hash; }
-function toLogin() { hb.session.clear(); location.replace("/?next=" + encodeURIComponent(here())); }
+// No session (or an expired one): sign in, then come back here.
+function toLogin() { const to = hb.signInPath(); hb.session.clear(); location.replace(to); }
 function call(method, path, body) {
   return hb.api(method, path, body).catch((e) => {
     if (e.status === 401) toLogin();

@@ -7,8 +7,8 @@
 // while it runs. A flag is advice to look closer, never a decision.
 import { html, useState, useEffect, useRef, useCallback, Message, toast, Table, Empty, Timeline, Badge, mount } from "/ui.js";
 
-function here() { return location.pathname + location.search + location.hash; }
-function toLogin() { hb.session.clear(); location.replace("/?next=" + encodeURIComponent(here())); }
+// No session (or an expired one): sign in, then come back here.
+function toLogin() { const to = hb.signInPath(); hb.session.clear(); location.replace(to); }
 function call(method, path, body) {
   return hb.api(method, path, body).catch((e) => {
     if (e.status === 401) toLogin();

@@ -145,6 +145,7 @@ func TestReportInBrowser(t *testing.T) {
 			t.Errorf("the company's view lacks the scorecards section")
 		}
 		screenshot(t, rec.ctx, "report-recruiter.png")
+		auditA11y(t, rec, "report-recruiter")
 	})
 	t.Run("print media hides the page's controls", func(t *testing.T) {
 		media(t, rec, "print")
@@ -171,21 +172,24 @@ func TestReportInBrowser(t *testing.T) {
 			t.Errorf("first row %q", got)
 		}
 		screenshot(t, rec.ctx, "report-compare.png")
+		auditA11y(t, rec, "report-compare")
 	})
 	t.Run("candidate: not before release, then without company sections", func(t *testing.T) {
 		signIn(t, cand.ctx, p.URL, candU, "candidate", fmt.Sprintf("/report.html#attempt=%d", attempt))
 		cand.waitJS(t, 30*time.Second, `/not released/.test(document.querySelector("#report-msg").textContent)`, "the not-released message")
+		auditA11y(t, cand, "report-not-released")
 		must(p.Do("POST", fmt.Sprintf("/api/attempts/%d/release", attempt), recU.Token, nil), 200)
 		check("GET", "/api/reports/candidate/{id}", reportPath, candU.Token, nil, 200)
 		cand.do(t, chromedp.Reload())
 		cand.waitJS(t, 30*time.Second, `document.querySelector("#report-doc[data-loaded] #report")`, "the candidate's report")
-		if got := eval[string](t, cand, `document.querySelector("#report").dataset.audience + "," + !!document.querySelector("#h-interviews") + "," + !!document.querySelector("#h-signals") + "," + getComputedStyle(document.querySelector("#report-generate")).display`); got != "candidate,false,false,none" {
+		if got := eval[string](t, cand, `document.querySelector("#report").dataset.audience + "," + !!document.querySelector("#h-interviews") + "," + !!document.querySelector("#h-signals") + "," + (document.querySelector("#report-generate") ? getComputedStyle(document.querySelector("#report-generate")).display : "none")`); got != "candidate,false,false,none" {
 			t.Errorf("candidate's view: %s", got)
 		}
 		if strings.Contains(eval[string](t, cand, `document.body.textContent`), "Scored review") {
 			t.Errorf("the candidate sees the scored review")
 		}
 		screenshot(t, cand.ctx, "report-candidate.png")
+		auditA11y(t, cand, "report-candidate")
 	})
 }
 

@@ -111,4 +111,24 @@ func TestAssessmentKeyboardOnly(t *testing.T) {
 	if strings.Contains(string(got.Body), `"status":"active"`) {
 		t.Fatalf("attempt still active: %s", got.Body)
 	}
+
+	// The recruiter scores the text answer in the attempt's dialog: a score
+	// above the question's points is refused inline, then 4 of 5 grades the
+	// attempt (2 + 4 of 7) and the results can be released.
+	signIn(t, b.ctx, p.URL, recU, "recruiter", "/assess.html#/results/"+aid)
+	b.waitJS(t, 20*time.Second, `document.querySelector("#res-rows [data-attempt]")`, "the submitted attempt")
+	b.do(t, chromedp.Click(chromedp.CSS("#res-rows tbody tr button")))
+	b.waitJS(t, 20*time.Second, `document.querySelector("#res-detail").open && document.querySelector("#rd-body [data-score]")`, "the attempt's dialog with the score field")
+	setJS(t, b, "#rd-body [data-score]", "7")
+	b.do(t, chromedp.Click(chromedp.CSS("#rd-body form button[type=submit]")))
+	b.waitJS(t, 5*time.Second, `document.querySelector("#rd-body [data-score]").getAttribute("aria-invalid") === "true" && document.activeElement === document.querySelector("#rd-body [data-score]") && document.querySelector("#rd-body .field-error").textContent.includes("0 to 5")`, "the out-of-range score refused inline, the focus on the field")
+	auditA11y(t, b, "assess-score-invalid")
+	setJS(t, b, "#rd-body [data-score]", "4")
+	b.do(t, chromedp.Click(chromedp.CSS("#rd-body form button[type=submit]")))
+	b.waitJS(t, 20*time.Second, `document.querySelector("#rd-title").textContent.includes("graded") && document.querySelector("#rd-title").textContent.includes("6 / 7") && document.querySelector("#release-btn")`, "the attempt graded 6 / 7")
+	b.do(t, chromedp.Click(chromedp.CSS("#release-btn")))
+	b.waitJS(t, 20*time.Second, `document.querySelector("#rd-body").textContent.includes("Released") && !document.querySelector("#release-btn")`, "the results released")
+	screenshot(t, b.ctx, "assess-scored-released.png")
+	b.do(t, chromedp.KeyEvent(kb.Escape))
+	b.waitJS(t, 5*time.Second, `!document.querySelector("#res-detail").open && document.querySelector("#res-rows").textContent.includes("6 / 7")`, "the dialog closed, the list updated")
 }

@@ -247,7 +247,6 @@ function Take({ id }) {
   const answers = useRef({}); // qid → {version, answer}
   const timers = useRef({});
   const clock = useRef({ endsAt: 0 });
-  const closed = useRef(false);
   const videoRef = useRef(null);
 
   const syncClock = (deadline, serverNow) => {
@@ -315,7 +314,6 @@ function Take({ id }) {
       setAnsweredTick((n) => n + 1);
     }, (e) => {
       if (e.status === 409) {
-        closed.current = true;
         setSaveState({ state: "error", text: "Closed" });
         setMsg({ text: e.message, kind: "error" });
         waitSubmitted();

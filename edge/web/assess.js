@@ -378,6 +378,7 @@
       st.textContent = t.status === "active" ? "In progress." :
         t.results_released ? "Your score: " + t.score + " / " + t.max_score + "." :
         "Submitted" + by + " at " + when(t.submitted_at) + ". The company will release the results.";
+      if (t.results_released) st.appendChild(h("a", { href: "/report.html#attempt=" + t.id, text: " Full report" }));
       if (t.results_released && t.results) {
         $("#result-table").classList.remove("hidden");
         t.results.forEach(function (x, i) {

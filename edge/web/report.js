@@ -86,6 +86,7 @@
 
   function openJob(job) {
     $("#report-version").classList.add("hidden");
+    $("#report-version-label").classList.add("hidden");
     $("#report-pdf").classList.add("hidden");
     $("#report-generate").classList.add("hidden");
     $("#report-heading").textContent = "Candidates side by side";

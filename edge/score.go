@@ -10,6 +10,22 @@ import (
 // route setup calls it explicitly.
 func (s *Server) scoreRoutes(api fiber.Router) {
 	api.Post("/assessments/attempts/:id/rescore", s.requireAuth, s.handleRescore)
+	api.Get("/assessments/attempts/:id/review", s.requireAuth, s.handleGetReview)
+}
+
+// handleGetReview returns an attempt's latest review and its AI-written /
+// copied code signals to the members of its company (any role); 404 for
+// anyone else and before the first review.
+func (s *Server) handleGetReview(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	out, err := score.ReadReview(c.UserContext(), s.deps.DB, actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
 }
 
 // handleRescore asks the score worker to review a graded attempt again

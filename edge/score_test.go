@@ -80,5 +80,25 @@ func TestRescoreAccessMatrix(t *testing.T) {
 		if again, _ := score.ReviewFor(t.Context(), p.DB, att); again.Version != 2 {
 			t.Fatalf("version after one rescore: %d", again.Version)
 		}
+		// GET .../review: the company's members (any role); nobody else.
+		read := []int{401, 404, 404, 404, 404, 200, 200, 200}
+		for i, who := range assessPrincipals {
+			got := w.do("GET", fmt.Sprintf("/api/assessments/attempts/%d/review", att), w.tokens[who], nil)
+			if got.Status != read[i] {
+				t.Errorf("GET review as %s: %d, want %d: %s", who, got.Status, read[i], got.Body)
+			}
+			if got.Status == 200 {
+				m := got.Map(t)
+				rev, _ := m["review"].(map[string]any)
+				if rev["version"] != float64(2) || rev["skill_score"] != float64(80) || m["signals"] == nil {
+					t.Errorf("GET review as %s: %s", who, got.Body)
+				}
+			}
+		}
+		unreviewed, _ := w.assessment("text")
+		open := w.start(unreviewed, w.cand.Token)
+		if got := w.do("GET", fmt.Sprintf("/api/assessments/attempts/%d/review", open), w.rec.Token, nil); got.Status != 404 {
+			t.Errorf("GET review before any: %d %s", got.Status, got.Body)
+		}
 	})
 }

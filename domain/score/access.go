@@ -44,3 +44,34 @@ func AuthorizeRescore(ctx context.Context, q sqlx.QueryerContext, a company.Acto
 	}
 	return info, nil
 }
+
+// Reviewed is an attempt's review with its signals, as the company's
+// members read it.
+type Reviewed struct {
+	Review  Review   `json:"review"`
+	Signals []Signal `json:"signals"`
+}
+
+// ReadReview returns an attempt's latest review and signals to any member
+// of its company (any role); the candidate and anyone else get ErrNotFound,
+// as does an attempt not reviewed yet.
+func ReadReview(ctx context.Context, q sqlx.QueryerContext, a company.Actor, attemptID uint64) (Reviewed, error) {
+	info, acc, err := assess.AttemptFor(ctx, q, a, attemptID)
+	switch {
+	case errors.Is(err, assess.ErrNotFound), errors.Is(err, assess.ErrForbidden):
+		return Reviewed{}, ErrNotFound
+	case err != nil:
+		return Reviewed{}, err
+	case acc.Candidate:
+		return Reviewed{}, ErrNotFound
+	}
+	r, err := ReviewFor(ctx, q, info.ID)
+	if err != nil {
+		return Reviewed{}, err
+	}
+	sigs, err := SignalsFor(ctx, q, info.ID)
+	if err != nil {
+		return Reviewed{}, err
+	}
+	return Reviewed{Review: r, Signals: sigs}, nil
+}

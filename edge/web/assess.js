@@ -557,7 +557,7 @@ function Result({ id }) {
     ${t && t.status === "active" && html`<p><a href=${"#/take/" + id}>Continue the assessment</a></p>`}
     ${t && t.results_released && t.results && html`<div id="result-table"><${Table} caption="Score per question" columns=${cols}
       rows=${t.results.map((x, i) => ({ ...x, n: i + 1 }))} rowKey=${(x) => x.n} /></div>`}
-    ${t && t.results_released && html`<p class="small"><a href=${"/report.html#attempt=" + t.id}>Open your report</a></p>`}
+    ${t && t.results_released && html`<p class="small"><a href=${"/report.html#attempt=" + t.id}>Full report</a></p>`}
   </section>`;
 }
 

@@ -63,7 +63,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		{"get", "/api/interviews/{id}/feedback"}, {"put", "/api/interviews/{id}/feedback"}, {"get", "/api/applications/{id}/interviews"},
 		{"get", "/interview/{roomId}"},
 		// issue 13: the score worker and candidate reports
-		{"post", "/api/assessments/attempts/{id}/rescore"},
+		{"post", "/api/assessments/attempts/{id}/rescore"}, {"get", "/api/assessments/attempts/{id}/review"},
 		{"post", "/api/reports/generate"}, {"get", "/api/reports/candidate/{id}"}, {"get", "/api/reports/attempts/{id}/versions"},
 		{"get", "/api/reports/compare"},
 	}

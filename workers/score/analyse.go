@@ -170,6 +170,12 @@ func (a *Analysers) Run(ctx context.Context, language, source string) []score.Fi
 	if len(run) == 0 {
 		return out
 	}
+	if ctx.Err() != nil {
+		for _, i := range run {
+			out[i].Note = "not available: the time for this attempt's analysers ran out"
+		}
+		return out
+	}
 	outputs, err := a.runAll(ctx, language, source, list, run)
 	for _, i := range run {
 		if err != nil {

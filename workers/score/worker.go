@@ -29,7 +29,8 @@ import (
 type Config struct {
 	Concurrency     int           // commands handled at once (default 2)
 	LLM             LLMConfig     // HIREBUS_LLM_*; empty: the offline rubric only
-	AnalyserTimeout time.Duration // per analyser run (default 2m)
+	AnalyserTimeout time.Duration // all analysers of one attempt (default 5m; answers after it say "not available")
+	LLMTimeout      time.Duration // the whole LLM step of one attempt (default 8m, under the consumer's 10m in-progress limit)
 	Policy          *events.ConsumerPolicy
 }
 
@@ -73,7 +74,10 @@ func New(cfg Config, d Deps) (*Worker, error) {
 		cfg.Concurrency = 2
 	}
 	if cfg.AnalyserTimeout == 0 {
-		cfg.AnalyserTimeout = 2 * time.Minute
+		cfg.AnalyserTimeout = 5 * time.Minute
+	}
+	if cfg.LLMTimeout == 0 {
+		cfg.LLMTimeout = 8 * time.Minute
 	}
 	if d.Log == nil {
 		d.Log = slog.Default()
@@ -255,6 +259,8 @@ func (w *Worker) push(ctx context.Context, tx *sqlx.Tx, ob *outbox.Batch, r scor
 func (w *Worker) codeFacts(ctx context.Context, at assess.ReviewAttempt) (map[uint64]CodeFacts, map[int64]string, error) {
 	facts := map[uint64]CodeFacts{}
 	statements := map[int64]string{}
+	actx, cancel := context.WithTimeout(ctx, w.cfg.AnalyserTimeout)
+	defer cancel()
 	for _, q := range at.Questions {
 		if q.Kind != assess.KindCode || strings.TrimSpace(q.Source) == "" {
 			continue
@@ -284,9 +290,7 @@ func (w *Worker) codeFacts(ctx context.Context, at assess.ReviewAttempt) (map[ui
 				}
 			}
 		}
-		actx, cancel := context.WithTimeout(ctx, w.cfg.AnalyserTimeout)
 		f.Findings = w.an.Run(actx, q.Language, q.Source)
-		cancel()
 		facts[q.QuestionID] = f
 	}
 	return facts, statements, nil
@@ -394,8 +398,10 @@ func (w *Worker) llmStep(ctx context.Context, rev score.Review, at assess.Review
 		_, err := score.SaveLLM(ctx, w.db, rev.AttemptID, rev.Version, score.LLMReview{Status: score.LLMFailed, Error: "no LLM is configured on the score worker any more"})
 		return err
 	}
-	l := w.llm.ReviewAttempt(ctx, at, rev.Rubric, statements)
-	sims := w.llmSimilarity(ctx, at, statements)
+	lctx, cancel := context.WithTimeout(ctx, w.cfg.LLMTimeout)
+	l := w.llm.ReviewAttempt(lctx, at, rev.Rubric, statements)
+	sims := w.llmSimilarity(lctx, at, statements)
+	cancel()
 	err := w.relay.Tx(ctx, func(tx *sqlx.Tx, ob *outbox.Batch) error {
 		ok, err := score.SaveLLM(ctx, tx, rev.AttemptID, rev.Version, l)
 		if err != nil || !ok {

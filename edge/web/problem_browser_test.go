@@ -96,7 +96,10 @@ func TestCodingInBrowser(t *testing.T) {
 
 	t.Run("Run shows expected vs actual on the example", func(t *testing.T) {
 		b.do(t, chromedp.Click(chromedp.CSS("#run")))
-		b.waitJS(t, 60*time.Second, `document.querySelector("#run-result .run-case")`, "the run result")
+		if !waitEval(b, 60*time.Second, `!!document.querySelector("#run-result .run-case")`) {
+			t.Fatalf("no run result; results: %q, run button disabled %v, editor %q, stdin %q", eval[string](t, b, `document.querySelector("#results").innerText`),
+				eval[bool](t, b, `document.querySelector("#run").disabled`), editorText(t, b), eval[string](t, b, `document.querySelector("#stdin").value`))
+		}
 		got := eval[string](t, b, `document.querySelector("#run-verdict").textContent + " | " + document.querySelector("#run-summary").textContent`)
 		if got != "Wrong answer | 0 of 1 outputs match" {
 			t.Errorf("run shows %q", got)
@@ -262,7 +265,10 @@ func TestCodingInBrowser(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS("#test-expected-0"), "10"),
 			chromedp.Click(chromedp.CSS("#run")),
 		)
-		b.waitJS(t, 60*time.Second, `document.querySelector("#run-result .run-case")`, "the run result")
+		if !waitEval(b, 60*time.Second, `!!document.querySelector("#run-result .run-case")`) {
+			t.Fatalf("no run result; results: %q, run button disabled %v, editor %q, stdin %q", eval[string](t, b, `document.querySelector("#results").innerText`),
+				eval[bool](t, b, `document.querySelector("#run").disabled`), editorText(t, b), eval[string](t, b, `document.querySelector("#stdin").value`))
+		}
 		got := eval[string](t, b, `document.querySelector("#run-verdict").textContent + " | " + document.querySelector("#run-summary").textContent`)
 		if got != "Wrong answer | 0 of 1 outputs match" {
 			t.Errorf("playground run shows %q", got)

@@ -159,7 +159,7 @@ function RunCase({ t }) {
 
 function RunResult({ res, inputs }) {
   if (res.verdict === "CE") {
-    return html`<div id="run-result"><div class="row"><h3 style="margin:0">Run</h3><${Badge} kind="bad" id="run-verdict">Compile error</${Badge}></div>
+    return html`<div id="run-result"><div class="row"><h3 style="margin:0">Run</h3><span class="badge bad" id="run-verdict">Compile error</span></div>
       <h4 class="small muted">Compiler output</h4><pre class="output" id="run-compile">${res.stderr}</pre></div>`;
   }
   const tests = (res.tests || []).map((t, i) => Object.assign({ input: inputs[i], custom: i - inputs.examples }, t));
@@ -364,6 +364,9 @@ function ProblemPage({ problemId }) {
       setBusy("");
       update(s);
       loadHistory();
+      // The page's mark follows at once (the list refetches its own).
+      const cur = pRef.current;
+      if (cur && s.verdict && cur.status !== "solved") setP(Object.assign({}, cur, { status: s.verdict === "AC" ? "solved" : "attempted" }));
       if (s.verdict === "AC") toast("Accepted: all " + s.total + " tests passed. Problem solved.", "ok");
     }, (e) => {
       setBusy("");
@@ -397,8 +400,7 @@ function ProblemPage({ problemId }) {
       ${loadErr && html`<${Message} text=${loadErr} />`}
       ${p && html`<div class="row small wrap" id="problem-meta">
         ${p.difficulty && html`<${Badge} kind=${DIFF_KIND[p.difficulty]}>${p.difficulty}</${Badge}>`}
-        ${p.status === "solved" && html`<${Badge} kind="ok" id="problem-status">✓ Solved</${Badge}>`}
-        ${p.status === "attempted" && html`<${Badge} kind="warn" id="problem-status">Attempted</${Badge}>`}
+        ${p.status && html`<span id="problem-status">${p.status === "solved" ? html`<${Badge} kind="ok">✓ Solved</${Badge}>` : html`<${Badge} kind="warn">Attempted</${Badge}>`}</span>`}
         ${lim.time_limit_ms && html`<span class="muted">time ${lim.time_limit_ms} ms</span>`}
         ${lim.memory_limit_kb && html`<span class="muted">memory ${Math.round(lim.memory_limit_kb / 1024)} MiB</span>`}
         ${p.test_count && html`<span class="muted">${p.test_count} tests</span>`}

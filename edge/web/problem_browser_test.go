@@ -96,7 +96,10 @@ func TestCodingInBrowser(t *testing.T) {
 
 	t.Run("Run shows expected vs actual on the example", func(t *testing.T) {
 		b.do(t, chromedp.Click(chromedp.CSS("#run")))
-		b.waitJS(t, 60*time.Second, `document.querySelector("#run-result .run-case")`, "the run result")
+		if !waitEval(b, 60*time.Second, `!!document.querySelector("#run-result .run-case")`) {
+			t.Fatalf("no run result; results: %q, run button disabled %v, editor %q, stdin %q", eval[string](t, b, `document.querySelector("#results").innerText`),
+				eval[bool](t, b, `document.querySelector("#run").disabled`), editorText(t, b), eval[string](t, b, `document.querySelector("#stdin").value`))
+		}
 		got := eval[string](t, b, `document.querySelector("#run-verdict").textContent + " | " + document.querySelector("#run-summary").textContent`)
 		if got != "Wrong answer | 0 of 1 outputs match" {
 			t.Errorf("run shows %q", got)
@@ -162,6 +165,13 @@ func TestCodingInBrowser(t *testing.T) {
 	})
 
 	t.Run("a compile error shows only the compiler output", func(t *testing.T) {
+		setJS(t, b, "#lang", "c")
+		setCode(t, b, cBroken)
+		b.do(t, chromedp.Click(chromedp.CSS("#run")))
+		b.waitJS(t, 60*time.Second, `document.querySelector("#run-compile")`, "the run's compiler output")
+		if got := eval[string](t, b, `document.querySelector("#run-verdict").textContent + " | " + document.querySelectorAll("#run-result .run-case").length + " | " + /nope/.test(document.querySelector("#run-compile").textContent)`); got != "Compile error | 0 | true" {
+			t.Errorf("run of a compile error shows %q (verdict | cases | compiler message)", got)
+		}
 		submit(t, "c", cBroken)
 		got := eval[string](t, b, `[document.querySelector("#sub-verdict").textContent,
 			document.querySelectorAll("#submit-result table").length, document.querySelectorAll("#submit-result .progress").length,
@@ -177,6 +187,7 @@ func TestCodingInBrowser(t *testing.T) {
 		if v := eval[string](t, b, `document.querySelector("#sub-verdict").textContent`); !strings.HasPrefix(v, "AC") {
 			t.Fatalf("verdict %q", v)
 		}
+		b.waitJS(t, 5*time.Second, `document.querySelector("#problem-status") && document.querySelector("#problem-status").textContent.includes("Solved")`, "the page's solved mark")
 		b.do(t, chromedp.Navigate(p.URL+"/app.html#/problems"))
 		b.waitJS(t, 30*time.Second, `[...document.querySelectorAll("#problems tbody tr")].some(r => r.textContent.includes("FizzBuzz") && r.textContent.includes("Solved"))`, "FizzBuzz marked solved")
 		if n := eval[int](t, b, `[...document.querySelectorAll("#problems tbody tr")].filter(r => r.textContent.includes("Solved")).length`); n != 1 {
@@ -242,7 +253,9 @@ func TestCodingInBrowser(t *testing.T) {
 
 	t.Run("playground: a custom test with an expected output", func(t *testing.T) {
 		b.do(t, chromedp.Navigate(p.URL+"/app.html#/playground"))
-		b.waitJS(t, 30*time.Second, `document.querySelector("#code .cm-content") && document.querySelector("#stdin")`, "the playground")
+		// The hash changes in the same document: wait for the playground
+		// itself, not the problem page still on screen.
+		b.waitJS(t, 30*time.Second, `document.querySelector("#problem-title").textContent === "Playground" && document.querySelector("#code .cm-content") && document.querySelector("#stdin")`, "the playground")
 		setJS(t, b, "#lang", "python")
 		setCode(t, b, "print(sum(map(int, input().split())))\n")
 		b.do(t,
@@ -252,7 +265,10 @@ func TestCodingInBrowser(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS("#test-expected-0"), "10"),
 			chromedp.Click(chromedp.CSS("#run")),
 		)
-		b.waitJS(t, 60*time.Second, `document.querySelector("#run-result .run-case")`, "the run result")
+		if !waitEval(b, 60*time.Second, `!!document.querySelector("#run-result .run-case")`) {
+			t.Fatalf("no run result; results: %q, run button disabled %v, editor %q, stdin %q", eval[string](t, b, `document.querySelector("#results").innerText`),
+				eval[bool](t, b, `document.querySelector("#run").disabled`), editorText(t, b), eval[string](t, b, `document.querySelector("#stdin").value`))
+		}
 		got := eval[string](t, b, `document.querySelector("#run-verdict").textContent + " | " + document.querySelector("#run-summary").textContent`)
 		if got != "Wrong answer | 0 of 1 outputs match" {
 			t.Errorf("playground run shows %q", got)

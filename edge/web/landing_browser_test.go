@@ -198,6 +198,11 @@ func TestLandingAndSignInInBrowser(t *testing.T) {
 		auditA11y(t, b, "docs")
 		b.do(t, chromedp.Click(chromedp.CSS("details.endpoint summary")))
 		auditA11y(t, b, "docs-endpoint-open")
+		// A link to an operation opens it; the filter narrows the list.
+		b.do(t, chromedp.Navigate(p.URL+"/docs?x=1#emailStatus"))
+		b.waitJS(t, 30*time.Second, `document.querySelector("#emailStatus") && document.querySelector("#emailStatus").open && document.querySelector("#emailStatus").innerText.includes("Request body")`, "the linked operation open")
+		b.do(t, chromedp.SendKeys(chromedp.CSS("#filter"), "email-status"))
+		b.waitJS(t, 10*time.Second, `[...document.querySelectorAll("details.endpoint")].filter(d => !d.classList.contains("hidden")).length === 1`, "one entry left by the filter")
 	})
 
 	t.Run("dark colour scheme", func(t *testing.T) {

@@ -51,6 +51,10 @@ func TestAssessmentKeyboardOnly(t *testing.T) {
 		t.Fatalf("invite: %d %s", r.Status, r.Body)
 	}
 
+	// Without a session the lobby's link leads to the sign-in page, which
+	// keeps it to come back to.
+	b.do(t, chromedp.Navigate(p.URL+"/assess.html#/lobby/"+aid))
+	b.waitJS(t, 20*time.Second, `location.pathname === "/" && new URLSearchParams(location.search).get("next") === "/assess.html#/lobby/`+aid+`"`, "the sign-in page keeping the lobby's link")
 	signIn(t, b.ctx, p.URL, candU, "candidate", "/assess.html#/mine")
 	b.waitJS(t, 20*time.Second, `document.querySelector("#mine-list a[href^='#/lobby/']")`, "the invitation")
 	b.tabTo(t, "#mine-list a[href^='#/lobby/']", 30)

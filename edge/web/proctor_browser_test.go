@@ -93,6 +93,7 @@ func TestProctoringInBrowser(t *testing.T) {
 	signIn(t, cand.ctx, p.URL, candU, "candidate", fmt.Sprintf("/assess.html#/take/%d", aid))
 	cand.waitJS(t, 20*time.Second, fmt.Sprintf(`window.hbProctorSignals && window.hbProctorSignals.attempt() === %d && document.visibilityState === "visible"`, attempt), "the taking page sending signals")
 	cand.waitJS(t, 20*time.Second, `document.querySelector("#proctor-video").videoWidth > 0`, "the webcam")
+	auditA11y(t, cand, "proctor-candidate-taking")
 	// A checked frame shows up in the attempt's timeline (face worker -> proctor worker).
 	testutil.Eventually(t, 45*time.Second, func() bool {
 		r := p.Do("GET", fmt.Sprintf("/api/proctor/attempts/%d/timeline", attempt), recU.Token, nil)

@@ -88,6 +88,15 @@ func TestAssessmentKeyboardOnly(t *testing.T) {
 	b.typeKeys(t, "Channels pass values between goroutines.")
 	b.waitJS(t, 20*time.Second, `document.querySelector("#save-state").dataset.state === "saved" && document.querySelector("#q-1").textContent.includes("✓") && document.querySelector("#q-2").textContent.includes("✓")`, "the text autosaved, both questions marked answered")
 	auditA11y(t, b, "assess-keyboard-taking")
+	// At phone width (390 px) the taking page fits without sideways scrolling.
+	b.do(t, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	b.waitJS(t, 5*time.Second, `window.innerWidth === 390`, "the phone viewport")
+	if w := eval[int](t, b, `document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("the taking page is %d px wide at 390 px: it scrolls sideways", w)
+	}
+	auditA11y(t, b, "assess-taking-390")
+	b.do(t, chromedp.EmulateViewport(1280, 900))
+	b.waitJS(t, 5*time.Second, `window.innerWidth === 1280`, "the desktop viewport again")
 
 	// Submit: the dialog opens with the focus on its confirm button.
 	b.tabTo(t, "#submit-btn", 10)

@@ -67,7 +67,10 @@ function Home() {
   const [err, setErr] = useState("");
   useEffect(() => {
     call("GET", "/api/companies").then((r) => {
-      const c = (r.data.items || [])[0];
+      // The company picked on the hiring pages, else the first.
+      const items = r.data.items || [];
+      const picked = parseInt(sessionStorage.getItem("hirebus.company") || "0", 10);
+      const c = items.find((x) => x.id === picked) || items[0];
       if (!c) { setErr("You are not a member of a company."); return; }
       return call("GET", "/api/assessments?company_id=" + c.id).then((r2) => setItems(r2.data.items || []));
     }).catch((e) => setErr(e.message));

@@ -260,6 +260,12 @@ type Server struct {
 	asker      interview.Asker
 	assess     *assess.Service
 	proc       *proctorEdge
+
+	// The /ws poller (ws.go, wspoll_linux.go), started with the first
+	// connection and stopped at shutdown.
+	pollMu   sync.Mutex
+	poll     *wsPoller
+	pollDone bool
 }
 
 var (
@@ -315,6 +321,12 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		IdleTimeout:           120 * time.Second,
 		ProxyHeader:           clientIPHeader, // set by s.clientIP from cfg.ProxyHeader and TrustedProxies
 	})
+	// A hijacked connection stays open when its handler returns: /ws hands
+	// its connection to the poller and returns, so an idle socket keeps no
+	// goroutine and fasthttp recycles the upgrade request at once. Every
+	// hijack handler therefore closes its connection itself (ws.go,
+	// room.go).
+	s.app.Server().KeepHijackedConns = true
 	s.routes()
 	return s, nil
 }
@@ -450,7 +462,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			return err
 		}
 	}
-	s.hub.closeAll()
+	s.hub.closeAll(5 * time.Second)
+	s.closePoller()
 	s.rooms.closeAll()
 	return s.app.ShutdownWithTimeout(10 * time.Second)
 }

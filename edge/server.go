@@ -310,8 +310,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.app = fiber.New(fiber.Config{
 		AppName: "hirebus",
 		// Release a connection's 4 KiB read buffer when nothing is pending:
-		// otherwise every idle keep-alive and every /ws connection (fasthttp
-		// hands the buffer to the hijacked conn for its lifetime) keeps one.
+		// otherwise every idle keep-alive keeps one (and a hijacked /ws
+		// connection would start with one).
 		ReduceMemoryUsage:     true,
 		BodyLimit:             cfg.BodyLimit,
 		ErrorHandler:          s.errorHandler,

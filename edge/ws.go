@@ -500,14 +500,14 @@ func (s *Server) serveWS(base context.Context, wc *wsConn, p Principal, lastSeq 
 	// writing=true holds live pushes in the queue while we send ready and
 	// replay; the flusher then delivers them (skipping what the replay sent).
 	c := &wsClient{userID: p.UserID, sessionID: p.SessionID, p: p, ws: wc, ctx: ctx, cancel: cancel,
-		done: make(chan struct{}), gone: make(chan struct{}), writing: true}
+		done: make(chan struct{}), gone: make(chan struct{}), writing: true,
+		// Once in the hub, c.close() (from anyone) tears everything down.
+		release: s.wsRelease}
 	if !s.hub.add(c, s.cfg.WSPerUser) { // live pushes queue up while we replay
 		cancel()
 		s.wsReject(wc, errTooManySockets.Code, errTooManySockets.Message)
 		return
 	}
-	// From here on, c.close() tears everything down (wsRelease).
-	c.release = s.wsRelease
 
 	// The greeting and the replay are written by a goroutine that then
 	// delivers the pushes queued meanwhile and exits when the queue is
@@ -602,8 +602,8 @@ func (s *Server) wsRead(c *wsClient, polled bool) (ok bool) {
 }
 
 // wsRelease tears a connection down, once, on its own goroutine: a close
-// frame (unless a slow write holds the connection), the poller, the
-// connection, the goroutines still using it, the hub.
+// frame (a slow write in progress gets a second to finish first), the
+// poller, the connection, the goroutines still using it, the hub.
 func (s *Server) wsRelease(c *wsClient) {
 	defer close(c.gone)
 	c.mu.Lock()
@@ -613,7 +613,7 @@ func (s *Server) wsRelease(c *wsClient) {
 	}
 	poll := c.poll
 	c.mu.Unlock()
-	c.ws.tryClose(ws.NewCloseFrameBody(ws.StatusNormalClosure, ""))
+	c.ws.closeGracefully(ws.NewCloseFrameBody(ws.StatusNormalClosure, ""))
 	if poll != nil {
 		poll.forget(c)
 	}

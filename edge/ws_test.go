@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"runtime"
 	"strings"
 	"testing"
@@ -63,6 +64,25 @@ func TestWSProtocol(t *testing.T) {
 		for {
 			if m := next(t, c); m.OpID == opID {
 				return m
+			}
+		}
+	}
+	// nextType skips pushes of other kinds (the welcome mail's
+	// op.completed may arrive at any time).
+	nextType := func(t *testing.T, c *websocket.Conn, typ string) platformtest.Push {
+		t.Helper()
+		for {
+			if m := next(t, c); m.Type == typ {
+				return m
+			}
+		}
+	}
+	// closed reads past any push until the connection ends.
+	closed := func(c *websocket.Conn) error {
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		for {
+			if _, _, err := c.ReadMessage(); err != nil {
+				return err
 			}
 		}
 	}
@@ -151,9 +171,7 @@ func TestWSProtocol(t *testing.T) {
 		}
 		// An answered message after the ping: the pong comes first.
 		auth(t, c, map[string]any{"type": "proctor.subscribe"})
-		if m := next(t, c); m.Type != "proctor.error" {
-			t.Fatalf("answer %q, want proctor.error", m.Type)
-		}
+		nextType(t, c, "proctor.error")
 		select {
 		case s := <-pong:
 			if s != "hello" {
@@ -174,12 +192,12 @@ func TestWSProtocol(t *testing.T) {
 		if err := w.Close(); err != nil {
 			t.Fatal(err)
 		}
-		m := next(t, c)
+		m := nextType(t, c, "proctor.error")
 		var data struct {
 			Code string `json:"code"`
 		}
 		_ = json.Unmarshal(m.Data, &data)
-		if m.Type != "proctor.error" || data.Code != "bad_request" {
+		if data.Code != "bad_request" {
 			t.Fatalf("answer %+v, want proctor.error bad_request", m)
 		}
 	})
@@ -189,11 +207,48 @@ func TestWSProtocol(t *testing.T) {
 		if err := c.WriteMessage(websocket.TextMessage, []byte(strings.Repeat("x", 70<<10))); err != nil {
 			t.Fatal(err)
 		}
-		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
-		_, _, err := c.ReadMessage()
+		err := closed(c)
 		var ce *websocket.CloseError
 		if !errors.As(err, &ce) || ce.Code != websocket.CloseMessageTooBig {
 			t.Fatalf("after 70 KiB: %v, want close 1009", err)
+		}
+	})
+
+	t.Run("shutdown closes every socket with a close frame", func(t *testing.T) {
+		srv, err := edge.New(edge.Config{JWTKey: []byte("platformtest-signing-key-0123456789abcdef"), Dev: true, WSReplayPerMin: -1},
+			edge.Deps{DB: p.DB, NC: p.NC, JS: p.JS, Relay: p.Relay, Log: p.Log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, stop := context.WithCancel(context.Background())
+		served := make(chan error, 1)
+		go func() { served <- srv.Serve(ctx, ln) }()
+		t.Cleanup(func() { stop(); <-served })
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := srv.WaitReady(rctx); err != nil {
+			t.Fatal(err)
+		}
+		base := "http://" + ln.Addr().String()
+		var socks []*platformtest.WS
+		for range 3 {
+			socks = append(socks, platformtest.DialWS(t, base, u.Token, -1))
+		}
+		stop()
+		if err := <-served; err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+		served <- nil // for the cleanup
+		for i, w := range socks {
+			err := closed(w.Conn)
+			var ce *websocket.CloseError
+			if !errors.As(err, &ce) || ce.Code != websocket.CloseNormalClosure {
+				t.Fatalf("socket %d after shutdown: %v, want close 1000", i, err)
+			}
 		}
 	})
 

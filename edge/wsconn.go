@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -22,8 +23,9 @@ type wsConn struct {
 	conn  net.Conn
 	limit int64 // largest data message accepted (64 KiB on /ws)
 
-	wmu       sync.Mutex // one writer at a time: flusher, ping, pong, close
-	closeSent bool       // under wmu: nothing is written after a close frame
+	wmu       sync.Mutex  // one writer at a time: flusher, ping, pong, close
+	closeSent bool        // under wmu: nothing is written after a close frame
+	closing   atomic.Bool // the connection is being torn down
 
 	// A fragmented data message being assembled (rare: browsers send
 	// whole frames); only the reader touches these.
@@ -137,20 +139,19 @@ func (w *wsConn) writeClose(body []byte) error {
 	return w.writeLocked(ws.OpClose, body, wsControlTimeout)
 }
 
-// tryClose sends a close frame unless another write holds the connection
-// (a slow consumer's push): then the peer sees the TCP close alone.
-func (w *wsConn) tryClose(body []byte) {
-	if !w.wmu.TryLock() {
-		return
-	}
-	defer w.wmu.Unlock()
-	if !w.closeSent {
-		w.closeSent = true
-		_ = w.writeLocked(ws.OpClose, body, wsControlTimeout)
-	}
+// closeGracefully sends a close frame (once) before the connection is
+// closed. A write in progress (a slow consumer's push) is given up to
+// wsControlTimeout to finish first, and no data frame starts after this.
+func (w *wsConn) closeGracefully(body []byte) {
+	w.closing.Store(true)
+	_ = w.conn.SetWriteDeadline(time.Now().Add(wsControlTimeout))
+	_ = w.writeClose(body)
 }
 
 func (w *wsConn) writeLocked(op ws.OpCode, p []byte, timeout time.Duration) error {
+	if op != ws.OpClose && w.closing.Load() {
+		return errWSClosed
+	}
 	var hb headerBuf
 	if err := ws.WriteHeader(&hb, ws.Header{Fin: true, OpCode: op, Length: int64(len(p))}); err != nil {
 		return err

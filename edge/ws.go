@@ -413,10 +413,11 @@ var wsUpgrader = fastws.FastHTTPUpgrader{
 	CheckOrigin:     func(*fasthttp.RequestCtx) bool { return true }, // bearer tokens, no cookies
 }
 
-// wsHandler upgrades /ws. The handler fasthttp runs after the upgrade
-// returns once the connection is registered with the poller (the server
-// keeps hijacked connections open: Server.New sets KeepHijackedConns), so
-// an idle connection keeps neither a goroutine nor the request's memory.
+// wsHandler upgrades /ws. After the 101 answer fasthttp runs wsOpen on a
+// goroutine of its own, which returns as soon as the connection is
+// registered with the poller; the server keeps hijacked connections open
+// (New sets KeepHijackedConns), so an idle socket keeps neither that
+// goroutine nor the upgrade request's memory.
 func (s *Server) wsHandler() fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		// Copy what the socket keeps: the request is recycled after this.

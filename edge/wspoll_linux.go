@@ -150,13 +150,6 @@ func (p *wsPoller) ctl(c *wsClient, op int) error {
 	return nil
 }
 
-// len is the number of watched connections.
-func (p *wsPoller) len() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.conns)
-}
-
 // close stops the poller; connections still watched are not closed (the
 // hub closes them).
 func (p *wsPoller) close() {

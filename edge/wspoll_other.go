@@ -15,5 +15,4 @@ func newWSPoller(func(*wsClient) bool) (*wsPoller, error) {
 func (p *wsPoller) watch(*wsClient) error { return errors.New("edge: no websocket poller") }
 func (p *wsPoller) rearm(*wsClient) error { return errors.New("edge: no websocket poller") }
 func (p *wsPoller) forget(*wsClient)      {}
-func (p *wsPoller) len() int              { return 0 }
 func (p *wsPoller) close()                {}

@@ -371,6 +371,7 @@ func (s *Server) routes() {
 	s.assessRoutes(api)         // assess.go
 	s.proctorRoutes(api)        // proctor.go
 	s.interviewRoutes(app, api) // interviews.go, room.go
+	s.scoreRoutes(api)          // score.go
 
 	app.Get("/ws", s.wsUpgrade, s.wsHandler())
 	s.staticRoutes()

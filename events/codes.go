@@ -223,4 +223,6 @@ var classOf = map[Code]Class{
 	CodeInterviewClash:     ClassConflict,
 	CodeInterviewCancelled: ClassConflict,
 	CodeRoomNotOpen:        ClassConflict,
+	// score.go
+	CodeAttemptNotGraded: ClassConflict,
 }

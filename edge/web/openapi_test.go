@@ -62,6 +62,8 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		{"post", "/api/interviews/{id}/cancel"}, {"post", "/api/interviews/{id}/join"}, {"get", "/api/interviews/{id}/messages"},
 		{"get", "/api/interviews/{id}/feedback"}, {"put", "/api/interviews/{id}/feedback"}, {"get", "/api/applications/{id}/interviews"},
 		{"get", "/interview/{roomId}"},
+		// issue 13: the score worker
+		{"post", "/api/assessments/attempts/{id}/rescore"}, {"get", "/api/assessments/attempts/{id}/review"},
 	}
 	for _, r := range routes {
 		t.Run(r.method+" "+r.path, func(t *testing.T) {

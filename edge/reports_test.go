@@ -16,16 +16,17 @@ import (
 )
 
 // startReportWorker runs the score role as the binary wires it: the score
-// worker (without a sandbox: its analysers are "not available") behind
-// report.Role, which takes cmd.score.report.
+// worker (without a sandbox: its analysers are "not available") that also
+// takes cmd.score.report.
 func startReportWorker(t testing.TB, p *platformtest.Platform) {
 	t.Helper()
-	sw, err := score.New(score.Config{}, score.Deps{DB: p.DB, JS: p.JS, Relay: p.Relay, Log: p.Log})
+	h := &report.Handler{Reports: &reports.Service{DB: p.DB}, Relay: p.Relay, Log: p.Log}
+	sw, err := score.New(score.Config{Concurrency: 2, Also: map[string]events.Handler{events.CmdReportGenerate: h.Handle}},
+		score.Deps{DB: p.DB, JS: p.JS, Relay: p.Relay, Log: p.Log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &report.Handler{Reports: &reports.Service{DB: p.DB}, Relay: p.Relay, Log: p.Log}
-	p.Go((&report.Role{JS: p.JS, Report: h, Next: sw.Handle, Concurrency: 2, Log: p.Log}).Run)
+	p.Go(sw.Run)
 }
 
 // reportWorld: an MCQ assessment of Acme's job; cand scored 2 of 4, cand2

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/hirebus/hirebus/events"
@@ -9,13 +10,14 @@ import (
 	"github.com/hirebus/hirebus/internal/testutil"
 	"github.com/hirebus/hirebus/outbox"
 	"github.com/hirebus/hirebus/store"
-	"github.com/hirebus/hirebus/workers/report"
+	"github.com/hirebus/hirebus/workers/score"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
 // TestScoreRoleCarriesReports: the score role the binary starts hands
-// cmd.score.report to the report handler and every other command to the
-// score worker, with or without the analysers' sandbox.
+// cmd.score.report to the report handler (an undecodable one is
+// dead-lettered by it, not refused as an unknown subject), with or without
+// the analysers' sandbox.
 func TestScoreRoleCarriesReports(t *testing.T) {
 	ctx := context.Background()
 	db, err := store.Open(ctx, store.Config{DSN: testutil.MySQL(t)})
@@ -30,7 +32,7 @@ func TestScoreRoleCarriesReports(t *testing.T) {
 	d := Deps{DB: db, JS: js, Relay: outbox.New(db, events.NewPublisher(js), outbox.Config{}, nil), Log: platformtest.Logger()}
 	for _, sb := range []string{"none-such", "local"} {
 		t.Run("sandbox "+sb, func(t *testing.T) {
-			w, err := newScoreRole(ctx, Config{Sandbox: sb}, d)
+			w, err := workerFactories[events.RoleScore](ctx, Config{Sandbox: sb}, d)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -39,12 +41,17 @@ func TestScoreRoleCarriesReports(t *testing.T) {
 				inner = c.worker
 				t.Cleanup(func() { _ = c.res.Close() })
 			}
-			role, ok := inner.(*report.Role)
+			sw, ok := inner.(*score.Worker)
 			if !ok {
-				t.Fatalf("score role is %T, want *report.Role", inner)
+				t.Fatalf("score role is %T, want *score.Worker", inner)
 			}
-			if role.Report == nil || role.Next == nil || role.Concurrency < 2 {
-				t.Fatalf("role %+v", role)
+			err = sw.Handle(ctx, events.Envelope{Payload: []byte("{")}, events.Meta{Subject: events.CmdReportGenerate})
+			if !events.IsPermanent(err) || strings.Contains(err.Error(), "unknown subject") {
+				t.Fatalf("report command: %v; want the report handler's decode failure", err)
+			}
+			err = sw.Handle(ctx, events.Envelope{}, events.Meta{Subject: "cmd.score.nonesuch"})
+			if !events.IsPermanent(err) || !strings.Contains(err.Error(), "unknown subject") {
+				t.Fatalf("unknown command: %v", err)
 			}
 		})
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/hirebus/hirebus/domain/assess"
 	"github.com/hirebus/hirebus/domain/reports"
+	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/internal/platformtest"
 	"github.com/hirebus/hirebus/internal/testutil"
 	"github.com/hirebus/hirebus/workers/report"
@@ -31,12 +32,13 @@ func TestReportInBrowser(t *testing.T) {
 	b := newBrowser(t)
 	p := platformtest.Start(t, platformtest.Options{})
 	p.StartProctorWorker(t)
-	sw, err := score.New(score.Config{}, score.Deps{DB: p.DB, JS: p.JS, Relay: p.Relay, Log: p.Log})
+	h := &report.Handler{Reports: &reports.Service{DB: p.DB}, Relay: p.Relay, Log: p.Log}
+	sw, err := score.New(score.Config{Also: map[string]events.Handler{events.CmdReportGenerate: h.Handle}},
+		score.Deps{DB: p.DB, JS: p.JS, Relay: p.Relay, Log: p.Log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &report.Handler{Reports: &reports.Service{DB: p.DB}, Relay: p.Relay, Log: p.Log}
-	p.Go((&report.Role{JS: p.JS, Report: h, Next: sw.Handle, Log: p.Log}).Run)
+	p.Go(sw.Run)
 
 	recU, candU, company, job, app := assessSetup(t, p)
 	must := func(r platformtest.Response, status int) map[string]any {

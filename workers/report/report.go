@@ -22,7 +22,6 @@ import (
 	"github.com/hirebus/hirebus/ops"
 	"github.com/hirebus/hirebus/outbox"
 	"github.com/jmoiron/sqlx"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Handler builds and stores report snapshots.
@@ -84,33 +83,4 @@ func (h *Handler) fail(ctx context.Context, env events.Envelope, code events.Cod
 		}
 		return ops.Fail(ctx, tx, out, env.CorrelationID, events.OpReportGenerate, env.ActorUserID, code, msg)
 	})
-}
-
-// Role consumes the score worker role: cmd.score.report goes to Report,
-// every other command of the role to Next (the score worker's Handle).
-// Without Next, a command of the role it does not know is dead-lettered,
-// never dropped.
-type Role struct {
-	JS          jetstream.JetStream
-	Report      *Handler
-	Next        events.Handler
-	Concurrency int
-	Policy      *events.ConsumerPolicy
-	Log         *slog.Logger
-}
-
-// Run consumes until ctx ends.
-func (r *Role) Run(ctx context.Context) error {
-	return events.Consume(ctx, r.JS, events.ConsumeConfig{Role: events.RoleScore, Concurrency: r.Concurrency, Policy: r.Policy, Logger: r.Log}, r.Handle)
-}
-
-// Handle dispatches one command of the role.
-func (r *Role) Handle(ctx context.Context, env events.Envelope, meta events.Meta) error {
-	if meta.Subject == events.CmdReportGenerate {
-		return r.Report.Handle(ctx, env, meta)
-	}
-	if r.Next != nil {
-		return r.Next(ctx, env, meta)
-	}
-	return events.Permanent(fmt.Errorf("report: no handler for %s", meta.Subject))
 }

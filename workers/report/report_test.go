@@ -139,31 +139,3 @@ func containsCode(raw []byte, code events.Code) bool {
 	var e events.OpError
 	return json.Unmarshal(raw, &e) == nil && e.Code == code
 }
-
-// TestRoleDispatch: the report command goes to the report handler, any
-// other command of the role to Next, and without Next it is dead-lettered.
-func TestRoleDispatch(t *testing.T) {
-	var next []string
-	r := &report.Role{Report: &report.Handler{}, Next: func(_ context.Context, _ events.Envelope, m events.Meta) error {
-		next = append(next, m.Subject)
-		return nil
-	}}
-	for _, s := range []string{events.CmdScoreGraded, events.CmdScoreRescore, events.CmdScoreInterview} {
-		if err := r.Handle(context.Background(), events.Envelope{}, events.Meta{Subject: s}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if len(next) != 3 {
-		t.Errorf("next got %v", next)
-	}
-	// The report command never reaches Next: its payload is decoded by
-	// the report handler (here an undecodable one: dead-lettered).
-	err := r.Handle(context.Background(), events.Envelope{Payload: []byte("{")}, events.Meta{Subject: events.CmdReportGenerate})
-	if !events.IsPermanent(err) || len(next) != 3 {
-		t.Errorf("report command: %v, next %v", err, next)
-	}
-	r.Next = nil
-	if err := r.Handle(context.Background(), events.Envelope{}, events.Meta{Subject: events.CmdScoreGraded}); !events.IsPermanent(err) {
-		t.Errorf("without Next: %v", err)
-	}
-}

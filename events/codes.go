@@ -225,4 +225,9 @@ var classOf = map[Code]Class{
 	CodeRoomNotOpen:        ClassConflict,
 	// score.go
 	CodeAttemptNotGraded: ClassConflict,
+
+	// account.go: privacy notices and consents.
+	CodeUnknownNotice: ClassNotFound,
+	CodeNoticeChanged: ClassConflict,
+	CodeNoConsent:     ClassNotFound,
 }

@@ -1,15 +1,18 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/hirebus/hirebus/internal/platformtest"
+	"github.com/hirebus/hirebus/mailbox"
 )
 
 // The landing page and the sign-in card, driven by keyboard only where a
@@ -46,6 +49,10 @@ func TestLandingAndSignInInBrowser(t *testing.T) {
 			t.Error("the camera button is there before the notice was accepted")
 		}
 		auditA11y(t, b, "face-notice")
+		// Agreeing by keyboard leads on to the camera button.
+		b.do(t, chromedp.Focus(chromedp.CSS("#face-consent-accept")), chromedp.KeyEvent(kb.Enter))
+		b.waitJS(t, 10*time.Second, `document.activeElement.id === "face-username"`, "the focus on the first control after agreeing")
+		b.do(t, chromedp.Focus(chromedp.CSS("#auth-face")))
 		b.do(t, chromedp.KeyEvent(kb.ArrowRight))
 		b.waitJS(t, 10*time.Second, `document.activeElement.id === "auth-register"`, "Create account by ArrowRight")
 		b.do(t, chromedp.KeyEvent(kb.End), chromedp.KeyEvent(kb.Home))
@@ -76,7 +83,11 @@ func TestLandingAndSignInInBrowser(t *testing.T) {
 
 	t.Run("keyboard-only sign-in keeps the deep link", func(t *testing.T) {
 		deep := "/app.html#/problem/fizzbuzz"
-		b.do(t, chromedp.Navigate(p.URL+"/?next="+url.QueryEscape(deep)), chromedp.WaitVisible(chromedp.CSS("#login-username")))
+		// Opening the link without a session leads to sign-in, remembering it.
+		b.do(t, chromedp.Navigate(p.URL+deep), chromedp.WaitVisible(chromedp.CSS("#login-username")))
+		if got := eval[string](t, b, `location.pathname + location.search`); got != "/?next="+url.QueryEscape(deep) {
+			t.Errorf("sign-in page at %q", got)
+		}
 		b.waitJS(t, 10*time.Second, `!!document.querySelector("#next-note")`, "the note that sign-in leads on")
 		b.tabTo(t, "#login-username", 25)
 		b.typeKeys(t, known.Username)
@@ -93,6 +104,28 @@ func TestLandingAndSignInInBrowser(t *testing.T) {
 		b.typeKeys(t, known.Password)
 		b.do(t, chromedp.KeyEvent(kb.Enter))
 		b.waitJS(t, 30*time.Second, `location.pathname === "/app.html" && location.hash === "#/problem/fizzbuzz"`, "the deep link after signing in")
+	})
+
+	t.Run("forgot password, new password, notice mail", func(t *testing.T) {
+		reset := p.Register("landreset", "candidate")
+		b.do(t, chromedp.Navigate(p.URL+"/?signout&r=1#login"), chromedp.WaitVisible(chromedp.CSS("#login-username")),
+			chromedp.SendKeys(chromedp.CSS("#login-username"), reset.Email),
+			chromedp.Click(chromedp.CSS("#forgot-link")))
+		// The address typed for sign-in is carried over.
+		b.waitJS(t, 10*time.Second, `document.activeElement.id === "reset-email" && document.activeElement.value === "`+reset.Email+`"`, "the reset form with the address")
+		start := time.Now()
+		b.do(t, chromedp.KeyEvent(kb.Enter))
+		b.waitJS(t, 30*time.Second, `!!document.querySelector("#reset-otp")`, "the code step")
+		b.do(t, chromedp.SendKeys(chromedp.CSS("#reset-otp"), p.OTPFor(reset.Email, start)),
+			chromedp.SendKeys(chromedp.CSS("#reset-password"), "brand-new-pass-4"),
+			chromedp.Click(chromedp.CSS("#reset-step2 button[type=submit]")))
+		b.waitJS(t, 30*time.Second, `/Password changed/.test(document.querySelector("#login-msg").textContent) && document.querySelector("#login-username").value === "`+reset.Email+`"`, "back at sign-in, told and filled in")
+		b.do(t, chromedp.SendKeys(chromedp.CSS("#login-password"), "brand-new-pass-4"),
+			chromedp.Click(chromedp.CSS("#login-form button[type=submit]")))
+		b.waitJS(t, 30*time.Second, `location.pathname === "/app.html"`, "signed in with the new password")
+		if _, err := p.Mailbox.WaitFor(reset.Email, 30*time.Second, func(m mailbox.Mail) bool { return m.Subject == "Your hirebus password was changed" }); err != nil {
+			t.Errorf("no password-change notice: %v", err)
+		}
 	})
 
 	t.Run("an open redirect is refused", func(t *testing.T) {
@@ -157,6 +190,41 @@ func TestLandingAndSignInInBrowser(t *testing.T) {
 		b.typeKeys(t, "7")
 		b.do(t, chromedp.KeyEvent(kb.Enter))
 		b.waitJS(t, 45*time.Second, `location.pathname === "/app.html"`, "the app after signing up")
+	})
+
+	t.Run("API docs page", func(t *testing.T) {
+		b.do(t, chromedp.Navigate(p.URL+"/docs"))
+		b.waitJS(t, 30*time.Second, `document.querySelectorAll("details.endpoint .method").length >= 25`, "the endpoint list")
+		auditA11y(t, b, "docs")
+		b.do(t, chromedp.Click(chromedp.CSS("details.endpoint summary")))
+		auditA11y(t, b, "docs-endpoint-open")
+		// A link to an operation opens it; the filter narrows the list.
+		b.do(t, chromedp.Navigate(p.URL+"/docs?x=1#emailStatus"))
+		b.waitJS(t, 30*time.Second, `document.querySelector("#emailStatus") && document.querySelector("#emailStatus").open && document.querySelector("#emailStatus").innerText.includes("Request body")`, "the linked operation open")
+		b.do(t, chromedp.SendKeys(chromedp.CSS("#filter"), "email-status"))
+		b.waitJS(t, 10*time.Second, `[...document.querySelectorAll("details.endpoint")].filter(d => !d.classList.contains("hidden")).length === 1`, "one entry left by the filter")
+	})
+
+	t.Run("dark colour scheme", func(t *testing.T) {
+		media := func(value string) {
+			t.Helper()
+			ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+			defer cancel()
+			if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: value}},
+			}); err != nil {
+				t.Fatalf("emulate %s: %v", value, err)
+			}
+		}
+		media("dark")
+		defer media("light")
+		b.do(t, chromedp.Navigate(p.URL+"/?signout&dark#login"), chromedp.WaitVisible(chromedp.CSS("#login-username")))
+		if bg := eval[string](t, b, `getComputedStyle(document.body).backgroundColor`); bg != "rgb(18, 21, 27)" {
+			t.Fatalf("body background %q: the dark scheme is not applied", bg)
+		}
+		b.do(t, chromedp.Click(chromedp.CSS("#login-form button[type=submit]")))
+		b.waitJS(t, 10*time.Second, `document.activeElement.id === "login-username"`, "the validation errors")
+		auditA11y(t, b, "signin-dark")
 	})
 
 	t.Run("phone width", func(t *testing.T) {

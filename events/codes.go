@@ -225,7 +225,11 @@ var classOf = map[Code]Class{
 	CodeRoomNotOpen:        ClassConflict,
 	// score.go
 	CodeAttemptNotGraded: ClassConflict,
-
+	// reports.go
+	CodeReportAttemptNotFound: ClassNotFound,
+	CodeReportNotSubmitted:    ClassConflict,
+	CodeReportNotGenerated:    ClassNotFound,
+	CodeResultsNotReleased:    ClassForbidden,
 	// account.go: privacy notices and consents.
 	CodeUnknownNotice: ClassNotFound,
 	CodeNoticeChanged: ClassConflict,

@@ -80,12 +80,13 @@ func (s *Server) codeRoutes(api fiber.Router) {
 
 // --- problems ----------------------------------------------------------------
 
-// problemWithStatus is a problem as its reader sees it: Status is the
+// problemWithStatus is a problem as its reader sees it: Progress is the
 // reader's own standing ("solved", "attempted", or absent), from their
-// practice submissions.
+// practice submissions. (Not "status": a company problem's status is its
+// validation state.)
 type problemWithStatus struct {
 	*problems.PublicProblem
-	Status string `json:"status,omitempty"`
+	Progress string `json:"progress,omitempty"`
 }
 
 func (s *Server) handleListProblems(c *fiber.Ctx) error {

@@ -305,12 +305,15 @@ func TestCodeSubmit(t *testing.T) {
 		if p["slug"] == "fizzbuzz" {
 			want = "solved"
 		}
-		if got, _ := p["status"].(string); got != want {
-			t.Errorf("%s: status %q, want %q", p["slug"], got, want)
+		if got, _ := p["progress"].(string); got != want {
+			t.Errorf("%s: progress %q, want %q", p["slug"], got, want)
 		}
 	}
-	if r := e.Do("GET", "/api/problems/fizzbuzz", other.Token, nil); strings.Contains(string(r.Body), `"status"`) {
-		t.Errorf("another user sees a status: %s", r.Body)
+	if r := e.Do("GET", "/api/problems/fizzbuzz", other.Token, nil); strings.Contains(string(r.Body), `"progress"`) {
+		t.Errorf("another user sees a progress mark: %s", r.Body)
+	}
+	if r := e.Do("GET", "/api/problems/fizzbuzz", u.Token, nil); !strings.Contains(string(r.Body), `"progress":"solved"`) {
+		t.Errorf("the solver's problem lacks its mark: %s", truncate(r.Body))
 	}
 	for _, ref := range []string{"fizzbuzz", strconv.FormatInt(full.ID, 10)} {
 		r = e.Do("GET", "/api/problems/"+ref, u.Token, nil)

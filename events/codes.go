@@ -223,11 +223,6 @@ var classOf = map[Code]Class{
 	CodeInterviewClash:     ClassConflict,
 	CodeInterviewCancelled: ClassConflict,
 	CodeRoomNotOpen:        ClassConflict,
-
-	// account.go: privacy notices and consents.
-	CodeUnknownNotice: ClassNotFound,
-	CodeNoticeChanged: ClassConflict,
-	CodeNoConsent:     ClassNotFound,
 	// score.go
 	CodeAttemptNotGraded: ClassConflict,
 	// reports.go
@@ -235,4 +230,8 @@ var classOf = map[Code]Class{
 	CodeReportNotSubmitted:    ClassConflict,
 	CodeReportNotGenerated:    ClassNotFound,
 	CodeResultsNotReleased:    ClassForbidden,
+	// account.go: privacy notices and consents.
+	CodeUnknownNotice: ClassNotFound,
+	CodeNoticeChanged: ClassConflict,
+	CodeNoConsent:     ClassNotFound,
 }

@@ -91,8 +91,8 @@ function ProblemList() {
   const needle = q.trim().toLowerCase();
   const rows = list.filter((p) => (!needle || (p.title + " " + p.slug).toLowerCase().includes(needle)) &&
     (!difficulty || p.difficulty === difficulty) &&
-    (!status || (status === "todo" ? !p.status : p.status === status)));
-  const solved = list.filter((p) => p.status === "solved").length;
+    (!status || (status === "todo" ? !p.progress : p.progress === status)));
+  const solved = list.filter((p) => p.progress === "solved").length;
   const open = (p) => { location.hash = "#/problem/" + encodeURIComponent(p.slug || p.id); };
   return html`<div class="card">
     <div class="row wrap" style="margin-bottom:.75rem">
@@ -113,8 +113,8 @@ function ProblemList() {
       rowLabel=${(p) => "Open " + p.title}
       columns=${[
         { key: "title", label: "Title" },
-        { key: "status", label: "Your status", render: (p) => p.status === "solved" ? html`<${Badge} kind="ok">✓ Solved</${Badge}>`
-          : p.status === "attempted" ? html`<${Badge} kind="warn">Attempted</${Badge}>` : html`<span class="muted small">Not tried</span>` },
+        { key: "status", label: "Your status", render: (p) => p.progress === "solved" ? html`<${Badge} kind="ok">✓ Solved</${Badge}>`
+          : p.progress === "attempted" ? html`<${Badge} kind="warn">Attempted</${Badge}>` : html`<span class="muted small">Not tried</span>` },
         { key: "difficulty", label: "Difficulty", render: (p) => html`<${Badge} kind=${DIFF_KIND[p.difficulty]}>${p.difficulty}</${Badge}>` },
         { key: "limits", label: "Limits", className: "small muted", render: (p) => [p.time_limit_ms ? p.time_limit_ms + " ms" : "", p.test_count ? p.test_count + " tests" : ""].filter(Boolean).join(" · ") },
       ]}
@@ -366,7 +366,7 @@ function ProblemPage({ problemId }) {
       loadHistory();
       // The page's mark follows at once (the list refetches its own).
       const cur = pRef.current;
-      if (cur && s.verdict && cur.status !== "solved") setP(Object.assign({}, cur, { status: s.verdict === "AC" ? "solved" : "attempted" }));
+      if (cur && s.verdict && cur.progress !== "solved") setP(Object.assign({}, cur, { progress: s.verdict === "AC" ? "solved" : "attempted" }));
       if (s.verdict === "AC") toast("Accepted: all " + s.total + " tests passed. Problem solved.", "ok");
     }, (e) => {
       setBusy("");
@@ -400,7 +400,7 @@ function ProblemPage({ problemId }) {
       ${loadErr && html`<${Message} text=${loadErr} />`}
       ${p && html`<div class="row small wrap" id="problem-meta">
         ${p.difficulty && html`<${Badge} kind=${DIFF_KIND[p.difficulty]}>${p.difficulty}</${Badge}>`}
-        ${p.status && html`<span id="problem-status">${p.status === "solved" ? html`<${Badge} kind="ok">✓ Solved</${Badge}>` : html`<${Badge} kind="warn">Attempted</${Badge}>`}</span>`}
+        ${p.progress && html`<span id="problem-status">${p.progress === "solved" ? html`<${Badge} kind="ok">✓ Solved</${Badge}>` : html`<${Badge} kind="warn">Attempted</${Badge}>`}</span>`}
         ${lim.time_limit_ms && html`<span class="muted">time ${lim.time_limit_ms} ms</span>`}
         ${lim.memory_limit_kb && html`<span class="muted">memory ${Math.round(lim.memory_limit_kb / 1024)} MiB</span>`}
         ${p.test_count && html`<span class="muted">${p.test_count} tests</span>`}

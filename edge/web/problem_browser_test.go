@@ -263,8 +263,11 @@ func TestCodingInBrowser(t *testing.T) {
 			chromedp.Click(chromedp.CSS(".custom-test .test-check")),
 			chromedp.WaitVisible(chromedp.CSS("#test-expected-0")),
 			chromedp.SendKeys(chromedp.CSS("#test-expected-0"), "10"),
-			chromedp.Click(chromedp.CSS("#run")),
 		)
+		// The toasts of the steps before sit over the buttons at the
+		// bottom right until they expire.
+		b.waitJS(t, 15*time.Second, `!document.querySelector("#toasts .toast")`, "the earlier toasts to expire")
+		b.do(t, chromedp.Click(chromedp.CSS("#run")))
 		if !waitEval(b, 60*time.Second, `!!document.querySelector("#run-result .run-case")`) {
 			t.Fatalf("no run result; results: %q, run button disabled %v, editor %q, stdin %q", eval[string](t, b, `document.querySelector("#results").innerText`),
 				eval[bool](t, b, `document.querySelector("#run").disabled`), editorText(t, b), eval[string](t, b, `document.querySelector("#stdin").value`))

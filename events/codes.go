@@ -230,4 +230,9 @@ var classOf = map[Code]Class{
 	CodeUnknownNotice: ClassNotFound,
 	CodeNoticeChanged: ClassConflict,
 	CodeNoConsent:     ClassNotFound,
+	// reports.go
+	CodeReportAttemptNotFound: ClassNotFound,
+	CodeReportNotSubmitted:    ClassConflict,
+	CodeReportNotGenerated:    ClassNotFound,
+	CodeResultsNotReleased:    ClassForbidden,
 }

@@ -1,7 +1,8 @@
 package main
 
-// Wiring of the score worker: its sandbox (for the static analysers) and the
-// LLM of HIREBUS_LLM_* (the same settings as the AI interviewer).
+// Wiring of the score worker: its sandbox (for the static analysers), the
+// LLM of HIREBUS_LLM_* (the same settings as the AI interviewer) and the
+// candidate report handler, which the role also carries.
 
 import (
 	"context"
@@ -25,8 +26,10 @@ func newScoreWorker(ctx context.Context, cfg Config, d Deps) (worker, error) {
 	} else {
 		deps.Runner = r
 	}
-	w, err := score.New(score.Config{Concurrency: cfg.WorkerConcurrency,
-		LLM: score.LLMConfig{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel}}, deps)
+	w, err := score.New(score.Config{Concurrency: max(cfg.WorkerConcurrency, 2),
+		LLM: score.LLMConfig{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel},
+		// The candidate report snapshot is a command of the same role.
+		Also: map[string]events.Handler{events.CmdReportGenerate: newReportHandler(d).Handle}}, deps)
 	if err != nil {
 		if r != nil {
 			_ = r.Close()

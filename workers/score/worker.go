@@ -32,6 +32,10 @@ type Config struct {
 	AnalyserTimeout time.Duration // all analysers of one attempt (default 5m; answers after it say "not available")
 	LLMTimeout      time.Duration // the whole LLM step of one attempt (default 8m, under the consumer's 10m in-progress limit)
 	Policy          *events.ConsumerPolicy
+	// Also handles more commands of the role by subject, on the same
+	// consumer: cmd/hirebus wires the candidate report snapshot
+	// (cmd.score.report, workers/report) here.
+	Also map[string]events.Handler
 }
 
 // Deps are the shared connections.
@@ -113,6 +117,9 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, meta events.Me
 			return err
 		}
 		return w.reviewInterview(ctx, env, p.InterviewID)
+	}
+	if h, ok := w.cfg.Also[meta.Subject]; ok {
+		return h(ctx, env, meta)
 	}
 	return events.Permanent(fmt.Errorf("score worker: unknown subject %s", meta.Subject))
 }

@@ -430,6 +430,8 @@ func TestFaceSignInInBrowser(t *testing.T) {
 		}); err != nil {
 			t.Errorf("no face-change notice: %v", err)
 		}
+		// Home says it in a sentence.
+		b.waitJS(t, 30*time.Second, `document.querySelector("#notes").innerText.includes("Face sign-in is ready.")`, "the sentence on Home")
 		// The consent given at registration was recorded with its version.
 		if got := eval[string](t, b, `document.querySelector("#consent-status").textContent`); !strings.HasPrefix(got, "accepted version ") {
 			t.Errorf("consent status %q", got)
@@ -459,6 +461,7 @@ func TestFaceSignInInBrowser(t *testing.T) {
 		b.do(t, chromedp.Click(chromedp.CSS("#face-delete-confirm")))
 		b.waitJS(t, 60*time.Second, `document.querySelector("#privacy-msg").textContent.includes("deleted")`, "the deletion outcome")
 		b.waitJS(t, 30*time.Second, `document.querySelector("#face-status").textContent === "none stored" && document.querySelector("#consent-status").textContent.startsWith("withdrawn")`, "no face data, consent withdrawn")
+		b.waitJS(t, 30*time.Second, `document.querySelector("#notes").innerText.includes("Your face data was deleted.")`, "the sentence on Home")
 		if _, err := p.Mailbox.WaitFor(user+"@example.com", 30*time.Second, func(m mailbox.Mail) bool {
 			return m.Subject == "Your hirebus face data was deleted"
 		}); err != nil {

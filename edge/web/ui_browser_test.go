@@ -75,6 +75,7 @@ func TestUIComponentsInBrowser(t *testing.T) {
 		b.waitJS(t, 10*time.Second, `document.querySelector("#demo-dialog").open`, "open again")
 		b.do(t, chromedp.Click(chromedp.CSS("#demo-ok")))
 		b.waitJS(t, 10*time.Second, `document.querySelector("#toasts").getAttribute("role") === "status" && document.querySelector("#toasts").textContent.includes("Confirmed")`, "the toast in its live region")
+		b.waitJS(t, 10*time.Second, `!document.querySelector("#demo-dialog").open`, "the dialog closed by OK")
 	})
 
 	t.Run("tabs", func(t *testing.T) {

@@ -225,13 +225,14 @@ var classOf = map[Code]Class{
 	CodeRoomNotOpen:        ClassConflict,
 	// score.go
 	CodeAttemptNotGraded: ClassConflict,
+
+	// account.go: privacy notices and consents.
+	CodeUnknownNotice: ClassNotFound,
+	CodeNoticeChanged: ClassConflict,
+	CodeNoConsent:     ClassNotFound,
 	// reports.go
 	CodeReportAttemptNotFound: ClassNotFound,
 	CodeReportNotSubmitted:    ClassConflict,
 	CodeReportNotGenerated:    ClassNotFound,
 	CodeResultsNotReleased:    ClassForbidden,
-	// account.go: privacy notices and consents.
-	CodeUnknownNotice: ClassNotFound,
-	CodeNoticeChanged: ClassConflict,
-	CodeNoConsent:     ClassNotFound,
 }

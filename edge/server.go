@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/hirebus/hirebus/domain/assess"
 	"github.com/hirebus/hirebus/domain/interview"
+	"github.com/hirebus/hirebus/domain/reports"
 	"github.com/hirebus/hirebus/mailbox"
 	"github.com/hirebus/hirebus/ops"
 	"github.com/hirebus/hirebus/outbox"
@@ -260,6 +261,7 @@ type Server struct {
 	asker      interview.Asker
 	assess     *assess.Service
 	proc       *proctorEdge
+	reports    *reports.Service
 }
 
 var (
@@ -360,6 +362,7 @@ func (s *Server) routes() {
 	s.proctorRoutes(api)        // proctor.go
 	s.interviewRoutes(app, api) // interviews.go, room.go
 	s.privacyRoutes(api)        // privacy.go
+	s.reportRoutes(api)         // reports.go
 
 	app.Get("/ws", s.wsUpgrade, s.wsHandler())
 	s.staticRoutes()

@@ -507,7 +507,8 @@
             h("td", { text: t.candidate_name }), h("td", badge(t.status)),
             h("td", { text: t.submitted_at ? when(t.submitted_at) + (t.submitted_by === "deadline" ? " (time ran out)" : "") : "" }),
             h("td", { text: t.score == null ? "–" : t.score + " / " + t.max_score }),
-            h("td", h("button.secondary", { type: "button", text: "Details", onclick: function () { attemptDetail(t.id, questions); } }))));
+            h("td", h("button.secondary", { type: "button", text: "Details", onclick: function () { attemptDetail(t.id, questions); } }),
+              t.status === "active" ? null : h("a", { href: "/report.html#attempt=" + t.id, text: " Report" }))));
         });
         say($("#res-msg"), r2.data.items.length ? "" : "Nobody has started yet. Invite candidates from the applications board.", "info");
       });

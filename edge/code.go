@@ -80,20 +80,50 @@ func (s *Server) codeRoutes(api fiber.Router) {
 
 // --- problems ----------------------------------------------------------------
 
+// problemWithStatus is a problem as its reader sees it: Status is the
+// reader's own standing ("solved", "attempted", or absent), from their
+// practice submissions.
+type problemWithStatus struct {
+	*problems.PublicProblem
+	Status string `json:"status,omitempty"`
+}
+
 func (s *Server) handleListProblems(c *fiber.Ctx) error {
-	ps, err := problems.List(c.UserContext(), s.deps.DB)
+	pr, ok := principal(c)
+	if !ok {
+		return errUnauthorized
+	}
+	ctx := c.UserContext()
+	ps, err := problems.List(ctx, s.deps.DB)
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"problems": ps})
+	marks, err := submissions.ProblemStatuses(ctx, s.deps.DB, pr.UserID)
+	if err != nil {
+		return err
+	}
+	out := make([]problemWithStatus, len(ps))
+	for i := range ps {
+		out[i] = problemWithStatus{&ps[i], marks[ps[i].ID]}
+	}
+	return c.JSON(fiber.Map{"problems": out})
 }
 
 func (s *Server) handleGetProblem(c *fiber.Ctx) error {
-	pp, err := s.lookupProblem(c.UserContext(), c.Params("id"))
+	pr, ok := principal(c)
+	if !ok {
+		return errUnauthorized
+	}
+	ctx := c.UserContext()
+	pp, err := s.lookupProblem(ctx, c.Params("id"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(pp)
+	marks, err := submissions.ProblemStatuses(ctx, s.deps.DB, pr.UserID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(problemWithStatus{pp, marks[pp.ID]})
 }
 
 // lookupProblem finds a problem by numeric id or slug.
@@ -200,6 +230,13 @@ type executeReq struct {
 	Stdin         string `json:"stdin"`
 	TimeLimitMS   *int64 `json:"time_limit_ms"`
 	MemoryLimitKB *int64 `json:"memory_limit_kb"`
+	// ProblemID runs the problem's examples (with its comparison and
+	// limits) before Tests, the candidate's custom cases (issue 9).
+	ProblemID json.RawMessage `json:"problem_id"`
+	Tests     []struct {
+		Input    string  `json:"input"`
+		Expected *string `json:"expected_output"`
+	} `json:"tests"`
 }
 
 // Smallest limits accepted: below them no runtime even starts, which would
@@ -209,7 +246,7 @@ const (
 	minMemoryLimitKB = 16 << 10
 )
 
-func (s *Server) executePayload(req executeReq) (events.CodeExecute, error) {
+func (s *Server) executePayload(ctx context.Context, req executeReq) (events.CodeExecute, error) {
 	cc := s.codeConfig()
 	lang, err := validateCode(req.Language, req.Source)
 	if err != nil {
@@ -219,6 +256,9 @@ func (s *Server) executePayload(req executeReq) (events.CodeExecute, error) {
 		return events.CodeExecute{}, Errorf(413, "stdin_too_large", "stdin is %d bytes; the maximum is %d", len(req.Stdin), cc.MaxStdinBytes)
 	}
 	p := events.CodeExecute{Language: lang.ID, Source: req.Source, Stdin: req.Stdin}
+	if err := s.runTests(ctx, &req, &p); err != nil {
+		return p, err
+	}
 	if req.TimeLimitMS != nil {
 		v := *req.TimeLimitMS
 		maxMS := cc.MaxLimits.Time.Milliseconds()
@@ -262,7 +302,7 @@ func (s *Server) handleExecute(c *fiber.Ctx) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	payload, err := s.executePayload(req)
+	payload, err := s.executePayload(c.UserContext(), req)
 	if err != nil {
 		return err
 	}
@@ -291,6 +331,66 @@ func (s *Server) handleExecute(c *fiber.Ctx) error {
 		OpID string `json:"op_id"`
 		events.CodeExecuteResult
 	}{opID, res})
+}
+
+// runTests fills p's test cases from req: the problem's examples first
+// (compared with the problem's checker, under its limits unless the request
+// sets them), then the custom tests. Their inputs and expected outputs
+// together count against the stdin cap. The limits it sets in req are
+// validated by the caller like requested ones.
+func (s *Server) runTests(ctx context.Context, req *executeReq, p *events.CodeExecute) error {
+	raw := bytes.TrimSpace(req.ProblemID)
+	if len(raw) > 0 && string(raw) != "null" {
+		ref, err := problemRef(raw)
+		if err != nil {
+			return err
+		}
+		prob, err := s.lookupProblem(ctx, ref)
+		if err != nil {
+			return err
+		}
+		p.ProblemID = prob.ID
+		c := prob.Comparison.Normalize()
+		p.Comparison = &events.CodeRunComparison{Mode: string(c.Mode), AbsEpsilon: c.AbsEpsilon, RelEpsilon: c.RelEpsilon}
+		for i, ex := range prob.Examples {
+			out := ex.Output
+			p.Tests = append(p.Tests, events.CodeRunTest{Input: ex.Input, Expected: &out, Example: i + 1})
+		}
+		// The problem's limits, cut to what an execute may ask for.
+		lim := s.codeConfig().MaxLimits
+		if req.TimeLimitMS == nil {
+			v := int64(prob.TimeLimitMS)
+			req.TimeLimitMS = &v
+			if m := lim.Time.Milliseconds(); m > 0 && v > m {
+				*req.TimeLimitMS = m
+			}
+		}
+		if req.MemoryLimitKB == nil {
+			v := int64(prob.MemoryLimitKB)
+			req.MemoryLimitKB = &v
+			if m := lim.MemoryBytes >> 10; m > 0 && v > m {
+				*req.MemoryLimitKB = m
+			}
+		}
+	}
+	if len(p.Tests)+len(req.Tests) > events.MaxRunTests {
+		return Errorf(400, "too_many_tests", "a run takes at most %d test cases (the problem's examples count); %d given", events.MaxRunTests, len(p.Tests)+len(req.Tests))
+	}
+	size := len(req.Stdin)
+	for _, t := range req.Tests {
+		tc := events.CodeRunTest{Input: t.Input}
+		size += len(t.Input)
+		if t.Expected != nil {
+			exp := *t.Expected
+			tc.Expected = &exp
+			size += len(exp)
+		}
+		p.Tests = append(p.Tests, tc)
+	}
+	if max := s.codeConfig().MaxStdinBytes; size > max {
+		return Errorf(413, "stdin_too_large", "test inputs and expected outputs are %d bytes together; the maximum is %d", size, max)
+	}
+	return nil
 }
 
 // --- submit ------------------------------------------------------------------
@@ -442,9 +542,13 @@ func (s *Server) handleGetSubmission(c *fiber.Ctx) error {
 			return &APIError{Status: 500, Code: "internal", Message: "stored results are unreadable", Err: err}
 		}
 		// Rows graded before issue 7 kept exit codes and messages of
-		// hidden tests: show only the verdicts.
+		// hidden tests: show only the verdicts. A visible test (one of
+		// the problem's examples, issue 9) keeps its expected and actual
+		// output.
 		for i, tr := range v.Tests {
-			v.Tests[i] = events.CodeTestResult{Index: tr.Index, Verdict: tr.Verdict}
+			if !tr.Visible {
+				v.Tests[i] = events.CodeTestResult{Index: tr.Index, Verdict: tr.Verdict}
+			}
 		}
 	}
 	return c.JSON(v)

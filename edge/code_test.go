@@ -269,6 +269,19 @@ func TestCodeSubmit(t *testing.T) {
 			if sv.Status != "done" || sv.Verdict != tc.verdict || sv.Passed != tc.passed || sv.Total != n || len(sv.Tests) != wantTests || sv.Source != tc.source {
 				t.Fatalf("stored submission: %s", r.Body)
 			}
+			// fizzbuzz's test 03-five is its example: a wrong answer there
+			// shows expected vs actual; the hidden tests show verdicts only.
+			if tc.verdict == "WA" {
+				ex := sv.Tests[2]
+				if !ex.Visible || ex.Verdict != "WA" || ex.Input != "5\n" || ex.Expected != "1\n2\nFizz\n4\nBuzz\n" || ex.Stdout != "1\n2\n3\n4\n5\n" || ex.Message == "" {
+					t.Errorf("example test: %+v", ex)
+				}
+				for i, tr := range sv.Tests {
+					if i != 2 && (tr.Visible || tr.Stdout != "" || tr.Expected != "" || tr.Message != "") {
+						t.Errorf("hidden test %d shows more than its verdict: %+v", i, tr)
+					}
+				}
+			}
 			if r := e.Do("GET", "/api/code/submissions/"+strconv.FormatUint(subID, 10), other.Token, nil); r.Status != 404 {
 				t.Errorf("another user read the submission: %d %s", r.Status, r.Body)
 			}
@@ -284,6 +297,20 @@ func TestCodeSubmit(t *testing.T) {
 	r.JSON(t, &list)
 	if len(list.Problems) < 10 {
 		t.Errorf("%d problems listed, want the seed set (>= 10)", len(list.Problems))
+	}
+	// The candidate's marks: fizzbuzz solved (the first case), nothing
+	// else touched; the other user has no marks.
+	for _, p := range list.Problems {
+		want := ""
+		if p["slug"] == "fizzbuzz" {
+			want = "solved"
+		}
+		if got, _ := p["status"].(string); got != want {
+			t.Errorf("%s: status %q, want %q", p["slug"], got, want)
+		}
+	}
+	if r := e.Do("GET", "/api/problems/fizzbuzz", other.Token, nil); strings.Contains(string(r.Body), `"status"`) {
+		t.Errorf("another user sees a status: %s", r.Body)
 	}
 	for _, ref := range []string{"fizzbuzz", strconv.FormatInt(full.ID, 10)} {
 		r = e.Do("GET", "/api/problems/"+ref, u.Token, nil)
@@ -335,6 +362,71 @@ func TestCodeSubmit(t *testing.T) {
 	}
 }
 
+// A Run of a problem runs its examples, then the candidate's own cases, and
+// compares each with its expected output: "AC" only when the output
+// matched, expected vs actual on a wrong one, "OK" for a case without an
+// expected output, only the compiler's message on a compile error.
+func TestCodeRunTests(t *testing.T) {
+	e := codetest.Start(t)
+	e.StartWorker(t, codetest.Options{})
+	u := e.Register("runner", "candidate")
+	right := codetest.SeedSolution(t, "fizzbuzz", "python.py")
+	numbers := "n = int(input())\nprint('\\n'.join(str(i) for i in range(1, n + 1)))\n"
+	str := func(s string) *string { return &s }
+	type run = events.CodeRunResult
+	cases := []struct {
+		name    string
+		body    map[string]any
+		verdict string
+		passed  int
+		checked int
+		tests   []run
+	}{
+		{name: "right answer on the example and a custom test", body: map[string]any{"problem_id": "fizzbuzz", "language": "python", "source": right,
+			"tests": []map[string]any{{"input": "3\n", "expected_output": "1\n2\nFizz\n"}, {"input": "1\n"}}},
+			verdict: "AC", passed: 2, checked: 2, tests: []run{
+				{Index: 0, Example: 1, Verdict: "AC", Checked: true, Expected: str("1\n2\nFizz\n4\nBuzz\n"), Stdout: "1\n2\nFizz\n4\nBuzz\n"},
+				{Index: 1, Verdict: "AC", Checked: true, Expected: str("1\n2\nFizz\n"), Stdout: "1\n2\nFizz\n"},
+				{Index: 2, Verdict: "OK", Stdout: "1\n"}}},
+		{name: "exiting is not passing: wrong output on the example", body: map[string]any{"problem_id": "fizzbuzz", "language": "python", "source": numbers},
+			verdict: "WA", passed: 0, checked: 1, tests: []run{
+				{Index: 0, Example: 1, Verdict: "WA", Checked: true, Expected: str("1\n2\nFizz\n4\nBuzz\n"), Stdout: "1\n2\n3\n4\n5\n", Message: "line 3: output differs"}}},
+		{name: "custom tests without a problem", body: map[string]any{"language": "python", "source": "import sys\nprint(int(input()) * 2)\nsys.stderr.write('dbg')\n",
+			"tests": []map[string]any{{"input": "21\n", "expected_output": "42"}, {"input": "x\n"}}},
+			verdict: "RE", passed: 1, checked: 1, tests: []run{
+				{Index: 0, Verdict: "AC", Checked: true, Expected: str("42"), Stdout: "42\n", Stderr: "dbg"},
+				{Index: 1, Verdict: "RE", ExitCode: 1}}},
+		{name: "compile error shows only the compiler", body: map[string]any{"problem_id": "fizzbuzz", "language": "c", "source": "int main(void) { return nope; }\n"},
+			verdict: "CE"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.Do("POST", "/api/code/execute", u.Token, tc.body)
+			if r.Status != 200 {
+				t.Fatalf("execute: %d %s", r.Status, r.Body)
+			}
+			var res events.CodeExecuteResult
+			r.JSON(t, &res)
+			if res.Verdict != tc.verdict || res.Passed != tc.passed || res.Checked != tc.checked || len(res.Tests) != len(tc.tests) {
+				t.Fatalf("run %s %d/%d with %d tests, want %s %d/%d with %d: %s", res.Verdict, res.Passed, res.Checked, len(res.Tests),
+					tc.verdict, tc.passed, tc.checked, len(tc.tests), truncate(r.Body))
+			}
+			if tc.verdict == "CE" && (!strings.Contains(res.Stderr, "nope") || res.Stdout != "") {
+				t.Errorf("compile error: stderr %q stdout %q", res.Stderr, res.Stdout)
+			}
+			for i, want := range tc.tests {
+				got := res.Tests[i]
+				if got.Index != want.Index || got.Example != want.Example || got.Verdict != want.Verdict || got.Checked != want.Checked ||
+					(want.Expected != nil) != (got.Expected != nil) || (want.Expected != nil && *got.Expected != *want.Expected) ||
+					(want.Stdout != "" && got.Stdout != want.Stdout) || (want.Stderr != "" && got.Stderr != want.Stderr) ||
+					(want.Message != "" && got.Message != want.Message) || got.ExitCode != want.ExitCode {
+					t.Errorf("test %d: %+v, want %+v", i, got, want)
+				}
+			}
+		})
+	}
+}
+
 // problemsForGrading reads a problem with its hidden tests, as only the
 // worker may.
 func problemsForGrading(db *sqlx.DB, slug string) (*problems.Problem, error) {
@@ -382,6 +474,12 @@ func TestCodeBadInput(t *testing.T) {
 		{"problems without token", "/api/problems", "", nil, 401, "unauthorized"},
 		{"submission unknown", "/api/code/submissions/987654", u.Token, nil, 404, "not_found"},
 		{"submission bad id", "/api/code/submissions/abc", u.Token, nil, 404, "not_found"},
+		{"run unknown problem", "/api/code/execute", u.Token, map[string]any{"problem_id": "no-such-problem", "language": "python", "source": "print(1)"}, 404, "problem_not_found"},
+		{"run bad problem id", "/api/code/execute", u.Token, map[string]any{"problem_id": true, "language": "python", "source": "print(1)"}, 400, "bad_problem_id"},
+		{"run too many tests", "/api/code/execute", u.Token, map[string]any{"problem_id": "fizzbuzz", "language": "python", "source": "print(1)",
+			"tests": make([]map[string]string, events.MaxRunTests)}, 400, "too_many_tests"},
+		{"run test inputs too large", "/api/code/execute", u.Token, map[string]any{"language": "python", "source": "print(1)",
+			"tests": []map[string]string{{"input": strings.Repeat("1", 600<<10)}, {"input": "1", "expected_output": strings.Repeat("1", 600<<10)}}}, 413, "stdin_too_large"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -69,6 +69,14 @@ type CodeExecute struct {
 	Stdin         string `json:"stdin,omitempty"`
 	TimeLimitMS   int64  `json:"time_limit_ms,omitempty"`
 	MemoryLimitKB int64  `json:"memory_limit_kb,omitempty"`
+	// Tests, when set, run the program once per case instead of once on
+	// Stdin, each compared by Comparison (nil: trailing whitespace) with
+	// its expected output (coderun.go). ProblemID names the problem whose
+	// examples and limits they came from (0: none); a problem's run gets
+	// the language's time factor like a submission.
+	Tests      []CodeRunTest      `json:"tests,omitempty"`
+	Comparison *CodeRunComparison `json:"comparison,omitempty"`
+	ProblemID  int64              `json:"problem_id,omitempty"`
 }
 
 // CodeSubmit asks the code worker to grade a stored submission. The source
@@ -191,11 +199,21 @@ type CodeExecuteResult struct {
 	MemoryKB  int64  `json:"memory_kb"`
 	Message   string `json:"message,omitempty"`
 	Truncated bool   `json:"truncated,omitempty"`
+	// Tests are the per-case results of a run with test cases (then
+	// Verdict is CE with the compiler's message in Stderr, or the first
+	// failing case's verdict, or AC when every checked case matched, or
+	// OK when none had an expected output; Stdout stays empty). Passed
+	// counts matching cases of the Checked ones.
+	Tests   []CodeRunResult `json:"tests,omitempty"`
+	Passed  int             `json:"passed,omitempty"`
+	Checked int             `json:"checked,omitempty"`
 }
 
 // CodeTestResult is one graded test as stored and shown to the candidate:
-// never the test's name, input or expected output, and for hidden tests
-// only Index and Verdict (the other fields stay empty; issue 7).
+// never the test's name, and for hidden tests only Index and Verdict (the
+// other fields stay empty; issue 7). A Visible test is one of the
+// problem's examples, already in the statement: it also shows its input,
+// expected and actual output, stderr, time, memory and message (issue 9).
 type CodeTestResult struct {
 	Index    int    `json:"index"`
 	Verdict  string `json:"verdict"`
@@ -204,6 +222,11 @@ type CodeTestResult struct {
 	ExitCode int    `json:"exit_code,omitempty"`
 	Signal   string `json:"signal,omitempty"`
 	Message  string `json:"message,omitempty"`
+	Visible  bool   `json:"visible,omitempty"`
+	Input    string `json:"input,omitempty"`
+	Expected string `json:"expected_output,omitempty"`
+	Stdout   string `json:"stdout,omitempty"`
+	Stderr   string `json:"stderr,omitempty"`
 }
 
 // CodeSubmitResult is the op.completed result of a code.submit operation.

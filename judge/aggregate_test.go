@@ -36,6 +36,29 @@ func TestGradeRun(t *testing.T) {
 	}
 }
 
+// GradeRun is gradeRun for one expected output, with the comparison
+// normalised (the zero value ignores trailing whitespace).
+func TestGradeRunExported(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		cmp      Comparison
+		expected string
+		res      sandbox.Result
+		want     Verdict
+	}{
+		{"zero comparison ignores trailing spaces", Comparison{}, "3\n", sandbox.Result{Verdict: sandbox.OK, Stdout: "3  \n\n"}, Accepted},
+		{"exact sees them", Comparison{Mode: ModeExact}, "3\n", sandbox.Result{Verdict: sandbox.OK, Stdout: "3  \n"}, WrongAnswer},
+		{"float tolerance", Comparison{Mode: ModeFloat, AbsEpsilon: 1e-3}, "0.3333\n", sandbox.Result{Verdict: sandbox.OK, Stdout: "0.33331\n"}, Accepted},
+		{"crash", Comparison{}, "3\n", sandbox.Result{Verdict: sandbox.RE, ExitCode: 2}, RuntimeError},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if v, msg := GradeRun(tt.cmp, tt.expected, &tt.res); v != tt.want {
+				t.Fatalf("GradeRun = %s %q, want %s", v, msg, tt.want)
+			}
+		})
+	}
+}
+
 func TestAggregate(t *testing.T) {
 	tr := func(v Verdict, ms, kb int64) TestResult { return TestResult{Verdict: v, TimeMS: ms, MemoryKB: kb} }
 	tests := []struct {

@@ -88,8 +88,15 @@ type TestResult struct {
 	// output.
 	Message string `json:"message,omitempty"`
 	// Stderr is the start of the program's stderr, only when
-	// Options.StderrBytes > 0 (a program can echo hidden input there).
+	// Options.StderrBytes > 0 (a program can echo hidden input there) or
+	// the test is Visible.
 	Stderr string `json:"stderr,omitempty"`
+	// Visible copies TestCase.Visible. Only for visible tests are Input,
+	// Expected and Stdout set (each cut to Options.VisibleBytes).
+	Visible  bool   `json:"visible,omitempty"`
+	Input    string `json:"input,omitempty"`
+	Expected string `json:"expected,omitempty"`
+	Stdout   string `json:"stdout,omitempty"`
 }
 
 // Result is the grade of a whole submission.
@@ -124,6 +131,9 @@ type Options struct {
 	// StderrBytes keeps that many leading bytes of each test's stderr in
 	// TestResult.Stderr (default 0: none).
 	StderrBytes int
+	// VisibleBytes caps the input, expected output, stdout and stderr kept
+	// for a Visible test (default 8 KiB).
+	VisibleBytes int
 	// MaxLimits is the ceiling for Submission.Limits and CompileLimits
 	// (default sandbox.MaxLimits()); checked before anything runs so a bad
 	// request fails as a whole instead of as per-test internal errors.
@@ -143,6 +153,9 @@ func New(r sandbox.Runner, opts Options) *Judge {
 	}
 	if opts.StderrBytes < 0 {
 		opts.StderrBytes = 0
+	}
+	if opts.VisibleBytes <= 0 {
+		opts.VisibleBytes = 8 << 10
 	}
 	if opts.MaxLimits == (sandbox.Limits{}) {
 		opts.MaxLimits = sandbox.MaxLimits()
@@ -269,7 +282,11 @@ func compilerMessage(r *sandbox.Result) string {
 
 func (j *Judge) runTest(ctx context.Context, prog *sandbox.Program, sub Submission, cmp Comparison, i int) TestResult {
 	tc := sub.Tests[i]
-	tr := TestResult{Index: i, Name: tc.Name}
+	tr := TestResult{Index: i, Name: tc.Name, Visible: tc.Visible}
+	if tc.Visible {
+		tr.Input = truncate(tc.Input, j.opts.VisibleBytes)
+		tr.Expected = truncate(tc.Output, j.opts.VisibleBytes)
+	}
 	r, err := j.runner.Run(ctx, prog, []byte(tc.Input), sub.Limits)
 	if err != nil {
 		tr.Verdict = InternalError
@@ -281,8 +298,21 @@ func (j *Judge) runTest(ctx context.Context, prog *sandbox.Program, sub Submissi
 	if j.opts.StderrBytes > 0 {
 		tr.Stderr = truncate(r.Stderr, j.opts.StderrBytes)
 	}
+	if tc.Visible {
+		tr.Stdout = truncate(r.Stdout, j.opts.VisibleBytes)
+		tr.Stderr = truncate(r.Stderr, j.opts.VisibleBytes)
+	}
 	tr.Verdict, tr.Message = gradeRun(cmp, tc, r)
 	return tr
+}
+
+// GradeRun grades one finished run against the expected output with cmp (a
+// zero Comparison ignores trailing whitespace): Accepted, WrongAnswer with
+// the first difference, or the run's own failure (TLE, MLE, OLE, RE, IE).
+// The code worker grades a candidate's Run of the examples with it, so a
+// Run and a submission agree on what "matches" means.
+func GradeRun(cmp Comparison, expected string, r *sandbox.Result) (Verdict, string) {
+	return gradeRun(cmp.Normalize(), TestCase{Output: expected}, r)
 }
 
 // gradeRun maps a sandbox run plus output comparison to a test verdict.

@@ -133,6 +133,19 @@ func TestGradeLocal(t *testing.T) {
 			Tests:      []TestCase{{Name: "third", Input: "1 3\n", Output: "0.333333333\n"}, {Name: "half", Input: "1 2\n", Output: "0.5\n"}},
 			Source:     []byte("a, b = map(int, input().split())\nprint('%.7f' % (a / b))\n")},
 			want: Accepted, perTest: []Verdict{Accepted, Accepted}},
+		{name: "visible tests keep input, expected and actual output; hidden ones none",
+			sub: Submission{Language: lang(t, "python"), Source: []byte("import sys\na, b = map(int, input().split())\nprint(a - b)\nsys.stderr.write('dbg %d' % a)\n"),
+				Tests: []TestCase{{Name: "example", Input: "1 2\n", Output: "3\n", Visible: true}, {Name: "hidden", Input: "5 3\n", Output: "8\n"}}},
+			want: WrongAnswer, perTest: []Verdict{WrongAnswer, WrongAnswer},
+			check: func(t *testing.T, res *Result) {
+				v, h := res.Tests[0], res.Tests[1]
+				if !v.Visible || v.Input != "1 2\n" || v.Expected != "3\n" || v.Stdout != "-1\n" || v.Stderr != "dbg 1" {
+					t.Errorf("visible test %+v", v)
+				}
+				if h.Visible || h.Input != "" || h.Expected != "" || h.Stdout != "" || h.Stderr != "" {
+					t.Errorf("hidden test kept data: %+v", h)
+				}
+			}},
 		{name: "exact mode rejects missing newline", sub: Submission{Language: lang(t, "python"),
 			Comparison: Comparison{Mode: ModeExact}, Tests: sumTests[:1],
 			Source: []byte("import sys\na, b = map(int, input().split())\nsys.stdout.write(str(a + b))\n")},

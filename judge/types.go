@@ -6,4 +6,9 @@ type TestCase struct {
 	Name   string `json:"name"`
 	Input  string `json:"input"`
 	Output string `json:"output"`
+	// Visible marks a test the candidate already sees (one of the
+	// problem's examples): its result keeps the input, the expected and
+	// actual output and stderr (Options.VisibleBytes each), so a wrong
+	// answer on it can be shown. Hidden tests keep none of them.
+	Visible bool `json:"visible,omitempty"`
 }

@@ -195,3 +195,25 @@ func (p *Problem) Validate() error {
 	}
 	return nil
 }
+
+// MarkVisibleTests sets Visible on every test that is one of p's examples:
+// the same input (ignoring trailing whitespace) and an expected output the
+// problem's comparison accepts as the example's. A candidate already sees
+// those in the statement, so a wrong answer on one may show expected and
+// actual output; every other test stays hidden. ForGrading calls it.
+func (p *Problem) MarkVisibleTests() {
+	lines := judge.Comparison{Mode: judge.ModeTrailingWhitespace}
+	for i := range p.Tests {
+		tc := &p.Tests[i]
+		tc.Visible = false
+		for _, ex := range p.Examples {
+			if ok, _ := judge.Compare(lines, []byte(ex.Input), []byte(tc.Input)); !ok {
+				continue
+			}
+			if ok, _ := judge.Compare(p.Comparison, []byte(ex.Output), []byte(tc.Output)); ok {
+				tc.Visible = true
+				break
+			}
+		}
+	}
+}

@@ -180,10 +180,11 @@ func GetBySlug(ctx context.Context, db *sqlx.DB, slug string) (*PublicProblem, e
 	return pp, nil
 }
 
-// List returns the public views of all problems ordered by id.
+// List returns the public views of all problems, easiest first and then by
+// title (the order a candidate practises in; ids only follow load order).
 func List(ctx context.Context, db *sqlx.DB) ([]PublicProblem, error) {
 	var rows []problemRow
-	if err := db.SelectContext(ctx, &rows, selectProblems+" WHERE p.company_id IS NULL ORDER BY p.id"); err != nil {
+	if err := db.SelectContext(ctx, &rows, selectProblems+" WHERE p.company_id IS NULL ORDER BY FIELD(p.difficulty, 'easy', 'medium', 'hard'), p.title, p.id"); err != nil {
 		return nil, fmt.Errorf("problems: list: %w", err)
 	}
 	out := make([]PublicProblem, 0, len(rows))
@@ -231,5 +232,6 @@ func ForGrading(ctx context.Context, db *sqlx.DB, id int64) (*Problem, error) {
 	for i, t := range tests {
 		p.Tests[i] = judge.TestCase{Name: t.Name, Input: string(t.Input), Output: string(t.Output)}
 	}
+	p.MarkVisibleTests()
 	return p, nil
 }

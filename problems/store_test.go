@@ -100,7 +100,8 @@ func TestStore(t *testing.T) {
 				t.Fatalf("%s: round trip differs:\n got %+v\nwant %+v", want.Slug, got.Public(), want.Public())
 			}
 			for i := range want.Tests {
-				if got.Tests[i] != want.Tests[i] {
+				g, w := got.Tests[i], want.Tests[i]
+				if g.Name != w.Name || g.Input != w.Input || g.Output != w.Output {
 					t.Fatalf("%s: test %d differs after round trip", want.Slug, i)
 				}
 			}
@@ -108,6 +109,48 @@ func TestStore(t *testing.T) {
 				if got.Starter[lang] != code {
 					t.Fatalf("%s: starter %s differs", want.Slug, lang)
 				}
+			}
+		}
+	})
+
+	t.Run("list is easiest first, then by title", func(t *testing.T) {
+		list, err := List(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rank := map[Difficulty]int{Easy: 0, Medium: 1, Hard: 2}
+		for i := 1; i < len(list); i++ {
+			a, b := list[i-1], list[i]
+			if rank[a.Difficulty] > rank[b.Difficulty] || (a.Difficulty == b.Difficulty && a.Title > b.Title) {
+				t.Fatalf("%s (%s) listed before %s (%s)", a.Title, a.Difficulty, b.Title, b.Difficulty)
+			}
+		}
+	})
+
+	t.Run("tests that are examples are visible, the others hidden", func(t *testing.T) {
+		for _, tc := range []struct {
+			slug    string
+			visible []string
+		}{
+			{"fizzbuzz", []string{"03-five"}},
+			{"count-primes", []string{"02-one", "04-ten"}},
+			// Same input as example 2, and the float comparison accepts
+			// the example's output for the test's.
+			{"mean-and-deviation", []string{"03-two", "04-thirds"}},
+			{"two-sum", nil},
+		} {
+			p, err := ForGrading(ctx, db, ids[tc.slug])
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, tt := range p.Tests {
+				if tt.Visible {
+					got = append(got, tt.Name)
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(tc.visible, ",") {
+				t.Errorf("%s: visible tests %v, want %v", tc.slug, got, tc.visible)
 			}
 		}
 	})

@@ -69,8 +69,27 @@ done
 sed -i 's#from"preact"#from"./preact.module.js"#g' "$WEB/vendor/preact-hooks.module.js"
 grep -q 'from"./preact.module.js"' "$WEB/vendor/preact-hooks.module.js" || die "hooks import not rewritten"
 
-(cd "$WEB" && for line in "${FILES[@]}"; do
-	read -r _ _ dest <<<"$line"
-	sha256sum "$dest"
-done | sort -k2) >"$WEB/vendor.sha256"
+# CodeMirror 6 (the code editor, problem.js) ships as about twenty ES
+# modules importing each other by bare name, which browsers cannot resolve
+# without an import map: it is bundled once, with esbuild, into one ES module.
+# scripts/codemirror/ pins every version: package-lock.json holds each
+# tarball's sha512, which `npm ci` checks (a mismatch is fatal); entry.js
+# lists what the pages import. esbuild's output is deterministic, so a re-run
+# reproduces the committed file byte for byte. To upgrade: `npm install
+# PKG@VER` in scripts/codemirror, then run this script.
+BUNDLES=(vendor/codemirror.js vendor/codemirror.LICENSE)
+cp -r "$ROOT/scripts/codemirror" "$TMP/cm"
+rm -rf "$TMP/cm/node_modules"
+(cd "$TMP/cm" && npm ci --silent --no-audit --no-fund --ignore-scripts >/dev/null) || die "npm ci in scripts/codemirror failed"
+"$TMP/cm/node_modules/.bin/esbuild" "$TMP/cm/entry.js" --bundle --format=esm --minify --legal-comments=none \
+	--target=es2020 --log-level=warning --outfile="$WEB/vendor/codemirror.js" || die "esbuild failed"
+cp "$TMP/cm/node_modules/codemirror/LICENSE" "$WEB/vendor/codemirror.LICENSE"
+
+(cd "$WEB" && {
+	for line in "${FILES[@]}"; do
+		read -r _ _ dest <<<"$line"
+		sha256sum "$dest"
+	done
+	for dest in "${BUNDLES[@]}"; do sha256sum "$dest"; done
+} | sort -k2) >"$WEB/vendor.sha256"
 echo "vendor-web: wrote $(wc -l <"$WEB/vendor.sha256") files; commit them with edge/web/vendor.sha256"

@@ -131,6 +131,35 @@ func List(ctx context.Context, q sqlx.QueryerContext, userID uint64, problemID i
 	return list, nil
 }
 
+// A user's standing on a problem, from their practice submissions.
+const (
+	Solved    = "solved"    // at least one accepted submission
+	Attempted = "attempted" // submitted, never accepted
+)
+
+// ProblemStatuses returns, for every problem userID has submitted practice
+// code to, Solved or Attempted (problems without submissions are absent).
+// Assessment answers do not count: they are the company's.
+func ProblemStatuses(ctx context.Context, q sqlx.QueryerContext, userID uint64) (map[int64]string, error) {
+	var rows []struct {
+		ProblemID int64 `db:"problem_id"`
+		Solved    bool  `db:"solved"`
+	}
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT problem_id,
+			COALESCE(MAX(status = 'done' AND verdict = 'AC'), 0) AS solved
+		FROM coding_submissions WHERE user_id = ? AND assessment_id IS NULL GROUP BY problem_id`, userID); err != nil {
+		return nil, fmt.Errorf("submissions: problem statuses: %w", store.Translate(err))
+	}
+	out := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		out[r.ProblemID] = Attempted
+		if r.Solved {
+			out[r.ProblemID] = Solved
+		}
+	}
+	return out, nil
+}
+
 // Job is a submission as the code worker grades it.
 type Job struct {
 	ID        uint64 `db:"id"`

@@ -3,6 +3,7 @@ package submissions_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/hirebus/hirebus/domain/domaintest"
@@ -114,6 +115,76 @@ func TestLifecycle(t *testing.T) {
 				if v.ID != tc.want[i] || v.Source != "" || v.Results != nil {
 					t.Fatalf("row %d = %+v; want id %d without source or results", i, v, tc.want[i])
 				}
+			}
+		})
+	}
+}
+
+// A user's marks on the problem list: solved once any practice submission
+// was accepted, attempted otherwise; assessment answers and other users'
+// submissions do not count.
+func TestProblemStatuses(t *testing.T) {
+	e := domaintest.Start(t)
+	ctx := context.Background()
+	ann := e.User(t, "ann", "candidate")
+	bob := e.User(t, "bob", "candidate")
+	problem := func(slug string) int64 {
+		res, err := e.DB.Exec(`INSERT INTO coding_problems (slug, title, statement, time_limit_ms, memory_limit_kb, examples, starter_code)
+			VALUES (?, ?, 'x', 1000, 65536, '[]', '{}')`, slug, slug)
+		if err != nil {
+			t.Fatalf("problem: %v", err)
+		}
+		id, _ := res.LastInsertId()
+		return id
+	}
+	solved, attempted, failed, assessed := problem("st-solved"), problem("st-attempted"), problem("st-failed"), problem("st-assessed")
+	n := 0
+	submit := func(user uint64, problemID int64, verdict string) uint64 {
+		n++
+		id, err := submissions.Create(ctx, e.DB, submissions.New{OpID: fmt.Sprintf("st-%d", n), UserID: user, ProblemID: problemID, Language: "python", Source: "x", Total: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch verdict {
+		case "":
+		case "IE":
+			if _, err := submissions.Fail(ctx, e.DB, id, "sandbox down"); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			if _, err := submissions.Finish(ctx, e.DB, id, submissions.Result{Verdict: verdict, Total: 1, Tests: []byte(`[]`)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return id
+	}
+	submit(ann.UserID, solved, "WA")
+	submit(ann.UserID, solved, "AC")
+	submit(ann.UserID, solved, "WA") // a later wrong answer does not unsolve it
+	submit(ann.UserID, attempted, "WA")
+	submit(ann.UserID, attempted, "") // still grading
+	submit(ann.UserID, failed, "IE")
+	submit(bob.UserID, attempted, "AC")
+	id := submit(ann.UserID, assessed, "AC")
+	if _, err := e.DB.Exec(`UPDATE coding_submissions SET assessment_id = 999 WHERE id = ?`, id); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		user uint64
+		want map[int64]string
+	}{
+		{"ann", ann.UserID, map[int64]string{solved: submissions.Solved, attempted: submissions.Attempted, failed: submissions.Attempted}},
+		{"bob", bob.UserID, map[int64]string{attempted: submissions.Solved}},
+		{"nobody", bob.UserID + 1000, map[int64]string{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := submissions.ProblemStatuses(ctx, e.DB, tc.user)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Fatalf("ProblemStatuses = %v, want %v", got, tc.want)
 			}
 		})
 	}

@@ -1,6 +1,6 @@
 // The signed-in app: account and face enrolment, the live event feed and the
 // routing between views; the problem list and the code editor live in
-// problem.js (hb.codingPage), which this file starts with its helpers.
+// problem.js, which this file hands its helpers to (hb.startCoding).
 (function () {
   "use strict";
   var $ = hb.$, $$ = hb.$$, h = hb.h, api = hb.api, say = hb.say, busy = hb.busy;
@@ -227,8 +227,15 @@
   }
 
   // ---- problems and the editor (problem.js) ------------------------------------
-  var coding = hb.codingPage({ call: call, stream: stream, waitForOp: waitForOp });
-  var showProblems = coding.showProblems, showEditor = coding.showEditor;
+  // problem.js is an ES module, so it runs after this script: it hands its
+  // views over with hb.startCoding, and the current route is shown again.
+  var coding = null;
+  hb.startCoding = function (factory) {
+    coding = factory({ call: call, stream: stream, waitForOp: waitForOp });
+    route();
+  };
+  function showProblems() { if (coding) coding.showProblems(); }
+  function showEditor(id) { if (coding) coding.showEditor(id); }
 
   // Shared with the Home components (home.js, a module that runs after
   // this script): the one event stream and the authenticated helpers.

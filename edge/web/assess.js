@@ -302,12 +302,26 @@
     var run = h("button.secondary", { type: "button", id: "run-btn", text: "Run" });
     box.appendChild(h("div.row", h("label", { text: "Language" }), sel, h("span.grow"), run));
     box.appendChild(code);
+    // The code editor (editor.js, CodeMirror) over the textarea, which stays
+    // the value that is saved; without the module the textarea is used.
+    var edBox = h("div.code-editor", { id: "answer-editor" });
+    var edHelp = h("p.small.muted", { id: "answer-editor-help" });
+    var ed = null;
+    box.appendChild(edBox);
+    box.appendChild(edHelp);
+    import("/editor.js").then(function (m) {
+      ed = m.createEditor(edBox, { doc: code.value, language: sel.value, label: "Your code", describedBy: "answer-editor-help",
+        onChange: function (text) { if (text !== code.value) { code.value = text; changed(); } } });
+      edHelp.textContent = m.EDITOR_HELP;
+      code.classList.add("hidden");
+    }, function () { edBox.classList.add("hidden"); });
+    function syncEditor() { if (ed && ed.getValue() !== code.value) ed.setValue(code.value); }
     box.appendChild(h("div.small.muted", { text: "Run uses the input below; submitting grades your saved code against hidden tests." }));
     box.appendChild(stdin);
     box.appendChild(out);
     var starter = {};
     function changed() { queueSave(q, { language: sel.value, source: code.value }); }
-    code.addEventListener("input", changed);
+    code.addEventListener("input", function () { changed(); syncEditor(); });
     code.addEventListener("keydown", function (e) {
       if (e.key !== "Tab") return;
       e.preventDefault();
@@ -318,6 +332,8 @@
     });
     sel.addEventListener("change", function () {
       if (!code.value.trim() && starter[sel.value]) code.value = starter[sel.value];
+      if (ed) ed.setLanguage(sel.value);
+      syncEditor();
       changed();
     });
     run.addEventListener("click", function () {
@@ -341,6 +357,8 @@
       starter = p.starter || {};
       if (p.examples && p.examples[0]) stdin.value = p.examples[0].input;
       code.value = cur.source || starter[sel.value] || "";
+      if (ed) ed.setLanguage(sel.value);
+      syncEditor();
     }, function (e) { statement.textContent = e.message; });
   }
   $("#submit-btn").addEventListener("click", function () { $("#confirm-box").classList.remove("hidden"); });

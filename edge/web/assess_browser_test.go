@@ -123,6 +123,8 @@ func TestAssessmentInBrowser(t *testing.T) {
 		cand.do(t, chromedp.Click(chromedp.CSS(`#navigator [data-q="2"]`)))
 		cand.waitJS(t, 20*time.Second, `document.querySelector("#answer-lang") && document.querySelector("#answer-lang").value === "python" && document.querySelector("#answer-stdin").value !== ""`, "the editor with the problem")
 		setJS(t, cand, "#answer-code", codetest.SeedSolution(t, "fizzbuzz", "python.py"))
+		// The code shows in the editor (editor.js), the textarea under it hidden.
+		cand.waitJS(t, 20*time.Second, `document.querySelector("#answer-editor .cm-content") && document.querySelector("#answer-editor .cm-content").textContent.includes("FizzBuzz") && document.querySelector("#answer-code").classList.contains("hidden")`, "the solution in the code editor")
 		cand.do(t, chromedp.Click(chromedp.CSS("#run-btn")))
 		cand.waitJS(t, 90*time.Second, `document.querySelector("#run-output").dataset.verdict === "OK"`, "the Run output")
 		cand.waitJS(t, 20*time.Second, `document.querySelector("#save-state").dataset.state === "saved" && document.querySelector("#save-state").textContent.includes("v")`, "the code autosaved")

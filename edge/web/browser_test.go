@@ -241,15 +241,17 @@ func TestPagesInBrowser(t *testing.T) {
 	t.Run("run code in the playground", func(t *testing.T) {
 		b.do(t,
 			chromedp.Navigate(p.URL+"/app.html#/playground"),
-			chromedp.WaitVisible(chromedp.CSS("#code")),
-			chromedp.SetValue(chromedp.CSS("#lang"), "python"),
-			chromedp.SetValue(chromedp.CSS("#code"), "print(sum(map(int, input().split())))\n"),
-			chromedp.SetValue(chromedp.CSS("#stdin"), "2 3 4"),
+			chromedp.WaitVisible(chromedp.CSS("#code .cm-content")),
+		)
+		setJS(t, b, "#lang", "python")
+		setCode(t, b, "print(sum(map(int, input().split())))\n")
+		b.do(t,
+			chromedp.SendKeys(chromedp.CSS("#stdin"), "2 3 4"),
 			chromedp.Click(chromedp.CSS("#run")),
 		)
-		b.waitJS(t, 60*time.Second, `!document.querySelector("#run-result").classList.contains("hidden")`, "the run result")
-		if got := eval[string](t, b, `document.querySelector("#run-verdict").textContent + " " + document.querySelector("#run-stdout").textContent.trim()`); got != "OK 9" {
-			t.Errorf("run shows %q, want \"OK 9\"", got)
+		b.waitJS(t, 60*time.Second, `document.querySelector("#run-result")`, "the run result")
+		if got := eval[string](t, b, `document.querySelector("#run-verdict").textContent + " " + document.querySelector("#run-result pre.stdout").textContent.trim()`); got != "Ran 9" {
+			t.Errorf("run shows %q, want \"Ran 9\"", got)
 		}
 	})
 
@@ -257,15 +259,16 @@ func TestPagesInBrowser(t *testing.T) {
 		b.do(t,
 			chromedp.Navigate(p.URL+"/app.html#/problem/fizzbuzz"),
 			chromedp.WaitVisible(chromedp.CSS("#problem-body p")),
-			chromedp.SetValue(chromedp.CSS("#lang"), "python"),
-			chromedp.SetValue(chromedp.CSS("#code"), "n = int(input())\nfor i in range(1, n + 1):\n    print(\"FizzBuzz\" if i % 15 == 0 else \"Fizz\" if i % 3 == 0 else \"Buzz\" if i % 5 == 0 else i)\n"),
+			chromedp.WaitVisible(chromedp.CSS("#code .cm-content")),
 		)
+		setJS(t, b, "#lang", "python")
+		setCode(t, b, "n = int(input())\nfor i in range(1, n + 1):\n    print(\"FizzBuzz\" if i % 15 == 0 else \"Fizz\" if i % 3 == 0 else \"Buzz\" if i % 5 == 0 else i)\n")
 		// Record every progress text the page shows while grading.
-		eval[bool](t, b, `(window.__counts = [], new MutationObserver(() => window.__counts.push(document.querySelector("#sub-count").textContent)).observe(document.querySelector("#sub-count"), {childList: true, characterData: true, subtree: true}), true)`)
+		eval[bool](t, b, `(window.__counts = [], new MutationObserver(() => { const c = document.querySelector("#sub-count"); if (c) window.__counts.push(c.textContent); }).observe(document.querySelector("#results"), {childList: true, characterData: true, subtree: true}), true)`)
 		b.do(t, chromedp.Click(chromedp.CSS("#submit")))
 		b.waitJS(t, 90*time.Second, `/passed/.test(document.querySelector("#sub-count").textContent)`, "the graded submission")
 		verdict := eval[string](t, b, `document.querySelector("#sub-verdict").textContent`)
-		rows := eval[int](t, b, `document.querySelectorAll("#sub-tests tr").length`)
+		rows := eval[int](t, b, `document.querySelectorAll("#submit-result .sub-tests tbody tr").length`)
 		counts := eval[[]string](t, b, `window.__counts`)
 		if !strings.HasPrefix(verdict, "AC") {
 			t.Errorf("verdict %q, want AC", verdict)
@@ -282,7 +285,7 @@ func TestPagesInBrowser(t *testing.T) {
 		if live == 0 {
 			t.Errorf("no per-test progress was shown before the result: %q", counts)
 		}
-		b.waitJS(t, 30*time.Second, `document.querySelectorAll("#history-rows tr").length === 1`, "the submission in the history list")
+		b.waitJS(t, 30*time.Second, `document.querySelectorAll("#history tbody tr").length === 1`, "the submission in the history list")
 	})
 
 	t.Run("API docs page renders the OpenAPI document", func(t *testing.T) {

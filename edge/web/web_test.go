@@ -77,7 +77,6 @@ func TestPagesLoadOnlyEmbeddedAssets(t *testing.T) {
 func TestScriptsFindTheirElements(t *testing.T) {
 	cases := []struct{ script, page string }{
 		{"app.js", "app.html"},
-		{"problem.js", "app.html"},
 		{"docs.js", "docs.html"},
 		{"assess.js", "assess.html"},
 		{"interviews.js", "interviews.html"},

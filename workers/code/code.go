@@ -174,7 +174,9 @@ func New(cfg Config, deps Deps) (*Worker, error) {
 		w.cache = newCachingRunner(w.base, cfg.CompileCache)
 		w.runner = w.cache
 	}
-	w.judge = judge.New(w.runner, judge.Options{Parallelism: cfg.Slots})
+	// Visible (example) tests keep their data for the candidate; eight
+	// examples at the cap stay far below one bus message.
+	w.judge = judge.New(w.runner, judge.Options{Parallelism: cfg.Slots, VisibleBytes: min(8<<10, cfg.ReportBytes)})
 	w.gate = newFairGate(cfg.Slots, cfg.MaxRunningPerUser)
 	w.policy = events.Policies[events.RoleCode]
 	if cfg.Policy != nil {
@@ -266,15 +268,27 @@ func (w *Worker) execute(ctx context.Context, env events.Envelope, meta events.M
 		return w.reject(ctx, env, events.OpCodeExecute, code, err)
 	}
 
-	res, err := w.runOnce(ctx, lang, []byte(p.Source), []byte(p.Stdin), lim)
-	if err != nil {
-		if ctx.Err() != nil || !w.lastTry(meta) {
-			return err
+	var out events.CodeExecuteResult
+	if len(p.Tests) > 0 {
+		out, err = w.runTests(ctx, lang, p, lim)
+		if err != nil {
+			if ctx.Err() != nil || !w.lastTry(meta) {
+				return err
+			}
+			w.log.ErrorContext(ctx, "execute failed on every delivery; answering IE", "op", opID, "err", err)
+			out = events.CodeExecuteResult{Verdict: string(sandbox.IE), Message: "the sandbox failed; try again later"}
 		}
-		w.log.ErrorContext(ctx, "execute failed on every delivery; answering IE", "op", opID, "err", err)
-		res = &sandbox.Result{Verdict: sandbox.IE, Message: "the sandbox failed; try again later"}
+	} else {
+		res, err := w.runOnce(ctx, lang, []byte(p.Source), []byte(p.Stdin), lim)
+		if err != nil {
+			if ctx.Err() != nil || !w.lastTry(meta) {
+				return err
+			}
+			w.log.ErrorContext(ctx, "execute failed on every delivery; answering IE", "op", opID, "err", err)
+			res = &sandbox.Result{Verdict: sandbox.IE, Message: "the sandbox failed; try again later"}
+		}
+		out = w.executeResult(res)
 	}
-	out := w.executeResult(res)
 	metricRuns.WithLabelValues("execute", out.Verdict).Inc()
 	return w.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, ob *outbox.Batch) error {
 		fresh, err := ops.Claim(ctx, tx, env.ID, events.RoleCode)
@@ -298,7 +312,19 @@ func (w *Worker) executeInput(p events.CodeExecute) (sandbox.Language, sandbox.L
 	if p.TimeLimitMS < 0 || p.MemoryLimitKB < 0 {
 		return sandbox.Language{}, sandbox.Limits{}, fmt.Errorf("execute: negative limit: %w", sandbox.ErrBadLimit)
 	}
+	if len(p.Tests) > events.MaxRunTests {
+		return sandbox.Language{}, sandbox.Limits{}, fmt.Errorf("execute: %d test cases, at most %d", len(p.Tests), events.MaxRunTests)
+	}
+	if p.Comparison != nil {
+		if err := runComparison(p.Comparison).Validate(); err != nil {
+			return sandbox.Language{}, sandbox.Limits{}, fmt.Errorf("execute: %w", err)
+		}
+	}
 	lim := sandbox.Limits{Time: time.Duration(p.TimeLimitMS) * time.Millisecond, MemoryBytes: p.MemoryLimitKB << 10}
+	// A problem's Run gets the language's time factor, as its grading does.
+	if f, ok := w.cfg.TimeFactor[lang.ID]; ok && p.ProblemID != 0 && lim.Time != 0 {
+		lim.Time = min(time.Duration(float64(lim.Time)*f), w.cfg.MaxLimits.Time)
+	}
 	if err := lim.Validate(w.cfg.MaxLimits); err != nil {
 		return sandbox.Language{}, sandbox.Limits{}, err
 	}
@@ -355,6 +381,86 @@ func joinNonEmpty(a, b string) string {
 		return a
 	}
 	return a + "\n" + b
+}
+
+// runComparison is the judge's comparison of a run (trailing whitespace
+// when the run names none).
+func runComparison(c *events.CodeRunComparison) judge.Comparison {
+	if c == nil {
+		return judge.Comparison{}
+	}
+	return judge.Comparison{Mode: judge.Mode(c.Mode), AbsEpsilon: c.AbsEpsilon, RelEpsilon: c.RelEpsilon}
+}
+
+// runTests compiles once and runs every case of p in order, comparing each
+// output that has an expected one with the judge's comparison, so "AC" on
+// a Run means what it means on a submission. Each case's stdout, stderr and
+// expected output share the report cap, keeping the result one bus
+// message. An error (or IE) is a sandbox failure, worth retrying.
+func (w *Worker) runTests(ctx context.Context, lang sandbox.Language, p events.CodeExecute, lim sandbox.Limits) (events.CodeExecuteResult, error) {
+	prog, cres, err := w.runner.Compile(ctx, lang, []byte(p.Source), w.cfg.CompileLimits)
+	if err != nil {
+		return events.CodeExecuteResult{}, fmt.Errorf("code worker: compile: %w", err)
+	}
+	if prog == nil {
+		if cres == nil || cres.Verdict == sandbox.IE {
+			return events.CodeExecuteResult{}, fmt.Errorf("code worker: compile: sandbox internal error: %s", resultMessage(cres))
+		}
+		ce := *cres
+		if ce.Verdict != sandbox.CE && ce.Message != "" {
+			ce.Stderr = joinNonEmpty(ce.Stderr, "compiler: "+ce.Message)
+		}
+		ce.Verdict = sandbox.CE
+		out := w.executeResult(&ce)
+		out.Stdout = ""
+		return out, nil
+	}
+	defer prog.Close()
+	cmp := runComparison(p.Comparison).Normalize()
+	share := max(1024, w.cfg.ReportBytes/len(p.Tests))
+	out := events.CodeExecuteResult{Verdict: string(judge.Accepted), Tests: make([]events.CodeRunResult, 0, len(p.Tests))}
+	firstFailure := ""
+	for i, tc := range p.Tests {
+		r, err := w.runner.Run(ctx, prog, []byte(tc.Input), lim)
+		if err != nil {
+			return events.CodeExecuteResult{}, fmt.Errorf("code worker: run case %d: %w", i, err)
+		}
+		if r.Verdict == sandbox.IE {
+			return events.CodeExecuteResult{}, fmt.Errorf("code worker: run case %d: sandbox internal error: %s", i, resultMessage(r))
+		}
+		stdout, t1 := clip(r.Stdout, share)
+		stderr, t2 := clip(r.Stderr, share)
+		cr := events.CodeRunResult{Index: i, Example: tc.Example, Stdout: stdout, Stderr: stderr, ExitCode: r.ExitCode,
+			Signal: r.Signal, TimeMS: r.TimeMS, MemoryKB: r.MemoryKB, Message: r.Message, Truncated: r.Truncated || t1 || t2}
+		if tc.Expected != nil {
+			exp, t3 := clip(*tc.Expected, share)
+			cr.Expected, cr.Checked, cr.Truncated = &exp, true, cr.Truncated || t3
+			v, msg := judge.GradeRun(cmp, *tc.Expected, r)
+			cr.Verdict, cr.Message = string(v), msg
+			out.Checked++
+			if v == judge.Accepted {
+				out.Passed++
+			}
+		} else {
+			cr.Verdict = string(r.Verdict)
+			if r.Verdict == sandbox.OK && (r.ExitCode != 0 || r.Signal != "") {
+				cr.Verdict = string(sandbox.RE)
+			}
+		}
+		if cr.Verdict != string(judge.Accepted) && cr.Verdict != string(sandbox.OK) && firstFailure == "" {
+			firstFailure = cr.Verdict
+		}
+		out.TimeMS, out.WallMS, out.MemoryKB = max(out.TimeMS, r.TimeMS), max(out.WallMS, r.WallMS), max(out.MemoryKB, r.MemoryKB)
+		out.Truncated = out.Truncated || cr.Truncated
+		out.Tests = append(out.Tests, cr)
+	}
+	switch {
+	case firstFailure != "":
+		out.Verdict = firstFailure
+	case out.Checked == 0:
+		out.Verdict = string(sandbox.OK)
+	}
+	return out, nil
 }
 
 func (w *Worker) executeResult(r *sandbox.Result) events.CodeExecuteResult {
@@ -540,10 +646,20 @@ func (w *Worker) problemLimits(p *problems.Problem, lang sandbox.Language) sandb
 // verdict of each hidden test. Exit codes, signals, messages ("exit code
 // 3"), times and memory are all channels a program can encode the hidden
 // input in (exit(input[0]), sleep(input[1]) ...), so none of them leaves.
+//
+// A visible test (one of the problem's examples, see
+// problems.MarkVisibleTests) has nothing to hide: its input and expected
+// output are in the statement, so its output, stderr, exit code, time and
+// message are shown too, and a wrong answer on it shows expected vs actual.
 func PublicTests(trs []judge.TestResult) []events.CodeTestResult {
 	out := make([]events.CodeTestResult, len(trs))
 	for i, tr := range trs {
 		out[i] = events.CodeTestResult{Index: tr.Index, Verdict: string(tr.Verdict)}
+		if tr.Visible {
+			out[i] = events.CodeTestResult{Index: tr.Index, Verdict: string(tr.Verdict), TimeMS: tr.TimeMS, MemoryKB: tr.MemoryKB,
+				ExitCode: tr.ExitCode, Signal: tr.Signal, Message: tr.Message, Visible: true,
+				Input: tr.Input, Expected: tr.Expected, Stdout: tr.Stdout, Stderr: tr.Stderr}
+		}
 	}
 	return out
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/hirebus/hirebus/internal/platformtest"
 	"github.com/hirebus/hirebus/mailbox"
 )
@@ -80,7 +81,8 @@ func TestHiringInBrowser(t *testing.T) {
 			chromedp.Click(chromedp.CSS("#co-form button[type=submit]")),
 		)
 		rec.waitJS(t, 20*time.Second, `document.querySelector("#co-select").textContent.includes("Browser Corp (owner)")`, "the new company")
-		rec.waitJS(t, 20*time.Second, `document.querySelectorAll("#members tr").length === 1`, "the owner in the members list")
+		rec.waitJS(t, 20*time.Second, `document.querySelectorAll("#members tbody tr").length === 1`, "the owner in the members list")
+		auditA11y(t, rec, "hiring-company")
 		rec.do(t,
 			chromedp.SendKeys(chromedp.CSS("#inv-email"), "colleague@example.com"),
 			chromedp.Click(chromedp.CSS("#inv-form button[type=submit]")),
@@ -94,14 +96,22 @@ func TestHiringInBrowser(t *testing.T) {
 			chromedp.Navigate(p.URL+"/hiring.html#/manage"),
 			chromedp.WaitVisible(chromedp.CSS("#je-title")),
 			chromedp.SendKeys(chromedp.CSS("#je-title"), "Gopher wrangler"),
-			chromedp.SendKeys(chromedp.CSS("#je-desc"), "Tame **gophers** in production."),
 			chromedp.SendKeys(chromedp.CSS("#je-location"), "Lisbon"),
-			chromedp.SetValue(chromedp.CSS("#je-remote"), "hybrid"),
+		)
+		// A required field left empty is refused in the page, said next to
+		// the field, and focused.
+		rec.do(t, chromedp.Click(chromedp.CSS("#je-save")))
+		rec.waitJS(t, 10*time.Second, `document.activeElement && document.activeElement.id === "je-desc" && document.querySelector("#je-desc").getAttribute("aria-invalid") === "true"`, "the missing description flagged and focused")
+		setJS(t, rec, "#je-remote", "hybrid")
+		rec.do(t,
+			chromedp.SendKeys(chromedp.CSS("#je-desc"), "Tame **gophers** in production."),
 			chromedp.SendKeys(chromedp.CSS("#je-skills"), "go, mysql"),
 			chromedp.Click(chromedp.CSS("#je-save")),
 		)
 		rec.waitJS(t, 20*time.Second, `document.querySelector("#manage-jobs").textContent.includes("Gopher wrangler")`, "the job in the postings list")
+		rec.waitJS(t, 10*time.Second, `document.querySelector("#je-heading").textContent === "Edit: Gopher wrangler" && document.querySelector("#je-remote").value === "hybrid"`, "the saved job in the editor")
 		screenshot(t, recCtx, "hiring-recruiter-jobs.png")
+		auditA11y(t, rec, "hiring-manage")
 	})
 
 	pdf := filepath.Join(t.TempDir(), "cv.pdf")
@@ -115,41 +125,66 @@ func TestHiringInBrowser(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS("#job-q"), "gopher"),
 			chromedp.Click(chromedp.CSS("#job-search button[type=submit]")),
 		)
-		cand.waitJS(t, 20*time.Second, `document.querySelector("#job-list").getAttribute("aria-busy") === "false" && document.querySelectorAll("#job-list li").length === 1 && document.querySelector("#job-list").textContent.includes("Gopher wrangler")`, "the search result")
+		cand.waitJS(t, 20*time.Second, `document.querySelector("#job-list").getAttribute("aria-busy") === "false" && document.querySelectorAll("#job-list li").length === 1 && document.querySelector("#job-list").textContent.includes("Gopher wrangler") && document.querySelector("#job-list").textContent.includes("hybrid")`, "the search result")
+		auditA11y(t, cand, "hiring-jobs")
 		cand.do(t,
 			chromedp.Click(chromedp.CSS("#job-list li a.title")),
 			chromedp.WaitVisible(chromedp.CSS("#apply-cover")),
 		)
 		cand.waitJS(t, 10*time.Second, `document.querySelector("#job-desc strong") && document.querySelector("#job-desc strong").textContent === "gophers"`, "the rendered description")
 		screenshot(t, candCtx, "hiring-candidate-job.png")
+		auditA11y(t, cand, "hiring-job")
 		cand.do(t,
 			chromedp.SendKeys(chromedp.CSS("#apply-cover"), "I have wrangled many gophers."),
 			chromedp.SetUploadFiles(chromedp.CSS("#apply-resume"), []string{pdf}),
 			chromedp.Click(chromedp.CSS("#apply-btn")),
 		)
 		cand.waitJS(t, 20*time.Second, `location.hash === "#/my" && document.querySelector("#my-apps [data-status=applied]")`, "my applications with the new one")
-		cand.waitJS(t, 10*time.Second, `document.querySelector("#my-apps .timeline li")`, "the timeline")
+		cand.waitJS(t, 10*time.Second, `document.querySelector("#my-apps .tl li")`, "the timeline")
+		auditA11y(t, cand, "hiring-my")
 	})
 	loadedAt := eval[float64](t, cand, `window.hbLoadedAt`)
 
 	t.Run("recruiter moves it to screening; the candidate sees it live", func(t *testing.T) {
 		rec.waitJS(t, 20*time.Second, `document.querySelector("#bell-count").textContent === "1"`, "the recruiter's new-application notification")
 		rec.do(t, chromedp.Navigate(p.URL+"/hiring.html#/board"))
-		rec.waitJS(t, 20*time.Second, `document.querySelector("[data-col=applied] .app-card button[data-to=screening]")`, "the application on the board")
+		rec.waitJS(t, 20*time.Second, `document.querySelector("[data-col=applied] .board-card button[data-to=screening]")`, "the application on the board")
 		screenshot(t, recCtx, "hiring-board-before.png")
-		rec.do(t, chromedp.Click(chromedp.CSS("[data-col=applied] .app-card button[data-to=screening]")))
+		auditA11y(t, rec, "hiring-board")
+		rec.do(t, chromedp.Click(chromedp.CSS("[data-col=applied] .board-card button[data-to=screening]")))
 		rec.waitJS(t, 20*time.Second, `document.querySelector("[data-col=screening] .app-card")`, "the card in the screening column")
 		rec.do(t, chromedp.Click(chromedp.CSS("[data-col=screening] .app-card strong")))
-		rec.waitJS(t, 10*time.Second, `document.querySelectorAll("#bd-history li").length === 2`, "the application's history")
+		rec.waitJS(t, 10*time.Second, `document.querySelector("#board-detail").open && document.querySelectorAll("#bd-history li").length === 2`, "the application's history")
 		screenshot(t, recCtx, "hiring-board-after.png")
+		auditA11y(t, rec, "hiring-board-detail")
 
 		cand.waitJS(t, 20*time.Second, `document.querySelector("#bell-count").textContent === "1"`, "the bell to count the notification")
 		cand.waitJS(t, 20*time.Second, `document.querySelector("#my-apps [data-status=screening]")`, "the new status on the open page")
 		cand.do(t, chromedp.Click(chromedp.CSS("#bell")))
 		cand.waitJS(t, 10*time.Second, `document.querySelector("#notif-list li.unread") && document.querySelector("#notif-list").textContent.includes("screening")`, "the notification in the bell panel")
 		screenshot(t, candCtx, "hiring-candidate-notified.png")
+		auditA11y(t, cand, "hiring-bell")
 		if now := eval[float64](t, cand, `window.hbLoadedAt`); now != loadedAt {
 			t.Fatalf("the candidate's page reloaded (%v != %v)", now, loadedAt)
 		}
+	})
+
+	// Keyboard only: Tab to the card's move button, Enter moves it; the
+	// focus follows the card into its new column; Enter opens its details,
+	// Escape closes them and gives the focus back to the card.
+	t.Run("recruiter moves an application with the keyboard", func(t *testing.T) {
+		rec.do(t, chromedp.Reload())
+		rec.waitJS(t, 20*time.Second, `document.querySelector("[data-col=screening] .board-card button[data-to=assessment]")`, "the card in screening")
+		rec.tabTo(t, "[data-col=screening] .board-card button[data-to=assessment]", 40)
+		rec.do(t, chromedp.KeyEvent("\r"))
+		rec.waitJS(t, 20*time.Second, `document.querySelector("[data-col=assessment] .app-card")`, "the card in assessment")
+		rec.waitJS(t, 20*time.Second, `document.activeElement === document.querySelector("[data-col=assessment] .app-card .card-open")`, "the card in assessment, focused")
+		rec.do(t, chromedp.KeyEvent("\r"))
+		rec.waitJS(t, 10*time.Second, `document.querySelector("#board-detail").open && document.querySelector("#board-detail").contains(document.activeElement)`, "the details dialog with the focus")
+		rec.waitJS(t, 10*time.Second, `document.querySelectorAll("#bd-history li").length === 3`, "the keyboard move in the history")
+		rec.do(t, chromedp.KeyEvent(kb.Escape))
+		rec.waitJS(t, 10*time.Second, `!document.querySelector("#board-detail").open && document.activeElement === document.querySelector("[data-col=assessment] .app-card .card-open")`, "the focus back on the card")
+		screenshot(t, recCtx, "hiring-board-keyboard.png")
+		cand.waitJS(t, 20*time.Second, `document.querySelector("#my-apps [data-status=assessment]")`, "the candidate's page to show the move")
 	})
 }

@@ -366,9 +366,11 @@ function Chat({ lines, send, ai }) {
   return html`<section class="card" aria-labelledby="chat-title">
     <h2 id="chat-title" class="h3">Chat</h2>
     ${ai && html`<p class="small muted">The AI interviewer asks its questions here; answer in the chat.</p>`}
-    <ol class="chat" id="chat-log" ref=${log} role="log" aria-label="Chat messages" tabindex="0">
-      ${lines.length === 0 ? html`<li class="muted small">No messages yet.</li>` : lines.map((l) => html`<li key=${l.n} class=${l.ai ? "ai" : ""}><strong>${l.name}: </strong><span>${l.text}</span></li>`)}
-    </ol>
+    <div class="chat-scroll" ref=${log} role="log" aria-label="Chat messages" tabindex="0">
+      <ol class="chat" id="chat-log">
+        ${lines.length === 0 ? html`<li class="muted small">No messages yet.</li>` : lines.map((l) => html`<li key=${l.n} class=${l.ai ? "ai" : ""}><strong>${l.name}: </strong><span>${l.text}</span></li>`)}
+      </ol>
+    </div>
     <form id="chat-form" class="row" onSubmit=${(ev) => {
       ev.preventDefault();
       const t = text.trim();

@@ -379,7 +379,7 @@ function Chat({ lines, send, ai }) {
       setText("");
     }}>
       <label for="chat-text" class="visually-hidden">Message</label>
-      <input id="chat-text" class="grow" maxlength="2000" placeholder="Message" autocomplete="off" value=${text} onInput=${(ev) => setText(ev.currentTarget.value)} />
+      <input id="chat-text" type="text" class="grow" maxlength="2000" placeholder="Message" autocomplete="off" value=${text} onInput=${(ev) => setText(ev.currentTarget.value)} />
       <button type="submit">Send</button>
     </form>
   </section>`;
@@ -421,7 +421,7 @@ function Notes({ id }) {
         <thead><tr><th scope="col">Criterion</th><th scope="col">Score 1–5</th><th scope="col"><span class="visually-hidden">Remove</span></th></tr></thead>
         <tbody id="notes-criteria">
           ${criteria.map((c, i) => html`<tr key=${c.k}>
-            <td><input class="crit-name" maxlength="100" aria-label=${"Criterion " + (i + 1)} value=${c.name} onInput=${(ev) => edit(c.k, { name: ev.currentTarget.value })} /></td>
+            <td><input class="crit-name" type="text" maxlength="100" aria-label=${"Criterion " + (i + 1)} value=${c.name} onInput=${(ev) => edit(c.k, { name: ev.currentTarget.value })} /></td>
             <td><input class="crit-score narrow" type="number" min="1" max="5" aria-label=${"Score for " + (c.name || "criterion " + (i + 1))} value=${c.score} onInput=${(ev) => edit(c.k, { score: ev.currentTarget.value })} /></td>
             <td><button type="button" class="ghost small-btn" onClick=${() => setCriteria((cs) => cs.filter((x) => x.k !== c.k))}>Remove<span class="visually-hidden"> ${c.name || "criterion " + (i + 1)}</span></button></td>
           </tr>`)}

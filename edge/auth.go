@@ -402,7 +402,7 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 		}
 		if len(req.Images) > 0 && req.FaceConsentVersion != "" {
 			if _, err := consent.Record(ctx, tx, u.ID, consent.NoticeFace, req.FaceConsentVersion, ipHash(c.IP())); err != nil {
-				return consentErr(err)
+				return err
 			}
 		}
 		welcome = events.NewID()

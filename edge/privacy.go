@@ -64,22 +64,10 @@ func (s *Server) handleEmailStatus(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"email": email, "registered": exists})
 }
 
-func consentErr(err error) error {
-	switch {
-	case errors.Is(err, consent.ErrUnknownNotice):
-		return Errorf(404, "unknown_notice", "no such notice")
-	case errors.Is(err, consent.ErrStaleVersion):
-		return Errorf(409, "notice_changed", "the notice has changed since it was shown; read the current one and accept it again")
-	case errors.Is(err, consent.ErrNotFound):
-		return Errorf(404, "no_consent", "no consent on record")
-	}
-	return err
-}
-
 func (s *Server) handleNotice(c *fiber.Ctx) error {
 	n, err := consent.Current(c.Params("notice"))
 	if err != nil {
-		return consentErr(err)
+		return err
 	}
 	return c.JSON(n)
 }
@@ -88,7 +76,7 @@ func (s *Server) handleGetConsent(c *fiber.Ctx) error {
 	name := c.Params("notice")
 	n, err := consent.Current(name)
 	if err != nil {
-		return consentErr(err)
+		return err
 	}
 	p, _ := principal(c)
 	rec, err := consent.Latest(c.UserContext(), s.deps.DB, p.UserID, name)
@@ -119,7 +107,7 @@ func (s *Server) handleRecordConsent(c *fiber.Ctx) error {
 	var rec consent.Consent
 	err := s.deps.Relay.Tx(ctx, func(tx *sqlx.Tx, _ *outbox.Batch) error {
 		if _, err := consent.Record(ctx, tx, p.UserID, req.Notice, req.Version, ipHash(c.IP())); err != nil {
-			return consentErr(err)
+			return err
 		}
 		var err error
 		if rec, err = consent.Latest(ctx, tx, p.UserID, req.Notice); err != nil {

@@ -1,6 +1,7 @@
 package edge_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +45,17 @@ func TestPrivacyRoutes(t *testing.T) {
 					t.Fatalf("registered = %v, want %v", got, tc.registered)
 				}
 			})
+		}
+	})
+
+	t.Run("email status is rate-limited per client", func(t *testing.T) {
+		// The subtest above used 5 of the 10 a minute.
+		codes := []int{}
+		for i := 0; i < 6; i++ {
+			codes = append(codes, p.Do("POST", "/api/auth/email-status", "", map[string]string{"email": fmt.Sprintf("probe%d@example.com", i)}).Status)
+		}
+		if fmt.Sprint(codes) != "[200 200 200 200 200 429]" {
+			t.Fatalf("statuses %v, want the 11th check in a minute refused", codes)
 		}
 	})
 

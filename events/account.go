@@ -13,3 +13,15 @@ const (
 	// (Data: name).
 	MailTemplateFaceDeleted = "face_deleted"
 )
+
+// Codes of the privacy notices and consents (domain/consent); their classes
+// are listed in classOf (codes.go).
+const (
+	// CodeUnknownNotice: no privacy notice has this name.
+	CodeUnknownNotice Code = "unknown_notice"
+	// CodeNoticeChanged: the version accepted is not the current one (the
+	// page showed an older text); show the current notice again.
+	CodeNoticeChanged Code = "notice_changed"
+	// CodeNoConsent: the user has no consent on record.
+	CodeNoConsent Code = "no_consent"
+)

@@ -228,4 +228,9 @@ var classOf = map[Code]Class{
 	// reports.go
 	CodeReportAttemptNotFound: ClassNotFound,
 	CodeReportNotSubmitted:    ClassConflict,
+
+	// account.go: privacy notices and consents.
+	CodeUnknownNotice: ClassNotFound,
+	CodeNoticeChanged: ClassConflict,
+	CodeNoConsent:     ClassNotFound,
 }

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/store"
 	"github.com/jmoiron/sqlx"
 )
@@ -23,15 +24,15 @@ import (
 // NoticeFace is the notice shown before any camera capture.
 const NoticeFace = "face"
 
-// Sentinel errors.
+// Outcomes (typed: the edge maps their classes to HTTP once).
 var (
 	// ErrUnknownNotice: no such notice.
-	ErrUnknownNotice = errors.New("consent: unknown notice")
+	ErrUnknownNotice = events.NewError("consent", events.CodeUnknownNotice, "no such notice")
 	// ErrStaleVersion: the version accepted is not the current one (the page
 	// showed an older text); the person must read the current one.
-	ErrStaleVersion = errors.New("consent: notice version is not current")
+	ErrStaleVersion = events.NewError("consent", events.CodeNoticeChanged, "the notice has changed since it was shown; read the current one and accept it again")
 	// ErrNotFound: the user has no consent on record.
-	ErrNotFound = errors.New("consent: no consent on record")
+	ErrNotFound = events.NewError("consent", events.CodeNoConsent, "no consent on record")
 )
 
 // Notice is one privacy notice as the pages show it.

@@ -51,7 +51,8 @@
       var text = JSON.stringify(data, null, 2);
       // Long payloads (e.g. images echoed back) would swamp the feed.
       if (text.length > 4000) text = text.slice(0, 4000) + "\n…";
-      li.appendChild(h("pre", { text: text }));
+      // Scrollable, so reachable by keyboard.
+      li.appendChild(h("pre", { text: text, tabindex: "0" }));
     }
     feed.insertBefore(li, feed.firstChild);
     while (feed.children.length > 200) feed.removeChild(feed.lastChild);
@@ -124,6 +125,7 @@
       a.classList.toggle("active", a.dataset.nav === (view === "editor" ? (parts[0] === "playground" ? "playground" : "problems") : view));
     });
     cams.forEach(function (c) { c.stop(); });
+    $("#view-title").textContent = { home: "Home", problems: "Problems", editor: parts[0] === "playground" ? "Playground" : "Problem" }[view] + " — hirebus";
     if (view === "home") showHome();
     if (view === "problems") showProblems();
     if (view === "editor") showEditor(parts[0] === "problem" ? decodeURIComponent(parts[1]) : null);

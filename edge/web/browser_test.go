@@ -18,6 +18,7 @@ import (
 	"github.com/hirebus/hirebus/face"
 	"github.com/hirebus/hirebus/internal/platformtest"
 	"github.com/hirebus/hirebus/internal/testutil"
+	"github.com/hirebus/hirebus/mailbox"
 	"github.com/hirebus/hirebus/sandbox/local"
 	"github.com/hirebus/hirebus/workers/code/codetest"
 	faceworker "github.com/hirebus/hirebus/workers/face"
@@ -424,6 +425,16 @@ func TestFaceSignInInBrowser(t *testing.T) {
 		b.do(t, chromedp.SendKeys(chromedp.CSS("#enroll-password"), "secret123-k7"),
 			chromedp.Click(chromedp.CSS("#enroll-send")))
 		b.waitJS(t, 90*time.Second, `document.querySelector("#enroll-msg").textContent.includes("ready")`, "the replaced face")
+		// The owner is told by mail, in case it was not them.
+		if _, err := p.Mailbox.WaitFor(user+"@example.com", 30*time.Second, func(m mailbox.Mail) bool {
+			return m.Subject == "Your hirebus face sign-in was changed"
+		}); err != nil {
+			t.Errorf("no face-change notice: %v", err)
+		}
+		// The consent given at registration was recorded with its version.
+		if got := eval[string](t, b, `document.querySelector("#consent-status").textContent`); !strings.HasPrefix(got, "accepted version ") {
+			t.Errorf("consent status %q", got)
+		}
 	})
 
 	t.Run("the same face signs in without a username", func(t *testing.T) {
@@ -439,5 +450,24 @@ func TestFaceSignInInBrowser(t *testing.T) {
 		b.do(t, chromedp.Click(chromedp.CSS("#face-go")))
 		b.waitJS(t, 60*time.Second, `location.pathname === "/app.html"`, "the app page after face sign-in")
 		b.waitJS(t, 30*time.Second, `document.querySelector("#who").textContent.startsWith("`+user+` ")`, "the signed-in user's name")
+	})
+
+	t.Run("delete my face data from Home", func(t *testing.T) {
+		b.waitJS(t, 30*time.Second, `document.querySelector("#face-status") && document.querySelector("#face-status").textContent.startsWith("stored")`, "the face data shown as stored")
+		b.do(t, chromedp.Click(chromedp.CSS("#face-delete")))
+		b.waitJS(t, 10*time.Second, `document.querySelector("#face-delete-dialog").open`, "the confirmation dialog")
+		auditA11y(t, b, "home-delete-face-dialog")
+		b.do(t, chromedp.Click(chromedp.CSS("#face-delete-confirm")))
+		b.waitJS(t, 60*time.Second, `document.querySelector("#privacy-msg").textContent.includes("deleted")`, "the deletion outcome")
+		b.waitJS(t, 30*time.Second, `document.querySelector("#face-status").textContent === "none stored" && document.querySelector("#consent-status").textContent.startsWith("withdrawn")`, "no face data, consent withdrawn")
+		if _, err := p.Mailbox.WaitFor(user+"@example.com", 30*time.Second, func(m mailbox.Mail) bool {
+			return m.Subject == "Your hirebus face data was deleted"
+		}); err != nil {
+			t.Errorf("no deletion notice: %v", err)
+		}
+		var n int
+		if err := p.DB.Get(&n, `SELECT COUNT(*) FROM face_embeddings e JOIN users u ON u.id = e.user_id WHERE u.username = ?`, user); err != nil || n != 0 {
+			t.Fatalf("%d face descriptors left (%v)", n, err)
+		}
 	})
 }

@@ -159,6 +159,14 @@ func TestLandingAndSignInInBrowser(t *testing.T) {
 		b.waitJS(t, 45*time.Second, `location.pathname === "/app.html"`, "the app after signing up")
 	})
 
+	t.Run("API docs page", func(t *testing.T) {
+		b.do(t, chromedp.Navigate(p.URL+"/docs"))
+		b.waitJS(t, 30*time.Second, `document.querySelectorAll("details.endpoint .method").length >= 25`, "the endpoint list")
+		auditA11y(t, b, "docs")
+		b.do(t, chromedp.Click(chromedp.CSS("details.endpoint summary")))
+		auditA11y(t, b, "docs-endpoint-open")
+	})
+
 	t.Run("phone width", func(t *testing.T) {
 		b.do(t, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 		defer b.do(t, chromedp.EmulateViewport(1280, 900))

@@ -182,7 +182,7 @@ function SubmissionTests({ s }) {
   const wrongVisible = tests.filter((t) => t.visible && t.verdict !== "AC");
   return html`
     ${s.verdict === "IE" && s.compile_output && html`<${Message} text=${s.compile_output} />`}
-    ${tests.length > 0 && html`<div class="table-wrap"><table class="sub-tests">
+    ${tests.length > 0 && html`<div class="table-wrap" tabindex="0" role="region" aria-label="Test results"><table class="sub-tests">
       <thead><tr><th scope="col">Test</th><th scope="col">Verdict</th><th scope="col">Time</th><th scope="col">Memory</th><th scope="col">Details</th></tr></thead>
       <tbody>${tests.map((t) => html`<tr key=${t.index} data-index=${t.index}>
         <td>${t.index + 1}${t.visible ? " (example)" : ""}</td>
@@ -392,7 +392,7 @@ function ProblemPage({ problemId }) {
   const title = problemId ? (p ? p.title : loadErr ? "Problem not found" : "Loading…") : "Playground";
 
   return html`<div class="grid two">
-    <div class="card statement" id="statement-card">
+    <div class="card statement" id="statement-card" tabindex="0" role="region" aria-label="Problem statement">
       <h2 id="problem-title">${title}</h2>
       ${loadErr && html`<${Message} text=${loadErr} />`}
       ${p && html`<div class="row small wrap" id="problem-meta">
@@ -429,7 +429,7 @@ function ProblemPage({ problemId }) {
         <fieldset class="custom-tests">
           <legend>${problemId ? "Your own test cases (Run also checks the examples)" : "Input for Run"}</legend>
           ${tests.map((t, i) => html`<div class="custom-test" key=${i}>
-            <label for=${"test-input-" + i}>${problemId ? "Test " + (i + 1) + " input" : "Input (stdin)"}</label>
+            <label for=${i === 0 ? "stdin" : "test-input-" + i}>${problemId ? "Test " + (i + 1) + " input" : "Input (stdin)"}</label>
             <textarea id=${i === 0 ? "stdin" : "test-input-" + i} class="test-input" rows="3" spellcheck="false" value=${t.input} onInput=${(e) => setTest(i, { input: e.target.value })}></textarea>
             <label class="inline"><input type="checkbox" class="test-check" checked=${t.check} onChange=${(e) => setTest(i, { check: e.target.checked })} /> Compare with an expected output</label>
             ${t.check && html`<label for=${"test-expected-" + i}>Expected output</label>

@@ -31,7 +31,8 @@ const (
 // actual, hidden tests only named), a compile error (only the compiler's
 // output), Submit right, the solved mark on the list, a past submission
 // opened and loaded into the editor; then the same submission with the
-// keyboard only, and the page at phone width.
+// keyboard only, and the page at phone width. Each state passes the axe
+// audit (which also saves its screenshot).
 func TestCodingInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
@@ -70,7 +71,7 @@ func TestCodingInBrowser(t *testing.T) {
 		setJS(t, b, "#difficulty-filter", "easy")
 		b.waitJS(t, 5*time.Second, `[...document.querySelectorAll("#problems tbody tr td:nth-child(3)")].every(td => td.textContent.trim() === "easy")`, "only easy problems")
 		setJS(t, b, "#difficulty-filter", "")
-		screenshot(t, b.ctx, "coding-problem-list.png")
+		auditA11y(t, b, "coding-problem-list")
 	})
 
 	t.Run("open a problem and type code in the editor", func(t *testing.T) {
@@ -109,7 +110,7 @@ func TestCodingInBrowser(t *testing.T) {
 		if strings.Join(diff, "|") != "  1|  2|- Fizz|+ 3|  4|- Buzz|+ 5" {
 			t.Errorf("diff %q", diff)
 		}
-		screenshot(t, b.ctx, "coding-run-wrong.png")
+		auditA11y(t, b, "coding-run-wrong")
 	})
 
 	t.Run("a custom test with an expected output", func(t *testing.T) {
@@ -129,7 +130,7 @@ func TestCodingInBrowser(t *testing.T) {
 		if got != "Passed | 2 of 2 outputs match | Example 1:AC,Your test 1:AC" {
 			t.Errorf("run shows %q", got)
 		}
-		screenshot(t, b.ctx, "coding-run-custom.png")
+		auditA11y(t, b, "coding-run-custom")
 	})
 
 	submit := func(t *testing.T, lang, code string) {
@@ -157,7 +158,7 @@ func TestCodingInBrowser(t *testing.T) {
 		if !strings.Contains(hidden, "Hidden test") {
 			t.Errorf("a failed hidden test row says %q", hidden)
 		}
-		screenshot(t, b.ctx, "coding-submit-wrong.png")
+		auditA11y(t, b, "coding-submit-wrong")
 	})
 
 	t.Run("a compile error shows only the compiler output", func(t *testing.T) {
@@ -168,7 +169,7 @@ func TestCodingInBrowser(t *testing.T) {
 		if got != "CE · Compile error | 0 | 0 | true" {
 			t.Errorf("compile error shows %q (verdict | tables | progress bars | compiler message)", got)
 		}
-		screenshot(t, b.ctx, "coding-submit-compile-error.png")
+		auditA11y(t, b, "coding-submit-compile-error")
 	})
 
 	t.Run("Submit right, and the solved mark appears", func(t *testing.T) {
@@ -183,7 +184,7 @@ func TestCodingInBrowser(t *testing.T) {
 		}
 		setJS(t, b, "#status-filter", "solved")
 		b.waitJS(t, 5*time.Second, `document.querySelectorAll("#problems tbody tr").length === 1`, "only the solved problem")
-		screenshot(t, b.ctx, "coding-solved-mark.png")
+		auditA11y(t, b, "coding-solved-mark")
 	})
 
 	t.Run("open a past submission and load it into the editor", func(t *testing.T) {
@@ -197,7 +198,7 @@ func TestCodingInBrowser(t *testing.T) {
 		if got != "CE · Compile error | "+cBroken {
 			t.Errorf("dialog shows %q", got)
 		}
-		screenshot(t, b.ctx, "coding-past-submission.png")
+		auditA11y(t, b, "coding-past-submission")
 		b.do(t, chromedp.Click(chromedp.CSS("#load-submission")))
 		b.waitJS(t, 5*time.Second, `!document.querySelector("#submission-dialog").open`, "the dialog to close")
 		if got := editorText(t, b); got != cBroken {
@@ -245,10 +246,10 @@ func TestCodingInBrowser(t *testing.T) {
 		if w := eval[int](t, b, `document.documentElement.scrollWidth`); w > 390 {
 			t.Errorf("the problem page is %d px wide at 390 px: it scrolls sideways", w)
 		}
-		screenshot(t, b.ctx, "coding-problem-390.png")
+		auditA11y(t, b, "coding-problem-390")
 		b.do(t, chromedp.Navigate(p.URL+"/app.html#/problems"))
 		b.waitJS(t, 30*time.Second, `document.querySelectorAll("#problems tbody tr").length >= 10`, "the problem list")
-		screenshot(t, b.ctx, "coding-problem-list-390.png")
+		auditA11y(t, b, "coding-problem-list-390")
 	})
 }
 

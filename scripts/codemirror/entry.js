@@ -10,3 +10,5 @@ export { javascript } from "@codemirror/lang-javascript";
 export { cpp } from "@codemirror/lang-cpp";
 export { java } from "@codemirror/lang-java";
 export { go } from "@codemirror/lang-go";
+export { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
+export { tags } from "@lezer/highlight";

@@ -5,7 +5,8 @@ package edge
 // honoured), read a candidate's reports as JSON, as an HTML document with
 // server-drawn SVG charts or as a PDF (go-pdf/fpdf), list an attempt's
 // versions, and compare a job's candidates side by side. Thin handlers:
-// the access decision, the SQL and the rendering are domain/reports'.
+// the access decision, the SQL and the rendering are domain/reports', whose
+// refusals are typed events codes answered by classify.
 //
 // GET of a report never builds one from live data: a report is what was
 // generated (and versioned). No snapshot yet is 404 report_not_generated,
@@ -13,7 +14,6 @@ package edge
 
 import (
 	"bytes"
-	"errors"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -52,7 +52,7 @@ func (s *Server) handleGenerateReport(c *fiber.Ctx) error {
 	a := actor(c)
 	candidateID, err := s.reports.CanGenerate(ctx, a, req.AttemptID)
 	if err != nil {
-		return reportsErr(err)
+		return err
 	}
 	opID, err := s.accept(ctx, events.OpReportGenerate, events.CmdReportGenerate, p.UserID,
 		events.ReportGenerate{AttemptID: req.AttemptID, Role: p.Role, RequestID: a.RequestID}, nil)
@@ -99,7 +99,7 @@ func (s *Server) handleCandidateReport(c *fiber.Ctx) error {
 	}
 	list, err := s.reports.Candidate(c.UserContext(), actor(c), reports.Query{CandidateID: id, AttemptID: attemptID, Version: version})
 	if err != nil {
-		return reportsErr(err)
+		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	if format == "json" {
@@ -147,7 +147,7 @@ func (s *Server) handleCompareReports(c *fiber.Ctx) error {
 	}
 	cmp, err := s.reports.Compare(c.UserContext(), actor(c), jobID)
 	if err != nil {
-		return reportsErr(err)
+		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	if format == "json" {
@@ -167,24 +167,7 @@ func (s *Server) handleReportVersions(c *fiber.Ctx) error {
 	}
 	list, err := s.reports.Versions(c.UserContext(), actor(c), id)
 	if err != nil {
-		return reportsErr(err)
+		return err
 	}
 	return c.JSON(fiber.Map{"attempt_id": id, "versions": list})
-}
-
-// reportsErr maps domain/reports' errors to public ones.
-func reportsErr(err error) error {
-	switch {
-	case errors.Is(err, reports.ErrNotGenerated):
-		return Errorf(404, "report_not_generated", "no report has been generated for this attempt yet: POST /api/reports/generate makes one")
-	case errors.Is(err, reports.ErrNotFound):
-		return Errorf(404, "not_found", "not found")
-	case errors.Is(err, reports.ErrNotReleased):
-		return Errorf(403, "results_not_released", "your results are not released yet")
-	case errors.Is(err, reports.ErrForbidden):
-		return Errorf(403, "forbidden", "your role does not allow this")
-	case errors.Is(err, reports.ErrNotSubmitted):
-		return Errorf(statusOf(events.CodeReportNotSubmitted), string(events.CodeReportNotSubmitted), "the attempt is not submitted yet")
-	}
-	return err
 }

@@ -230,7 +230,9 @@ var classOf = map[Code]Class{
 	CodeReportNotSubmitted:    ClassConflict,
 
 	// account.go: privacy notices and consents.
-	CodeUnknownNotice: ClassNotFound,
-	CodeNoticeChanged: ClassConflict,
-	CodeNoConsent:     ClassNotFound,
+	CodeUnknownNotice:      ClassNotFound,
+	CodeNoticeChanged:      ClassConflict,
+	CodeNoConsent:          ClassNotFound,
+	CodeReportNotGenerated: ClassNotFound,
+	CodeResultsNotReleased: ClassForbidden,
 }

@@ -19,9 +19,9 @@ const EvtReportGenerated = "report.generated"
 // with the requester's rights (ActorUserID of the envelope): what they may
 // no longer read is not put in it.
 type ReportGenerate struct {
-	AttemptID   uint64 `json:"attempt_id"`
-	Role        string `json:"role"` // the requester's account role
-	RequestID   string `json:"request_id,omitempty"`
+	AttemptID uint64 `json:"attempt_id"`
+	Role      string `json:"role"` // the requester's account role
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // ReportGenerated is the op.completed result of report.generate.
@@ -32,11 +32,18 @@ type ReportGenerated struct {
 	Version     int    `json:"version"`
 }
 
-// Codes of report generation.
+// Codes of reports (generation over the bus and domain/reports' refusals;
+// their classes are in classOf, codes.go).
 const (
 	// CodeReportAttemptNotFound: the attempt is gone, or the requester may
-	// no longer read it.
+	// no longer read it (a failed report.generate).
 	CodeReportAttemptNotFound Code = "report_attempt_not_found"
 	// CodeReportNotSubmitted: the attempt is still being taken.
 	CodeReportNotSubmitted Code = "report_not_submitted"
+	// CodeReportNotGenerated: the caller may read the attempt, but no
+	// snapshot of its report exists yet (POST /api/reports/generate).
+	CodeReportNotGenerated Code = "report_not_generated"
+	// CodeResultsNotReleased: the candidate's own report before the company
+	// released the results.
+	CodeResultsNotReleased Code = "results_not_released"
 )

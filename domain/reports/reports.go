@@ -38,20 +38,21 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// Sentinel errors; the edge maps them to HTTP once.
+// The package's outcomes: typed events codes, mapped to HTTP once by the
+// edge (classify).
 var (
 	// ErrNotFound: no such report, attempt or job, or not the caller's to see.
-	ErrNotFound = errors.New("reports: not found")
+	ErrNotFound = events.NewError("reports", events.CodeNotFound, "not found")
 	// ErrForbidden: a member whose role may read but not generate.
-	ErrForbidden = errors.New("reports: forbidden")
+	ErrForbidden = events.NewError("reports", events.CodeForbidden, "your role does not allow this")
 	// ErrNotReleased: the candidate's own report before the company
 	// released the results.
-	ErrNotReleased = errors.New("reports: the results are not released yet")
+	ErrNotReleased = events.NewError("reports", events.CodeResultsNotReleased, "your results are not released yet")
 	// ErrNotGenerated: the caller may see the attempt, but no snapshot of
 	// its report exists yet (POST /api/reports/generate makes one).
-	ErrNotGenerated = errors.New("reports: no report has been generated for this attempt yet")
+	ErrNotGenerated = events.NewError("reports", events.CodeReportNotGenerated, "no report has been generated for this attempt yet: POST /api/reports/generate makes one")
 	// ErrNotSubmitted: the attempt is still being taken.
-	ErrNotSubmitted = errors.New("reports: the attempt is not submitted yet")
+	ErrNotSubmitted = events.NewError("reports", events.CodeReportNotSubmitted, "the attempt is not submitted yet")
 )
 
 // Audiences of a report view.
@@ -399,7 +400,7 @@ func (s *Service) Candidate(ctx context.Context, a company.Actor, q Query) ([]Re
 		return nil, fmt.Errorf("reports: read: %w", store.Translate(err))
 	}
 	out := []Report{}
-	denied := ErrNotFound
+	var denied error = ErrNotFound
 	for _, r := range rows {
 		aud, err := s.authorize(ctx, s.DB, a, r.head(), NeedRead)
 		if errors.Is(err, ErrNotReleased) {

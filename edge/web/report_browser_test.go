@@ -86,10 +86,27 @@ func TestReportInBrowser(t *testing.T) {
 	for _, q := range text {
 		must(p.Do("PUT", fmt.Sprintf("/api/attempts/%d/answers/%d/score", attempt, q), recU.Token, map[string]any{"score": 4}), 200)
 	}
-	op := must(p.Do("POST", "/api/reports/generate", recU.Token, map[string]any{"attempt_id": attempt}), 202)
+	c := schemaChecker{spec: loadSpec(t)}
+	check := func(method, doc, path, token string, body any, status int) map[string]any {
+		t.Helper()
+		r := p.Do(method, path, token, body)
+		if r.Status != status {
+			t.Fatalf("%s %s: %d, want %d: %s", method, path, r.Status, status, r.Body)
+		}
+		c.expect(t, method, doc, status, r.Body)
+		return r.Map(t)
+	}
+	reportPath := fmt.Sprintf("/api/reports/candidate/%d?attempt_id=%d", candU.ID, attempt)
+	check("GET", "/api/reports/candidate/{id}", reportPath, recU.Token, nil, 404)
+	op := check("POST", "/api/reports/generate", "/api/reports/generate", recU.Token, map[string]any{"attempt_id": attempt}, 202)
 	if done := p.WaitOp(recU.Token, op["op_id"].(string), 30*time.Second); done["status"] != "done" {
 		t.Fatalf("generate: %v", done)
 	}
+	// The answers of every report route match docs/openapi.yaml.
+	check("GET", "/api/reports/candidate/{id}", reportPath, recU.Token, nil, 200)
+	check("GET", "/api/reports/candidate/{id}", reportPath, candU.Token, nil, 403)
+	check("GET", "/api/reports/attempts/{id}/versions", fmt.Sprintf("/api/reports/attempts/%d/versions", attempt), recU.Token, nil, 200)
+	check("GET", "/api/reports/compare", fmt.Sprintf("/api/reports/compare?job_id=%d", job), recU.Token, nil, 200)
 
 	rec, cand := tabs(t, b)
 	t.Run("recruiter reads the report with its charts", func(t *testing.T) {
@@ -154,6 +171,7 @@ func TestReportInBrowser(t *testing.T) {
 		signIn(t, cand.ctx, p.URL, candU, "candidate", fmt.Sprintf("/report.html#attempt=%d", attempt))
 		cand.waitJS(t, 30*time.Second, `/not released/.test(document.querySelector("#report-msg").textContent)`, "the not-released message")
 		must(p.Do("POST", fmt.Sprintf("/api/attempts/%d/release", attempt), recU.Token, nil), 200)
+		check("GET", "/api/reports/candidate/{id}", reportPath, candU.Token, nil, 200)
 		cand.do(t, chromedp.Reload())
 		cand.waitJS(t, 30*time.Second, `document.querySelector("#report-doc[data-loaded] #report")`, "the candidate's report")
 		if got := eval[string](t, cand, `document.querySelector("#report").dataset.audience + "," + !!document.querySelector("#h-interviews") + "," + !!document.querySelector("#h-signals") + "," + getComputedStyle(document.querySelector("#report-generate")).display`); got != "candidate,false,false,none" {

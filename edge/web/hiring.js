@@ -624,7 +624,7 @@ function Applications({ co, tick }) {
     <${Message} id="board-msg" text=${msg} />
     ${apps === null ? html`<p class="muted" role="status">Loading…</p>` : apps.length === 0
       ? html`<${Empty} title="No applications yet.">Candidates' applications to your open jobs appear here, one column per status.</${Empty}>`
-      : html`<div class="board-scroll" id="board" tabindex="0" role="region" aria-label="Applications by status">
+      : html`<h2 class="visually-hidden">Pipeline</h2><div class="board-scroll" id="board" tabindex="0" role="region" aria-label="Applications by status">
         <${Board} label="Applications by status" columns=${STATUSES.map((s) => ({ id: s, label: label(s) }))} items=${items}
           card=${(it) => html`<div class="app-card" data-app=${String(it.id)}>
             <button type="button" class="linklike card-open" aria-haspopup="dialog" onClick=${() => setOpen(it.app)}><strong>${it.app.candidate_name}</strong></button>

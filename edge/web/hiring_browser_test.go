@@ -77,6 +77,10 @@ func TestHiringInBrowser(t *testing.T) {
 		signIn(t, recCtx, p.URL, recU, "recruiter", "/hiring.html#/company")
 		rec.do(t,
 			chromedp.WaitVisible(chromedp.CSS("#co-name")),
+		)
+		rec.waitJS(t, 20*time.Second, `document.querySelector("#co-none")`, "the no-company state")
+		auditA11y(t, rec, "hiring-company-empty")
+		rec.do(t,
 			chromedp.SendKeys(chromedp.CSS("#co-name"), "Browser Corp"),
 			chromedp.Click(chromedp.CSS("#co-form button[type=submit]")),
 		)
@@ -142,6 +146,15 @@ func TestHiringInBrowser(t *testing.T) {
 		cand.waitJS(t, 20*time.Second, `location.hash === "#/my" && document.querySelector("#my-apps [data-status=applied]")`, "my applications with the new one")
 		cand.waitJS(t, 10*time.Second, `document.querySelector("#my-apps .tl li")`, "the timeline")
 		auditA11y(t, cand, "hiring-my")
+		// Withdraw asks first, in a dialog; Escape keeps the application.
+		cand.do(t, chromedp.Click(chromedp.CSS("#my-apps [data-app] button")))
+		cand.waitJS(t, 10*time.Second, `document.querySelector("dialog[open] [data-confirm=ok]") && document.querySelector("dialog[open]").textContent.includes("Gopher wrangler")`, "the withdraw confirmation")
+		auditA11y(t, cand, "hiring-withdraw-confirm")
+		cand.do(t, chromedp.KeyEvent(kb.Escape))
+		cand.waitJS(t, 10*time.Second, `!document.querySelector("dialog[open]") && document.activeElement === document.querySelector("#my-apps [data-app] button")`, "the dialog closed, the focus back on Withdraw")
+		if !eval[bool](t, cand, `!!document.querySelector("#my-apps [data-status=applied]")`) {
+			t.Fatal("the application changed after Escape on the confirmation")
+		}
 	})
 	loadedAt := eval[float64](t, cand, `window.hbLoadedAt`)
 

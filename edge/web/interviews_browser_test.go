@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/hirebus/hirebus/internal/platformtest"
 )
 
@@ -55,11 +56,19 @@ func TestInterviewRoomInBrowser(t *testing.T) {
 		rec.waitJS(t, 20*time.Second, `document.querySelector("#iv-list [data-join]") && document.querySelector("#iv-list").textContent.includes("30 min") && document.querySelector("#sched-msg").textContent.includes("Scheduled")`, "the interview in my list")
 		screenshot(t, rec.ctx, "interview-schedule.png")
 		auditA11y(t, rec, "interviews-schedule")
+		// Move opens a dialog with the interview's time; Escape leaves it as it was.
+		rec.do(t, chromedp.Click(chromedp.CSS("#iv-list .actions button")))
+		rec.waitJS(t, 10*time.Second, `document.querySelector("#move-dialog").open && document.querySelector("#move-duration").value === "30"`, "the move dialog")
+		auditA11y(t, rec, "interviews-move-dialog")
+		rec.do(t, chromedp.KeyEvent(kb.Escape))
+		rec.waitJS(t, 10*time.Second, `!document.querySelector("#move-dialog").open && document.activeElement === document.querySelector("#iv-list .actions button")`, "the dialog closed, the focus back on Move")
 	})
 	t.Run("both join; video flows both ways; chat round-trips", func(t *testing.T) {
 		rec.do(t, chromedp.Click(chromedp.CSS("#iv-list [data-join]")))
-		signIn(t, cand.ctx, p.URL, candU, "candidate", "/interviews.html#/schedule")
-		cand.waitJS(t, 20*time.Second, `document.querySelector("#iv-list [data-join]")`, "the candidate's interview")
+		// The candidate follows the invitation mail's link, which marks the interview.
+		ivID := eval[string](t, rec, `document.querySelector("#iv-list [data-join]") ? document.querySelector("#iv-list [data-join]").dataset.join : location.hash.split("/")[2]`)
+		signIn(t, cand.ctx, p.URL, candU, "candidate", "/interviews.html#interview="+ivID)
+		cand.waitJS(t, 20*time.Second, fmt.Sprintf(`document.querySelector("#iv-list [data-join='%s']") && document.activeElement === document.querySelector("[data-interview='%s']")`, ivID, ivID), "the candidate's interview, marked")
 		auditA11y(t, cand, "interviews-schedule-candidate")
 		cand.do(t, chromedp.Click(chromedp.CSS("#iv-list [data-join]")))
 		connected := `Object.keys(hbRoom.pcs).length === 1 && Object.values(hbRoom.pcs).every(function (p) { return p.pc.connectionState === "connected"; })`

@@ -313,6 +313,7 @@ function Job({ id, user }) {
   const canApply = user.role === "candidate" && job.status === "open";
   return html`<div class="grid two">
     <section class="card statement" aria-labelledby="job-title">
+      <p class="small back"><a href="#/jobs">← All jobs</a></p>
       <h1 id="job-title" class="h2">${job.title}</h1>
       <div class="row small" id="job-meta">
         ${[job.company_name, job.location, label(job.remote), label(job.employment_type), money(job)].filter(Boolean).map((t) => html`<${Badge}>${t}</${Badge}>`)}
@@ -330,7 +331,7 @@ function Job({ id, user }) {
 function historyItems(items) {
   return items.slice().reverse().map((x, i) => ({
     id: x.id || "h" + i, time: x.created_at,
-    title: x.from ? "Moved to " + label(x.to) : label(x.to),
+    title: x.from ? "Moved to " + label(x.to) : x.to === "applied" ? "Applied" : label(x.to).replace(/^./, (c) => c.toUpperCase()),
     body: [x.actor_name, x.note].filter(Boolean).join(" · ") || undefined,
   }));
 }

@@ -122,6 +122,10 @@ func TestHiringInBrowser(t *testing.T) {
 	if err := os.WriteFile(pdf, []byte("%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	notPDF := filepath.Join(t.TempDir(), "cv.txt")
+	if err := os.WriteFile(notPDF, []byte("plain text, not a PDF\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	t.Run("candidate searches and applies", func(t *testing.T) {
 		signIn(t, candCtx, p.URL, candU, "candidate", "/hiring.html#/jobs")
 		cand.do(t,
@@ -138,6 +142,15 @@ func TestHiringInBrowser(t *testing.T) {
 		cand.waitJS(t, 10*time.Second, `document.querySelector("#job-desc strong") && document.querySelector("#job-desc strong").textContent === "gophers"`, "the rendered description")
 		screenshot(t, candCtx, "hiring-candidate-job.png")
 		auditA11y(t, cand, "hiring-job")
+		// A résumé that is not a PDF is refused in the page, next to the field.
+		cand.do(t,
+			chromedp.SetUploadFiles(chromedp.CSS("#apply-resume"), []string{notPDF}),
+			chromedp.Click(chromedp.CSS("#apply-btn")),
+		)
+		cand.waitJS(t, 10*time.Second, `document.querySelector("#apply-resume").getAttribute("aria-invalid") === "true" && document.querySelector("#apply-resume-err").textContent.includes("PDF") && document.activeElement.id === "apply-resume"`, "the wrong résumé flagged")
+		if eval[bool](t, cand, `location.hash !== "#/job/" + location.hash.split("/")[2]`) {
+			t.Fatal("the page applied with a wrong résumé")
+		}
 		cand.do(t,
 			chromedp.SendKeys(chromedp.CSS("#apply-cover"), "I have wrangled many gophers."),
 			chromedp.SetUploadFiles(chromedp.CSS("#apply-resume"), []string{pdf}),

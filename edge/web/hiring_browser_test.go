@@ -190,6 +190,10 @@ func TestHiringInBrowser(t *testing.T) {
 		cand.waitJS(t, 10*time.Second, `document.querySelector("#notif-list li.unread") && document.querySelector("#notif-list").textContent.includes("screening")`, "the notification in the bell panel")
 		screenshot(t, candCtx, "hiring-candidate-notified.png")
 		auditA11y(t, cand, "hiring-bell")
+		// The panel has the focus; Escape closes it and gives the focus back to the bell.
+		cand.waitJS(t, 5*time.Second, `document.querySelector("#bell-panel").contains(document.activeElement)`, "the focus in the bell panel")
+		cand.do(t, chromedp.KeyEvent(kb.Escape))
+		cand.waitJS(t, 5*time.Second, `document.querySelector("#bell-panel").classList.contains("hidden") && document.activeElement.id === "bell" && document.querySelector("#bell").getAttribute("aria-expanded") === "false"`, "the bell panel closed")
 		if now := eval[float64](t, cand, `window.hbLoadedAt`); now != loadedAt {
 			t.Fatalf("the candidate's page reloaded (%v != %v)", now, loadedAt)
 		}

@@ -454,6 +454,7 @@ function App() {
       </nav>
       <span class="grow"></span>
       <span class="small" id="who">${user.username ? user.username + " · " + user.role : ""}</span>
+      <button type="button" class="ghost" id="logout" onClick=${() => hb.api("POST", "/api/auth/logout").catch(() => {}).then(() => { hb.session.clear(); location.replace("/?signout"); })}>Sign out</button>
     </header>
     <main id="main" tabindex="-1" ref=${main} data-view=${view}>
       ${view === "room" ? html`<${Room} key=${route.id} id=${route.id} />` : html`<${Schedule} app=${route.app} mark=${route.mark} />`}

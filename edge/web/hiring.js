@@ -617,11 +617,11 @@ function Applications({ co, tick }) {
   return html`<section class="card" aria-labelledby="board-title">
     <div class="row wrap"><h1 id="board-title" class="h2" style="margin:0">Applications</h1><span class="grow"></span>
       ${job && html`<a href=${"/report.html#job=" + job}>Compare this job's candidates</a>`}
-      <label for="board-job" class="inline-label">Job</label>
+      <span class="row"><label for="board-job" class="inline-label">Job</label>
       <select id="board-job" class="auto" value=${job} onChange=${(ev) => setJob(ev.currentTarget.value)}>
         <option value="">All jobs</option>
         ${jobs.map((j) => html`<option value=${String(j.id)}>${j.title}</option>`)}
-      </select></div>
+      </select></span></div>
     <${Message} id="board-msg" text=${msg} />
     ${apps === null ? html`<p class="muted" role="status">Loading…</p>` : apps.length === 0
       ? html`<${Empty} title="No applications yet.">Candidates' applications to your open jobs appear here, one column per status.</${Empty}>`

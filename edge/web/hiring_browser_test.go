@@ -217,4 +217,24 @@ func TestHiringInBrowser(t *testing.T) {
 		screenshot(t, recCtx, "hiring-board-keyboard.png")
 		cand.waitJS(t, 20*time.Second, `document.querySelector("#my-apps [data-status=assessment]")`, "the candidate's page to show the move")
 	})
+
+	// Phone width: the pages do not scroll sideways (the board scrolls
+	// inside its own focusable region) and still pass the audit.
+	t.Run("phone width", func(t *testing.T) {
+		for _, tc := range []struct {
+			b          *browser
+			hash, wait string
+		}{
+			{cand, "#/jobs", `document.querySelector("#job-list li")`},
+			{cand, "#/my", `document.querySelector("#my-apps .tl li")`},
+			{rec, "#/board", `document.querySelector("[data-col=assessment] .app-card")`},
+		} {
+			tc.b.do(t, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(p.URL+"/hiring.html"+tc.hash), chromedp.Reload())
+			tc.b.waitJS(t, 20*time.Second, tc.wait, tc.hash+" at 390 px")
+			if w := eval[int](t, tc.b, `document.documentElement.scrollWidth`); w > 390 {
+				t.Errorf("%s is %d px wide at 390 px: it scrolls sideways", tc.hash, w)
+			}
+			auditA11y(t, tc.b, "hiring-390-"+tc.hash[2:])
+		}
+	})
 }

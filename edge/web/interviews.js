@@ -8,7 +8,7 @@
 // holds them, for the browser test); the components render what they report.
 import {
   html, render, useState, useEffect, useRef, useCallback, useMemo,
-  useForm, Form, Field, Message, toast, Table, Empty, Dialog, Badge, SkipLink, useConfirm,
+  useForm, Form, Field, Message, toast, Table, Empty, Dialog, Badge, Tabs, SkipLink, useConfirm,
 } from "/ui.js";
 
 const here = () => location.pathname + location.search + location.hash;
@@ -56,15 +56,25 @@ function parseRoute() {
 
 // ---- my interviews and scheduling ---------------------------------------------------
 function Schedule({ app, mark }) {
+  const [tab, setTab] = useState("upcoming");
   const [days, setDays] = useState("30");
   const [list, setList] = useState(null);
   const [msg, setMsg] = useState("");
   const [moving, setMoving] = useState(null);
   const [ask, confirmDialog] = useConfirm();
+  // Upcoming: from two hours ago (one may be running) to the range's end.
+  // Past: the last 90 days, newest first, for notes and scorecards.
   const load = useCallback(() => {
-    const from = new Date(Date.now() - 2 * 3600e3).toISOString(), to = new Date(Date.now() + parseInt(days, 10) * 86400e3).toISOString();
-    return call("GET", "/api/interviews?from=" + encodeURIComponent(from) + "&to=" + encodeURIComponent(to)).then((r) => { setList(r.data.items); setMsg(""); }, (e) => setMsg(e.message));
-  }, [days]);
+    const now = Date.now();
+    const from = tab === "past" ? now - 90 * 86400e3 : now - 2 * 3600e3;
+    const to = tab === "past" ? now : now + parseInt(days, 10) * 86400e3;
+    setList(null);
+    return call("GET", "/api/interviews?from=" + encodeURIComponent(new Date(from).toISOString()) + "&to=" + encodeURIComponent(new Date(to).toISOString())).then((r) => {
+      const items = tab === "past" ? r.data.items.filter((iv) => Date.parse(iv.starts_at) + iv.duration_minutes * 60e3 <= now).reverse() : r.data.items;
+      setList(items);
+      setMsg("");
+    }, (e) => setMsg(e.message));
+  }, [days, tab]);
   useEffect(() => { load(); }, [load]);
   useEffect(() => {
     if (!mark || !list) return;
@@ -82,22 +92,26 @@ function Schedule({ app, mark }) {
     { key: "people", label: "People", render: (iv) => iv.participants.map((p) => p.name + (p.role === "candidate" ? " (candidate)" : "")).join(", ") },
     { key: "status", label: "Status", render: (iv) => html`<${Badge} kind=${iv.status === "scheduled" ? "pending" : "bad"}>${iv.kind === "ai" ? "AI · " + iv.status : iv.status}</${Badge}>` },
     { key: "actions", label: "Actions", render: (iv) => html`<div class="row actions">
-      ${iv.status === "scheduled" && html`<a class="button" href=${"#/room/" + iv.id} data-join=${String(iv.id)}>Join<span class="visually-hidden">: ${iv.job_title}, ${when(iv)}</span></a>`}
-      ${iv.status === "scheduled" && isRecruiter() && iv.my_role === "interviewer" && html`
+      ${tab === "upcoming" && iv.status === "scheduled" && html`<a class="button" href=${"#/room/" + iv.id} data-join=${String(iv.id)}>Join<span class="visually-hidden">: ${iv.job_title}, ${when(iv)}</span></a>`}
+      ${tab === "past" && iv.my_role === "interviewer" && html`<a href=${"#/room/" + iv.id}>Notes and scorecard<span class="visually-hidden">: ${iv.job_title}, ${when(iv)}</span></a>`}
+      ${tab === "upcoming" && iv.status === "scheduled" && isRecruiter() && iv.my_role === "interviewer" && html`
         <button type="button" class="ghost" onClick=${() => setMoving(iv)}>Move<span class="visually-hidden">: ${iv.job_title}</span></button>
         <button type="button" class="ghost" onClick=${() => cancel(iv)}>Cancel<span class="visually-hidden">: ${iv.job_title}</span></button>`}
     </div>` },
   ];
   return html`<div class=${isRecruiter() ? "grid two" : ""}>
     <section class="card" aria-labelledby="iv-title">
-      <div class="row"><h1 id="iv-title" class="h2" style="margin:0">My interviews</h1><span class="grow"></span>
-        <label for="iv-range" class="inline-label">Range</label>
-        <select id="iv-range" class="auto" value=${days} onChange=${(ev) => setDays(ev.currentTarget.value)}>
-          <option value="7">Next 7 days</option><option value="30">Next 30 days</option><option value="90">Next 90 days</option>
-        </select></div>
-      <${Message} id="iv-msg" text=${msg} />
-      <div id="iv-list">${list === null ? !msg && html`<p class="muted" role="status">Loading…</p>` : html`<${Table} columns=${columns} rows=${list} rowKey=${(iv) => iv.id}
-        empty=${html`<${Empty} title="No interviews in this range.">${isRecruiter() ? "Schedule one with the form, or from a card on the applications board." : "When a company schedules an interview with you, it appears here and you get an invitation by mail."}</${Empty}>`} />`}</div>
+      <h1 id="iv-title" class="h2">My interviews</h1>
+      <${Tabs} label="Interviews" idPrefix="iv-tab" tabs=${[{ id: "upcoming", label: "Upcoming" }, { id: "past", label: "Past" }]} selected=${tab} onSelect=${setTab}>
+        ${() => html`
+          ${tab === "upcoming" && html`<div class="row end"><label for="iv-range" class="inline-label">Range</label>
+            <select id="iv-range" class="auto" value=${days} onChange=${(ev) => setDays(ev.currentTarget.value)}>
+              <option value="7">Next 7 days</option><option value="30">Next 30 days</option><option value="90">Next 90 days</option>
+            </select></div>`}
+          <${Message} id="iv-msg" text=${msg} />
+          <div id="iv-list">${list === null ? !msg && html`<p class="muted" role="status">Loading…</p>` : html`<${Table} columns=${columns} rows=${list} rowKey=${(iv) => iv.id}
+            empty=${tab === "past" ? html`<${Empty} title="No interviews in the last 90 days." />` : html`<${Empty} title="No interviews in this range.">${isRecruiter() ? "Schedule one with the form, or from a card on the applications board." : "When a company schedules an interview with you, it appears here and you get an invitation by mail."}</${Empty}>`} />`}</div>`}
+      </${Tabs}>
     </section>
     ${isRecruiter() && html`<${Scheduler} app=${app} onDone=${load} />`}
     <${Dialog} id="move-dialog" open=${!!moving} title="Move the interview" onClose=${() => setMoving(null)}>

@@ -62,6 +62,12 @@ func TestInterviewRoomInBrowser(t *testing.T) {
 		auditA11y(t, rec, "interviews-move-dialog")
 		rec.do(t, chromedp.KeyEvent(kb.Escape))
 		rec.waitJS(t, 10*time.Second, `!document.querySelector("#move-dialog").open && document.activeElement === document.querySelector("#iv-list .actions button")`, "the dialog closed, the focus back on Move")
+		// Upcoming and Past are tabs: arrow keys move between them.
+		rec.do(t, chromedp.Focus(chromedp.CSS("#iv-tab-upcoming")), chromedp.KeyEvent(kb.ArrowRight))
+		rec.waitJS(t, 10*time.Second, `document.activeElement.id === "iv-tab-past" && document.activeElement.getAttribute("aria-selected") === "true" && document.querySelector("#iv-list").textContent.includes("No interviews in the last 90 days")`, "the Past tab, empty")
+		auditA11y(t, rec, "interviews-past")
+		rec.do(t, chromedp.KeyEvent(kb.ArrowLeft))
+		rec.waitJS(t, 10*time.Second, `document.activeElement.id === "iv-tab-upcoming" && document.querySelector("#iv-list [data-join]")`, "back on Upcoming")
 	})
 	t.Run("both join; video flows both ways; chat round-trips", func(t *testing.T) {
 		rec.do(t, chromedp.Click(chromedp.CSS("#iv-list [data-join]")))

@@ -7,12 +7,11 @@
 
   // Not signed in: the sign-in page brings the person back here (deep
   // links such as app.html#/problem/two-sum survive the sign-in).
-  function here() { return location.pathname + location.search + location.hash; }
-  if (!hb.session.token()) { location.replace("/?next=" + encodeURIComponent(here())); return; }
+  if (!hb.session.token()) { location.replace(hb.signInPath()); return; }
 
   function toLogin(reason) {
     hb.session.clear();
-    location.replace("/?next=" + encodeURIComponent(here()) + (reason ? "#login" : ""));
+    location.replace(hb.signInPath() + (reason ? "#login" : ""));
   }
   // Any authenticated call that gets 401 means the session is gone.
   function call(method, path, body) {

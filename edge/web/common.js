@@ -391,9 +391,16 @@
     }
   }
 
+  // signInPath is the sign-in page that brings the person back to this
+  // page (path, query and hash) once signed in: pages redirect there when
+  // there is no session, so deep links survive the sign-in.
+  function signInPath() {
+    return "/?next=" + encodeURIComponent(location.pathname + location.search + location.hash);
+  }
+
   root.hb = {
     $: $, $$: $$, h: h, clear: clear, markdown: markdown,
     toast: toast, say: say, session: session, api: api, waitOp: waitOp,
-    Camera: Camera, EventStream: EventStream, fmtTime: fmtTime, busy: busy
+    Camera: Camera, EventStream: EventStream, fmtTime: fmtTime, busy: busy, signInPath: signInPath
   };
 })(this);

@@ -3,7 +3,7 @@
 // The text comes from the server (GET /api/privacy/notices/face) so the
 // version the person accepts is the version of the text they read; the page
 // sends that version back to be recorded (domain/consent).
-import { html, useState, useEffect } from "/ui.js";
+import { html, useState, useEffect, useRef } from "/ui.js";
 
 const KEY = "hirebus.face_consent";
 let cached = null;
@@ -50,18 +50,28 @@ export function ConsentGate({ id, children, onAccept }) {
   const [notice, setNotice] = useState(null);
   const [failed, setFailed] = useState("");
   const [version, setVersion] = useState("");
+  const [justAccepted, setJustAccepted] = useState(false);
+  const box = useRef(null);
   useEffect(() => {
     faceNotice().then((n) => { setNotice(n); setVersion(acceptedVersion(n)); }, (e) => setFailed(e.message));
   }, []);
+  useEffect(() => {
+    // The agree button is gone: put the focus on the first control that
+    // replaced it, so a keyboard user goes on from there.
+    if (!justAccepted || !box.current) return;
+    const el = box.current.querySelector("button:not([disabled]), input, select, textarea");
+    if (el) el.focus();
+  }, [justAccepted]);
   if (failed) return html`<div class="msg error" role="alert">The privacy notice could not be loaded (${failed}); the camera stays off.</div>`;
   if (!notice) return html`<p class="small muted" role="status">Loading the privacy notice…</p>`;
-  if (version) return children(version);
+  if (version) return html`<div ref=${box}>${children(version)}</div>`;
   return html`<div>
     <${NoticeText} notice=${notice} />
     <div class="row" style="margin-top:.7rem">
       <button type="button" id=${id} onClick=${() => {
         sessionStorage.setItem(KEY, notice.version);
         setVersion(notice.version);
+        setJustAccepted(true);
         if (onAccept) onAccept(notice.version);
       }}>I agree — turn on the camera</button>
     </div>

@@ -46,6 +46,10 @@ func TestLandingAndSignInInBrowser(t *testing.T) {
 			t.Error("the camera button is there before the notice was accepted")
 		}
 		auditA11y(t, b, "face-notice")
+		// Agreeing by keyboard leads on to the camera button.
+		b.do(t, chromedp.Focus(chromedp.CSS("#face-consent-accept")), chromedp.KeyEvent(kb.Enter))
+		b.waitJS(t, 10*time.Second, `document.activeElement.id === "face-username"`, "the focus on the first control after agreeing")
+		b.do(t, chromedp.Focus(chromedp.CSS("#auth-face")))
 		b.do(t, chromedp.KeyEvent(kb.ArrowRight))
 		b.waitJS(t, 10*time.Second, `document.activeElement.id === "auth-register"`, "Create account by ArrowRight")
 		b.do(t, chromedp.KeyEvent(kb.End), chromedp.KeyEvent(kb.Home))
@@ -76,7 +80,11 @@ func TestLandingAndSignInInBrowser(t *testing.T) {
 
 	t.Run("keyboard-only sign-in keeps the deep link", func(t *testing.T) {
 		deep := "/app.html#/problem/fizzbuzz"
-		b.do(t, chromedp.Navigate(p.URL+"/?next="+url.QueryEscape(deep)), chromedp.WaitVisible(chromedp.CSS("#login-username")))
+		// Opening the link without a session leads to sign-in, remembering it.
+		b.do(t, chromedp.Navigate(p.URL+deep), chromedp.WaitVisible(chromedp.CSS("#login-username")))
+		if got := eval[string](t, b, `location.pathname + location.search`); got != "/?next="+url.QueryEscape(deep) {
+			t.Errorf("sign-in page at %q", got)
+		}
 		b.waitJS(t, 10*time.Second, `!!document.querySelector("#next-note")`, "the note that sign-in leads on")
 		b.tabTo(t, "#login-username", 25)
 		b.typeKeys(t, known.Username)

@@ -240,6 +240,26 @@ func TestCodingInBrowser(t *testing.T) {
 		screenshot(t, b.ctx, "coding-keyboard-submit.png")
 	})
 
+	t.Run("playground: a custom test with an expected output", func(t *testing.T) {
+		b.do(t, chromedp.Navigate(p.URL+"/app.html#/playground"))
+		b.waitJS(t, 30*time.Second, `document.querySelector("#code .cm-content") && document.querySelector("#stdin")`, "the playground")
+		setJS(t, b, "#lang", "python")
+		setCode(t, b, "print(sum(map(int, input().split())))\n")
+		b.do(t,
+			chromedp.SendKeys(chromedp.CSS("#stdin"), "2 3 4"),
+			chromedp.Click(chromedp.CSS(".custom-test .test-check")),
+			chromedp.WaitVisible(chromedp.CSS("#test-expected-0")),
+			chromedp.SendKeys(chromedp.CSS("#test-expected-0"), "10"),
+			chromedp.Click(chromedp.CSS("#run")),
+		)
+		b.waitJS(t, 60*time.Second, `document.querySelector("#run-result .run-case")`, "the run result")
+		got := eval[string](t, b, `document.querySelector("#run-verdict").textContent + " | " + document.querySelector("#run-summary").textContent`)
+		if got != "Wrong answer | 0 of 1 outputs match" {
+			t.Errorf("playground run shows %q", got)
+		}
+		auditA11y(t, b, "coding-playground")
+	})
+
 	t.Run("phone width", func(t *testing.T) {
 		b.do(t, chromedp.EmulateViewport(390, 844), chromedp.Navigate(p.URL+"/app.html#/problem/fizzbuzz"))
 		b.waitJS(t, 30*time.Second, `document.querySelector("#problem-body p") && document.querySelector("#code .cm-content")`, "the problem page")

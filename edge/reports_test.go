@@ -12,14 +12,20 @@ import (
 	"github.com/hirebus/hirebus/internal/platformtest"
 	"github.com/hirebus/hirebus/internal/testutil"
 	"github.com/hirebus/hirebus/workers/report"
+	"github.com/hirebus/hirebus/workers/score"
 )
 
-// startReportWorker runs the cmd.score.report handler the way the binary
-// wires the score role until workers/score dispatches it.
+// startReportWorker runs the score role as the binary wires it: the score
+// worker (without a sandbox: its analysers are "not available") behind
+// report.Role, which takes cmd.score.report.
 func startReportWorker(t testing.TB, p *platformtest.Platform) {
+	t.Helper()
+	sw, err := score.New(score.Config{}, score.Deps{DB: p.DB, JS: p.JS, Relay: p.Relay, Log: p.Log})
+	if err != nil {
+		t.Fatal(err)
+	}
 	h := &report.Handler{Reports: &reports.Service{DB: p.DB}, Relay: p.Relay, Log: p.Log}
-	w := &report.Worker{JS: p.JS, Handler: h, Concurrency: 2, Log: p.Log}
-	p.Go(w.Run)
+	p.Go((&report.Role{JS: p.JS, Report: h, Next: sw.Handle, Concurrency: 2, Log: p.Log}).Run)
 }
 
 // reportWorld: an MCQ assessment of Acme's job; cand scored 2 of 4, cand2
@@ -170,6 +176,13 @@ func TestReportContentAndVersions(t *testing.T) {
 			t.Fatalf("%d %s", r.Status, r.Body)
 		}
 	})
+	// An interview of cand's application with the recruiter's scorecard
+	// (issue 14: scorecards feed the candidate report).
+	iv := w.must(w.do("POST", "/api/interviews", w.rec.Token, map[string]any{"application_id": w.app,
+		"starts_at": time.Now().Add(time.Hour).Truncate(time.Second).Format(time.RFC3339), "duration_minutes": 30,
+		"interviewers": []uint64{w.rec.ID}, "kind": "live"}), 201)
+	w.must(w.do("PUT", fmt.Sprintf("/api/interviews/%d/feedback", w.id(iv)), w.rec.Token, map[string]any{"notes": "private: solid on channels",
+		"scorecard": []map[string]any{{"name": "Go", "score": 4}, {"name": "Design", "score": 3, "comment": "ok"}}, "recommendation": "yes"}), 200)
 	res := w.generate(w.rec.Token, w.attempt)
 	if res["version"].(float64) != 1 {
 		t.Fatalf("first version %v", res)
@@ -202,6 +215,14 @@ func TestReportContentAndVersions(t *testing.T) {
 		// it counting ties half → 25th percentile.
 		if co["graded"].(float64) != 2 || co["percentile"].(float64) != 25 {
 			t.Errorf("cohort %v", co)
+		}
+		ivs := rep["interviews"].([]any)
+		if len(ivs) != 1 {
+			t.Fatalf("interviews %v", ivs)
+		}
+		fb := ivs[0].(map[string]any)["feedback"].([]any)
+		if len(fb) != 1 || fb[0].(map[string]any)["recommendation"] != "yes" || len(fb[0].(map[string]any)["scorecard"].([]any)) != 2 {
+			t.Errorf("feedback %v", fb)
 		}
 		tm := rep["time"].(map[string]any)
 		if tm["allowed_seconds"].(float64) != 1800 || tm["submitted_by"] != "candidate" {
@@ -245,13 +266,37 @@ func TestReportContentAndVersions(t *testing.T) {
 		m := w.must(w.do("GET", fmt.Sprintf("/api/reports/compare?job_id=%d", w.job), w.viewer.Token, nil), 200)
 		rows := m["rows"].([]any)
 		if len(rows) != 2 || uint64(rows[0].(map[string]any)["attempt_id"].(float64)) != w.attempt2 {
-			t.Errorf("rows %v", rows)
+			t.Fatalf("rows %v", rows)
+		}
+		if r := rows[1].(map[string]any); r["mean_scorecard"].(float64) != 3.5 || len(r["recommendations"].([]any)) != 1 {
+			t.Errorf("cand's row %v", r)
 		}
 	})
 	t.Run("PDF", func(t *testing.T) {
 		r := w.do("GET", w.reportPath(w.cand.ID, w.attempt, "&format=pdf"), w.rec.Token, nil)
 		if r.Status != 200 || !bytes.HasPrefix(r.Body, []byte("%PDF-")) || len(r.Body) < 2000 {
 			t.Errorf("pdf: %d, %d bytes", r.Status, len(r.Body))
+		}
+	})
+	t.Run("the score worker's review in a later version", func(t *testing.T) {
+		// The scorer reviews the graded attempt on its own (cmd.score.graded);
+		// a report generated after that carries its review.
+		var rep map[string]any
+		testutil.Eventually(t, 60*time.Second, func() bool {
+			w.generate(w.rec.Token, w.attempt)
+			rep = read("")
+			return rep["review"] != nil
+		}, "a report with the scored review")
+		rv := rep["review"].(map[string]any)
+		if rv["skill_score"].(float64) != 50 || rv["llm"].(map[string]any)["status"] != "off" {
+			t.Errorf("review %v", rv)
+		}
+		if _, ok := rep["ai_signals"]; !ok {
+			t.Errorf("no ai_signals in the company's view")
+		}
+		html := w.do("GET", w.reportPath(w.cand.ID, w.attempt, "&format=html"), w.rec.Token, nil)
+		if !strings.Contains(string(html.Body), "Rubric skill score <b>50 / 100</b>") {
+			t.Errorf("HTML lacks the rubric's skill score")
 		}
 	})
 	t.Run("bad input", func(t *testing.T) {
@@ -279,8 +324,9 @@ func TestReportContentAndVersions(t *testing.T) {
 		}
 	})
 	t.Run("an attempt still being taken", func(t *testing.T) {
-		id, _ := w.assessment("mcq")
-		att := w.start(id, w.cand.Token)
+		id := w.id(w.must(w.do("POST", "/api/assessments", w.rec.Token, w.body(30, "mcq")), 201))
+		w.must(w.do("POST", fmt.Sprintf("/api/assessments/%d/invitations", id), w.rec.Token, map[string]any{"application_id": w.app3}), 201)
+		att := w.start(id, w.cand3.Token)
 		r := w.do("POST", "/api/reports/generate", w.rec.Token, map[string]any{"attempt_id": att})
 		if r.Status != 409 || r.ErrorCode() != string(events.CodeReportNotSubmitted) {
 			t.Errorf("%d %s", r.Status, r.Body)

@@ -362,6 +362,7 @@ func (s *Server) routes() {
 	s.proctorRoutes(api)        // proctor.go
 	s.interviewRoutes(app, api) // interviews.go, room.go
 	s.privacyRoutes(api)        // privacy.go
+	s.scoreRoutes(api)          // score.go
 	s.reportRoutes(api)         // reports.go
 
 	app.Get("/ws", s.wsUpgrade, s.wsHandler())

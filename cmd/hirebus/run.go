@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string) error {
 		return runPlatform(ctx, cfg, log, "edge", nil)
 	case "worker":
 		if len(args) != 2 {
-			return errors.New("usage: hirebus worker face|mail|code|assess|proctor")
+			return errors.New("usage: hirebus worker face|mail|code|assess|proctor|score")
 		}
 		if _, ok := workerFactories[args[1]]; !ok {
 			return fmt.Errorf("unknown worker %q (have: %s)", args[1], strings.Join(allWorkers(), ", "))

@@ -26,7 +26,7 @@ var workerFactories = map[string]workerFactory{
 	events.RoleCode:    newCodeWorker,    // code.go
 	events.RoleAssess:  newAssessWorker,  // below
 	events.RoleProctor: newProctorWorker, // below
-	events.RoleScore:   newScoreWorker,   // report.go
+	events.RoleScore:   newScoreRole,     // report.go: the score worker (score.go) and the report command
 }
 
 // allWorkers is the start order of the roles in `hirebus all`.

@@ -76,6 +76,7 @@ func (s *Service) Build(ctx context.Context, a company.Actor, attemptID uint64) 
 	if rep.Proctor, err = s.proctorReport(ctx, a, attemptID, m.StartedAt.UnixMilli()); err != nil {
 		return nil, err
 	}
+	rep.Interviews = []InterviewFeedback{}
 	if asm.JobID != nil {
 		if rep.Interviews, err = s.interviews(ctx, a, info.CompanyID, *asm.JobID, info.CandidateID); err != nil {
 			return nil, err
@@ -303,14 +304,14 @@ func (s *Service) interviews(ctx context.Context, a company.Actor, companyID, jo
 		f.Before = page.Items[len(page.Items)-1].ID
 	}
 	if appID == 0 {
-		return nil, nil
+		return []InterviewFeedback{}, nil
 	}
 	iv := s.interview()
 	list, err := iv.ForApplication(ctx, a, appID)
 	if err != nil {
 		return nil, mapErr("interviews", err)
 	}
-	var out []InterviewFeedback
+	out := []InterviewFeedback{}
 	for _, i := range list {
 		fb, err := iv.Feedback(ctx, a, i.ID)
 		if err != nil {

@@ -89,14 +89,14 @@ type Report struct {
 	// AI-written and copied code signals (company only): evidence with a
 	// confidence, never a verdict. Empty when the scorer found none or has
 	// not run.
-	Signals []score.Signal `json:"ai_signals,omitempty"`
+	Signals []score.Signal `json:"ai_signals,omitzero"`
 	// Review is the score worker's review (the offline rubric per question
 	// with analysers' findings and, when an LLM is configured, its review);
 	// company only. Nil until the scorer has reviewed the attempt.
 	Review *score.Review `json:"review,omitempty"`
 	// Interviews are the interviewers' scorecards, recommendations and
 	// notes of the candidate's interviews for this job (company only).
-	Interviews []InterviewFeedback `json:"interviews,omitempty"`
+	Interviews []InterviewFeedback `json:"interviews,omitzero"`
 }
 
 // Person names a user.

@@ -37,12 +37,14 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/store"
 	"github.com/jmoiron/sqlx"
 )
 
-// ErrNotFound: no review (yet) for the attempt or interview.
-var ErrNotFound = errors.New("score: not found")
+// ErrNotFound: no review (yet) for the attempt or interview, or an attempt
+// the caller may not see.
+var ErrNotFound = events.NewError("score", events.CodeNotFound, "not found")
 
 // LLM review statuses.
 const (
@@ -73,6 +75,9 @@ type Review struct {
 	TrustScore   *int      `json:"trust_score"` // proctoring (0–100), shown beside; nil without proctoring data
 	LLM          LLMReview `json:"llm"`
 	ScoredAt     time.Time `json:"scored_at"`
+	// CommandID is the command that made this version (the score worker's
+	// redelivery check).
+	CommandID string `json:"-"`
 }
 
 // Rubric is the offline review: per question and overall.
@@ -94,10 +99,21 @@ type QuestionResult struct {
 	Ordinal    int     `json:"ordinal"`
 	Kind       string  `json:"kind"` // code | mcq | text
 	Points     int     `json:"points"`
-	Score      float64 `json:"score"`   // points earned
+	Score      float64 `json:"score"`   // rubric points earned (see Correctness, Efficiency, Quality)
 	Percent    float64 `json:"percent"` // 0–100 of this question
 	Status     string  `json:"status"`  // graded | manual | grading | ungraded
 	Answered   bool    `json:"answered"`
+	// Graded is the assessment's own score of the answer (tests passed ×
+	// points, the MCQ key, a recruiter's text score).
+	Graded *float64 `json:"graded"`
+	// The rubric's parts (0–1): code answers earn 80% for correctness
+	// (tests passed), 10% for efficiency (time and memory against the
+	// limits) and 10% for quality (analyser findings); a part that could
+	// not be measured is left out and the others share its weight. MCQ and
+	// text answers are correctness only.
+	Correctness float64  `json:"correctness"`
+	Efficiency  *float64 `json:"efficiency,omitempty"`
+	Quality     *float64 `json:"quality,omitempty"`
 	// Code questions.
 	Language      string     `json:"language,omitempty"`
 	Verdict       string     `json:"verdict,omitempty"`
@@ -160,6 +176,9 @@ type LLMQuestion struct {
 	Strengths  []string `json:"strengths"`
 	Concerns   []string `json:"concerns"`
 	Rationale  string   `json:"rationale"`
+	// Flags are this worker's remarks on the review: the answer talks to
+	// an AI reviewer, or the model's score is far from the tests passed.
+	Flags []string `json:"flags,omitempty"`
 }
 
 // Signal is one AI-written or copied code signal: evidence and a
@@ -242,7 +261,7 @@ func getReview(ctx context.Context, q sqlx.QueryerContext, attemptID uint64, loc
 
 func (r reviewRow) review() (Review, error) {
 	out := Review{AttemptID: r.AttemptID, AssessmentID: r.AssessmentID, CompanyID: r.CompanyID, CandidateID: r.CandidateID,
-		Version: r.Version, SkillScore: r.SkillScore, ScoredAt: r.ScoredAt, LLM: LLMReview{Status: r.LLMStatus}}
+		Version: r.Version, SkillScore: r.SkillScore, ScoredAt: r.ScoredAt, LLM: LLMReview{Status: r.LLMStatus}, CommandID: r.CommandID}
 	if err := json.Unmarshal(r.Rubric, &out.Rubric); err != nil {
 		return out, fmt.Errorf("score: decode rubric of %d: %w", r.AttemptID, err)
 	}

@@ -1,6 +1,7 @@
 package score_test
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -9,7 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hirebus/hirebus/domain/domaintest"
 	"github.com/hirebus/hirebus/domain/score"
+	"github.com/hirebus/hirebus/store"
+	"github.com/jmoiron/sqlx"
 )
 
 // TestNormalizeDropsCommentsAndNames: renaming identifiers, reformatting
@@ -150,5 +154,36 @@ func BenchmarkFingerprintAndCompare1000(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		_ = score.MostSimilar(score.Fingerprints(string(src)), others, score.PeerThreshold)
+	}
+}
+
+// BenchmarkSimilarity1000Stored is the worker's path: read the 1,000 other
+// answers' fingerprints of the question from MySQL, then compare.
+func BenchmarkSimilarity1000Stored(b *testing.B) {
+	e := domaintest.Start(b)
+	ctx := context.Background()
+	probe, others := cohort(b, 1000)
+	if err := store.InTx(ctx, e.DB, func(tx *sqlx.Tx) error {
+		for i, h := range others {
+			if err := score.SaveFingerprint(ctx, tx, score.Fingerprint{AttemptID: uint64(i + 1), QuestionID: 1, AssessmentID: 1, CandidateID: uint64(i + 1),
+				Language: "go", Hashes: h}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		fps, err := score.FingerprintsOf(ctx, e.DB, 1, 1)
+		if err != nil || len(fps) != 1000 {
+			b.Fatalf("%d %v", len(fps), err)
+		}
+		sets := make([][]uint64, len(fps))
+		for j, f := range fps {
+			sets[j] = f.Hashes
+		}
+		_ = score.MostSimilar(probe, sets, score.PeerThreshold)
 	}
 }

@@ -284,3 +284,18 @@ func cut(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// ReplaceKind replaces an attempt's signals of one kind (the LLM step adds
+// its llm_similarity signals to the stored scoring).
+func ReplaceKind(ctx context.Context, tx *sqlx.Tx, attemptID, assessmentID uint64, kind string, signals []Signal) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM ai_detection_logs WHERE attempt_id = ? AND kind = ?`, attemptID, kind); err != nil {
+		return fmt.Errorf("score: clear %s signals of %d: %w", kind, attemptID, store.Translate(err))
+	}
+	for _, s := range signals {
+		s.Kind = kind
+		if err := AddSignal(ctx, tx, attemptID, assessmentID, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -62,7 +62,8 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		{"post", "/api/interviews/{id}/cancel"}, {"post", "/api/interviews/{id}/join"}, {"get", "/api/interviews/{id}/messages"},
 		{"get", "/api/interviews/{id}/feedback"}, {"put", "/api/interviews/{id}/feedback"}, {"get", "/api/applications/{id}/interviews"},
 		{"get", "/interview/{roomId}"},
-		// issue 13: candidate reports
+		// issue 13: the score worker and candidate reports
+		{"post", "/api/assessments/attempts/{id}/rescore"},
 		{"post", "/api/reports/generate"}, {"get", "/api/reports/candidate/{id}"}, {"get", "/api/reports/attempts/{id}/versions"},
 		{"get", "/api/reports/compare"},
 	}

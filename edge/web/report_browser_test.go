@@ -14,6 +14,7 @@ import (
 	"github.com/hirebus/hirebus/internal/platformtest"
 	"github.com/hirebus/hirebus/internal/testutil"
 	"github.com/hirebus/hirebus/workers/report"
+	"github.com/hirebus/hirebus/workers/score"
 )
 
 // A recruiter opens a candidate's report from the assessment's results: the
@@ -30,8 +31,12 @@ func TestReportInBrowser(t *testing.T) {
 	b := newBrowser(t)
 	p := platformtest.Start(t, platformtest.Options{})
 	p.StartProctorWorker(t)
+	sw, err := score.New(score.Config{}, score.Deps{DB: p.DB, JS: p.JS, Relay: p.Relay, Log: p.Log})
+	if err != nil {
+		t.Fatal(err)
+	}
 	h := &report.Handler{Reports: &reports.Service{DB: p.DB}, Relay: p.Relay, Log: p.Log}
-	p.Go((&report.Worker{JS: p.JS, Handler: h, Log: p.Log}).Run)
+	p.Go((&report.Role{JS: p.JS, Report: h, Next: sw.Handle, Log: p.Log}).Run)
 
 	recU, candU, company, job, app := assessSetup(t, p)
 	must := func(r platformtest.Response, status int) map[string]any {

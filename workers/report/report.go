@@ -5,9 +5,9 @@
 // its first effect instead of adding a version.
 //
 // Why a role-less package: the command belongs to the score worker role
-// (building a report reads the scored review), whose consumer dispatches
-// it to Handler.Handle. Until a score worker owns the role's consumer,
-// Worker consumes the role with this handler alone (cmd/hirebus wires it).
+// (building a report reads the scored review) but not to the scorer's
+// code; Role consumes the role and hands the report command here and every
+// other command to the score worker (cmd/hirebus wires both).
 package report
 
 import (
@@ -86,23 +86,31 @@ func (h *Handler) fail(ctx context.Context, env events.Envelope, code events.Cod
 	})
 }
 
-// Worker consumes the score role with the report handler alone (until a
-// score worker dispatches cmd.score.report itself). A command of the role
-// it does not know is dead-lettered, never dropped.
-type Worker struct {
+// Role consumes the score worker role: cmd.score.report goes to Report,
+// every other command of the role to Next (the score worker's Handle).
+// Without Next, a command of the role it does not know is dead-lettered,
+// never dropped.
+type Role struct {
 	JS          jetstream.JetStream
-	Handler     *Handler
+	Report      *Handler
+	Next        events.Handler
 	Concurrency int
+	Policy      *events.ConsumerPolicy
 	Log         *slog.Logger
 }
 
 // Run consumes until ctx ends.
-func (w *Worker) Run(ctx context.Context) error {
-	return events.Consume(ctx, w.JS, events.ConsumeConfig{Role: events.RoleScore, Concurrency: w.Concurrency, Logger: w.Log},
-		func(ctx context.Context, env events.Envelope, meta events.Meta) error {
-			if meta.Subject == events.CmdReportGenerate {
-				return w.Handler.Handle(ctx, env, meta)
-			}
-			return events.Permanent(fmt.Errorf("report worker: no handler for %s", meta.Subject))
-		})
+func (r *Role) Run(ctx context.Context) error {
+	return events.Consume(ctx, r.JS, events.ConsumeConfig{Role: events.RoleScore, Concurrency: r.Concurrency, Policy: r.Policy, Logger: r.Log}, r.Handle)
+}
+
+// Handle dispatches one command of the role.
+func (r *Role) Handle(ctx context.Context, env events.Envelope, meta events.Meta) error {
+	if meta.Subject == events.CmdReportGenerate {
+		return r.Report.Handle(ctx, env, meta)
+	}
+	if r.Next != nil {
+		return r.Next(ctx, env, meta)
+	}
+	return events.Permanent(fmt.Errorf("report: no handler for %s", meta.Subject))
 }

@@ -1,9 +1,10 @@
-// The signed-in app: account and face enrolment, the live event feed and the
-// routing between views; the problem list and the code editor live in
-// problem.js, which this file hands its helpers to (hb.startCoding).
+// The signed-in app: the live event stream (and its raw feed for
+// developers) and the routing between views. Home is home.js (ui.js); the
+// problem list and the code editor live in problem.js, which this file hands
+// its helpers to (hb.startCoding).
 (function () {
   "use strict";
-  var $ = hb.$, $$ = hb.$$, h = hb.h, api = hb.api, say = hb.say, busy = hb.busy;
+  var $ = hb.$, $$ = hb.$$, h = hb.h, api = hb.api;
 
   // Not signed in: the sign-in page brings the person back here (deep
   // links such as app.html#/problem/two-sum survive the sign-in).
@@ -111,7 +112,6 @@
   });
 
   // ---- routing --------------------------------------------------------------
-  var cams = [];
   function route() {
     var hash = location.hash.replace(/^#/, "") || "/";
     var parts = hash.split("/").filter(Boolean);
@@ -123,7 +123,7 @@
     $$("[data-nav]").forEach(function (a) {
       a.classList.toggle("active", a.dataset.nav === (view === "editor" ? (parts[0] === "playground" ? "playground" : "problems") : view));
     });
-    cams.forEach(function (c) { c.stop(); });
+    if (view !== "home" && hb.app && hb.app.home) hb.app.home.leave(); // turns the camera off
     $("#view-title").textContent = { home: "Home", problems: "Problems", editor: parts[0] === "playground" ? "Playground" : "Problem" }[view] + " — hirebus";
     if (view === "home") showHome();
     if (view === "problems") showProblems();
@@ -132,100 +132,9 @@
   window.addEventListener("hashchange", route);
 
   // ---- home ---------------------------------------------------------------------
-  function showHome() {
-    call("GET", "/api/user/me").then(function (r) {
-      var u = r.data || {};
-      hb.session.set(hb.session.token(), u);
-      $("#who").textContent = u.username + " · " + u.role;
-      var dl = hb.clear($("#me"));
-      [["Username", u.username], ["Full name", u.full_name || null], ["E-mail", u.email], ["Role", u.role], ["User id", u.id],
-        ["Face sign-in", u.face_enrolled === undefined ? null : (u.face_enrolled ? "set up" : "not set up")],
-        ["Member since", u.created_at ? new Date(u.created_at).toLocaleString() : null]]
-        .forEach(function (kv) {
-          if (kv[1] === null || kv[1] === undefined) return;
-          dl.appendChild(h("dt", { text: kv[0] }));
-          dl.appendChild(h("dd", { text: String(kv[1]) }));
-        });
-      // Fields this page does not know yet are still shown.
-      Object.keys(u).forEach(function (k) {
-        if (["username", "full_name", "email", "role", "id", "face_enrolled", "created_at"].indexOf(k) >= 0) return;
-        var v = u[k];
-        if (v === null || v === "" || typeof v === "object") return;
-        dl.appendChild(h("dt", { text: k }));
-        dl.appendChild(h("dd", { text: String(v) }));
-      });
-    }, function (e) { say($("#me-msg"), e.message); });
-  }
-
-  // Face enrolment (replace) with per-image progress from face.enroll.progress.
-  var enroll = { shots: [] };
-  var enrollCam = new hb.Camera($("#enroll-video"), $("#enroll-placeholder"));
-  cams.push(enrollCam);
-  function renderEnrollShots() {
-    var box = hb.clear($("#enroll-shots"));
-    enroll.shots.forEach(function (src, i) {
-      box.appendChild(h("div.shot", h("img", { src: src, alt: "photo " + (i + 1) }),
-        h("button", { type: "button", title: "Remove", text: "×", onclick: function () { enroll.shots.splice(i, 1); renderEnrollShots(); } })));
-    });
-    $("#enroll-snap").textContent = "Take photo (" + enroll.shots.length + "/3)";
-    $("#enroll-send").disabled = enroll.shots.length < 3;
-  }
-  $("#enroll-cam").addEventListener("click", function () {
-    enrollCam.start().then(function () { $("#enroll-snap").disabled = false; }, function (e) { say($("#enroll-msg"), e.message); });
-  });
-  $("#enroll-snap").addEventListener("click", function () {
-    try {
-      if (enroll.shots.length >= 5) return hb.toast("Five photos are plenty.");
-      enroll.shots.push(enrollCam.capture());
-      renderEnrollShots();
-    } catch (e) { say($("#enroll-msg"), e.message); }
-  });
-  $("#enroll-send").addEventListener("click", function () {
-    var btn = $("#enroll-send");
-    busy(btn, true, "Sending…");
-    say($("#enroll-msg"), "");
-    var pw = $("#enroll-password");
-    call("POST", "/api/auth/reset-face", { images: enroll.shots.slice(), password: pw.value }).then(function (r) {
-      busy(btn, false);
-      pw.value = "";
-      enrollCam.stop();
-      enroll.shots = [];
-      renderEnrollShots();
-      $("#enroll-box").open = false;
-      followEnrollment(r.data.op_id);
-    }, function (e) { busy(btn, false); say($("#enroll-msg"), e.message); });
-  });
-
-  function followEnrollment(opId) {
-    if (!opId) return;
-    var box = $("#enroll-progress"), bar = $("#enroll-bar"), label = $("#enroll-label");
-    box.classList.remove("hidden");
-    bar.style.width = "5%";
-    label.textContent = "Checking photos…";
-    var off = stream.on("face.enroll.progress", function (msg) {
-      if (msg.op_id && msg.op_id !== opId) return;
-      var d = msg.data || {};
-      var done = d.done !== undefined ? d.done : (d.index !== undefined ? d.index + 1 : null);
-      if (done !== null && d.total) bar.style.width = Math.round(100 * done / d.total) + "%";
-      var text = done !== null && d.total ? "Photo " + done + " of " + d.total : "Working…";
-      if (d.ok === false) text += ": not usable (" + String(d.reason || "rejected").replace(/_/g, " ") + (d.detail ? " — " + d.detail : "") + ")";
-      else if (d.ok === true) text += ": ok";
-      label.textContent = text;
-    });
-    waitForOp(opId, 120000).then(function () {
-      off();
-      bar.style.width = "100%";
-      label.textContent = "Done.";
-      say($("#enroll-msg"), "Face sign-in is ready. Next time you can sign in with your camera.", "ok");
-      setTimeout(function () { box.classList.add("hidden"); }, 1500);
-      showHome();
-      if (hb.app.onFaceChange) hb.app.onFaceChange();
-    }, function (e) {
-      off();
-      box.classList.add("hidden");
-      say($("#enroll-msg"), "Face set-up failed: " + e.message + ". You can try again with new photos.");
-    });
-  }
+  // Home is built with ui.js in home.js (a module, so it runs after this
+  // script); it registers hb.app.home and this routing shows or leaves it.
+  function showHome() { if (hb.app.home) hb.app.home.show(); }
 
   // ---- problems and the editor (problem.js) ------------------------------------
   // problem.js is an ES module, so it runs after this script: it hands its
@@ -240,15 +149,10 @@
 
   // Shared with the Home components (home.js, a module that runs after
   // this script): the one event stream and the authenticated helpers.
-  hb.app = { stream: stream, call: call, waitForOp: waitForOp, refreshHome: showHome, onFaceChange: null };
+  hb.app = { stream: stream, call: call, waitForOp: waitForOp, home: null };
 
   // ---- start ------------------------------------------------------------------
   route();
-  var enrollOp = new URLSearchParams(location.search).get("enroll");
-  if (enrollOp) {
-    history.replaceState(null, "", location.pathname + location.hash);
-    followEnrollment(enrollOp);
-  }
   // Connect last, so every listener above sees the replayed events too.
   stream.start();
 })();

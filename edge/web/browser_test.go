@@ -413,7 +413,6 @@ func TestFaceSignInInBrowser(t *testing.T) {
 	})
 
 	t.Run("replacing the face needs the password", func(t *testing.T) {
-		_ = eval[string](t, b, `document.querySelector("#enroll-msg").textContent = ""`)
 		b.do(t, chromedp.Click(chromedp.CSS("#enroll-box summary")),
 			chromedp.Click(chromedp.CSS("#enroll-cam")))
 		b.waitJS(t, 30*time.Second, `!document.querySelector("#enroll-snap").disabled`, "the camera for new photos")

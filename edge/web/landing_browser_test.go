@@ -1,15 +1,18 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/hirebus/hirebus/internal/platformtest"
+	"github.com/hirebus/hirebus/mailbox"
 )
 
 // The landing page and the sign-in card, driven by keyboard only where a
@@ -103,6 +106,28 @@ func TestLandingAndSignInInBrowser(t *testing.T) {
 		b.waitJS(t, 30*time.Second, `location.pathname === "/app.html" && location.hash === "#/problem/fizzbuzz"`, "the deep link after signing in")
 	})
 
+	t.Run("forgot password, new password, notice mail", func(t *testing.T) {
+		reset := p.Register("landreset", "candidate")
+		b.do(t, chromedp.Navigate(p.URL+"/?signout&r=1#login"), chromedp.WaitVisible(chromedp.CSS("#login-username")),
+			chromedp.SendKeys(chromedp.CSS("#login-username"), reset.Email),
+			chromedp.Click(chromedp.CSS("#forgot-link")))
+		// The address typed for sign-in is carried over.
+		b.waitJS(t, 10*time.Second, `document.activeElement.id === "reset-email" && document.activeElement.value === "`+reset.Email+`"`, "the reset form with the address")
+		start := time.Now()
+		b.do(t, chromedp.KeyEvent(kb.Enter))
+		b.waitJS(t, 30*time.Second, `!!document.querySelector("#reset-otp")`, "the code step")
+		b.do(t, chromedp.SendKeys(chromedp.CSS("#reset-otp"), p.OTPFor(reset.Email, start)),
+			chromedp.SendKeys(chromedp.CSS("#reset-password"), "brand-new-pass-4"),
+			chromedp.Click(chromedp.CSS("#reset-step2 button[type=submit]")))
+		b.waitJS(t, 30*time.Second, `/Password changed/.test(document.querySelector("#login-msg").textContent) && document.querySelector("#login-username").value === "`+reset.Email+`"`, "back at sign-in, told and filled in")
+		b.do(t, chromedp.SendKeys(chromedp.CSS("#login-password"), "brand-new-pass-4"),
+			chromedp.Click(chromedp.CSS("#login-form button[type=submit]")))
+		b.waitJS(t, 30*time.Second, `location.pathname === "/app.html"`, "signed in with the new password")
+		if _, err := p.Mailbox.WaitFor(reset.Email, 30*time.Second, func(m mailbox.Mail) bool { return m.Subject == "Your hirebus password was changed" }); err != nil {
+			t.Errorf("no password-change notice: %v", err)
+		}
+	})
+
 	t.Run("an open redirect is refused", func(t *testing.T) {
 		b.do(t, chromedp.Navigate(p.URL+"/?signout&next="+url.QueryEscape("//evil.example/x")+"#login"), chromedp.WaitVisible(chromedp.CSS("#login-username")))
 		b.do(t, chromedp.SendKeys(chromedp.CSS("#login-username"), known.Username),
@@ -173,6 +198,28 @@ func TestLandingAndSignInInBrowser(t *testing.T) {
 		auditA11y(t, b, "docs")
 		b.do(t, chromedp.Click(chromedp.CSS("details.endpoint summary")))
 		auditA11y(t, b, "docs-endpoint-open")
+	})
+
+	t.Run("dark colour scheme", func(t *testing.T) {
+		media := func(value string) {
+			t.Helper()
+			ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+			defer cancel()
+			if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: value}},
+			}); err != nil {
+				t.Fatalf("emulate %s: %v", value, err)
+			}
+		}
+		media("dark")
+		defer media("light")
+		b.do(t, chromedp.Navigate(p.URL+"/?signout&dark#login"), chromedp.WaitVisible(chromedp.CSS("#login-username")))
+		if bg := eval[string](t, b, `getComputedStyle(document.body).backgroundColor`); bg != "rgb(18, 21, 27)" {
+			t.Fatalf("body background %q: the dark scheme is not applied", bg)
+		}
+		b.do(t, chromedp.Click(chromedp.CSS("#login-form button[type=submit]")))
+		b.waitJS(t, 10*time.Second, `document.activeElement.id === "login-username"`, "the validation errors")
+		auditA11y(t, b, "signin-dark")
 	})
 
 	t.Run("phone width", func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/hirebus/hirebus/internal/platformtest"
@@ -237,4 +238,37 @@ func TestHiringInBrowser(t *testing.T) {
 			auditA11y(t, tc.b, "hiring-390-"+tc.hash[2:])
 		}
 	})
+
+	t.Run("dark colour scheme", func(t *testing.T) {
+		for _, tc := range []struct {
+			b          *browser
+			hash, wait string
+		}{
+			{cand, "#/my", `document.querySelector("#my-apps .tl li")`},
+			{rec, "#/board", `document.querySelector("[data-col=assessment] .app-card")`},
+			{rec, "#/manage", `document.querySelector("#manage-jobs tbody tr")`},
+		} {
+			colourScheme(t, tc.b, "dark")
+			tc.b.do(t, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(p.URL+"/hiring.html"+tc.hash), chromedp.Reload())
+			tc.b.waitJS(t, 20*time.Second, tc.wait, tc.hash+" in the dark scheme")
+			if bg := eval[string](t, tc.b, `getComputedStyle(document.body).backgroundColor`); bg != "rgb(18, 21, 27)" {
+				t.Fatalf("body background %q: the dark scheme is not applied", bg)
+			}
+			auditA11y(t, tc.b, "hiring-dark-"+tc.hash[2:])
+		}
+		colourScheme(t, cand, "light")
+		colourScheme(t, rec, "light")
+	})
+}
+
+// colourScheme emulates prefers-color-scheme (dark or light) in b.
+func colourScheme(t *testing.T, b *browser, value string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: value}},
+	}); err != nil {
+		t.Fatalf("emulate %s: %v", value, err)
+	}
 }

@@ -97,5 +97,8 @@ func TestInterviewRoomInBrowser(t *testing.T) {
 		screenshot(t, cand.ctx, "interview-room-candidate.png")
 		auditA11y(t, rec, "interviews-room-recruiter")
 		auditA11y(t, cand, "interviews-room-candidate")
+		colourScheme(t, rec, "dark")
+		auditA11y(t, rec, "interviews-room-recruiter-dark")
+		colourScheme(t, rec, "light")
 	})
 }

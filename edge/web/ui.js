@@ -279,13 +279,13 @@ export function Board({ columns, items, card, moves, onMove, label }) {
   return html`<div class="board" role="list" aria-label=${label}>
     ${columns.map((col) => {
       const mine = items.filter((it) => it.column === col.id);
-      return html`<section class="col" role="listitem" aria-labelledby=${"col-" + col.id}>
+      return html`<section class="col" role="listitem" aria-labelledby=${"col-" + col.id} data-col=${col.id}>
         <h3 id=${"col-" + col.id} class="col-title">${col.label} <span class="muted">(${mine.length})</span></h3>
         <ul class="col-items">
           ${mine.map((it) => html`<li key=${it.id} class="board-card">
             ${card(it)}
             ${moves && onMove && html`<div class="row">${moves(it).map((m) => html`<button type="button" class="ghost small-btn"
-                onClick=${() => onMove(it, m.to)}>${m.label}</button>`)}</div>`}
+                data-to=${m.to} onClick=${() => onMove(it, m.to)}>${m.label}</button>`)}</div>`}
           </li>`)}
         </ul>
       </section>`;
@@ -331,4 +331,24 @@ export function mount(id, component, props) {
   el.textContent = ""; // a server-written placeholder ("Loading…")
   render(h(component, props || {}), el);
   return el;
+}
+
+// ---- pages-a additions (hiring and interview pages) ---------------------------
+
+// useConfirm replaces window.confirm with an accessible modal Dialog:
+//   const [ask, confirmDialog] = useConfirm();
+//   if (await ask({ title, text, ok: "Withdraw", danger: true })) ...
+//   return html`...${confirmDialog}`;
+// The Dialog returns focus to the button that asked; Escape or Cancel
+// answers false.
+export function useConfirm() {
+  const [q, setQ] = useState(null);
+  const answer = (v) => { if (q) q.resolve(v); setQ(null); };
+  const ask = useCallback((o) => new Promise((resolve) => setQ({ ...o, resolve })), []);
+  const el = html`<${Dialog} open=${!!q} title=${q ? q.title : ""} onClose=${() => answer(false)}
+      actions=${html`<button type="button" class="ghost" onClick=${() => answer(false)}>Cancel</button>
+        <button type="button" class=${q && q.danger ? "danger" : undefined} data-confirm="ok" onClick=${() => answer(true)}>${q ? q.ok || "OK" : "OK"}</button>`}>
+    ${q && q.text && html`<p>${q.text}</p>`}
+  </${Dialog}>`;
+  return [ask, el];
 }

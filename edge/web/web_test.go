@@ -38,7 +38,7 @@ var (
 // Every script and stylesheet a page loads must be embedded, and nothing may
 // come from another host: the pages must work with no outside network.
 func TestPagesLoadOnlyEmbeddedAssets(t *testing.T) {
-	pages := []string{"index.html", "app.html", "docs.html", "assess.html", "interviews.html", "proctor.html", "report.html"}
+	pages := []string{"index.html", "app.html", "docs.html", "assess.html", "hiring.html", "interviews.html", "proctor.html", "report.html"}
 	for _, page := range pages {
 		t.Run(page, func(t *testing.T) {
 			html := readFS(t, page)
@@ -72,15 +72,14 @@ func TestPagesLoadOnlyEmbeddedAssets(t *testing.T) {
 
 // Each page script looks elements up by id; a renamed id in the HTML would
 // break the page silently, so every id a script uses must exist in its page.
-// Pages built with ui.js (index.js, docs.js) render their own elements; their
-// browser tests drive them. What they take from the page's HTML (the
-// placeholder they mount into, the header's status) is looked up by
-// getElementById and checked here too.
+// Pages built with ui.js (index.js, docs.js, hiring.js, interviews.js) render
+// their own elements; their browser tests drive them. What ui.js pages take
+// from their HTML (the placeholder they mount into, the header's status) is
+// looked up by getElementById and checked here too.
 func TestScriptsFindTheirElements(t *testing.T) {
 	cases := []struct{ script, page string }{
 		{"app.js", "app.html"},
 		{"assess.js", "assess.html"},
-		{"interviews.js", "interviews.html"},
 		{"proctor.js", "proctor.html"},
 		{"report.js", "report.html"},
 	}

@@ -97,6 +97,11 @@ func TestAssessmentKeyboardOnly(t *testing.T) {
 	auditA11y(t, b, "assess-taking-390")
 	b.do(t, chromedp.EmulateViewport(1280, 900))
 	b.waitJS(t, 5*time.Second, `window.innerWidth === 1280`, "the desktop viewport again")
+	// In the dark colour scheme too.
+	colourScheme(t, b, "dark")
+	b.waitJS(t, 5*time.Second, `getComputedStyle(document.body).backgroundColor === "rgb(18, 21, 27)"`, "the dark scheme applied")
+	auditA11y(t, b, "assess-taking-dark")
+	colourScheme(t, b, "light")
 
 	// Submit: the dialog opens with the focus on its confirm button.
 	b.tabTo(t, "#submit-btn", 10)

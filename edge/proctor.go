@@ -228,6 +228,7 @@ func (s *Server) handleProctorLog(c *fiber.Ctx) error {
 		s.log.ErrorContext(ctx, "proctor log publish failed", "err", err)
 		return Errorf(503, "bus_unavailable", "proctoring signals could not be queued; retry")
 	}
+	events.ObserveProctorStage(events.StageEdgeStored, now)
 	proctorSignalsAccepted.Add(float64(len(sigs)))
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"attempt_id": attemptID, "accepted": len(sigs)})
 }
@@ -541,15 +542,26 @@ func (pe *proctorEdge) dispatch(m jetstream.Msg, seq uint64, env events.Envelope
 	}
 	p := pushFrom(seq, typ, env)
 	pe.mu.RLock()
-	defer pe.mu.RUnlock()
+	n := 0
 	for c := range pe.byAttempt[attemptID] {
 		pe.sendTo(c, p)
+		n++
 	}
 	for c := range pe.byAssessment[assessmentID] {
 		if _, both := pe.byAttempt[attemptID][c]; both {
 			continue
 		}
 		pe.sendTo(c, p)
+		n++
+	}
+	pe.mu.RUnlock()
+	if n > 0 && typ == events.EvtProctorUpdate {
+		var up struct {
+			Accepted *time.Time `json:"accepted"`
+		}
+		if json.Unmarshal(env.Payload, &up) == nil && up.Accepted != nil {
+			events.ObserveProctorStage(events.StageEdgePushed, *up.Accepted)
+		}
 	}
 }
 

@@ -122,6 +122,7 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, meta events.Me
 		if p.AttemptID == 0 || len(p.Events) == 0 {
 			return events.Permanent(errors.New("proctor worker: signals without attempt or events"))
 		}
+		events.ObserveProctorStage(events.StageWorkerStart, p.Accepted)
 		res, err = w.svc.ApplySignals(ctx, p)
 	case events.OpProctorFrame:
 		var f events.ProctorFrame

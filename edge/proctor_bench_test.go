@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -134,6 +135,7 @@ func benchProctorLiveFeed(b *testing.B, workers int) {
 	var sent, rejected int64
 	var sendMu sync.Mutex
 	stagesBefore := proctorStages(b)
+	cpuBefore := processCPU()
 	b.ResetTimer()
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -179,6 +181,7 @@ func benchProctorLiveFeed(b *testing.B, workers int) {
 	}
 	b.StopTimer()
 	stages := proctorStages(b)
+	cpu := processCPU() - cpuBefore
 	_ = ws.Conn.Close()
 	<-readDone
 	mu.Lock()
@@ -212,6 +215,10 @@ func benchProctorLiveFeed(b *testing.B, workers int) {
 		b.ReportMetric(h.quantile(0.50)*1000, st+"-p50-ms")
 		b.ReportMetric(h.quantile(0.99)*1000, st+"-p99-ms")
 	}
+	// CPU of this process (edge, workers, NATS and the simulated browsers)
+	// per second of the run: what the pipeline itself costs, whatever the
+	// machine's other load.
+	b.ReportMetric(cpu.Seconds()/elapsed.Seconds(), "cpu-cores")
 	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
 		if f := strings.Fields(string(load)); len(f) > 0 {
 			if l1, err := strconv.ParseFloat(f[0], 64); err == nil {
@@ -222,6 +229,15 @@ func benchProctorLiveFeed(b *testing.B, workers int) {
 	if lost != 0 || dup != 0 || reordered != 0 {
 		b.Errorf("lost %d, duplicated %d, reordered %d of %d accepted signals", lost, dup, reordered, sent)
 	}
+}
+
+// processCPU is the user and system CPU time this process used so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // stageHist is one stage's cumulative histogram of

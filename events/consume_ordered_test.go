@@ -27,8 +27,8 @@ func TestConsumeBySubjectKeepsOrder(t *testing.T) {
 	}
 	var mu sync.Mutex
 	handled := map[string][]int{} // subject -> n in handling order (successful runs)
-	failed := map[string]bool{}    // env id -> failed once already
-	running := map[string]bool{}   // subject -> a handler is running for it
+	failed := map[string]bool{}   // env id -> failed once already
+	running := map[string]bool{}  // subject -> a handler is running for it
 	var overlap, concurrent, maxConcurrent int
 	h := func(ctx context.Context, env events.Envelope, meta events.Meta) error {
 		var r rec

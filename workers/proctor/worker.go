@@ -40,8 +40,8 @@ type Config struct {
 	// handles at once over all partitions (default DefaultConcurrency).
 	Concurrency int
 	Retention   time.Duration // proctoring data older than this is deleted (default 90 days)
-	PurgeEvery time.Duration // how often the retention job runs (default 1h; <0 = never)
-	Policy     *events.ConsumerPolicy
+	PurgeEvery  time.Duration // how often the retention job runs (default 1h; <0 = never)
+	Policy      *events.ConsumerPolicy
 }
 
 // Deps are the shared connections.

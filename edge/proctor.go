@@ -212,7 +212,11 @@ func (s *Server) handleProctorLog(c *fiber.Ctx) error {
 	if err != nil {
 		return assessErr(c, err)
 	}
-	payload := events.ProctorSignals{AttemptID: attemptID, AssessmentID: assessmentID, CandidateID: p.UserID, Accepted: now, Events: sigs}
+	// Accepted starts the live feed's latency (and its stage metrics): the
+	// batch is valid and authorised and goes to the stream now; the 202
+	// follows the stream's ack.
+	accepted := time.Now().UTC()
+	payload := events.ProctorSignals{AttemptID: attemptID, AssessmentID: assessmentID, CandidateID: p.UserID, Accepted: accepted, Events: sigs}
 	env, err := events.NewEnvelope(events.OpProctorSignals, "", p.UserID, payload)
 	if err != nil {
 		return err
@@ -228,7 +232,7 @@ func (s *Server) handleProctorLog(c *fiber.Ctx) error {
 		s.log.ErrorContext(ctx, "proctor log publish failed", "err", err)
 		return Errorf(503, "bus_unavailable", "proctoring signals could not be queued; retry")
 	}
-	events.ObserveProctorStage(events.StageEdgeStored, now)
+	events.ObserveProctorStage(events.StageEdgeStored, accepted)
 	proctorSignalsAccepted.Add(float64(len(sigs)))
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"attempt_id": attemptID, "accepted": len(sigs)})
 }

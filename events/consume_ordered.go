@@ -91,6 +91,10 @@ func ConsumeBySubject(ctx context.Context, js jetstream.JetStream, cfg ConsumeCo
 				break
 			}
 			log.WarnContext(ctx, "pull failed", "err", err)
+			select { // the iterator retries by itself; do not spin on a lasting error
+			case <-ctx.Done():
+			case <-time.After(100 * time.Millisecond):
+			}
 			continue
 		}
 		d.add(msg)
@@ -200,7 +204,7 @@ func (d *subjectDispatcher) run(subj string, sq *subjectQueue) {
 			continue
 		case turn > 0: // an earlier command of the subject is not finished yet
 			d.pause(wait)
-			wait = min(2*wait, 50*time.Millisecond)
+			wait = min(2*wait, 20*time.Millisecond)
 			continue
 		}
 		wait = time.Millisecond

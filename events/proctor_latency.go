@@ -22,12 +22,12 @@ const (
 )
 
 // ProctorStageSeconds is the time from a proctoring batch's acceptance to
-// each stage. Buckets from 0.25 ms to ~5 s, fine enough to read a p99 of a
+// each stage. Buckets from 0.25 ms to ~30 s, fine enough to read a p99 of a
 // few milliseconds.
 var ProctorStageSeconds = promauto.NewHistogramVec(prometheus.HistogramOpts{
 	Name:    "hirebus_proctor_stage_seconds",
 	Help:    "Time from a proctoring batch's 202 to each stage of the live feed (edge_stored, worker_start, worker_committed, worker_published, edge_pushed).",
-	Buckets: prometheus.ExponentialBuckets(0.00025, 1.4, 30),
+	Buckets: prometheus.ExponentialBuckets(0.00025, 1.4, 36),
 }, []string{"stage"})
 
 // ObserveProctorStage records that a batch accepted at accepted reached

@@ -32,7 +32,7 @@ const DefaultRetention = 90 * 24 * time.Hour
 // DefaultConcurrency is the default number of commands a proctor worker
 // handles at once: each holds a database connection for one short
 // transaction.
-const DefaultConcurrency = 16
+const DefaultConcurrency = 8
 
 // Config of a proctor worker process.
 type Config struct {

@@ -96,7 +96,7 @@ func (s *Server) handleApply(c *fiber.Ctx) error {
 				_ = st.Delete(context.WithoutCancel(ctx), resume.Key)
 			}
 		}
-		return hiringErr(c, err)
+		return err
 	}
 	c.Set(fiber.HeaderETag, etag(app.Version))
 	return c.Status(201).JSON(app)
@@ -171,7 +171,7 @@ func (s *Server) handleListApplications(c *fiber.Ctx) error {
 	f.Status = strings.Clone(c.Query("status"))
 	page, err := s.hire.jobs.ListApplications(c.UserContext(), actor(c), companyID, f)
 	if err != nil {
-		return hiringErr(c, err)
+		return err
 	}
 	return c.JSON(page)
 }
@@ -183,7 +183,7 @@ func (s *Server) handleGetApplication(c *fiber.Ctx) error {
 	}
 	app, err := s.hire.jobs.GetApplication(c.UserContext(), actor(c), id)
 	if err != nil {
-		return hiringErr(c, err)
+		return err
 	}
 	c.Set(fiber.HeaderETag, etag(app.Version))
 	return c.JSON(app)
@@ -198,7 +198,7 @@ func (s *Server) handleGetResume(c *fiber.Ctx) error {
 	defer cancel()
 	r, err := s.hire.jobs.ResumeOf(ctx, actor(c), id)
 	if err != nil {
-		return hiringErr(c, err)
+		return err
 	}
 	st, err := s.resumeStore(ctx)
 	if err != nil {
@@ -212,18 +212,6 @@ func (s *Server) handleGetResume(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf("attachment; filename=%q", r.Name))
 	c.Set("X-Content-Type-Options", "nosniff")
 	return c.Send(data)
-}
-
-func (s *Server) handleHistory(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	h, err := s.hire.jobs.History(c.UserContext(), actor(c), id)
-	if err != nil {
-		return hiringErr(c, err)
-	}
-	return c.JSON(fiber.Map{"items": h})
 }
 
 type statusReq struct {
@@ -250,7 +238,7 @@ func (s *Server) handleSetStatus(c *fiber.Ctx) error {
 	}
 	app, err := s.hire.jobs.SetStatus(c.UserContext(), actor(c), id, req.Status, req.Note, version)
 	if err != nil {
-		return hiringErr(c, err)
+		return err
 	}
 	c.Set(fiber.HeaderETag, etag(app.Version))
 	return c.JSON(app)

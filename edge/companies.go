@@ -29,7 +29,7 @@ func (s *Server) handleCreateCompany(c *fiber.Ctx) error {
 	}
 	co, err := s.hire.companies.Create(c.UserContext(), actor(c), req.Name, req.Website)
 	if err != nil {
-		return hiringErr(c, err)
+		return err
 	}
 	return c.Status(201).JSON(co)
 }
@@ -37,21 +37,9 @@ func (s *Server) handleCreateCompany(c *fiber.Ctx) error {
 func (s *Server) handleMyCompanies(c *fiber.Ctx) error {
 	list, err := s.hire.companies.Mine(c.UserContext(), actor(c))
 	if err != nil {
-		return hiringErr(c, err)
-	}
-	return c.JSON(fiber.Map{"items": list})
-}
-
-func (s *Server) handleGetCompany(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
 		return err
 	}
-	co, err := s.hire.companies.Get(c.UserContext(), actor(c), id)
-	if err != nil {
-		return hiringErr(c, err)
-	}
-	return c.JSON(co)
+	return c.JSON(fiber.Map{"items": list})
 }
 
 type inviteReq struct {
@@ -77,7 +65,7 @@ func (s *Server) handleInvite(c *fiber.Ctx) error {
 	}
 	inv, err := s.hire.companies.Invite(c.UserContext(), actor(c), id, email, req.Role)
 	if err != nil {
-		return hiringErr(c, err)
+		return err
 	}
 	return c.Status(201).JSON(inv)
 }
@@ -96,21 +84,9 @@ func (s *Server) handleJoinCompany(c *fiber.Ctx) error {
 	}
 	co, err := s.hire.companies.Join(c.UserContext(), actor(c), req.Token)
 	if err != nil {
-		return hiringErr(c, err)
-	}
-	return c.JSON(co)
-}
-
-func (s *Server) handleMembers(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
 		return err
 	}
-	list, err := s.hire.companies.Members(c.UserContext(), actor(c), id)
-	if err != nil {
-		return hiringErr(c, err)
-	}
-	return c.JSON(fiber.Map{"items": list})
+	return c.JSON(co)
 }
 
 type roleReq struct {
@@ -135,7 +111,7 @@ func (s *Server) handleSetMemberRole(c *fiber.Ctx) error {
 	}
 	m, err := s.hire.companies.SetRole(c.UserContext(), actor(c), id, uid, req.Role)
 	if err != nil {
-		return hiringErr(c, err)
+		return err
 	}
 	return c.JSON(m)
 }
@@ -150,7 +126,7 @@ func (s *Server) handleRemoveMember(c *fiber.Ctx) error {
 		return err
 	}
 	if err := s.hire.companies.RemoveMember(c.UserContext(), actor(c), id, uid); err != nil {
-		return hiringErr(c, err)
+		return err
 	}
 	return c.SendStatus(204)
 }
@@ -173,7 +149,7 @@ func (s *Server) handleAudit(c *fiber.Ctx) error {
 	}
 	rows, err := s.hire.companies.Audit(c.UserContext(), actor(c), id, before, limit)
 	if err != nil {
-		return hiringErr(c, err)
+		return err
 	}
 	body := fiber.Map{"items": rows}
 	if len(rows) == limit {

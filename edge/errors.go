@@ -20,6 +20,7 @@ type APIError struct {
 	Status  int
 	Code    string
 	Message string
+	Details map[string]any // extra public fields beside code and message
 	Err     error
 }
 
@@ -42,10 +43,7 @@ func badRequest(code, msg string) *APIError { return &APIError{Status: 400, Code
 var errUnauthorized = &APIError{Status: 401, Code: "unauthorized", Message: "missing, invalid or revoked token"}
 
 type errorBody struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
+	Error map[string]any `json:"error"` // code, message and any details
 }
 
 // errorHandler is the one place where errors become HTTP responses.
@@ -59,9 +57,12 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	case apiErr.Status >= 500:
 		s.log.ErrorContext(c.UserContext(), "request failed", "method", c.Method(), "path", c.Path(), "status", apiErr.Status, "err", err)
 	}
-	var body errorBody
-	body.Error.Code = apiErr.Code
-	body.Error.Message = apiErr.Message
+	body := errorBody{Error: make(map[string]any, 2+len(apiErr.Details))}
+	for k, v := range apiErr.Details {
+		body.Error[k] = v
+	}
+	body.Error["code"] = apiErr.Code
+	body.Error["message"] = apiErr.Message
 	if apiErr.Status == http.StatusServiceUnavailable {
 		c.Set(fiber.HeaderRetryAfter, "5")
 	}
@@ -81,6 +82,14 @@ func (s *Server) classify(err error) *APIError {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		return apiErr
+	}
+	// A domain package's refusal (events.Error, a FieldError, a clash...):
+	// its declared code, public message and extra fields, with the status
+	// of the code's class — the same mapping as opFailed, for every domain.
+	var pub events.Public
+	if errors.As(err, &pub) {
+		code, msg, details := pub.Public()
+		return &APIError{Status: statusOf(code), Code: string(code), Message: msg, Details: details, Err: err}
 	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
@@ -123,7 +132,9 @@ var classStatus = map[events.Class]int{
 	events.ClassBadInput:     http.StatusBadRequest,
 	events.ClassTooLarge:     http.StatusRequestEntityTooLarge,
 	events.ClassUnauthorized: http.StatusUnauthorized,
+	events.ClassForbidden:    http.StatusForbidden,
 	events.ClassNotFound:     http.StatusNotFound,
+	events.ClassStale:        http.StatusPreconditionFailed,
 	events.ClassConflict:     http.StatusConflict,
 	events.ClassRejected:     http.StatusUnprocessableEntity,
 	events.ClassTooMany:      http.StatusTooManyRequests,

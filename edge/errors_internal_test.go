@@ -2,8 +2,15 @@ package edge
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/hirebus/hirebus/domain/assess"
+	"github.com/hirebus/hirebus/domain/company"
+	"github.com/hirebus/hirebus/domain/interview"
+	"github.com/hirebus/hirebus/domain/jobs"
+	"github.com/hirebus/hirebus/domain/proctor"
 	"github.com/hirebus/hirebus/events"
 )
 
@@ -44,7 +51,7 @@ func TestOpFailedStatuses(t *testing.T) {
 		}
 	})
 	for _, class := range []events.Class{events.ClassBadInput, events.ClassTooLarge, events.ClassUnauthorized,
-		events.ClassNotFound, events.ClassConflict, events.ClassRejected, events.ClassTooMany,
+		events.ClassNotFound, events.ClassForbidden, events.ClassStale, events.ClassConflict, events.ClassRejected, events.ClassTooMany,
 		events.ClassUnavailable, events.ClassInternal} {
 		if _, ok := classStatus[class]; !ok {
 			t.Errorf("class %q has no HTTP status", class)
@@ -54,5 +61,49 @@ func TestOpFailedStatuses(t *testing.T) {
 		if _, ok := classStatus[code.Class()]; !ok {
 			t.Errorf("code %q: class %q has no HTTP status", code, code.Class())
 		}
+	}
+}
+
+// TestDomainErrorsMappedOnce pins the HTTP answer of the domain packages'
+// refusals, which classify maps by their code's class (the statuses the
+// per-package mappers gave before), with their extra fields.
+func TestDomainErrorsMappedOnce(t *testing.T) {
+	s := &Server{}
+	cases := []struct {
+		name    string
+		err     error
+		status  int
+		code    string
+		details string
+	}{
+		{"not found, wrapped", fmt.Errorf("get: %w", assess.ErrNotFound), 404, "not_found", ""},
+		{"another company", company.ErrNotFound, 404, "not_found", ""},
+		{"forbidden", jobs.ErrForbidden, 403, "forbidden", ""},
+		{"stale", jobs.ErrStale, 412, "version_mismatch", ""},
+		{"state", assess.ErrClosed, 409, "attempt_closed", ""},
+		{"consent", assess.ErrConsent, 400, "consent_required", ""},
+		{"liveness", assess.ErrLivenessRequired, 403, "liveness_required", ""},
+		{"invitation", company.ErrInviteInvalid, 404, "invitation_invalid", ""},
+		{"field", &jobs.FieldError{Scope: "jobs", Field: "title", Message: "required"}, 400, "invalid_title", ""},
+		{"indexed field", &proctor.FieldError{Scope: "proctor", Field: "rules[2].op", Message: "bad"}, 400, "invalid_rules_2.op", ""},
+		{"transition", &jobs.TransitionError{From: "hired", To: "applied", Allowed: []string{}}, 409, "transition_not_allowed", "allowed"},
+		{"clash", &interview.ClashError{}, 409, "interview_clash", "clashes"},
+		{"anything else", errors.New("boom"), 500, "internal", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ae := s.classify(tc.err)
+			if ae.Status != tc.status || ae.Code != tc.code {
+				t.Fatalf("classify(%v) = %d %s; want %d %s", tc.err, ae.Status, ae.Code, tc.status, tc.code)
+			}
+			if tc.details != "" {
+				if _, ok := ae.Details[tc.details]; !ok {
+					t.Fatalf("details %v lack %q", ae.Details, tc.details)
+				}
+			}
+			if strings.Contains(ae.Message, "jobs:") || strings.Contains(ae.Message, "assess:") {
+				t.Fatalf("public message %q carries the package prefix", ae.Message)
+			}
+		})
 	}
 }

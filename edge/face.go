@@ -300,7 +300,7 @@ func (s *Server) handleProctorFrame(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	attemptID, assessmentID, err := s.assess.ActiveAttempt(ctx, actor(c), req.AttemptID, req.AssessmentID)
 	if err != nil {
-		return assessErr(c, err)
+		return err
 	}
 	if err := precheckImageMax("image", req.Image, s.cfg.MaxImagePixels); err != nil {
 		return err

@@ -33,7 +33,6 @@ const livenessTokenMinutes = 5
 
 var (
 	errLivenessTokenInvalid = Errorf(403, "liveness_token_invalid", "the liveness token is unknown, not yours, expired, not passed or already used; run the liveness check again")
-	errAssessLiveness       = Errorf(403, "liveness_required", "this assessment requires a liveness check of your face: POST /api/auth/face-challenge, perform its steps, POST /api/auth/face-liveness and start with its liveness_token")
 	errNoFaceEnrolled       = Errorf(409, "face_not_enrolled", "your account has no enrolled face; enrol one (POST /api/auth/reset-face) before taking the liveness check")
 )
 

@@ -3,8 +3,9 @@ package edge
 // The hiring routes: companies and members, jobs, applications,
 // notifications and the audit log. Handlers here are thin: they bind and
 // check the request's shape, call domain/company, domain/jobs or
-// domain/notify, and turn the domain's sentinel errors into HTTP once
-// (hiringErr). The domain packages own the SQL and the access decisions.
+// domain/notify and return their errors as they are: each is a typed
+// events code, turned into HTTP once (classify in errors.go). The domain
+// packages own the SQL and the access decisions.
 
 import (
 	"encoding/json"
@@ -17,7 +18,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/hirebus/hirebus/domain/company"
 	"github.com/hirebus/hirebus/domain/jobs"
-	"github.com/hirebus/hirebus/domain/notify"
 	"github.com/hirebus/hirebus/events"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -45,9 +45,9 @@ func (s *Server) hiringRoutes(api fiber.Router) {
 	api.Post("/companies", auth, s.handleCreateCompany)
 	api.Get("/companies", auth, s.handleMyCompanies)
 	api.Post("/companies/join", auth, s.handleJoinCompany)
-	api.Get("/companies/:id", auth, s.handleGetCompany)
+	api.Get("/companies/:id", auth, byID(s.hire.companies.Get))
 	api.Post("/companies/:id/invitations", auth, s.handleInvite)
-	api.Get("/companies/:id/members", auth, s.handleMembers)
+	api.Get("/companies/:id/members", auth, listByID(s.hire.companies.Members))
 	api.Put("/companies/:id/members/:uid", auth, s.handleSetMemberRole)
 	api.Delete("/companies/:id/members/:uid", auth, s.handleRemoveMember)
 	api.Get("/companies/:id/audit", auth, s.handleAudit)
@@ -62,7 +62,7 @@ func (s *Server) hiringRoutes(api fiber.Router) {
 	api.Get("/applications", auth, s.handleListApplications)
 	api.Get("/applications/:id", auth, s.handleGetApplication)
 	api.Get("/applications/:id/resume", auth, s.handleGetResume)
-	api.Get("/applications/:id/history", auth, s.handleHistory)
+	api.Get("/applications/:id/history", auth, listByID(s.hire.jobs.History))
 	api.Put("/applications/:id/status", auth, s.handleSetStatus)
 
 	api.Get("/notifications", auth, s.handleListNotifications)
@@ -146,41 +146,4 @@ func queryLimit(c *fiber.Ctx, max int) (int, error) {
 		return 0, badRequest("bad_limit", fmt.Sprintf("limit must be from 1 to %d", max))
 	}
 	return n, nil
-}
-
-// hiringErr maps the domain packages' errors to public ones.
-func hiringErr(c *fiber.Ctx, err error) error {
-	var fe *jobs.FieldError
-	var te *jobs.TransitionError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &te):
-		return c.Status(409).JSON(fiber.Map{"error": fiber.Map{"code": "transition_not_allowed", "message": te.Error(), "allowed": te.Allowed}})
-	case errors.As(err, &fe):
-		return badRequest("invalid_"+fe.Field, fe.Message)
-	case errors.Is(err, company.ErrNotFound), errors.Is(err, jobs.ErrNotFound), errors.Is(err, notify.ErrNotFound):
-		return Errorf(404, "not_found", "not found")
-	case errors.Is(err, company.ErrForbidden), errors.Is(err, jobs.ErrForbidden):
-		return Errorf(403, "forbidden", "your role does not allow this")
-	case errors.Is(err, company.ErrInvalid):
-		return badRequest("invalid", "invalid input")
-	case errors.Is(err, company.ErrDuplicate):
-		return Errorf(409, "company_exists", "a company with this name exists")
-	case errors.Is(err, company.ErrLastOwner):
-		return Errorf(409, "last_owner", "the last owner cannot leave or be demoted")
-	case errors.Is(err, company.ErrAlreadyMember):
-		return Errorf(409, "already_member", "you are already a member of this company")
-	case errors.Is(err, company.ErrInviteInvalid):
-		return Errorf(404, "invitation_invalid", "the invitation is unknown, used or expired")
-	case errors.Is(err, company.ErrInviteEmail):
-		return Errorf(403, "invitation_email_mismatch", "the invitation was sent to another address")
-	case errors.Is(err, jobs.ErrStale):
-		return Errorf(412, "version_mismatch", "the object changed since you read it; reload and retry")
-	case errors.Is(err, jobs.ErrDuplicate):
-		return Errorf(409, "already_applied", "you already applied to this job")
-	case errors.Is(err, jobs.ErrJobClosed):
-		return Errorf(409, "job_closed", "the job is not open for applications")
-	}
-	return err
 }

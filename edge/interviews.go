@@ -117,39 +117,19 @@ func (s *Server) interviewRoutes(app *fiber.App, api fiber.Router) {
 	auth := s.requireAuth
 	api.Post("/interviews", auth, s.handleScheduleInterview)
 	api.Get("/interviews", auth, s.handleMyInterviews)
-	api.Get("/interviews/:id", auth, s.handleGetInterview)
-	api.Put("/interviews/:id", auth, s.handleRescheduleInterview)
+	api.Get("/interviews/:id", auth, byID(s.iv.Get))
+	api.Put("/interviews/:id", auth, bodyByID[interview.RescheduleInput](200, s.iv.Reschedule))
 	api.Post("/interviews/:id/cancel", auth, s.handleCancelInterview)
 	api.Post("/interviews/:id/join", auth, s.handleJoinInterview)
-	api.Get("/interviews/:id/messages", auth, s.handleInterviewMessages)
-	api.Get("/interviews/:id/feedback", auth, s.handleGetFeedback)
-	api.Put("/interviews/:id/feedback", auth, s.handleSaveFeedback)
+	api.Get("/interviews/:id/messages", auth, listByID(s.iv.Messages))
+	api.Get("/interviews/:id/feedback", auth, listByID(s.iv.Feedback))
+	api.Put("/interviews/:id/feedback", auth, bodyByID[interview.FeedbackInput](200, s.iv.SaveFeedback))
 	api.Get("/applications/:id/interviews", auth, s.handleApplicationInterviews)
 	app.Get("/interview/:roomId", s.roomUpgrade, s.roomHandler())
 }
 
 // roomActor is the domain actor of a room participant.
 func roomActor(userID uint64) company.Actor { return company.Actor{UserID: userID} }
-
-// interviewErr maps domain/interview's errors to public ones.
-func interviewErr(c *fiber.Ctx, err error) error {
-	var ce *interview.ClashError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &ce):
-		return c.Status(409).JSON(fiber.Map{"error": fiber.Map{"code": "interview_clash", "message": ce.Error(), "clashes": ce.Clashes}})
-	case errors.Is(err, interview.ErrNotFound):
-		return Errorf(404, "not_found", "not found")
-	case errors.Is(err, interview.ErrForbidden):
-		return Errorf(403, "forbidden", "your role in this interview does not allow this")
-	case errors.Is(err, interview.ErrCancelled):
-		return Errorf(409, "interview_cancelled", "the interview is cancelled")
-	case errors.Is(err, interview.ErrNotOpen):
-		return Errorf(409, "room_not_open", "the room opens 10 minutes before the start and closes 30 minutes after the end")
-	}
-	return hiringErr(c, err)
-}
 
 func (s *Server) handleScheduleInterview(c *fiber.Ctx) error {
 	var in interview.ScheduleInput
@@ -158,7 +138,7 @@ func (s *Server) handleScheduleInterview(c *fiber.Ctx) error {
 	}
 	iv, err := s.iv.Schedule(c.UserContext(), actor(c), in)
 	if err != nil {
-		return interviewErr(c, err)
+		return err
 	}
 	c.Set(fiber.HeaderLocation, "/api/interviews/"+strconv.FormatUint(iv.ID, 10))
 	return c.Status(201).JSON(iv)
@@ -167,41 +147,13 @@ func (s *Server) handleScheduleInterview(c *fiber.Ctx) error {
 func (s *Server) handleMyInterviews(c *fiber.Ctx) error {
 	from, to, err := s.iv.ParseRange(c.Query("from"), c.Query("to"))
 	if err != nil {
-		return interviewErr(c, err)
+		return err
 	}
 	list, err := s.iv.Mine(c.UserContext(), actor(c), from, to)
 	if err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"items": list, "from": from, "to": to})
-}
-
-func (s *Server) handleGetInterview(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	iv, err := s.iv.Get(c.UserContext(), actor(c), id)
-	if err != nil {
-		return interviewErr(c, err)
-	}
-	return c.JSON(iv)
-}
-
-func (s *Server) handleRescheduleInterview(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var in interview.RescheduleInput
-	if err := bindStrict(c, &in); err != nil {
-		return err
-	}
-	iv, err := s.iv.Reschedule(c.UserContext(), actor(c), id, in)
-	if err != nil {
-		return interviewErr(c, err)
-	}
-	return c.JSON(iv)
 }
 
 func (s *Server) handleCancelInterview(c *fiber.Ctx) error {
@@ -211,7 +163,7 @@ func (s *Server) handleCancelInterview(c *fiber.Ctx) error {
 	}
 	iv, err := s.iv.Cancel(c.UserContext(), actor(c), id)
 	if err != nil {
-		return interviewErr(c, err)
+		return err
 	}
 	// Whoever is in the room, on any edge, is told and disconnected.
 	s.rooms.publish(iv.RoomID, roomWire{Type: "closed", Data: json.RawMessage(`{"reason":"cancelled"}`)})
@@ -227,7 +179,7 @@ func (s *Server) handleJoinInterview(c *fiber.Ctx) error {
 	}
 	r, err := s.iv.Join(c.UserContext(), actor(c), id)
 	if err != nil {
-		return interviewErr(c, err)
+		return err
 	}
 	exp := time.Now().Add(s.cfg.RoomTokenTTL)
 	if _, closes := interview.Window(r.Interview); closes.Before(exp) {
@@ -245,53 +197,13 @@ func (s *Server) handleJoinInterview(c *fiber.Ctx) error {
 		"interview_id": r.Interview.ID, "kind": r.Interview.Kind, "me": r.Me})
 }
 
-func (s *Server) handleInterviewMessages(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	msgs, err := s.iv.Messages(c.UserContext(), actor(c), id)
-	if err != nil {
-		return interviewErr(c, err)
-	}
-	return c.JSON(fiber.Map{"items": msgs})
-}
-
-func (s *Server) handleGetFeedback(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	fb, err := s.iv.Feedback(c.UserContext(), actor(c), id)
-	if err != nil {
-		return interviewErr(c, err)
-	}
-	return c.JSON(fiber.Map{"items": fb})
-}
-
-func (s *Server) handleSaveFeedback(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var in interview.FeedbackInput
-	if err := bindStrict(c, &in); err != nil {
-		return err
-	}
-	fb, err := s.iv.SaveFeedback(c.UserContext(), actor(c), id, in)
-	if err != nil {
-		return interviewErr(c, err)
-	}
-	return c.JSON(fb)
-}
-
 func (s *Server) handleApplicationInterviews(c *fiber.Ctx) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
 	if _, err := s.hire.jobs.GetApplication(c.UserContext(), actor(c), id); err != nil {
-		return hiringErr(c, err)
+		return err
 	}
 	list, err := s.iv.ForApplication(c.UserContext(), actor(c), id)
 	if err != nil {

@@ -47,7 +47,7 @@ func (s *Server) handleCreateJob(c *fiber.Ctx) error {
 	}
 	j, err := s.hire.jobs.CreateJob(c.UserContext(), actor(c), in)
 	if err != nil {
-		return hiringErr(c, err)
+		return err
 	}
 	c.Set(fiber.HeaderETag, etag(j.Version))
 	c.Set(fiber.HeaderLocation, "/api/jobs/"+itoa(j.ID))
@@ -74,7 +74,7 @@ func (s *Server) handleListJobs(c *fiber.Ctx) error {
 	f.Status = strings.Clone(c.Query("status"))
 	page, err := s.hire.jobs.ListJobs(c.UserContext(), actor(c), f)
 	if err != nil {
-		return hiringErr(c, err)
+		return err
 	}
 	return c.JSON(page)
 }
@@ -86,7 +86,7 @@ func (s *Server) handleGetJob(c *fiber.Ctx) error {
 	}
 	j, err := s.hire.jobs.GetJob(c.UserContext(), actor(c), id)
 	if err != nil {
-		return hiringErr(c, err)
+		return err
 	}
 	c.Set(fiber.HeaderETag, etag(j.Version))
 	return c.JSON(j)
@@ -110,7 +110,7 @@ func (s *Server) handleUpdateJob(c *fiber.Ctx) error {
 	}
 	j, err := s.hire.jobs.UpdateJob(c.UserContext(), actor(c), id, in, version)
 	if err != nil {
-		return hiringErr(c, err)
+		return err
 	}
 	c.Set(fiber.HeaderETag, etag(j.Version))
 	return c.JSON(j)
@@ -123,7 +123,7 @@ func (s *Server) handleDeleteJob(c *fiber.Ctx) error {
 	}
 	j, removed, err := s.hire.jobs.CloseJob(c.UserContext(), actor(c), id)
 	if err != nil {
-		return hiringErr(c, err)
+		return err
 	}
 	return c.JSON(fiber.Map{"removed": removed, "job": j})
 }

@@ -22,7 +22,7 @@ func (s *Server) handleListNotifications(c *fiber.Ctx) error {
 	}
 	p, err := notify.List(c.UserContext(), s.deps.DB, actor(c).UserID, offset, limit)
 	if err != nil {
-		return hiringErr(c, err)
+		return err
 	}
 	return c.JSON(p)
 }
@@ -33,7 +33,7 @@ func (s *Server) handleReadNotification(c *fiber.Ctx) error {
 		return err
 	}
 	if err := notify.MarkRead(c.UserContext(), s.deps.DB, actor(c).UserID, id); err != nil {
-		return hiringErr(c, err)
+		return err
 	}
 	return c.JSON(fiber.Map{"id": id, "read": true})
 }
@@ -41,7 +41,7 @@ func (s *Server) handleReadNotification(c *fiber.Ctx) error {
 func (s *Server) handleReadAllNotifications(c *fiber.Ctx) error {
 	n, err := notify.MarkAllRead(c.UserContext(), s.deps.DB, actor(c).UserID)
 	if err != nil {
-		return hiringErr(c, err)
+		return err
 	}
 	return c.JSON(fiber.Map{"updated": n})
 }

@@ -76,27 +76,12 @@ func (s *Server) proctorRoutes(api fiber.Router) {
 	}
 	auth := s.requireAuth
 	api.Post("/proctor/log", auth, s.limitUser("proctor-log-user", "proctoring batch", ratelimit.PerMinute(s.cfg.ProctorLogPerMin)), s.handleProctorLog)
-	api.Get("/proctor/violations/:id", auth, s.handleProctorViolations)
+	api.Get("/proctor/violations/:id", auth, byID(s.proc.svc.Violations))
 	api.Get("/proctor/attempts/:id/timeline", auth, s.handleProctorTimeline)
 	api.Get("/proctor/attempts/:id/frames/:key", auth, s.handleProctorFrameImage)
 	api.Get("/proctor/assessments/:id/live", auth, s.handleProctorLive)
 	api.Get("/proctor/assessments/:id/rules", auth, s.handleProctorRules)
 	api.Put("/proctor/assessments/:id/rules", auth, s.handleSetProctorRules)
-}
-
-func proctorErr(err error) error {
-	var fe *proctor.FieldError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &fe):
-		return badRequest("invalid_"+strings.ReplaceAll(strings.ReplaceAll(fe.Field, "[", "_"), "]", ""), fe.Message)
-	case errors.Is(err, proctor.ErrNotFound):
-		return Errorf(404, "not_found", "not found")
-	case errors.Is(err, proctor.ErrForbidden):
-		return Errorf(403, "forbidden", "your role does not allow this")
-	}
-	return fmt.Errorf("proctor: %w", err)
 }
 
 type proctorLogEvent struct {
@@ -210,7 +195,7 @@ func (s *Server) handleProctorLog(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	attemptID, assessmentID, err := s.assess.ActiveAttempt(ctx, actor(c), req.AttemptID, 0)
 	if err != nil {
-		return assessErr(c, err)
+		return err
 	}
 	// Accepted starts the live feed's latency (and its stage metrics): the
 	// batch is valid and authorised and goes to the stream now; the 202
@@ -237,18 +222,6 @@ func (s *Server) handleProctorLog(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"attempt_id": attemptID, "accepted": len(sigs)})
 }
 
-func (s *Server) handleProctorViolations(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	sum, err := s.proc.svc.Violations(c.UserContext(), actor(c), id)
-	if err != nil {
-		return proctorErr(err)
-	}
-	return c.JSON(sum)
-}
-
 func (s *Server) handleProctorTimeline(c *fiber.Ctx) error {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -260,7 +233,7 @@ func (s *Server) handleProctorTimeline(c *fiber.Ctx) error {
 	}
 	tl, err := s.proc.svc.Timeline(c.UserContext(), actor(c), id, after)
 	if err != nil {
-		return proctorErr(err)
+		return err
 	}
 	return c.JSON(tl)
 }
@@ -326,7 +299,7 @@ func (s *Server) handleProctorLive(c *fiber.Ctx) error {
 	}
 	grid, err := s.liveGrid(c.UserContext(), actor(c), id)
 	if err != nil {
-		return proctorErr(err)
+		return err
 	}
 	return c.JSON(fiber.Map{"assessment_id": id, "attempts": grid})
 }
@@ -338,11 +311,11 @@ func (s *Server) handleProctorRules(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	if _, err := s.proc.svc.AuthorizeLive(ctx, actor(c), id); err != nil {
-		return proctorErr(err)
+		return err
 	}
 	rules, flagAt, err := proctor.Rules(ctx, s.deps.DB, id)
 	if err != nil {
-		return proctorErr(err)
+		return err
 	}
 	return c.JSON(fiber.Map{"rules": rules, "flag_at": flagAt, "defaults": proctor.Defaults})
 }
@@ -361,7 +334,7 @@ func (s *Server) handleSetProctorRules(c *fiber.Ctx) error {
 	}
 	rs, err := s.proc.svc.SetRules(c.UserContext(), actor(c), id, req.Overrides, req.FlagAt)
 	if err != nil {
-		return proctorErr(err)
+		return err
 	}
 	return c.JSON(rs)
 }
@@ -622,7 +595,7 @@ func (s *Server) handleProctorFrameImage(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	if _, err := proctor.Authorize(ctx, s.deps.DB, actor(c), id); err != nil {
-		return proctorErr(err)
+		return err
 	}
 	name := c.Params("key")
 	if !s.cfg.ProctorKeepFrames || strings.ContainsAny(name, "/.") || len(name) > 64 {

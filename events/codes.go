@@ -17,11 +17,17 @@ const (
 	ClassTooLarge Class = "too_large"
 	// ClassUnauthorized: no valid credentials (401).
 	ClassUnauthorized Class = "unauthorized"
+	// ClassForbidden: the caller may see the object but their role does
+	// not allow this (403).
+	ClassForbidden Class = "forbidden"
 	// ClassNotFound: the object named does not exist, or is not the
 	// caller's to see (404).
 	ClassNotFound Class = "not_found"
 	// ClassConflict: the object's state does not allow this (409).
 	ClassConflict Class = "conflict"
+	// ClassStale: the object changed since the version the caller sent;
+	// reload and retry (412).
+	ClassStale Class = "stale"
 	// ClassRejected: well-formed input the domain refuses, such as a photo
 	// without a face; the client shows the reason (422).
 	ClassRejected Class = "rejected"
@@ -40,7 +46,7 @@ type Code string
 
 // Class is the code's class; a code nobody declared is ClassInternal.
 func (c Code) Class() Class {
-	if cl, ok := classOf[c]; ok {
+	if cl, ok := classOfCode(c); ok {
 		return cl
 	}
 	return ClassInternal
@@ -119,6 +125,39 @@ const (
 	CodeTooManyFrames Code = "too_many_frames"
 )
 
+// Codes of the domain packages' rules (events.Error; the hiring domain:
+// companies, jobs and applications, assessments, interviews, proctoring).
+const (
+	CodeNotFound           Code = "not_found" // the object does not exist or is another company's
+	CodeForbidden          Code = "forbidden" // a member whose role does not allow this
+	CodeInvalid            Code = "invalid"
+	CodeVersionMismatch    Code = "version_mismatch"
+	CodeCompanyExists      Code = "company_exists"
+	CodeLastOwner          Code = "last_owner"
+	CodeAlreadyMember      Code = "already_member"
+	CodeInvitationInvalid  Code = "invitation_invalid"
+	CodeInvitationEmail    Code = "invitation_email_mismatch"
+	CodeAlreadyApplied     Code = "already_applied"
+	CodeJobClosed          Code = "job_closed"
+	CodeTransition         Code = "transition_not_allowed"
+	CodeConsentRequired    Code = "consent_required"
+	CodeLivenessRequired   Code = "liveness_required"
+	CodeAssessmentStarted  Code = "assessment_started"
+	CodeAlreadyStarted     Code = "already_started"
+	CodeOutsideWindow      Code = "outside_window"
+	CodeAttemptClosed      Code = "attempt_closed"
+	CodeNotStarted         Code = "not_started"
+	CodeAlreadyInvited     Code = "already_invited"
+	CodeNotSubmitted       Code = "not_submitted"
+	CodeNotGraded          Code = "not_graded"
+	CodeApplicationClosed  Code = "application_closed"
+	CodeProblemExists      Code = "problem_exists"
+	CodeNotManual          Code = "not_manual"
+	CodeInterviewClash     Code = "interview_clash"
+	CodeInterviewCancelled Code = "interview_cancelled"
+	CodeRoomNotOpen        Code = "room_not_open"
+)
+
 // classOf gives every code its class. Adding a code: a constant above and
 // one line here.
 var classOf = map[Code]Class{
@@ -155,4 +194,33 @@ var classOf = map[Code]Class{
 	CodeBlurred:         ClassRejected,
 	CodeOffAngle:        ClassRejected,
 	CodeTooManyFrames:   ClassBadInput,
+
+	CodeNotFound:           ClassNotFound,
+	CodeForbidden:          ClassForbidden,
+	CodeInvalid:            ClassBadInput,
+	CodeVersionMismatch:    ClassStale,
+	CodeCompanyExists:      ClassConflict,
+	CodeLastOwner:          ClassConflict,
+	CodeAlreadyMember:      ClassConflict,
+	CodeInvitationInvalid:  ClassNotFound,
+	CodeInvitationEmail:    ClassForbidden,
+	CodeAlreadyApplied:     ClassConflict,
+	CodeJobClosed:          ClassConflict,
+	CodeTransition:         ClassConflict,
+	CodeConsentRequired:    ClassBadInput,
+	CodeLivenessRequired:   ClassForbidden,
+	CodeAssessmentStarted:  ClassConflict,
+	CodeAlreadyStarted:     ClassConflict,
+	CodeOutsideWindow:      ClassConflict,
+	CodeAttemptClosed:      ClassConflict,
+	CodeNotStarted:         ClassConflict,
+	CodeAlreadyInvited:     ClassConflict,
+	CodeNotSubmitted:       ClassConflict,
+	CodeNotGraded:          ClassConflict,
+	CodeApplicationClosed:  ClassConflict,
+	CodeProblemExists:      ClassConflict,
+	CodeNotManual:          ClassConflict,
+	CodeInterviewClash:     ClassConflict,
+	CodeInterviewCancelled: ClassConflict,
+	CodeRoomNotOpen:        ClassConflict,
 }

@@ -10,7 +10,7 @@ import (
 func TestCodesHaveAKnownClass(t *testing.T) {
 	classes := map[events.Class]bool{
 		events.ClassBadInput: true, events.ClassTooLarge: true, events.ClassUnauthorized: true,
-		events.ClassNotFound: true, events.ClassConflict: true, events.ClassRejected: true,
+		events.ClassNotFound: true, events.ClassForbidden: true, events.ClassStale: true, events.ClassConflict: true, events.ClassRejected: true,
 		events.ClassTooMany: true, events.ClassUnavailable: true, events.ClassInternal: true,
 	}
 	snake := regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)

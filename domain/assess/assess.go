@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hirebus/hirebus/events"
 	"strconv"
 	"strings"
 	"time"
@@ -35,28 +36,23 @@ import (
 
 // Sentinel errors; the edge maps them to HTTP once.
 var (
-	ErrNotFound       = errors.New("assess: not found")
-	ErrForbidden      = errors.New("assess: forbidden")
-	ErrStarted        = errors.New("assess: an attempt has started; the assessment can no longer change")
-	ErrAlreadyStarted = errors.New("assess: you already started this assessment")
-	ErrWindow         = errors.New("assess: the assessment is not open now")
-	ErrClosed         = errors.New("assess: the attempt is submitted or its time is over")
-	ErrStale          = errors.New("assess: the answer changed since this version")
-	ErrInvited        = errors.New("assess: the candidate is already invited")
-	ErrNotSubmitted   = errors.New("assess: the attempt is not submitted yet")
-	ErrNotManual      = errors.New("assess: only text answers are scored by hand")
+	ErrNotFound       = events.NewError("assess", events.CodeNotFound, "not found")
+	ErrForbidden      = events.NewError("assess", events.CodeForbidden, "your role does not allow this")
+	ErrStarted        = events.NewError("assess", events.CodeAssessmentStarted, "an attempt has started; the assessment can no longer change")
+	ErrAlreadyStarted = events.NewError("assess", events.CodeAlreadyStarted, "you already started this assessment")
+	ErrWindow         = events.NewError("assess", events.CodeOutsideWindow, "the assessment is not open now")
+	ErrClosed         = events.NewError("assess", events.CodeAttemptClosed, "the attempt is submitted or its time is over")
+	ErrStale          = events.NewError("assess", events.CodeVersionMismatch, "the answer changed since this version; reload it")
+	ErrInvited        = events.NewError("assess", events.CodeAlreadyInvited, "the candidate is already invited")
+	ErrNotSubmitted   = events.NewError("assess", events.CodeNotSubmitted, "the attempt is not submitted yet")
+	ErrNotManual      = events.NewError("assess", events.CodeNotManual, "only text answers are scored by hand")
 )
 
-// FieldError is invalid input in one field.
-type FieldError struct {
-	Field   string
-	Message string
-}
-
-func (e *FieldError) Error() string { return "assess: " + e.Field + ": " + e.Message }
+// FieldError is invalid input in one field (public code invalid_<field>).
+type FieldError = events.FieldError
 
 func invalid(field, format string, args ...any) error {
-	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+	return &FieldError{Scope: "assess", Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
 // Question kinds.

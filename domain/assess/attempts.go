@@ -25,15 +25,15 @@ import (
 
 // More sentinel errors of attempts.
 var (
-	ErrNotStarted = errors.New("assess: the attempt has not started")
-	ErrNotGraded  = errors.New("assess: the attempt is not graded yet")
-	ErrConsent    = errors.New("assess: consent to the current proctoring terms is required")
+	ErrNotStarted = events.NewError("assess", events.CodeNotStarted, "start the assessment first")
+	ErrNotGraded  = events.NewError("assess", events.CodeNotGraded, "the attempt is not graded yet")
+	ErrConsent    = events.NewError("assess", events.CodeConsentRequired, "send consent: true with the current consent_version (GET the assessment)")
 	// ErrLivenessRequired: the assessment requires a passed liveness
 	// check and the start carried no liveness token.
-	ErrLivenessRequired = errors.New("assess: a passed liveness check is required")
+	ErrLivenessRequired = events.NewError("assess", events.CodeLivenessRequired, "this assessment requires a liveness check of your face: POST /api/auth/face-challenge, perform its steps, POST /api/auth/face-liveness and start with its liveness_token")
 	// ErrApplicationClosed: the application the invitation came from was
 	// rejected, withdrawn or hired; the assessment can no longer be started.
-	ErrApplicationClosed = errors.New("assess: the application is closed")
+	ErrApplicationClosed = events.NewError("assess", events.CodeApplicationClosed, "the application was closed; the assessment can no longer be started")
 )
 
 // Attempt statuses.

@@ -19,7 +19,7 @@ import (
 )
 
 // ErrProblemExists is a company problem slug used twice.
-var ErrProblemExists = errors.New("assess: the company already has a problem with this slug")
+var ErrProblemExists = events.NewError("assess", events.CodeProblemExists, "the company already has a problem with this slug")
 
 // ProblemTest is one test of a company problem as the recruiter writes it.
 type ProblemTest struct {

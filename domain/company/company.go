@@ -28,14 +28,14 @@ import (
 
 // Sentinel errors; the edge maps them to HTTP once.
 var (
-	ErrNotFound      = errors.New("company: not found")
-	ErrForbidden     = errors.New("company: forbidden")
-	ErrInvalid       = errors.New("company: invalid input")
-	ErrDuplicate     = errors.New("company: a company with this name exists")
-	ErrLastOwner     = errors.New("company: the last owner cannot leave or be demoted")
-	ErrAlreadyMember = errors.New("company: already a member")
-	ErrInviteInvalid = errors.New("company: invitation unknown, used or expired")
-	ErrInviteEmail   = errors.New("company: invitation was sent to another address")
+	ErrNotFound      = events.NewError("company", events.CodeNotFound, "not found")
+	ErrForbidden     = events.NewError("company", events.CodeForbidden, "your role does not allow this")
+	ErrInvalid       = events.NewError("company", events.CodeInvalid, "invalid input")
+	ErrDuplicate     = events.NewError("company", events.CodeCompanyExists, "a company with this name exists")
+	ErrLastOwner     = events.NewError("company", events.CodeLastOwner, "the last owner cannot leave or be demoted")
+	ErrAlreadyMember = events.NewError("company", events.CodeAlreadyMember, "you are already a member of this company")
+	ErrInviteInvalid = events.NewError("company", events.CodeInvitationInvalid, "the invitation is unknown, used or expired")
+	ErrInviteEmail   = events.NewError("company", events.CodeInvitationEmail, "the invitation was sent to another address")
 )
 
 // Member roles.

@@ -32,10 +32,10 @@ import (
 
 // Sentinel errors; the edge maps them to HTTP once.
 var (
-	ErrNotFound  = errors.New("interview: not found")
-	ErrForbidden = errors.New("interview: forbidden")
-	ErrCancelled = errors.New("interview: the interview is cancelled")
-	ErrNotOpen   = errors.New("interview: the room is not open now")
+	ErrNotFound  = events.NewError("interview", events.CodeNotFound, "not found")
+	ErrForbidden = events.NewError("interview", events.CodeForbidden, "your role in this interview does not allow this")
+	ErrCancelled = events.NewError("interview", events.CodeInterviewCancelled, "the interview is cancelled")
+	ErrNotOpen   = events.NewError("interview", events.CodeRoomNotOpen, "the room opens 10 minutes before the start and closes 30 minutes after the end")
 )
 
 // Kinds, statuses and participant roles.
@@ -66,7 +66,7 @@ const (
 type FieldError = jobs.FieldError
 
 func invalid(field, format string, args ...any) error {
-	return &jobs.FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+	return &jobs.FieldError{Scope: "interview", Field: field, Message: fmt.Sprintf(format, args...), Of: jobs.ErrInvalid}
 }
 
 // Clash is one participant already busy at the requested time.
@@ -86,6 +86,11 @@ func (e *ClashError) Error() string {
 		names[i] = fmt.Sprintf("%s %s", c.Role, c.Name)
 	}
 	return "already booked at that time: " + strings.Join(names, ", ")
+}
+
+// Public implements events.Public: 409 naming who is busy.
+func (e *ClashError) Public() (events.Code, string, map[string]any) {
+	return events.CodeInterviewClash, e.Error(), map[string]any{"clashes": e.Clashes}
 }
 
 // Participant is the candidate or one interviewer.

@@ -79,6 +79,11 @@ func (e *TransitionError) Error() string {
 // Is makes errors.Is(err, ErrTransition) true.
 func (e *TransitionError) Is(target error) bool { return target == ErrTransition }
 
+// Public implements events.Public: 409 naming the allowed moves.
+func (e *TransitionError) Public() (events.Code, string, map[string]any) {
+	return events.CodeTransition, e.Error(), map[string]any{"allowed": e.Allowed}
+}
+
 // Application is one candidate's application to one job.
 type Application struct {
 	ID             uint64    `json:"id" db:"id"`

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hirebus/hirebus/events"
 	"regexp"
 	"strconv"
 	"strings"
@@ -33,28 +34,21 @@ import (
 
 // Sentinel errors; the edge maps them to HTTP once.
 var (
-	ErrNotFound   = errors.New("jobs: not found")
-	ErrForbidden  = errors.New("jobs: forbidden")
-	ErrInvalid    = errors.New("jobs: invalid input")
-	ErrStale      = errors.New("jobs: version mismatch")
-	ErrDuplicate  = errors.New("jobs: already applied to this job")
-	ErrJobClosed  = errors.New("jobs: the job is not open for applications")
-	ErrTransition = errors.New("jobs: status transition not allowed")
+	ErrNotFound   = events.NewError("jobs", events.CodeNotFound, "not found")
+	ErrForbidden  = events.NewError("jobs", events.CodeForbidden, "your role does not allow this")
+	ErrInvalid    = events.NewError("jobs", events.CodeInvalid, "invalid input")
+	ErrStale      = events.NewError("jobs", events.CodeVersionMismatch, "the object changed since you read it; reload and retry")
+	ErrDuplicate  = events.NewError("jobs", events.CodeAlreadyApplied, "you already applied to this job")
+	ErrJobClosed  = events.NewError("jobs", events.CodeJobClosed, "the job is not open for applications")
+	ErrTransition = events.NewError("jobs", events.CodeTransition, "status transition not allowed")
 )
 
-// FieldError is a validation failure of one field; it matches ErrInvalid.
-type FieldError struct {
-	Field   string
-	Message string
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
-
-// Is makes errors.Is(err, ErrInvalid) true.
-func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
+// FieldError is a validation failure of one field (public code
+// invalid_<field>); it matches ErrInvalid.
+type FieldError = events.FieldError
 
 func invalid(field, format string, args ...any) error {
-	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+	return &FieldError{Scope: "jobs", Field: field, Message: fmt.Sprintf(format, args...), Of: ErrInvalid}
 }
 
 // Enumerations of a job.

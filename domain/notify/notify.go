@@ -21,7 +21,7 @@ import (
 
 // Sentinel errors.
 var (
-	ErrNotFound = errors.New("notify: notification not found")
+	ErrNotFound = events.NewError("notify", events.CodeNotFound, "not found")
 	ErrInvalid  = errors.New("notify: notification needs a recipient, kind and title")
 )
 

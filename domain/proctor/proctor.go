@@ -21,8 +21,8 @@ import (
 
 // Errors.
 var (
-	ErrNotFound  = errors.New("proctor: not found")
-	ErrForbidden = errors.New("proctor: forbidden")
+	ErrNotFound  = events.NewError("proctor", events.CodeNotFound, "not found")
+	ErrForbidden = events.NewError("proctor", events.CodeForbidden, "your role does not allow this")
 )
 
 // Service runs the proctoring operations.
@@ -143,7 +143,7 @@ func (s *Service) SetRules(ctx context.Context, a company.Actor, assessmentID ui
 		return RuleSet{}, err
 	}
 	if flagAt < 0 || flagAt > 100 {
-		return RuleSet{}, &FieldError{"flag_at", "0 to 100"}
+		return RuleSet{}, invalid("flag_at", "0 to 100")
 	}
 	if ov == nil {
 		ov = []Override{}

@@ -6,7 +6,11 @@
 // never rejects anyone by itself.
 package proctor
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/hirebus/hirebus/events"
+)
 
 // Severity of a log entry or violation.
 type Severity string
@@ -156,10 +160,12 @@ type Override struct {
 	Description string    `json:"description,omitempty"`
 }
 
-// FieldError is a bad rule override.
-type FieldError struct{ Field, Message string }
+// FieldError is a bad rule override (public code invalid_<field>).
+type FieldError = events.FieldError
 
-func (e *FieldError) Error() string { return "proctor: " + e.Field + ": " + e.Message }
+func invalid(field, msg string) error {
+	return &FieldError{Scope: "proctor", Field: field, Message: msg}
+}
 
 // Merge applies overrides to Defaults and validates the result.
 func Merge(overrides []Override) ([]Rule, error) {
@@ -172,7 +178,7 @@ func Merge(overrides []Override) ([]Rule, error) {
 	for n, o := range overrides {
 		field := fmt.Sprintf("rules[%d]", n)
 		if o.ID == "" || len(o.ID) > 64 {
-			return nil, &FieldError{field + ".id", "1 to 64 characters"}
+			return nil, invalid(field+".id", "1 to 64 characters")
 		}
 		i, ok := idx[o.ID]
 		if !ok {
@@ -206,19 +212,19 @@ func Merge(overrides []Override) ([]Rule, error) {
 			r.Description = o.Description
 		}
 		if !knownMetrics[r.Metric] {
-			return nil, &FieldError{field + ".metric", "unknown metric"}
+			return nil, invalid(field+".metric", "unknown metric")
 		}
 		if r.Op != ">" && r.Op != ">=" {
-			return nil, &FieldError{field + ".op", `must be ">" or ">="`}
+			return nil, invalid(field+".op", `must be ">" or ">="`)
 		}
 		if !r.Severity.valid() {
-			return nil, &FieldError{field + ".severity", "info, low, medium, high or critical"}
+			return nil, invalid(field+".severity", "info, low, medium, high or critical")
 		}
 		if r.Deduction < 0 || r.Deduction > 100 {
-			return nil, &FieldError{field + ".deduction", "0 to 100"}
+			return nil, invalid(field+".deduction", "0 to 100")
 		}
 		if r.MinFrames < 0 {
-			return nil, &FieldError{field + ".min_frames", "must not be negative"}
+			return nil, invalid(field+".min_frames", "must not be negative")
 		}
 	}
 	return out, nil

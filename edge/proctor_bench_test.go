@@ -96,12 +96,17 @@ func benchProctorLiveFeed(b *testing.B, workers int) {
 	last := map[uint64]uint64{}        // attempt -> last seq received
 	reordered := 0
 	readDone := make(chan struct{})
+	var readErr error // why the recruiter's socket stopped reading
+	var readEnd time.Time
 	go func() {
 		defer close(readDone)
 		for {
 			_ = ws.Conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 			var m platformtest.Push
 			if err := ws.Conn.ReadJSON(&m); err != nil {
+				mu.Lock()
+				readErr, readEnd = err, time.Now()
+				mu.Unlock()
 				return
 			}
 			now := time.Now()
@@ -237,7 +242,8 @@ func benchProctorLiveFeed(b *testing.B, workers int) {
 		}
 	}
 	if lost != 0 || dup != 0 || reordered != 0 {
-		b.Errorf("lost %d, duplicated %d, reordered %d of %d accepted signals", lost, dup, reordered, sent)
+		b.Errorf("lost %d, duplicated %d, reordered %d of %d accepted signals (the socket stopped reading %v after the start: %v)",
+			lost, dup, reordered, sent, readEnd.Sub(start).Round(time.Millisecond), readErr)
 	}
 }
 

@@ -352,6 +352,9 @@ func (s *Server) enterRoom(ctx context.Context, token, roomID string) (interview
 
 func (s *Server) roomHandler() fiber.Handler {
 	return websocket.New(func(conn *websocket.Conn) {
+		// The server keeps hijacked connections open (server.go): close
+		// this one when the handler is done.
+		defer func() { _ = conn.Close() }()
 		roomID, _ := conn.Locals("room_id").(string)
 		r, authed := conn.Locals("room").(interview.Room)
 		if !authed {

@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/hirebus/hirebus/domain/assess"
 	"github.com/hirebus/hirebus/domain/interview"
+	"github.com/hirebus/hirebus/domain/reports"
 	"github.com/hirebus/hirebus/mailbox"
 	"github.com/hirebus/hirebus/ops"
 	"github.com/hirebus/hirebus/outbox"
@@ -260,6 +261,13 @@ type Server struct {
 	asker      interview.Asker
 	assess     *assess.Service
 	proc       *proctorEdge
+	reports    *reports.Service
+
+	// The /ws poller (ws.go, wspoll_linux.go), started with the first
+	// connection and stopped at shutdown.
+	pollMu   sync.Mutex
+	poll     *wsPoller
+	pollDone bool
 }
 
 var (
@@ -304,8 +312,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.app = fiber.New(fiber.Config{
 		AppName: "hirebus",
 		// Release a connection's 4 KiB read buffer when nothing is pending:
-		// otherwise every idle keep-alive and every /ws connection (fasthttp
-		// hands the buffer to the hijacked conn for its lifetime) keeps one.
+		// otherwise every idle keep-alive keeps one (and a hijacked /ws
+		// connection would start with one).
 		ReduceMemoryUsage:     true,
 		BodyLimit:             cfg.BodyLimit,
 		ErrorHandler:          s.errorHandler,
@@ -315,6 +323,12 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		IdleTimeout:           120 * time.Second,
 		ProxyHeader:           clientIPHeader, // set by s.clientIP from cfg.ProxyHeader and TrustedProxies
 	})
+	// A hijacked connection stays open when its handler returns: /ws hands
+	// its connection to the poller and returns, so an idle socket keeps no
+	// goroutine and fasthttp recycles the upgrade request at once. Every
+	// hijack handler therefore closes its connection itself (ws.go,
+	// room.go).
+	s.app.Server().KeepHijackedConns = true
 	s.routes()
 	return s, nil
 }
@@ -359,6 +373,8 @@ func (s *Server) routes() {
 	s.assessRoutes(api)         // assess.go
 	s.proctorRoutes(api)        // proctor.go
 	s.interviewRoutes(app, api) // interviews.go, room.go
+	s.scoreRoutes(api)          // score.go
+	s.reportRoutes(api)         // reports.go
 
 	app.Get("/ws", s.wsUpgrade, s.wsHandler())
 	s.staticRoutes()
@@ -450,7 +466,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			return err
 		}
 	}
-	s.hub.closeAll()
+	s.hub.closeAll(5 * time.Second)
+	s.closePoller()
 	s.rooms.closeAll()
 	return s.app.ShutdownWithTimeout(10 * time.Second)
 }

@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
+	fastws "github.com/fasthttp/websocket"
+	"github.com/gobwas/ws"
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 	"github.com/hirebus/hirebus/events"
@@ -16,6 +20,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
+	"github.com/valyala/fasthttp"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Push is one message sent to a browser.
@@ -41,9 +47,12 @@ const (
 	replayInactive = 10 * time.Second
 )
 
-const wsReadBuffer = 512
+// wsReadLimit is the largest message a client may send on /ws (auth and
+// proctor subscriptions are small).
+const wsReadLimit = 64 << 10
 
-var wsWritePool = &sync.Pool{}
+// wsFrameTimeout bounds reading one frame once its first byte arrived.
+const wsFrameTimeout = 10 * time.Second
 
 var wsClients = promauto.NewGauge(prometheus.GaugeOpts{Name: "hirebus_ws_clients", Help: "Open WebSocket connections on this edge."})
 
@@ -54,35 +63,49 @@ type hub struct {
 	users map[uint64]map[*wsClient]struct{}
 }
 
-// wsClient is one connection. An idle connection parks one goroutine (its
-// reader) and no buffers: pushes are queued and written by a goroutine that
-// exists only while the queue is not empty, and pings come from a timer.
+// wsClient is one connection. An idle connection parks no goroutine and
+// holds no buffer: the edge's epoll poller (wspoll_linux.go) starts a
+// reader when a frame arrives, pushes are queued and written by a goroutine
+// that exists only while the queue is not empty, and pings come from a
+// timer.
 type wsClient struct {
 	userID    uint64
 	sessionID string
-	conn      *websocket.Conn
+	p         Principal
+	ws        *wsConn // nil in unit tests
+	ctx       context.Context
+	cancel    context.CancelFunc
 	done      chan struct{}
 	closeOnce sync.Once
+	// release tears the connection down (Server.wsRelease); it runs on
+	// its own goroutine once close is called.
+	release func(*wsClient)
+	gone    chan struct{} // closed when release is over
 
-	mu       sync.Mutex
-	queue    []*Push
-	writing  bool // a flush goroutine runs (or the handler holds the writes)
-	stopped  bool // the handler is returning: nothing more is written
-	ping     *time.Timer
-	flushing sync.WaitGroup
-	sent     uint64 // last seq written, owned by whoever writes (see writing)
+	poll   *wsPoller       // set while the poller watches the connection
+	rc     syscall.RawConn // the poller's handle on the descriptor
+	pollID uint64
+
+	mu      sync.Mutex
+	queue   []*Push
+	writing bool // a flush goroutine runs (or the greeting holds the writes)
+	stopped bool // torn down: nothing more is written or read
+	ping    *time.Timer
+	// busy counts the goroutines using the connection (flusher, ping,
+	// reader); the teardown waits for them.
+	busy sync.WaitGroup
+	sent uint64 // last seq written, owned by whoever writes (see writing)
 }
 
-// close ends the connection: the reader's ReadMessage fails and the handler
-// returns.
+// close ends the connection; the teardown (close frame, poller, hub) runs
+// on its own goroutine so that close never blocks its caller (the fan-in
+// calls it for a slow consumer).
 func (c *wsClient) close() {
 	c.closeOnce.Do(func() {
 		close(c.done)
-		if c.conn == nil {
-			return
+		if c.release != nil {
+			go c.release(c)
 		}
-		_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
-		_ = c.conn.NetConn().Close()
 	})
 }
 
@@ -103,7 +126,7 @@ func (c *wsClient) enqueue(p *Push) {
 	start := !c.writing
 	if start {
 		c.writing = true
-		c.flushing.Add(1)
+		c.busy.Add(1)
 	}
 	c.mu.Unlock()
 	if start {
@@ -111,9 +134,9 @@ func (c *wsClient) enqueue(p *Push) {
 	}
 }
 
-// stop waits until no goroutine (flusher or ping) writes to the connection
-// any more; the handler calls it before returning the connection to its
-// pool.
+// stop marks the connection torn down and waits until no goroutine
+// (flusher, ping, reader) uses it any more; the connection must already be
+// closed so that a blocked write or read fails at once.
 func (c *wsClient) stop() {
 	c.mu.Lock()
 	c.stopped = true
@@ -121,13 +144,25 @@ func (c *wsClient) stop() {
 		c.ping.Stop()
 	}
 	c.mu.Unlock()
-	c.close() // a flusher still writing fails at once
-	c.flushing.Wait()
+	c.close()
+	c.busy.Wait()
+}
+
+// enter counts a goroutine that is about to use the connection; false
+// once the connection is torn down.
+func (c *wsClient) enter() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopped {
+		return false
+	}
+	c.busy.Add(1)
+	return true
 }
 
 // flush writes the queue until it is empty, then exits.
 func (c *wsClient) flush() {
-	defer c.flushing.Done()
+	defer c.busy.Done()
 	c.drain()
 }
 
@@ -162,9 +197,13 @@ func (c *wsClient) drain() {
 	}
 }
 
+// write sends v as one JSON text message.
 func (c *wsClient) write(v any) bool {
-	_ = c.conn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
-	return c.conn.WriteJSON(v) == nil
+	b, err := json.Marshal(v)
+	if err != nil {
+		return false
+	}
+	return c.ws.writeFrame(ws.OpText, b, wsWriteTimeout) == nil
 }
 
 // pingLater keeps the connection alive through proxies that drop silent
@@ -173,15 +212,11 @@ func (c *wsClient) pingLater() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.ping = time.AfterFunc(wsPingEvery, func() {
-		c.mu.Lock()
-		if c.stopped {
-			c.mu.Unlock()
+		if !c.enter() { // stop waits for this write too
 			return
 		}
-		c.flushing.Add(1) // stop waits for this write too
-		c.mu.Unlock()
-		defer c.flushing.Done()
-		if c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(wsWriteTimeout)) != nil {
+		defer c.busy.Done()
+		if c.ws.writeFrame(ws.OpPing, nil, wsWriteTimeout) != nil {
 			c.close()
 			return
 		}
@@ -259,12 +294,30 @@ func (h *hub) closeSession(sid string) {
 	}
 }
 
-func (h *hub) closeAll() {
+// closeAll closes every connection (graceful shutdown) and waits, up to
+// wait, until their close frames are written and the connections closed.
+func (h *hub) closeAll(wait time.Duration) {
 	h.mu.RLock()
-	defer h.mu.RUnlock()
+	var all []*wsClient
 	for _, set := range h.users {
 		for c := range set {
-			c.close()
+			all = append(all, c)
+		}
+	}
+	h.mu.RUnlock()
+	for _, c := range all {
+		c.close()
+	}
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	for _, c := range all {
+		if c.gone == nil {
+			continue
+		}
+		select {
+		case <-c.gone:
+		case <-deadline.C:
+			return
 		}
 	}
 }
@@ -292,9 +345,6 @@ func (s *Server) wsUpgrade(c *fiber.Ctx) error {
 		}
 		c.Locals("last_seq", n)
 	}
-	// The socket outlives this request; it keeps the request's context
-	// (trace ids for its log lines) detached from the request's end.
-	c.Locals(wsCtxKey, context.WithoutCancel(c.UserContext()))
 	// With the token in the handshake, refuse over-limit clients with a
 	// plain HTTP answer; the in-band auth path checks the same after it.
 	if p, ok := principal(c); ok {
@@ -346,60 +396,98 @@ type wsClientMsg struct {
 	LastSeq *uint64 `json:"last_seq"`
 }
 
-// wsCtxKey holds the socket's base context between the upgrade request and
-// the socket handler.
-const wsCtxKey = "ws_ctx"
-
-// wsContext is the socket's context: the upgrade request's context, detached
-// from that request's end (context.WithoutCancel in wsUpgrade) so the trace
-// ids of the upgrade stay on the socket's log lines, and cancelled when the
-// socket handler returns.
-func wsContext(conn *websocket.Conn) (context.Context, context.CancelFunc) {
-	base, ok := conn.Locals(wsCtxKey).(context.Context)
-	if !ok {
-		base = context.Background() // not through wsUpgrade (never in routes)
-	}
-	return context.WithCancel(base)
+// wsBaseContext is the socket's context: it outlives the upgrade request
+// and keeps only the request's span context, so the socket's log lines
+// carry the upgrade's trace and span ids and nothing else of the request
+// stays in memory.
+func wsBaseContext(req context.Context) context.Context {
+	return trace.ContextWithSpanContext(context.Background(), trace.SpanContextFromContext(req))
 }
 
+// wsUpgrader does the /ws handshake; the *websocket.Conn it builds is
+// dropped at once (the edge reads and writes frames itself, wsconn.go).
+var wsUpgrader = fastws.FastHTTPUpgrader{
+	Subprotocols:    []string{wsProtocol},
+	ReadBufferSize:  128,                                             // the library's minimum; dropped with its Conn
+	WriteBufferPool: &sync.Pool{},                                    // no write buffer is allocated for that Conn
+	CheckOrigin:     func(*fasthttp.RequestCtx) bool { return true }, // bearer tokens, no cookies
+}
+
+// wsHandler upgrades /ws. After the 101 answer fasthttp runs wsOpen on a
+// goroutine of its own, which returns as soon as the connection is
+// registered with the poller; the server keeps hijacked connections open
+// (New sets KeepHijackedConns), so an idle socket keeps neither that
+// goroutine nor the upgrade request's memory.
 func (s *Server) wsHandler() fiber.Handler {
-	return websocket.New(func(conn *websocket.Conn) {
-		sctx, done := wsContext(conn)
-		defer done()
-		p, authed := conn.Locals("principal").(Principal)
-		lastSeq, hasLast := conn.Locals("last_seq").(uint64)
-		if !authed {
-			_ = conn.SetReadDeadline(time.Now().Add(wsAuthTimeout))
-			var m wsClientMsg
-			if err := conn.ReadJSON(&m); err != nil || m.Type != "auth" {
-				s.wsFail(conn, "unauthorized", "send {\"type\":\"auth\",\"token\":...} first")
-				return
-			}
-			var err error
-			ctx, cancel := context.WithTimeout(sctx, 5*time.Second)
-			p, err = s.authenticate(ctx, m.Token)
-			cancel()
-			if err != nil {
-				s.wsFail(conn, "unauthorized", "invalid or revoked token")
-				return
-			}
-			if m.LastSeq != nil {
-				lastSeq, hasLast = *m.LastSeq, true
-			}
-			if hasLast {
-				if err := s.allowReplay(sctx, p.UserID); err != nil {
-					s.wsFail(conn, "too_many_requests", "too many replays; retry later")
-					return
-				}
-			}
-			_ = conn.SetReadDeadline(time.Time{})
+	return func(c *fiber.Ctx) error {
+		// Copy what the socket keeps: the request is recycled after this.
+		p, authed := c.Locals("principal").(Principal)
+		lastSeq, hasLast := c.Locals("last_seq").(uint64)
+		base := wsBaseContext(c.UserContext())
+		err := wsUpgrader.Upgrade(c.Context(), func(conn *fastws.Conn) {
+			s.wsOpen(base, conn.NetConn(), p, authed, lastSeq, hasLast)
+		})
+		if err != nil {
+			return fiber.ErrUpgradeRequired
 		}
-		s.serveWS(sctx, conn, p, lastSeq, hasLast)
-	}, websocket.Config{Subprotocols: []string{wsProtocol}, HandshakeTimeout: 10 * time.Second,
-		// Idle connections hold no write buffer (taken from the pool per
-		// message) and a small read buffer (clients send only auth and
-		// pings; larger frames still read fine).
-		ReadBufferSize: wsReadBuffer, WriteBufferPool: wsWritePool})
+		return nil
+	}
+}
+
+// wsOpen runs on fasthttp's hijack goroutine: it reads the first-message
+// auth if the handshake had no token, then hands the connection to
+// serveWS and returns.
+func (s *Server) wsOpen(base context.Context, nc net.Conn, p Principal, authed bool, lastSeq uint64, hasLast bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.ErrorContext(base, "websocket handler panicked", "panic", r)
+			_ = nc.Close()
+		}
+	}()
+	// The raw connection: its descriptor goes to the poller. fasthttp's
+	// wrapper reads from its request buffer only if the client sent bytes
+	// before the 101 answer, which RFC 6455 forbids.
+	if u, ok := nc.(interface{ UnsafeConn() net.Conn }); ok {
+		nc = u.UnsafeConn()
+	}
+	wc := &wsConn{conn: nc, limit: wsReadLimit}
+	if !authed {
+		_ = nc.SetReadDeadline(time.Now().Add(wsAuthTimeout))
+		var m wsClientMsg
+		raw, err := wc.readMessage()
+		if err != nil || json.Unmarshal(raw, &m) != nil || m.Type != "auth" {
+			s.wsReject(wc, "unauthorized", "send {\"type\":\"auth\",\"token\":...} first")
+			return
+		}
+		ctx, cancel := context.WithTimeout(base, 5*time.Second)
+		p, err = s.authenticate(ctx, m.Token)
+		cancel()
+		if err != nil {
+			s.wsReject(wc, "unauthorized", "invalid or revoked token")
+			return
+		}
+		if m.LastSeq != nil {
+			lastSeq, hasLast = *m.LastSeq, true
+		}
+		if hasLast {
+			if err := s.allowReplay(base, p.UserID); err != nil {
+				s.wsReject(wc, "too_many_requests", "too many replays; retry later")
+				return
+			}
+		}
+		_ = nc.SetReadDeadline(time.Time{})
+	}
+	s.serveWS(base, wc, p, lastSeq, hasLast)
+}
+
+// wsReject answers a socket that may not stay: an error message, a close
+// frame with code 4401, and the connection closed.
+func (s *Server) wsReject(wc *wsConn, code, msg string) {
+	if b, err := json.Marshal(fiber.Map{"type": "error", "error": fiber.Map{"code": code, "message": msg}}); err == nil {
+		_ = wc.writeFrame(ws.OpText, b, wsWriteTimeout)
+	}
+	_ = wc.writeClose(ws.NewCloseFrameBody(4401, code))
+	_ = wc.conn.Close()
 }
 
 func (s *Server) wsFail(conn *websocket.Conn, code, msg string) {
@@ -408,24 +496,26 @@ func (s *Server) wsFail(conn *websocket.Conn, code, msg string) {
 	_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4401, code))
 }
 
-func (s *Server) serveWS(ctx context.Context, conn *websocket.Conn, p Principal, lastSeq uint64, hasLast bool) {
+func (s *Server) serveWS(base context.Context, wc *wsConn, p Principal, lastSeq uint64, hasLast bool) {
+	ctx, cancel := context.WithCancel(base)
 	// writing=true holds live pushes in the queue while we send ready and
 	// replay; the flusher then delivers them (skipping what the replay sent).
-	c := &wsClient{userID: p.UserID, sessionID: p.SessionID, conn: conn, done: make(chan struct{}), writing: true}
+	c := &wsClient{userID: p.UserID, sessionID: p.SessionID, p: p, ws: wc, ctx: ctx, cancel: cancel,
+		done: make(chan struct{}), gone: make(chan struct{}), writing: true,
+		// Once in the hub, c.close() (from anyone) tears everything down.
+		release: s.wsRelease}
 	if !s.hub.add(c, s.cfg.WSPerUser) { // live pushes queue up while we replay
-		s.wsFail(conn, errTooManySockets.Code, errTooManySockets.Message)
+		cancel()
+		s.wsReject(wc, errTooManySockets.Code, errTooManySockets.Message)
 		return
 	}
-	defer s.hub.remove(c)
-	defer c.stop() // before remove's close: the flusher may still write
 
 	// The greeting and the replay are written by a goroutine that then
 	// delivers the pushes queued meanwhile and exits when the queue is
-	// empty; this goroutine stays a shallow reader (its stack is what an
-	// idle connection costs).
-	c.flushing.Add(1)
+	// empty.
+	c.busy.Add(1)
 	go func() {
-		defer c.flushing.Done()
+		defer c.busy.Done()
 		if !c.write(fiber.Map{"type": "ready", "seq": 0, "data": fiber.Map{"user_id": p.UserID}}) {
 			c.close() // writes stay held: nothing more is sent
 			return
@@ -442,16 +532,96 @@ func (s *Server) serveWS(ctx context.Context, conn *websocket.Conn, p Principal,
 	}()
 	c.pingLater()
 
-	// This goroutine is the reader: it notices the client going away (or
-	// close() ending the connection) and is all an idle connection parks.
-	conn.SetReadLimit(64 << 10)
-	for {
-		_, msg, err := conn.ReadMessage()
-		if err != nil {
+	// Reading: the poller starts a reader when a frame arrives. Without
+	// one (another platform, a connection without a descriptor) this
+	// goroutine stays and reads.
+	if poll := s.wsPoller(); poll != nil {
+		if err := poll.watch(c); err == nil {
 			return
 		}
-		s.handleWSMessage(c, p, msg) // proctor.go: live-feed subscriptions
 	}
+	for s.wsRead(c, false) {
+	}
+}
+
+// wsPoller is the edge's poller, started with the first /ws connection;
+// nil when this platform has none or the edge is shutting down.
+func (s *Server) wsPoller() *wsPoller {
+	s.pollMu.Lock()
+	defer s.pollMu.Unlock()
+	if s.poll == nil && !s.pollDone {
+		p, err := newWSPoller(func(c *wsClient) bool { return s.wsRead(c, true) })
+		if err != nil {
+			s.pollDone = true // read with goroutines
+			return nil
+		}
+		s.poll = p
+	}
+	return s.poll
+}
+
+// closePoller stops the poller at shutdown (after the hub closed every
+// connection).
+func (s *Server) closePoller() {
+	s.pollMu.Lock()
+	p := s.poll
+	s.pollDone = true
+	s.pollMu.Unlock()
+	if p != nil {
+		p.close()
+	}
+}
+
+// wsRead reads and handles one frame of c; false when the connection is
+// done. From the poller, a frame has started to arrive and must complete
+// within wsFrameTimeout; a goroutine reader waits for the next frame for
+// as long as the connection lives.
+func (s *Server) wsRead(c *wsClient, polled bool) (ok bool) {
+	if !c.enter() {
+		return false
+	}
+	defer c.busy.Done()
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.ErrorContext(c.ctx, "websocket reader panicked", "panic", r)
+			c.close()
+			ok = false
+		}
+	}()
+	if polled {
+		_ = c.ws.conn.SetReadDeadline(time.Now().Add(wsFrameTimeout))
+	}
+	msg, err := c.ws.readFrame()
+	if err != nil {
+		c.close()
+		return false
+	}
+	if msg != nil {
+		s.handleWSMessage(c, c.p, msg) // proctor.go: live-feed subscriptions
+	}
+	return true
+}
+
+// wsRelease tears a connection down, once, on its own goroutine: a close
+// frame (a slow write in progress gets a second to finish first), the
+// poller, the connection, the goroutines still using it, the hub.
+func (s *Server) wsRelease(c *wsClient) {
+	defer close(c.gone)
+	c.mu.Lock()
+	c.stopped = true // after this, watch registers nothing and c.poll stays as it is
+	if c.ping != nil {
+		c.ping.Stop()
+	}
+	poll := c.poll
+	c.mu.Unlock()
+	c.ws.closeGracefully(ws.NewCloseFrameBody(ws.StatusNormalClosure, ""))
+	if poll != nil {
+		poll.forget(c)
+	}
+	_ = c.ws.conn.Close() // a blocked write or read fails at once
+	c.cancel()
+	c.stop()
+	s.hub.remove(c)
 }
 
 // replay sends the user's events after lastSeq that are still in the EVT

@@ -223,4 +223,11 @@ var classOf = map[Code]Class{
 	CodeInterviewClash:     ClassConflict,
 	CodeInterviewCancelled: ClassConflict,
 	CodeRoomNotOpen:        ClassConflict,
+	// score.go
+	CodeAttemptNotGraded: ClassConflict,
+	// reports.go
+	CodeReportAttemptNotFound: ClassNotFound,
+	CodeReportNotSubmitted:    ClassConflict,
+	CodeReportNotGenerated:    ClassNotFound,
+	CodeResultsNotReleased:    ClassForbidden,
 }

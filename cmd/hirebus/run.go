@@ -28,7 +28,7 @@ import (
 const usage = `usage:
   hirebus all                          embedded NATS + edge + every worker (local default)
   hirebus edge                         the HTTP/WebSocket edge (needs HIREBUS_NATS_URL)
-  hirebus worker face|mail|code|assess|proctor  one worker role (needs HIREBUS_NATS_URL)
+  hirebus worker face|mail|code|assess|proctor|score  one worker role (needs HIREBUS_NATS_URL)
   hirebus migrate                      create the database if missing and apply migrations
   hirebus dlq list|show|replay         inspect and replay dead-lettered commands (needs HIREBUS_NATS_URL)
   hirebus face detect|embed|compare    run the face pipeline on image files
@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string) error {
 		return runPlatform(ctx, cfg, log, "edge", nil)
 	case "worker":
 		if len(args) != 2 {
-			return errors.New("usage: hirebus worker face|mail|code|assess|proctor")
+			return errors.New("usage: hirebus worker face|mail|code|assess|proctor|score")
 		}
 		if _, ok := workerFactories[args[1]]; !ok {
 			return fmt.Errorf("unknown worker %q (have: %s)", args[1], strings.Join(allWorkers(), ", "))

@@ -26,6 +26,7 @@ var workerFactories = map[string]workerFactory{
 	events.RoleCode:    newCodeWorker,    // code.go
 	events.RoleAssess:  newAssessWorker,  // below
 	events.RoleProctor: newProctorWorker, // below
+	events.RoleScore:   newScoreWorker,   // score.go: the score worker, with the report command (report.go)
 }
 
 // allWorkers is the start order of the roles in `hirebus all`.

@@ -747,7 +747,22 @@ func maybeGraded(ctx context.Context, tx *sqlx.Tx, ob *outbox.Batch, attemptID u
 	}
 	t.Status = AttemptGraded
 	total := st.Total
-	return pushWriters(ctx, tx, ob, t, events.EvtAssessmentGraded, &total)
+	if err := pushWriters(ctx, tx, ob, t, events.EvtAssessmentGraded, &total); err != nil {
+		return err
+	}
+	return scoreGraded(ob, t, total)
+}
+
+// scoreGraded hands assessment.graded to the score worker (workers/score)
+// as a command in the same commit: a durable copy on CMD, one per attempt.
+func scoreGraded(ob *outbox.Batch, t attemptRow, total float64) error {
+	env, err := events.NewEnvelope(events.EvtAssessmentGraded, "", 0, events.AssessmentAttempt{AttemptID: t.ID, AssessmentID: t.AssessmentID,
+		CompanyID: t.CompanyID, CandidateID: t.CandidateID, Status: t.Status, SubmittedBy: t.SubmittedBy.String, Score: &total, MaxScore: t.MaxScore})
+	if err != nil {
+		return err
+	}
+	env.ID = events.ScoreGradedID(t.ID)
+	return ob.Add(events.CmdScoreGraded, env)
 }
 
 // collectCode moves finished code submissions into their answers' scores

@@ -184,14 +184,18 @@ func (s *Service) AITurn(ctx context.Context, iv Interview, asker Asker) (*Messa
 			return nil, nil
 		}
 	}
-	var text string
-	kind := MsgQuestion
 	if questions >= AIQuestions {
-		text, kind = AIClosing, MsgChat
-	} else if text, err = asker.Next(ctx, iv, tr, questions); err != nil {
+		m, err := s.closeAI(ctx, iv.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &m, nil
+	}
+	text, err := asker.Next(ctx, iv, tr, questions)
+	if err != nil {
 		return nil, err
 	}
-	m, err := s.AddMessage(ctx, iv.ID, 0, AIName, kind, text)
+	m, err := s.AddMessage(ctx, iv.ID, 0, AIName, MsgQuestion, text)
 	if err != nil {
 		return nil, err
 	}

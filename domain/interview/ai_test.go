@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/hirebus/hirebus/domain/interview"
+	"github.com/hirebus/hirebus/events"
+	"github.com/hirebus/hirebus/internal/testutil"
 )
 
 // TestAIInterviewQuestionBank: the AI asks when the candidate arrives, waits
@@ -49,6 +51,8 @@ func TestAIInterviewQuestionBank(t *testing.T) {
 	if err != nil || closing == nil || closing.Body != interview.AIClosing {
 		t.Fatalf("closing: %+v %v", closing, err)
 	}
+	// The closing asks the score worker to review the answers, once.
+	testutil.Eventually(t, 10*time.Second, func() bool { return w.e.Commands(t, events.CmdScoreInterview) == 1 }, "no cmd.score.interview after the closing")
 	if _, _ = w.svc.AddMessage(ctx, iv.ID, w.cand.UserID, "cand", interview.MsgAnswer, "bye"); true {
 		if after, _ := w.svc.AITurn(ctx, full, interview.QuestionBank{}); after != nil {
 			t.Fatalf("spoke after closing: %s", after.Body)

@@ -9,7 +9,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/hirebus/hirebus/domain/company"
+	"github.com/hirebus/hirebus/events"
+	"github.com/hirebus/hirebus/outbox"
 	"github.com/hirebus/hirebus/store"
+	"github.com/jmoiron/sqlx"
 )
 
 // MaxMessage is the longest chat message (characters).
@@ -44,18 +47,64 @@ func (s *Service) AddMessage(ctx context.Context, interviewID, userID uint64, na
 	if body == "" || utf8.RuneCountInString(body) > MaxMessage || !utf8.ValidString(body) {
 		return Message{}, invalid("text", "a message has 1 to %d characters", MaxMessage)
 	}
+	return s.addMessage(ctx, s.DB, interviewID, userID, name, kind, body)
+}
+
+func (s *Service) addMessage(ctx context.Context, e sqlx.ExecerContext, interviewID, userID uint64, name, kind, body string) (Message, error) {
 	var uid any
 	if userID != 0 {
 		uid = userID
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
-	res, err := s.DB.ExecContext(ctx, `INSERT INTO interview_messages (interview_id, user_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?)`,
+	res, err := e.ExecContext(ctx, `INSERT INTO interview_messages (interview_id, user_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?)`,
 		interviewID, uid, kind, body, now)
 	if err != nil {
 		return Message{}, fmt.Errorf("interview: add message: %w", store.Translate(err))
 	}
 	id, _ := res.LastInsertId()
 	return Message{ID: uint64(id), UserID: userID, Name: name, Kind: kind, Body: body, CreatedAt: now}, nil
+}
+
+// closeAI stores the AI interviewer's closing line and, in the same
+// commit, asks the score worker to review the answers (cmd.score.interview,
+// one per interview).
+func (s *Service) closeAI(ctx context.Context, interviewID uint64) (Message, error) {
+	var m Message
+	err := s.Relay.Tx(ctx, func(tx *sqlx.Tx, ob *outbox.Batch) error {
+		var err error
+		if m, err = s.addMessage(ctx, tx, interviewID, 0, AIName, MsgChat, AIClosing); err != nil {
+			return err
+		}
+		env, err := events.NewEnvelope(events.OpScoreInterview, "", 0, events.ScoreInterview{InterviewID: interviewID})
+		if err != nil {
+			return err
+		}
+		env.ID = events.ScoreInterviewID(interviewID)
+		return ob.Add(events.CmdScoreInterview, env)
+	})
+	return m, err
+}
+
+// ForReview returns an interview and its transcript without an access
+// check (the score worker reviews a finished AI interview's answers).
+func (s *Service) ForReview(ctx context.Context, id uint64) (Interview, []Message, error) {
+	iv, err := load(ctx, s.DB, `i.id = ?`, id, false)
+	if err != nil {
+		return Interview{}, nil, err
+	}
+	tr, err := s.transcript(ctx, id)
+	return iv, tr, err
+}
+
+// AIFinished reports whether an AI interview's interviewer said its
+// closing line.
+func AIFinished(transcript []Message) bool {
+	for _, m := range transcript {
+		if m.UserID == 0 && m.Body == AIClosing {
+			return true
+		}
+	}
+	return false
 }
 
 // Messages returns a room's chat (an AI interview's transcript) to the

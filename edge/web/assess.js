@@ -378,6 +378,7 @@
       st.textContent = t.status === "active" ? "In progress." :
         t.results_released ? "Your score: " + t.score + " / " + t.max_score + "." :
         "Submitted" + by + " at " + when(t.submitted_at) + ". The company will release the results.";
+      if (t.results_released) st.appendChild(h("a", { href: "/report.html#attempt=" + t.id, text: " Full report" }));
       if (t.results_released && t.results) {
         $("#result-table").classList.remove("hidden");
         t.results.forEach(function (x, i) {
@@ -507,7 +508,8 @@
             h("td", { text: t.candidate_name }), h("td", badge(t.status)),
             h("td", { text: t.submitted_at ? when(t.submitted_at) + (t.submitted_by === "deadline" ? " (time ran out)" : "") : "" }),
             h("td", { text: t.score == null ? "–" : t.score + " / " + t.max_score }),
-            h("td", h("button.secondary", { type: "button", text: "Details", onclick: function () { attemptDetail(t.id, questions); } }))));
+            h("td", h("button.secondary", { type: "button", text: "Details", onclick: function () { attemptDetail(t.id, questions); } }),
+              t.status === "active" ? null : h("a", { href: "/report.html#attempt=" + t.id, text: " Report" }))));
         });
         say($("#res-msg"), r2.data.items.length ? "" : "Nobody has started yet. Invite candidates from the applications board.", "info");
       });

@@ -366,6 +366,7 @@
           body.appendChild(h("tr", { "data-job": String(j.id) }, h("td", h("a", { href: "#/job/" + j.id, text: j.title })), h("td", statusBadge(j.status)),
             h("td.small", { text: hb.fmtTime(j.updated_at) }),
             h("td", h("button.ghost", { type: "button", text: "Edit", onclick: function () { fillEditor(j); } }),
+              h("a", { href: "/report.html#job=" + j.id, text: "Compare candidates" }),
               j.status !== "closed" ? h("button.ghost", { type: "button", text: "Close", onclick: function () {
                 call("DELETE", "/api/jobs/" + j.id).then(function (r) { hb.toast(r.data.removed ? "Job removed." : "Job closed."); showManage(); }, function (e) { say($("#manage-msg"), e.message); });
               } }) : null)));

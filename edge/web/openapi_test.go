@@ -62,6 +62,10 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		{"post", "/api/interviews/{id}/cancel"}, {"post", "/api/interviews/{id}/join"}, {"get", "/api/interviews/{id}/messages"},
 		{"get", "/api/interviews/{id}/feedback"}, {"put", "/api/interviews/{id}/feedback"}, {"get", "/api/applications/{id}/interviews"},
 		{"get", "/interview/{roomId}"},
+		// issue 13: the score worker and candidate reports
+		{"post", "/api/assessments/attempts/{id}/rescore"}, {"get", "/api/assessments/attempts/{id}/review"},
+		{"post", "/api/reports/generate"}, {"get", "/api/reports/candidate/{id}"}, {"get", "/api/reports/attempts/{id}/versions"},
+		{"get", "/api/reports/compare"},
 	}
 	for _, r := range routes {
 		t.Run(r.method+" "+r.path, func(t *testing.T) {

@@ -122,7 +122,7 @@
       h("td", h("span", { className: "badge flag " + (a.latest_flag ? sevClass(a.latest_flag.severity) : ""), text: flagText(a.latest_flag) }),
         a.flagged ? h("span", { className: "badge bad", text: " review" }) : null),
       h("td", a.last_frame ? h("img", { src: frameURL(a.attempt_id, a.last_frame), alt: "last webcam frame", style: "max-width:96px" }) : h("span", { className: "muted", text: "—" })),
-      h("td", h("a", { href: "#/attempt/" + a.attempt_id, text: "Timeline" })));
+      h("td", h("a", { href: "#/attempt/" + a.attempt_id, text: "Timeline" }), " · ", h("a", { href: "/report.html#attempt=" + a.attempt_id, text: "Report" })));
     if (row) row.replaceWith(tr); else $("#grid-rows").appendChild(tr);
   }
 

@@ -38,7 +38,7 @@ var (
 // Every script and stylesheet a page loads must be embedded, and nothing may
 // come from another host: the pages must work with no outside network.
 func TestPagesLoadOnlyEmbeddedAssets(t *testing.T) {
-	pages := []string{"index.html", "app.html", "docs.html", "assess.html", "interviews.html", "proctor.html"}
+	pages := []string{"index.html", "app.html", "docs.html", "assess.html", "interviews.html", "proctor.html", "report.html"}
 	for _, page := range pages {
 		t.Run(page, func(t *testing.T) {
 			html := readFS(t, page)
@@ -76,6 +76,7 @@ func TestScriptsFindTheirElements(t *testing.T) {
 		{"assess.js", "assess.html"},
 		{"interviews.js", "interviews.html"},
 		{"proctor.js", "proctor.html"},
+		{"report.js", "report.html"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.script, func(t *testing.T) {

@@ -41,6 +41,9 @@ type ConsumeConfig struct {
 	// Durable and Filter name a consumer other than the role's own (e.g.
 	// one partition of the proctor role); both or neither.
 	Durable, Filter string
+	// Slots, when set, is shared by several ConsumeBySubject loops of one
+	// process as their common handler limit (instead of Concurrency each).
+	Slots chan struct{}
 }
 
 var (

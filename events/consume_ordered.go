@@ -34,24 +34,11 @@ import (
 // redelivered earlier command goes to the front. Commands waiting their
 // turn get in-progress heartbeats so they are not redelivered meanwhile.
 func ConsumeBySubject(ctx context.Context, js jetstream.JetStream, cfg ConsumeConfig, h Handler) error {
-	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 1
+	cfg, policy, err := cfg.withDefaults()
+	if err != nil {
+		return err
 	}
-	if cfg.Grace == 0 {
-		cfg.Grace = 10 * time.Second
-	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.Default()
-	}
-	log = log.With("role", cfg.Role, "consumer", cfg.Durable)
-	policy, ok := Policies[cfg.Role]
-	if cfg.Policy != nil {
-		policy, ok = *cfg.Policy, true
-	}
-	if !ok {
-		return fmt.Errorf("events: no consumer policy for role %q", cfg.Role)
-	}
+	log := cfg.Logger.With("role", cfg.Role, "consumer", cfg.Durable)
 	if cfg.Durable == "" || cfg.Filter == "" {
 		return errors.New("events: ConsumeBySubject needs a durable consumer name and filter")
 	}

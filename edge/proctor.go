@@ -197,7 +197,11 @@ func (s *Server) handleProctorLog(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	payload := events.ProctorSignals{AttemptID: attemptID, AssessmentID: assessmentID, CandidateID: p.UserID, Accepted: now, Events: sigs}
+	// Accepted starts the live feed's latency (and its stage metrics): the
+	// batch is valid and authorised and goes to the stream now; the 202
+	// follows the stream's ack.
+	accepted := time.Now().UTC()
+	payload := events.ProctorSignals{AttemptID: attemptID, AssessmentID: assessmentID, CandidateID: p.UserID, Accepted: accepted, Events: sigs}
 	env, err := events.NewEnvelope(events.OpProctorSignals, "", p.UserID, payload)
 	if err != nil {
 		return err
@@ -213,6 +217,7 @@ func (s *Server) handleProctorLog(c *fiber.Ctx) error {
 		s.log.ErrorContext(ctx, "proctor log publish failed", "err", err)
 		return Errorf(503, "bus_unavailable", "proctoring signals could not be queued; retry")
 	}
+	events.ObserveProctorStage(events.StageEdgeStored, accepted)
 	proctorSignalsAccepted.Add(float64(len(sigs)))
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"attempt_id": attemptID, "accepted": len(sigs)})
 }
@@ -514,15 +519,26 @@ func (pe *proctorEdge) dispatch(m jetstream.Msg, seq uint64, env events.Envelope
 	}
 	p := pushFrom(seq, typ, env)
 	pe.mu.RLock()
-	defer pe.mu.RUnlock()
+	n := 0
 	for c := range pe.byAttempt[attemptID] {
 		pe.sendTo(c, p)
+		n++
 	}
 	for c := range pe.byAssessment[assessmentID] {
 		if _, both := pe.byAttempt[attemptID][c]; both {
 			continue
 		}
 		pe.sendTo(c, p)
+		n++
+	}
+	pe.mu.RUnlock()
+	if n > 0 && typ == events.EvtProctorUpdate {
+		var up struct {
+			Accepted *time.Time `json:"accepted"`
+		}
+		if json.Unmarshal(env.Payload, &up) == nil && up.Accepted != nil {
+			events.ObserveProctorStage(events.StageEdgePushed, *up.Accepted)
+		}
 	}
 }
 

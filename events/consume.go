@@ -41,6 +41,31 @@ type ConsumeConfig struct {
 	// Durable and Filter name a consumer other than the role's own (e.g.
 	// one partition of the proctor role); both or neither.
 	Durable, Filter string
+	// Slots, when set, is shared by several ConsumeBySubject loops of one
+	// process as their common handler limit (instead of Concurrency each).
+	Slots chan struct{}
+}
+
+// withDefaults fills in the defaults (one handler, 10 s grace, the default
+// logger) and finds the role's consumer policy.
+func (cfg ConsumeConfig) withDefaults() (ConsumeConfig, ConsumerPolicy, error) {
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 1
+	}
+	if cfg.Grace == 0 {
+		cfg.Grace = 10 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	policy, ok := Policies[cfg.Role]
+	if cfg.Policy != nil {
+		policy, ok = *cfg.Policy, true
+	}
+	if !ok {
+		return cfg, policy, fmt.Errorf("events: no consumer policy for role %q", cfg.Role)
+	}
+	return cfg, policy, nil
 }
 
 var (
@@ -66,28 +91,12 @@ const (
 // stops pulling and lets in-flight handlers finish (up to Grace) so their
 // acks are not lost.
 func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumeConfig, h Handler) error {
-	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 1
+	cfg, policy, err := cfg.withDefaults()
+	if err != nil {
+		return err
 	}
-	if cfg.Grace == 0 {
-		cfg.Grace = 10 * time.Second
-	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.Default()
-	}
-	log = log.With("role", cfg.Role)
-	policy, ok := Policies[cfg.Role]
-	if cfg.Policy != nil {
-		policy, ok = *cfg.Policy, true
-	}
-	if !ok {
-		return fmt.Errorf("events: no consumer policy for role %q", cfg.Role)
-	}
-	var (
-		cons jetstream.Consumer
-		err  error
-	)
+	log := cfg.Logger.With("role", cfg.Role)
+	var cons jetstream.Consumer
 	if cfg.Durable != "" {
 		cons, err = ensureNamedConsumer(ctx, js, cfg.Durable, cfg.Filter, "hirebus "+cfg.Role+" worker ("+cfg.Filter+")", policy)
 	} else {

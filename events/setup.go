@@ -108,6 +108,9 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, cfg StreamConfig
 			Duplicates:  cfg.DedupWindow,
 			MaxMsgs:     cfg.CommandsMaxMsgs,
 			Discard:     jetstream.DiscardNew,
+			// Direct gets: ConsumeBySubject asks for the oldest command
+			// stored on a subject before handling the next one.
+			AllowDirect: true,
 		},
 		{
 			Name:        StreamEvents,
@@ -159,9 +162,10 @@ var Policies = map[string]ConsumerPolicy{
 	RoleFace:  {AckWait: 10 * time.Second, MaxDeliver: 5, Backoff: backoff(time.Second, 5), MaxAckPending: 64},
 	RoleCode:  {AckWait: 4 * time.Second, MaxDeliver: 3, Backoff: backoff(time.Second, 3), MaxAckPending: 64},
 	RoleScore: {AckWait: 10 * time.Second, MaxDeliver: 5, Backoff: backoff(time.Second, 5), MaxAckPending: 64},
-	// Proctor: one consumer per partition (see ProctorSubject); one message
-	// in flight per partition keeps each attempt's commands in order.
-	RoleProctor: {AckWait: 10 * time.Second, MaxDeliver: 5, Backoff: backoff(200*time.Millisecond, 5), MaxAckPending: 1},
+	// Proctor: one consumer per partition (see ProctorSubject), up to 64
+	// commands in flight per partition; ConsumeBySubject keeps each
+	// attempt's commands in order.
+	RoleProctor: {AckWait: 10 * time.Second, MaxDeliver: 5, Backoff: backoff(200*time.Millisecond, 5), MaxAckPending: 64},
 }
 
 func backoff(first time.Duration, n int) []time.Duration {

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/hirebus/hirebus/events"
@@ -25,6 +26,12 @@ type Relay struct {
 	log      *slog.Logger
 	interval time.Duration
 	minAge   time.Duration
+
+	// Rows published by a Tx with DeferCleanup wait here for one
+	// background DELETE (see cleanLater).
+	cleanMu  sync.Mutex
+	cleanIDs []int64
+	cleaning bool
 }
 
 // Config tunes the background relay.
@@ -81,9 +88,32 @@ func (b *Batch) Add(subject string, env events.Envelope) error {
 	return nil
 }
 
+// TxOption tunes one Tx.
+type TxOption func(*txOptions)
+
+type txOptions struct {
+	afterCommit  func()
+	deferCleanup bool
+}
+
+// AfterCommit runs f right after the transaction committed, before its
+// messages are published (e.g. to time the two apart).
+func AfterCommit(f func()) TxOption { return func(o *txOptions) { o.afterCommit = f } }
+
+// DeferCleanup lets Tx return as soon as the batch's messages are published:
+// deleting their outbox rows (a second commit) is left to a background
+// DELETE shared by every such Tx of the relay. Until it runs, a sweep may
+// publish a row again, which JetStream drops by its message id. For latency
+// paths (the live proctoring feed) where that commit would be waited for.
+func DeferCleanup() TxOption { return func(o *txOptions) { o.deferCleanup = true } }
+
 // Tx runs fn in a transaction; after commit the batch's messages are
 // published at once (best effort: leftovers are the relay's job).
-func (r *Relay) Tx(ctx context.Context, fn func(tx *sqlx.Tx, out *Batch) error) error {
+func (r *Relay) Tx(ctx context.Context, fn func(tx *sqlx.Tx, out *Batch) error, opts ...TxOption) error {
+	var o txOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	b := &Batch{ctx: ctx}
 	err := store.InTx(ctx, r.db, func(tx *sqlx.Tx) error {
 		b.tx = tx
@@ -92,13 +122,65 @@ func (r *Relay) Tx(ctx context.Context, fn func(tx *sqlx.Tx, out *Batch) error) 
 	if err != nil {
 		return err
 	}
+	if o.afterCommit != nil {
+		o.afterCommit()
+	}
+	if o.deferCleanup {
+		if done := r.publish(ctx, b.rows); len(done) > 0 {
+			r.cleanLater(done)
+		}
+		return nil
+	}
 	r.flush(ctx, b.rows)
 	return nil
 }
 
-func (r *Relay) flush(ctx context.Context, rows []row) {
-	if len(rows) == 0 {
+// cleanLater queues published rows for deletion. One goroutine at a time
+// deletes everything queued so far with one statement, so under load many
+// transactions share one DELETE and its commit; it exits when the queue is
+// empty (a failed DELETE leaves the rows to the sweep, which republishes
+// them under the same message ids).
+func (r *Relay) cleanLater(ids []int64) {
+	r.cleanMu.Lock()
+	r.cleanIDs = append(r.cleanIDs, ids...)
+	start := !r.cleaning
+	r.cleaning = true
+	r.cleanMu.Unlock()
+	if !start {
 		return
+	}
+	go func() {
+		for {
+			r.cleanMu.Lock()
+			ids := r.cleanIDs
+			r.cleanIDs = nil
+			if len(ids) == 0 {
+				r.cleaning = false
+				r.cleanMu.Unlock()
+				return
+			}
+			r.cleanMu.Unlock()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			r.deleteRows(ctx, ids)
+			cancel()
+		}
+	}()
+}
+
+func (r *Relay) deleteRows(ctx context.Context, ids []int64) {
+	q, args, err := sqlx.In(`DELETE FROM outbox WHERE id IN (?)`, ids)
+	if err == nil {
+		_, err = r.db.ExecContext(ctx, q, args...)
+	}
+	if err != nil {
+		r.log.WarnContext(ctx, "outbox cleanup failed; relay will republish (deduplicated)", "err", err)
+	}
+}
+
+// publish publishes rows and returns the ids of those JetStream stored.
+func (r *Relay) publish(ctx context.Context, rows []row) []int64 {
+	if len(rows) == 0 {
+		return nil
 	}
 	// Bounded like the relay's MinAge: during a NATS failover the request
 	// answers within ~2 s and the relay publishes what is left.
@@ -112,16 +194,17 @@ func (r *Relay) flush(ctx context.Context, rows []row) {
 		}
 		done = append(done, m.id)
 	}
+	return done
+}
+
+func (r *Relay) flush(ctx context.Context, rows []row) {
+	done := r.publish(ctx, rows)
 	if len(done) == 0 {
 		return
 	}
-	q, args, err := sqlx.In(`DELETE FROM outbox WHERE id IN (?)`, done)
-	if err == nil {
-		_, err = r.db.ExecContext(pctx, q, args...)
-	}
-	if err != nil {
-		r.log.WarnContext(ctx, "outbox cleanup failed; relay will republish (deduplicated)", "err", err)
-	}
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	r.deleteRows(pctx, done)
 }
 
 // Run re-publishes leftovers until ctx ends.

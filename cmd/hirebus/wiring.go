@@ -80,5 +80,5 @@ func newAssessWorker(_ context.Context, _ Config, d Deps) (worker, error) {
 // newProctorWorker consumes proctoring signals and frame checks in order per
 // attempt and runs the proctoring retention job (HIREBUS_PROCTOR_RETENTION).
 func newProctorWorker(_ context.Context, cfg Config, d Deps) (worker, error) {
-	return proctor.New(proctor.Config{Retention: cfg.ProctorRetention}, proctor.Deps{DB: d.DB, JS: d.JS, Relay: d.Relay, Log: d.Log})
+	return proctor.New(proctor.Config{Retention: cfg.ProctorRetention, Concurrency: cfg.WorkerConcurrency}, proctor.Deps{DB: d.DB, JS: d.JS, Relay: d.Relay, Log: d.Log})
 }

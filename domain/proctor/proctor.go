@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -96,8 +97,17 @@ func Rules(ctx context.Context, q sqlx.QueryerContext, assessmentID uint64) ([]R
 	if err != nil {
 		return nil, 0, fmt.Errorf("proctor: rules: %w", store.Translate(err))
 	}
+	return parseRules(assessmentID, row.Rules, row.FlagAt)
+}
+
+// parseRules turns a stored proctor_rules row into the effective rules
+// (Defaults when raw is nil: the assessment has no overrides).
+func parseRules(assessmentID uint64, raw []byte, flagAt sql.NullInt64) ([]Rule, int, error) {
+	if raw == nil {
+		return Defaults, DefaultFlagAt, nil
+	}
 	var ov []Override
-	if err := json.Unmarshal(row.Rules, &ov); err != nil {
+	if err := json.Unmarshal(raw, &ov); err != nil {
 		return nil, 0, fmt.Errorf("proctor: stored rules of %d: %w", assessmentID, err)
 	}
 	rules, err := Merge(ov)
@@ -105,8 +115,8 @@ func Rules(ctx context.Context, q sqlx.QueryerContext, assessmentID uint64) ([]R
 		return nil, 0, err
 	}
 	flag := DefaultFlagAt
-	if row.FlagAt.Valid {
-		flag = int(row.FlagAt.Int64)
+	if flagAt.Valid {
+		flag = int(flagAt.Int64)
 	}
 	return rules, flag, nil
 }
@@ -152,7 +162,8 @@ func (s *Service) SetRules(ctx context.Context, a company.Actor, assessmentID ui
 	return RuleSet{Overrides: ov, FlagAt: flagAt, Rules: rules}, nil
 }
 
-// attemptState is a proctor_attempts row.
+// attemptState is a proctor_attempts row, with its assessment's stored
+// rule overrides (NULL rules: none).
 type attemptState struct {
 	AttemptID    uint64         `db:"attempt_id"`
 	AssessmentID uint64         `db:"assessment_id"`
@@ -162,16 +173,22 @@ type attemptState struct {
 	FlaggedAt    sql.NullTime   `db:"flagged_at"`
 	Counters     []byte         `db:"counters"`
 	LastFrame    sql.NullString `db:"last_frame"`
+	Rules        []byte         `db:"rules"`
+	FlagAt       sql.NullInt64  `db:"flag_at"`
 }
 
 // lockAttempt returns the attempt's proctoring row locked for this
-// transaction, creating it on first use. The row lock serialises every
-// writer of one attempt.
+// transaction, creating it on first use, with its assessment's rules read
+// in the same round trip. The row lock serialises every writer of one
+// attempt; the rules come from subqueries, which a locking read does not
+// lock, so the attempts of one assessment do not wait for each other.
 func lockAttempt(ctx context.Context, tx *sqlx.Tx, attemptID uint64) (attemptState, State, error) {
 	var st attemptState
 	get := func() error {
-		return tx.GetContext(ctx, &st, `SELECT attempt_id, assessment_id, company_id, candidate_id, score, flagged_at, counters, last_frame
-			FROM proctor_attempts WHERE attempt_id = ? FOR UPDATE`, attemptID)
+		return tx.GetContext(ctx, &st, `SELECT a.attempt_id, a.assessment_id, a.company_id, a.candidate_id, a.score, a.flagged_at, a.counters, a.last_frame,
+			(SELECT r.rules FROM proctor_rules r WHERE r.assessment_id = a.assessment_id) AS rules,
+			(SELECT r.flag_at FROM proctor_rules r WHERE r.assessment_id = a.assessment_id) AS flag_at
+			FROM proctor_attempts a WHERE a.attempt_id = ? FOR UPDATE`, attemptID)
 	}
 	err := get()
 	if errors.Is(err, sql.ErrNoRows) {
@@ -277,13 +294,13 @@ func (s *Service) apply(ctx context.Context, attemptID uint64, ins []input, acce
 		if err != nil {
 			return err
 		}
-		rules, flagAt, err := Rules(ctx, tx, row.AssessmentID)
+		rules, flagAt, err := parseRules(row.AssessmentID, row.Rules, row.FlagAt)
 		if err != nil {
 			return err
 		}
 		up := events.ProctorUpdate{AttemptID: row.AttemptID, AssessmentID: row.AssessmentID, CompanyID: row.CompanyID,
 			CandidateID: row.CandidateID, Accepted: accepted, Events: []events.ProctorLogEntry{}}
-		fresh, dups, err := freshInputs(ctx, tx, row.AttemptID, ins)
+		fresh, dups, err := freshInputs(ctx, tx, row.AttemptID, &state, ins)
 		if err != nil {
 			return err
 		}
@@ -377,15 +394,26 @@ func (s *Service) apply(ctx context.Context, attemptID uint64, ins []input, acce
 		}
 		res.Update = up
 		return ob.Add(events.ProctorEventSubject(row.CompanyID, row.AssessmentID, row.AttemptID, events.EvtProctorUpdate), env)
-	})
+	}, outbox.DeferCleanup(), outbox.AfterCommit(func() {
+		if accepted != nil {
+			events.ObserveProctorStage(events.StageWorkerCommitted, *accepted)
+		}
+	}))
+	if err == nil && accepted != nil && len(res.Update.Events) > 0 {
+		events.ObserveProctorStage(events.StageWorkerPublished, *accepted)
+	}
 	return res, err
 }
 
 // freshInputs drops the signals already logged for the attempt (a
 // redelivered batch or a retried POST) and repeated seqs within the batch,
-// with one SELECT. Inputs without a seq (frame checks, de-duplicated by
-// command id) are kept: their INSERT IGNORE decides.
-func freshInputs(ctx context.Context, tx *sqlx.Tx, attemptID uint64, ins []input) ([]input, int, error) {
+// and raises the state's MaxSeq. Every logged seq is at most MaxSeq (kept
+// in the same row, under the same lock), so the usual batch, all above it,
+// needs no read; a batch reaching back below it is checked with one SELECT
+// (as is the first batch of a row stored before MaxSeq existed, which
+// learns it with a MAX). Inputs without a seq (frame checks, de-duplicated
+// by command id) are kept: their INSERT IGNORE decides.
+func freshInputs(ctx context.Context, tx *sqlx.Tx, attemptID uint64, st *State, ins []input) ([]input, int, error) {
 	var seqs []uint64
 	for _, in := range ins {
 		if in.seq != nil {
@@ -394,16 +422,25 @@ func freshInputs(ctx context.Context, tx *sqlx.Tx, attemptID uint64, ins []input
 	}
 	seen := map[uint64]bool{}
 	if len(seqs) > 0 {
-		q, args, err := sqlx.In(`SELECT seq FROM proctor_logs WHERE attempt_id = ? AND seq IN (?)`, attemptID, seqs)
-		if err != nil {
-			return nil, 0, fmt.Errorf("proctor: logged seqs: %w", err)
+		if st.MaxSeq == nil {
+			var m uint64
+			if err := tx.GetContext(ctx, &m, `SELECT COALESCE(MAX(seq), 0) FROM proctor_logs WHERE attempt_id = ?`, attemptID); err != nil {
+				return nil, 0, fmt.Errorf("proctor: last seq: %w", store.Translate(err))
+			}
+			st.MaxSeq = &m
 		}
-		var have []uint64
-		if err := tx.SelectContext(ctx, &have, q, args...); err != nil {
-			return nil, 0, fmt.Errorf("proctor: logged seqs: %w", store.Translate(err))
-		}
-		for _, s := range have {
-			seen[s] = true
+		if slices.Min(seqs) <= *st.MaxSeq {
+			q, args, err := sqlx.In(`SELECT seq FROM proctor_logs WHERE attempt_id = ? AND seq IN (?)`, attemptID, seqs)
+			if err != nil {
+				return nil, 0, fmt.Errorf("proctor: logged seqs: %w", err)
+			}
+			var have []uint64
+			if err := tx.SelectContext(ctx, &have, q, args...); err != nil {
+				return nil, 0, fmt.Errorf("proctor: logged seqs: %w", store.Translate(err))
+			}
+			for _, s := range have {
+				seen[s] = true
+			}
 		}
 	}
 	fresh := make([]input, 0, len(ins))
@@ -415,6 +452,9 @@ func freshInputs(ctx context.Context, tx *sqlx.Tx, attemptID uint64, ins []input
 				continue
 			}
 			seen[*in.seq] = true
+			if *in.seq > *st.MaxSeq {
+				*st.MaxSeq = *in.seq
+			}
 		}
 		fresh = append(fresh, in)
 	}

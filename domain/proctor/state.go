@@ -12,6 +12,9 @@ type State struct {
 	Fired       map[string]int     `json:"fired"`         // rule id -> deduction
 	HiddenSince int64              `json:"hidden_since"`  // unix ms of an open tab_hidden (0 = none)
 	OfflineFrom int64              `json:"offline_since"` // unix ms of an open offline
+	// MaxSeq is the highest browser seq logged for the attempt (nil: not
+	// known yet, for rows stored before it was kept); see freshInputs.
+	MaxSeq *uint64 `json:"max_seq,omitempty"`
 }
 
 func (s *State) init() {

@@ -1,6 +1,8 @@
 // Package proctor is the proctor worker role: it consumes each attempt's
-// browser signals and frame-check results in order (one ordered partition
-// consumer per events.ProctorPartitions, see events.ProctorSubject), applies
+// browser signals and frame-check results in order (one consumer per
+// events.ProctorPartitions, see events.ProctorSubject; many attempts in
+// flight, each attempt's commands one at a time, see
+// events.ConsumeBySubject), applies
 // the rules of domain/proctor, writes proctor_logs, violations and the trust
 // score through the outbox and publishes the live updates recruiters watch.
 // It also runs the retention job that deletes proctoring data after
@@ -27,11 +29,21 @@ import (
 // DefaultRetention is how long proctoring data is kept by default.
 const DefaultRetention = 90 * 24 * time.Hour
 
+// DefaultConcurrency is the default number of commands a proctor worker
+// handles at once: each holds a database connection for one short
+// transaction. About 2 are busy at 2,000 signals/s on an idle machine; on
+// a busy one each transaction waits longer, and the slots keep the worker's
+// throughput up (half the default pool of 32).
+const DefaultConcurrency = 16
+
 // Config of a proctor worker process.
 type Config struct {
-	Retention  time.Duration // proctoring data older than this is deleted (default 90 days)
-	PurgeEvery time.Duration // how often the retention job runs (default 1h; <0 = never)
-	Policy     *events.ConsumerPolicy
+	// Concurrency is how many commands (of different attempts) this process
+	// handles at once over all partitions (default DefaultConcurrency).
+	Concurrency int
+	Retention   time.Duration // proctoring data older than this is deleted (default 90 days)
+	PurgeEvery  time.Duration // how often the retention job runs (default 1h; <0 = never)
+	Policy      *events.ConsumerPolicy
 }
 
 // Deps are the shared connections.
@@ -75,6 +87,9 @@ func New(cfg Config, d Deps) (*Worker, error) {
 	if cfg.PurgeEvery == 0 {
 		cfg.PurgeEvery = time.Hour
 	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = DefaultConcurrency
+	}
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
@@ -82,14 +97,19 @@ func New(cfg Config, d Deps) (*Worker, error) {
 }
 
 // Run consumes every partition until ctx ends, and runs the retention job.
+// The partitions share cfg.Concurrency handler slots; within a partition,
+// commands of different attempts run at once and each attempt's one at a
+// time in stream order (events.ConsumeBySubject: the subject is the
+// attempt's).
 func (w *Worker) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	errs := make(chan error, events.ProctorPartitions)
+	slots := make(chan struct{}, w.cfg.Concurrency)
 	for p := 0; p < events.ProctorPartitions; p++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := events.Consume(ctx, w.js, events.ConsumeConfig{Role: events.RoleProctor, Concurrency: 1, Logger: w.log, Policy: w.cfg.Policy,
+			err := events.ConsumeBySubject(ctx, w.js, events.ConsumeConfig{Role: events.RoleProctor, Slots: slots, Logger: w.log, Policy: w.cfg.Policy,
 				Durable: events.ProctorConsumerName(p), Filter: events.ProctorPartitionFilter(p)}, w.Handle)
 			if err != nil {
 				errs <- err
@@ -122,6 +142,7 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, meta events.Me
 		if p.AttemptID == 0 || len(p.Events) == 0 {
 			return events.Permanent(errors.New("proctor worker: signals without attempt or events"))
 		}
+		events.ObserveProctorStage(events.StageWorkerStart, p.Accepted)
 		res, err = w.svc.ApplySignals(ctx, p)
 	case events.OpProctorFrame:
 		var f events.ProctorFrame

@@ -29,8 +29,8 @@ func (s *Server) assessRoutes(api fiber.Router) {
 	api.Post("/assessments/:id/start", auth, bodyByID[assess.StartInput](201, s.assess.Start))
 	api.Post("/assessments/:id/submit", auth, s.handleSubmitAssessment)
 	api.Get("/attempts/:id", auth, s.handleGetAttempt)
-	api.Put("/attempts/:id/answers/:question_id", auth, s.handleSaveAnswer)
-	api.Put("/attempts/:id/answers/:question_id/score", auth, s.handleScoreAnswer)
+	api.Put("/attempts/:id/answers/:question_id", auth, bodyByIDs[assess.AnswerInput](200, "question_id", s.assess.SaveAnswer))
+	api.Put("/attempts/:id/answers/:question_id/score", auth, bodyByIDs[assess.ScoreInput](200, "question_id", s.assess.Score))
 	api.Post("/attempts/:id/release", auth, byID(s.assess.Release))
 	api.Post("/problems", auth, s.handleCreateProblem)
 	api.Get("/companies/:id/problems", auth, listByID(s.assess.Problems))
@@ -147,26 +147,6 @@ func (s *Server) handleInviteToAssessment(c *fiber.Ctx) error {
 	return c.Status(201).JSON(inv)
 }
 
-func (s *Server) handleSaveAnswer(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	qid, err := pathID(c, "question_id")
-	if err != nil {
-		return err
-	}
-	var in assess.AnswerInput
-	if err := bindStrict(c, &in); err != nil {
-		return err
-	}
-	saved, err := s.assess.SaveAnswer(c.UserContext(), actor(c), id, qid, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(saved)
-}
-
 func (s *Server) handleSubmitAssessment(c *fiber.Ctx) error {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -198,24 +178,4 @@ func (s *Server) handleGetAttempt(c *fiber.Ctx) error {
 		return c.JSON(m)
 	}
 	return c.JSON(cv)
-}
-
-func (s *Server) handleScoreAnswer(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	qid, err := pathID(c, "question_id")
-	if err != nil {
-		return err
-	}
-	var in assess.ScoreInput
-	if err := bindStrict(c, &in); err != nil {
-		return err
-	}
-	out, err := s.assess.Score(c.UserContext(), actor(c), id, qid, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
 }

@@ -62,3 +62,27 @@ func bodyByID[In, T any](status int, call func(context.Context, company.Actor, u
 		return c.Status(status).JSON(out)
 	}
 }
+
+// bodyByIDs is bodyByID for routes naming a second object under :id (e.g.
+// an attempt's question): call(caller, :id, :second, body).
+func bodyByIDs[In, T any](status int, second string, call func(context.Context, company.Actor, uint64, uint64, In) (T, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		id2, err := pathID(c, second)
+		if err != nil {
+			return err
+		}
+		var in In
+		if err := bindStrict(c, &in); err != nil {
+			return err
+		}
+		out, err := call(c.UserContext(), actor(c), id, id2, in)
+		if err != nil {
+			return err
+		}
+		return c.Status(status).JSON(out)
+	}
+}

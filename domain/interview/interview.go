@@ -628,15 +628,7 @@ func (s *Service) Reschedule(ctx context.Context, a company.Actor, id uint64, in
 			start.UTC(), end.UTC(), in.DurationMinutes, off, id); err != nil {
 			return fmt.Errorf("interview: reschedule: %w", store.Translate(err))
 		}
-		iv, err := load(ctx, tx, `i.id = ?`, id, false)
-		if err != nil {
-			return err
-		}
-		if err := s.announce(ctx, tx, ob, iv, "rescheduled"); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Entry{ActorID: a.UserID, CompanyID: iv.CompanyID, Action: "interview.reschedule", Target: target(id),
-			Before: snapshot(cur), After: snapshot(iv), RequestID: a.RequestID, IP: a.IP})
+		return s.changed(ctx, tx, ob, a, cur, "rescheduled", "interview.reschedule")
 	})
 	if err != nil {
 		return Interview{}, err
@@ -662,20 +654,28 @@ func (s *Service) Cancel(ctx context.Context, a company.Actor, id uint64) (Inter
 		if _, err := tx.ExecContext(ctx, `UPDATE interviews SET status = 'cancelled', sequence = sequence + 1, version = version + 1 WHERE id = ?`, id); err != nil {
 			return fmt.Errorf("interview: cancel: %w", store.Translate(err))
 		}
-		iv, err := load(ctx, tx, `i.id = ?`, id, false)
-		if err != nil {
-			return err
-		}
-		if err := s.announce(ctx, tx, ob, iv, "cancelled"); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Entry{ActorID: a.UserID, CompanyID: iv.CompanyID, Action: "interview.cancel", Target: target(id),
-			Before: snapshot(cur), After: snapshot(iv), RequestID: a.RequestID, IP: a.IP})
+		return s.changed(ctx, tx, ob, a, cur, "cancelled", "interview.cancel")
 	})
 	if err != nil {
 		return Interview{}, err
 	}
 	return s.Get(ctx, a, id)
+}
+
+// changed finishes a change of an interview inside its transaction: it
+// reads the interview as changed, tells the participants (announce: a
+// notification and an iCalendar mail saying how) and audits the change
+// against cur, the interview before it.
+func (s *Service) changed(ctx context.Context, tx *sqlx.Tx, ob *outbox.Batch, a company.Actor, cur Interview, how, action string) error {
+	iv, err := load(ctx, tx, `i.id = ?`, cur.ID, false)
+	if err != nil {
+		return err
+	}
+	if err := s.announce(ctx, tx, ob, iv, how); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, audit.Entry{ActorID: a.UserID, CompanyID: iv.CompanyID, Action: action, Target: target(cur.ID),
+		Before: snapshot(cur), After: snapshot(iv), RequestID: a.RequestID, IP: a.IP})
 }
 
 // ParseRange reads the from/to of GET /api/interviews (RFC 3339; default

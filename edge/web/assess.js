@@ -11,7 +11,7 @@
 // browser's monotonic clock: the browser's wall clock is never used.
 // proctor-signals.js (a classic script on the same page) sends the
 // proctoring signals of the taking page.
-import { html, useState, useEffect, useRef, useCallback, useForm, Form, Field, Message, toast, Table, Empty, Dialog, Tabs, Badge, mount } from "/ui.js";
+import { html, useState, useEffect, useRef, useCallback, useForm, Form, Field, Message, toast, Table, Empty, Dialog, Tabs, Badge, mount, useHashRoute } from "/ui.js";
 import { ConsentGate, recordConsent } from "/consent.js";
 
 const COMPANY_KEY = "hirebus.company";
@@ -808,23 +808,7 @@ function parseHash() {
   return { view, id: m[2] || "" };
 }
 function App() {
-  const [r, setR] = useState(parseHash());
-  useEffect(() => {
-    const on = () => {
-      setR(parseHash());
-      const main = document.getElementById("main");
-      if (main) main.focus({ preventScroll: true });
-    };
-    window.addEventListener("hashchange", on);
-    return () => window.removeEventListener("hashchange", on);
-  }, []);
-  useEffect(() => {
-    document.querySelectorAll("[data-nav]").forEach((a) => {
-      const on = a.dataset.nav === r.view;
-      a.classList.toggle("active", on);
-      if (on) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
-    });
-  }, [r.view]);
+  const r = useHashRoute(parseHash, true);
   const V = { mine: Mine, lobby: Lobby, take: Take, result: Result, list: List, build: Build, results: Results }[r.view];
   return html`<${V} key=${r.view + "/" + r.id} id=${r.id} />`;
 }

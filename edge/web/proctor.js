@@ -5,7 +5,7 @@
 // then every proctor.update), and one attempt's timeline with its flags and
 // their evidence, the answer history and a replay scrubber at 1×–16×, live
 // while it runs. A flag is advice to look closer, never a decision.
-import { html, useState, useEffect, useRef, useCallback, Message, toast, Table, Empty, Timeline, Badge, mount } from "/ui.js";
+import { html, useState, useEffect, useRef, useCallback, Message, toast, Table, Empty, Timeline, Badge, mount, useHashRoute } from "/ui.js";
 
 // No session (or an expired one): sign in, then come back here.
 function toLogin() { const to = hb.signInPath(); hb.session.clear(); location.replace(to); }
@@ -314,19 +314,7 @@ function parseHash() {
   return { view, id: m[2] || "0" };
 }
 function App() {
-  const [r, setR] = useState(parseHash());
-  useEffect(() => {
-    const on = () => setR(parseHash());
-    window.addEventListener("hashchange", on);
-    return () => window.removeEventListener("hashchange", on);
-  }, []);
-  useEffect(() => {
-    document.querySelectorAll("[data-nav]").forEach((a) => {
-      const on = a.dataset.nav === r.view;
-      a.classList.toggle("active", on);
-      if (on) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
-    });
-  }, [r.view]);
+  const r = useHashRoute(parseHash);
   const V = { home: Home, live: Live, attempt: Attempt }[r.view];
   return html`<${V} key=${r.view + "/" + r.id} id=${r.id} />`;
 }

@@ -320,6 +320,31 @@ export function fmtWhen(t) {
 // ---- Page frame ---------------------------------------------------------------
 
 // SkipLink lets keyboard users jump past the navigation.
+// useHashRoute is a page's router: parse(location.hash) now and at every
+// hashchange, and the header link whose data-nav names the view marked
+// active (aria-current="page"). focusMain moves the focus to #main after
+// a change, so a screen reader starts at the new view.
+export function useHashRoute(parse, focusMain = false) {
+  const [r, setR] = useState(parse());
+  useEffect(() => {
+    const on = () => {
+      setR(parse());
+      const main = focusMain && document.getElementById("main");
+      if (main) main.focus({ preventScroll: true });
+    };
+    window.addEventListener("hashchange", on);
+    return () => window.removeEventListener("hashchange", on);
+  }, []);
+  useEffect(() => {
+    document.querySelectorAll("[data-nav]").forEach((a) => {
+      const on = a.dataset.nav === r.view;
+      a.classList.toggle("active", on);
+      if (on) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+    });
+  }, [r.view]);
+  return r;
+}
+
 export function SkipLink({ to = "#main" }) {
   return html`<a class="skip" href=${to}>Skip to content</a>`;
 }

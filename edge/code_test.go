@@ -26,7 +26,9 @@ func TestMain(m *testing.M) {
 	// The code worker's local sandbox re-executes this test binary as its
 	// init; that process must not run the tests.
 	local.MaybeRunInit()
-	os.Exit(m.Run())
+	code := m.Run()
+	testutil.RemoveBinaries() // the proctoring benchmark's worker processes
+	os.Exit(code)
 }
 
 func TestCodeExecute(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"sort"
 	"strconv"
@@ -18,6 +19,9 @@ import (
 	"github.com/hirebus/hirebus/events"
 	"github.com/hirebus/hirebus/internal/platformtest"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 var (
@@ -26,13 +30,15 @@ var (
 	benchProctorDuration = flag.Duration("proctor.duration", 60*time.Second, "BenchmarkProctorLiveFeed: how long the attempts send")
 	benchProctorBatch    = flag.Int("proctor.batch", 10, "BenchmarkProctorLiveFeed: signals per POST")
 	benchProctorWorkers  = flag.String("proctor.workers", "1,2", "BenchmarkProctorLiveFeed: proctor worker processes, one sub-benchmark per comma-separated count")
+	benchProctorInProc   = flag.Bool("proctor.inprocess", false, "BenchmarkProctorLiveFeed: run the proctor workers inside the benchmark process (for profiling) instead of as `hirebus worker proctor` processes")
 )
 
 // BenchmarkProctorLiveFeed: -proctor.attempts attempts send -proctor.rate
 // signals per second in batches through the real edge, bus and
-// -proctor.workers proctor workers (one sub-benchmark per count: 1 and 2),
-// for -proctor.duration, while a recruiter watches the assessment over
-// /ws. It reports the p50/p99 from the edge accepting a batch (the 202; its
+// -proctor.workers proctor worker processes (one sub-benchmark per count:
+// 1 and 2; each a `hirebus worker proctor` with its own NATS connection,
+// database pool and outbox relay), for -proctor.duration, while a
+// recruiter watches the assessment over /ws. It reports the p50/p99 from the edge accepting a batch (the 202; its
 // time travels in the update) to the recruiter's socket receiving it, and
 // fails on a lost, duplicated or reordered signal. The whole scenario is
 // one b.N round (it lasts longer than any -benchtime). To judge a run on a
@@ -53,8 +59,13 @@ func benchProctorLiveFeed(b *testing.B, workers int) {
 	p := platformtest.Start(b, platformtest.Options{EdgeConfig: func(c *edge.Config) {
 		c.OTPPerIP, c.RegisterPerMin = 1_000_000, -1 // the setup registers every candidate from one address
 	}})
+	var procs []*platformtest.WorkerProcess
 	for i := 0; i < workers; i++ {
-		p.StartProctorWorker(b)
+		if *benchProctorInProc {
+			p.StartProctorWorker(b)
+		} else {
+			procs = append(procs, p.StartWorkerProcess(b, "proctor"))
+		}
 	}
 	rec := p.Register("brec", "recruiter")
 	do := func(method, path, tok string, body any, status int) map[string]any {
@@ -133,14 +144,18 @@ func benchProctorLiveFeed(b *testing.B, workers int) {
 		}
 	}()
 
+	// Each attempt sends a batch every `every`, staggered over the first
+	// interval, on a fixed schedule (a late batch does not push the later
+	// ones back): rate × duration signals in all.
 	batch := *benchProctorBatch
 	perAttempt := float64(*benchProctorRate) / float64(n) // signals per second per attempt
 	every := time.Duration(float64(time.Second) * float64(batch) / perAttempt)
+	batches := int(benchProctorDuration.Seconds() * perAttempt / float64(batch))
 	types := []string{events.SigWindowBlur, events.SigWindowFocus, events.SigKeystrokes, events.SigCopy}
 	var sent, rejected int64
 	var sendMu sync.Mutex
-	stagesBefore := proctorStages(b)
-	cpuBefore := processCPU()
+	stagesBefore := proctorStages(b, procs)
+	cpuBefore := benchCPU(procs)
 	b.ResetTimer()
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -148,15 +163,14 @@ func benchProctorLiveFeed(b *testing.B, workers int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			time.Sleep(time.Duration(i) * every / time.Duration(n)) // stagger
+			offset := time.Duration(i) * every / time.Duration(n) // stagger
 			var seq uint64
-			t := time.NewTicker(every)
-			defer t.Stop()
-			for time.Since(start) < *benchProctorDuration {
+			for k := 0; k < batches; k++ {
+				time.Sleep(time.Until(start.Add(offset + time.Duration(k)*every)))
 				evs := make([]map[string]any, batch)
-				for k := range evs {
+				for j := range evs {
 					seq++
-					evs[k] = map[string]any{"seq": seq, "type": types[int(seq)%len(types)], "data": map[string]any{"chars": 20, "duration_ms": 2000}}
+					evs[j] = map[string]any{"seq": seq, "type": types[int(seq)%len(types)], "data": map[string]any{"chars": 20, "duration_ms": 2000}}
 				}
 				r := platformtest.Do(b, "POST", p.URL+"/api/proctor/log", a.token, map[string]any{"attempt_id": a.id, "events": evs})
 				sendMu.Lock()
@@ -167,7 +181,6 @@ func benchProctorLiveFeed(b *testing.B, workers int) {
 					seq -= uint64(batch) // not accepted: those seqs were never sent
 				}
 				sendMu.Unlock()
-				<-t.C
 			}
 		}()
 	}
@@ -194,8 +207,8 @@ func benchProctorLiveFeed(b *testing.B, workers int) {
 	}
 	drain := time.Since(drainStart)
 	b.StopTimer()
-	stages := proctorStages(b)
-	cpu := processCPU() - cpuBefore
+	stages := proctorStages(b, procs)
+	cpu := benchCPU(procs) - cpuBefore
 	_ = ws.Conn.Close()
 	<-readDone
 	mu.Lock()
@@ -219,7 +232,7 @@ func benchProctorLiveFeed(b *testing.B, workers int) {
 	}
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
-	b.ReportMetric(float64(sent)/elapsed.Seconds(), "signals/s")
+	b.ReportMetric(float64(sent)/benchProctorDuration.Seconds(), "signals/s")
 	b.ReportMetric(float64(lost), "lost")
 	b.ReportMetric(float64(dup), "duplicated")
 	b.ReportMetric(float64(reordered), "reordered")
@@ -229,9 +242,10 @@ func benchProctorLiveFeed(b *testing.B, workers int) {
 		b.ReportMetric(h.quantile(0.50)*1000, st+"-p50-ms")
 		b.ReportMetric(h.quantile(0.99)*1000, st+"-p99-ms")
 	}
-	// CPU of this process (edge, workers, NATS and the simulated browsers)
-	// per second of the run: what the pipeline itself costs, whatever the
-	// machine's other load.
+	// CPU of this process (edge, NATS, the simulated browsers and any
+	// in-process workers) and of the worker processes per second of the
+	// run: what the pipeline itself costs, whatever the machine's other
+	// load (MariaDB's share is not counted).
 	b.ReportMetric(cpu.Seconds()/elapsed.Seconds(), "cpu-cores")
 	b.ReportMetric(drain.Seconds(), "drain-s")
 	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
@@ -247,13 +261,18 @@ func benchProctorLiveFeed(b *testing.B, workers int) {
 	}
 }
 
-// processCPU is the user and system CPU time this process used so far.
-func processCPU() time.Duration {
+// benchCPU is the user and system CPU time this process and the worker
+// processes used so far.
+func benchCPU(procs []*platformtest.WorkerProcess) time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	total := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	for _, w := range procs {
+		total += w.CPU()
+	}
+	return total
 }
 
 // stageHist is one stage's cumulative histogram of
@@ -264,14 +283,37 @@ type stageHist struct {
 	total  uint64
 }
 
-// proctorStages reads the stage histograms of this process (the edge and
-// the workers run in it).
-func proctorStages(b *testing.B) map[string]stageHist {
+// proctorStages reads the stage histograms of this process (the edge, and
+// in-process workers) and of each worker process (its /metrics), summed per
+// stage.
+func proctorStages(b *testing.B, procs []*platformtest.WorkerProcess) map[string]stageHist {
 	mfs, err := prometheus.DefaultGatherer.Gather()
 	if err != nil {
 		b.Fatal(err)
 	}
 	out := map[string]stageHist{}
+	addStages(out, mfs)
+	for _, w := range procs {
+		r, err := http.Get(w.MetricsURL)
+		if err != nil {
+			b.Fatalf("metrics of worker process: %v", err)
+		}
+		parser := expfmt.NewTextParser(model.UTF8Validation)
+		fams, err := parser.TextToMetricFamilies(r.Body)
+		r.Body.Close()
+		if err != nil {
+			b.Fatalf("metrics of worker process: %v", err)
+		}
+		for _, mf := range fams {
+			addStages(out, []*dto.MetricFamily{mf})
+		}
+	}
+	return out
+}
+
+// addStages adds the hirebus_proctor_stage_seconds histograms of mfs to
+// out, per stage.
+func addStages(out map[string]stageHist, mfs []*dto.MetricFamily) {
 	for _, mf := range mfs {
 		if mf.GetName() != "hirebus_proctor_stage_seconds" {
 			continue
@@ -283,15 +325,18 @@ func proctorStages(b *testing.B) map[string]stageHist {
 					stage = l.GetValue()
 				}
 			}
-			h := stageHist{total: m.GetHistogram().GetSampleCount()}
-			for _, bk := range m.GetHistogram().GetBucket() {
-				h.bounds = append(h.bounds, bk.GetUpperBound())
-				h.counts = append(h.counts, bk.GetCumulativeCount())
+			h := out[stage]
+			h.total += m.GetHistogram().GetSampleCount()
+			for i, bk := range m.GetHistogram().GetBucket() {
+				if i >= len(h.bounds) {
+					h.bounds = append(h.bounds, bk.GetUpperBound())
+					h.counts = append(h.counts, 0)
+				}
+				h.counts[i] += bk.GetCumulativeCount()
 			}
 			out[stage] = h
 		}
 	}
-	return out
 }
 
 // minus is the histogram of the observations made since before.

@@ -141,34 +141,6 @@ type Harness struct {
 	retryReasons map[string]int // why clients retried (status or transport error)
 }
 
-var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
-)
-
-// hirebusBinary builds cmd/hirebus once per test binary.
-func hirebusBinary(t testing.TB) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "hirebus-faults-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		builtBin = filepath.Join(dir, "hirebus")
-		cmd := exec.Command("go", "build", "-o", builtBin, "./cmd/hirebus")
-		cmd.Dir = testutil.RepoRoot()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return builtBin
-}
-
 // natsServerBinary is HIREBUS_NATS_SERVER, the installed nats-server, or
 // one built from the nats-server module hirebus embeds.
 func natsServerBinary(t testing.TB, dir string) string {
@@ -202,7 +174,7 @@ func Start(t testing.TB, opt Options) *Harness {
 	testutil.SkipShort(t, "the hirebus binary, nats-server processes and MariaDB")
 	h := &Harness{T: t, Dir: t.TempDir(), Procs: map[string]*Proc{}, RunID: randHex(4),
 		client: &http.Client{Timeout: 10 * time.Second}}
-	h.Bin = hirebusBinary(t)
+	h.Bin = testutil.HirebusBinary(t)
 	t.Cleanup(func() {
 		for _, p := range h.Procs {
 			p.Kill()

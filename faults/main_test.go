@@ -2,14 +2,13 @@ package faults
 
 import (
 	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/hirebus/hirebus/internal/testutil"
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if builtBin != "" {
-		os.RemoveAll(filepath.Dir(builtBin))
-	}
+	testutil.RemoveBinaries()
 	os.Exit(code)
 }

@@ -8,6 +8,7 @@ package outbox
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -94,7 +95,20 @@ type TxOption func(*txOptions)
 type txOptions struct {
 	afterCommit  func()
 	deferCleanup bool
+	mustPublish  bool
 }
+
+// ErrUnpublished: the transaction committed, but some of its messages could
+// not be published yet (they wait in the outbox for the relay).
+var ErrUnpublished = errors.New("outbox: committed, but not yet published")
+
+// MustPublish makes Tx return ErrUnpublished when a message of the batch
+// could not be published right after commit. For a consumer whose
+// messages must reach subscribers in the order of its commands (the
+// proctoring feed of one attempt): it does not acknowledge the command, and
+// its retry, finding the effect committed, publishes what is left with
+// PublishPending before the next command of the same subject can run.
+func MustPublish() TxOption { return func(o *txOptions) { o.mustPublish = true } }
 
 // AfterCommit runs f right after the transaction committed, before its
 // messages are published (e.g. to time the two apart).
@@ -125,14 +139,58 @@ func (r *Relay) Tx(ctx context.Context, fn func(tx *sqlx.Tx, out *Batch) error, 
 	if o.afterCommit != nil {
 		o.afterCommit()
 	}
+	var done []int64
 	if o.deferCleanup {
-		if done := r.publish(ctx, b.rows); len(done) > 0 {
+		if done = r.publish(ctx, b.rows); len(done) > 0 {
 			r.cleanLater(done)
 		}
-		return nil
+	} else {
+		done = r.flush(ctx, b.rows)
 	}
-	r.flush(ctx, b.rows)
+	if o.mustPublish && len(done) < len(b.rows) {
+		return fmt.Errorf("%w: %d of %d messages", ErrUnpublished, len(b.rows)-len(done), len(b.rows))
+	}
 	return nil
+}
+
+// PublishPending publishes, in commit order, the messages on subject that
+// are still in the outbox (a Tx that returned ErrUnpublished, or whose
+// process died between commit and publish), and deletes them. A message
+// also published by its writer or a sweep meanwhile is dropped by
+// JetStream as a duplicate of its id. It returns how many it published, and
+// an error when one could not be published (the rest stay, in order).
+func (r *Relay) PublishPending(ctx context.Context, subject string) (int, error) {
+	var rows []struct {
+		ID      int64  `db:"id"`
+		MsgID   string `db:"msg_id"`
+		Headers []byte `db:"headers"`
+		Data    []byte `db:"data"`
+	}
+	// A plain read: the outbox is small (rows leave it once published), and
+	// a locking read would hold up every writer of the outbox.
+	if err := r.db.SelectContext(ctx, &rows, `SELECT id, msg_id, headers, data FROM outbox WHERE subject = ? ORDER BY id`, subject); err != nil {
+		return 0, fmt.Errorf("outbox: pending on %s: %w", subject, store.Translate(err))
+	}
+	pending := make([]row, 0, len(rows))
+	for _, m := range rows {
+		var h nats.Header
+		_ = json.Unmarshal(m.Headers, &h)
+		pending = append(pending, row{id: m.ID, subject: subject, msgID: m.MsgID, data: m.Data, headers: h})
+	}
+	var done []int64
+	for _, m := range pending { // stop at the first failure: later ones must not overtake it
+		if ok := r.publish(ctx, []row{m}); len(ok) == 0 {
+			break
+		}
+		done = append(done, m.id)
+	}
+	if len(done) > 0 {
+		r.cleanLater(done)
+	}
+	if len(done) < len(pending) {
+		return len(done), fmt.Errorf("%w: %d messages on %s", ErrUnpublished, len(pending)-len(done), subject)
+	}
+	return len(done), nil
 }
 
 // cleanLater queues published rows for deletion. One goroutine at a time
@@ -197,14 +255,16 @@ func (r *Relay) publish(ctx context.Context, rows []row) []int64 {
 	return done
 }
 
-func (r *Relay) flush(ctx context.Context, rows []row) {
+// flush publishes rows, deletes those published and returns their ids.
+func (r *Relay) flush(ctx context.Context, rows []row) []int64 {
 	done := r.publish(ctx, rows)
 	if len(done) == 0 {
-		return
+		return nil
 	}
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
 	r.deleteRows(pctx, done)
+	return done
 }
 
 // Run re-publishes leftovers until ctx ends.

@@ -288,12 +288,14 @@ type pendingLog struct {
 // race.
 func (s *Service) apply(ctx context.Context, attemptID uint64, ins []input, accepted *time.Time, frameKey string) (Result, error) {
 	var res Result
+	var subject string // the attempt's live feed
 	err := s.Relay.Tx(ctx, func(tx *sqlx.Tx, ob *outbox.Batch) error {
 		res = Result{}
 		row, state, err := lockAttempt(ctx, tx, attemptID)
 		if err != nil {
 			return err
 		}
+		subject = events.ProctorEventSubject(row.CompanyID, row.AssessmentID, row.AttemptID, events.EvtProctorUpdate)
 		rules, flagAt, err := parseRules(row.AssessmentID, row.Rules, row.FlagAt)
 		if err != nil {
 			return err
@@ -393,16 +395,25 @@ func (s *Service) apply(ctx context.Context, attemptID uint64, ins []input, acce
 			return err
 		}
 		res.Update = up
-		return ob.Add(events.ProctorEventSubject(row.CompanyID, row.AssessmentID, row.AttemptID, events.EvtProctorUpdate), env)
-	}, outbox.DeferCleanup(), outbox.AfterCommit(func() {
+		return ob.Add(subject, env)
+	}, outbox.DeferCleanup(), outbox.MustPublish(), outbox.AfterCommit(func() {
 		if accepted != nil {
 			events.ObserveProctorStage(events.StageWorkerCommitted, *accepted)
 		}
 	}))
+	if err == nil && res.Duplicates > 0 && len(res.Update.Events) == 0 && subject != "" {
+		// A redelivery: its first run committed; if that run's update never
+		// reached the feed (publish failed, or the process died), it goes
+		// out now, before the attempt's next command can run.
+		_, err = s.Relay.PublishPending(ctx, subject)
+	}
 	if err == nil && accepted != nil && len(res.Update.Events) > 0 {
 		events.ObserveProctorStage(events.StageWorkerPublished, *accepted)
 	}
-	return res, err
+	if err != nil {
+		return res, fmt.Errorf("proctor: apply to attempt %d: %w", attemptID, err)
+	}
+	return res, nil
 }
 
 // freshInputs drops the signals already logged for the attempt (a

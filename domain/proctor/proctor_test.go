@@ -3,6 +3,7 @@ package proctor_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,10 @@ import (
 	"github.com/hirebus/hirebus/domain/jobs"
 	"github.com/hirebus/hirebus/domain/proctor"
 	"github.com/hirebus/hirebus/events"
+	"github.com/hirebus/hirebus/internal/testutil"
+	"github.com/hirebus/hirebus/outbox"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 type world struct {
@@ -304,5 +309,62 @@ func TestPurge(t *testing.T) {
 	}
 	if n := w.e.Count(t, `SELECT COUNT(*) FROM proctor_attempts WHERE attempt_id = ?`, w.attempt2); n != 1 {
 		t.Fatal("recent attempt purged")
+	}
+}
+
+// TestUnpublishedUpdateGoesOutFirst: when a batch commits but its live
+// update cannot be published (NATS unreachable, or the process died between
+// commit and publish), ApplySignals fails so the command is retried rather
+// than acknowledged; the retry finds the batch logged and publishes the
+// pending update, so the attempt's updates reach the feed in command order
+// even though the next batch publishes at once.
+func TestUnpublishedUpdateGoesOutFirst(t *testing.T) {
+	w := setup(t)
+	ctx := context.Background()
+	live := w.e.Subscribe(t, events.SubjectProctorEvents)
+
+	// A relay whose NATS connection is closed: every publish fails.
+	nc, err := nats.Connect(w.e.JS.Conn().ConnectedUrl())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.Close()
+	down := &proctor.Service{DB: w.e.DB, Relay: outbox.New(w.e.DB, events.NewPublisher(dead), outbox.Config{}, nil)}
+
+	first := w.signals(w.attempt, sig(1, events.SigCopy, events.ProctorData{}), sig(2, events.SigCopy, events.ProctorData{}))
+	if _, err := down.ApplySignals(ctx, first); !errors.Is(err, outbox.ErrUnpublished) {
+		t.Fatalf("batch committed without its update published: want ErrUnpublished, got %v", err)
+	}
+	if n := w.e.Count(t, `SELECT COUNT(*) FROM proctor_logs WHERE attempt_id = ?`, w.attempt); n != 2 {
+		t.Fatalf("%d logs after the first batch", n)
+	}
+	// The retry (the command was not acknowledged) finds the batch logged
+	// and publishes its update before the next batch runs.
+	res, err := w.svc.ApplySignals(ctx, first)
+	if err != nil || res.Duplicates != 2 {
+		t.Fatalf("retry: %+v %v", res, err)
+	}
+	if _, err := w.svc.ApplySignals(ctx, w.signals(w.attempt, sig(3, events.SigCopy, events.ProctorData{}))); err != nil {
+		t.Fatal(err)
+	}
+	var seqs []uint64
+	testutil.Eventually(t, 5*time.Second, func() bool {
+		for _, env := range live(200 * time.Millisecond) {
+			var up events.ProctorUpdate
+			if err := env.Decode(&up); err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range up.Events {
+				seqs = append(seqs, *e.Seq)
+			}
+		}
+		return len(seqs) >= 3
+	}, "the feed carried %v", &seqs)
+	if !slices.Equal(seqs, []uint64{1, 2, 3}) {
+		t.Fatalf("the feed carried seqs %v, want 1 2 3 once each, in order", seqs)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"sort"
 	"strconv"
@@ -20,8 +19,6 @@ import (
 	"github.com/hirebus/hirebus/internal/platformtest"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 )
 
 var (
@@ -294,17 +291,8 @@ func proctorStages(b *testing.B, procs []*platformtest.WorkerProcess) map[string
 	out := map[string]stageHist{}
 	addStages(out, mfs)
 	for _, w := range procs {
-		r, err := http.Get(w.MetricsURL)
-		if err != nil {
-			b.Fatalf("metrics of worker process: %v", err)
-		}
-		parser := expfmt.NewTextParser(model.UTF8Validation)
-		fams, err := parser.TextToMetricFamilies(r.Body)
-		r.Body.Close()
-		if err != nil {
-			b.Fatalf("metrics of worker process: %v", err)
-		}
-		for _, mf := range fams {
+		mf := w.Metrics(b)["hirebus_proctor_stage_seconds"]
+		if mf != nil {
 			addStages(out, []*dto.MetricFamily{mf})
 		}
 	}

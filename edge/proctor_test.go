@@ -357,3 +357,99 @@ func TestProctorFramesKept(t *testing.T) {
 		})
 	}
 }
+
+// TestProctorOrderAcrossWorkerProcesses: two `hirebus worker proctor`
+// processes share each attempt's commands, and one is killed (SIGKILL)
+// while commands are in flight. The recruiter's feed still gets every
+// signal of each attempt exactly once and in order, and the timeline
+// stores them in order: the commands the dead process held are redelivered
+// to the other after the ack wait, and its later commands wait for them.
+func TestProctorOrderAcrossWorkerProcesses(t *testing.T) {
+	testutil.SkipShort(t, "hirebus worker processes")
+	w := startProctor(t, 0, func(c *edge.Config) { c.ProctorLogPerMin = -1 })
+	attempts := []uint64{w.attempt, w.attempt2}
+	tokens := map[uint64]string{w.attempt: w.cand.Token, w.attempt2: w.cand2.Token}
+	rec := platformtest.DialWS(t, w.p.URL, w.rec.Token, -1)
+	if m := subscribe(t, rec, "assessment_id", w.assessmentID); m.Type != "proctor.snapshot" {
+		t.Fatalf("subscribe: %s %s", m.Type, m.Data)
+	}
+	const perBatch, batches = 3, 90
+	next := map[uint64]int{} // attempt -> last seq sent
+	send := func(from, to int) {
+		for b := from; b < to; b++ {
+			for _, a := range attempts {
+				var evs []map[string]any
+				for range perBatch {
+					next[a]++
+					evs = append(evs, signal(next[a], events.SigCopy, nil))
+				}
+				w.must(w.log(tokens[a], a, evs...), 202)
+			}
+		}
+	}
+	handled := func(p *platformtest.WorkerProcess) float64 {
+		return p.Counter(t, "hirebus_proctor_events_total", "outcome", "new")
+	}
+
+	first := w.p.StartWorkerProcess(t, "proctor")
+	send(0, 30)
+	testutil.Eventually(t, 20*time.Second, func() bool { return handled(first) > 0 }, "the first worker process handled nothing")
+	second := w.p.StartWorkerProcess(t, "proctor")
+	send(30, 60)
+	byFirst := handled(first)
+	first.Kill() // with commands of both attempts likely in flight
+	send(60, batches)
+
+	want := perBatch * batches
+	got := map[uint64][]uint64{}
+	received := func() int { return len(got[w.attempt]) + len(got[w.attempt2]) }
+	deadline := time.Now().Add(60 * time.Second)
+	for received() < 2*want && time.Now().Before(deadline) {
+		m, ok := tryNext(rec, time.Until(deadline))
+		if !ok {
+			break
+		}
+		if m.Type != events.EvtProctorUpdate {
+			continue
+		}
+		var up events.ProctorUpdate
+		if err := json.Unmarshal(m.Data, &up); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range up.Events {
+			got[up.AttemptID] = append(got[up.AttemptID], *e.Seq)
+		}
+	}
+	if handled(second) == 0 {
+		t.Fatal("the second worker process handled nothing")
+	}
+	t.Logf("signals handled: %.0f by the first process before it was killed, %.0f by the second; %.0f duplicates (redelivered) seen by the second",
+		byFirst, handled(second), second.Counter(t, "hirebus_proctor_events_total", "outcome", "duplicate"))
+	for _, a := range attempts {
+		seqs := got[a]
+		for i, s := range seqs {
+			if s != uint64(i+1) {
+				t.Fatalf("attempt %d: the feed's signal %d has seq %d (want every seq once, in order): %v", a, i, s, seqs)
+			}
+		}
+		if len(seqs) != want {
+			t.Fatalf("attempt %d: the feed carried %d of %d signals", a, len(seqs), want)
+		}
+		var tl struct {
+			Events []struct{ Seq uint64 }
+		}
+		r := w.do("GET", fmt.Sprintf("/api/proctor/attempts/%d/timeline", a), w.rec.Token, nil)
+		if r.Status != 200 {
+			t.Fatalf("timeline: %d %s", r.Status, r.Body)
+		}
+		r.JSON(t, &tl)
+		if len(tl.Events) != want {
+			t.Fatalf("attempt %d: %d events stored, want %d", a, len(tl.Events), want)
+		}
+		for i, e := range tl.Events {
+			if e.Seq != uint64(i+1) {
+				t.Fatalf("attempt %d: stored event %d has seq %d: handled out of order", a, i, e.Seq)
+			}
+		}
+	}
+}

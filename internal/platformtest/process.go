@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/hirebus/hirebus/internal/testutil"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 // WorkerProcess is a `hirebus worker ROLE` process run against the
@@ -116,6 +119,56 @@ func (w *WorkerProcess) CPU() time.Duration {
 	ut, _ := strconv.ParseInt(f[11], 10, 64)
 	st, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(ut+st) * (time.Second / 100)
+}
+
+// Metrics returns the process's current metric families (its /metrics).
+func (w *WorkerProcess) Metrics(t testing.TB) map[string]*dto.MetricFamily {
+	t.Helper()
+	r, err := http.Get(w.MetricsURL)
+	if err != nil {
+		t.Fatalf("platformtest: metrics of hirebus worker %s: %v", w.Role, err)
+	}
+	defer r.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(r.Body)
+	if err != nil {
+		t.Fatalf("platformtest: metrics of hirebus worker %s: %v", w.Role, err)
+	}
+	return fams
+}
+
+// Counter is the value of counter name with the given label value pairs
+// (0 when the process has not counted it yet).
+func (w *WorkerProcess) Counter(t testing.TB, name string, labels ...string) float64 {
+	t.Helper()
+	mf := w.Metrics(t)[name]
+	if mf == nil {
+		return 0
+	}
+	for _, m := range mf.GetMetric() {
+		match := true
+		for i := 0; i+1 < len(labels); i += 2 {
+			found := false
+			for _, l := range m.GetLabel() {
+				if l.GetName() == labels[i] && l.GetValue() == labels[i+1] {
+					found = true
+				}
+			}
+			match = match && found
+		}
+		if match {
+			return m.GetCounter().GetValue()
+		}
+	}
+	return 0
+}
+
+// Kill ends the process at once (SIGKILL), like a crash.
+func (w *WorkerProcess) Kill() {
+	w.stopOnce.Do(func() {
+		_ = w.cmd.Process.Kill()
+		<-w.done
+	})
 }
 
 // Output is what the process printed so far.

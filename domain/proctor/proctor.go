@@ -177,30 +177,25 @@ type attemptState struct {
 	FlagAt       sql.NullInt64  `db:"flag_at"`
 }
 
+// errNoAttemptRow: the attempt has no proctor_attempts row yet.
+var errNoAttemptRow = errors.New("proctor: attempt row missing")
+
 // lockAttempt returns the attempt's proctoring row locked for this
-// transaction, creating it on first use, with its assessment's rules read
-// in the same round trip. The row lock serialises every writer of one
-// attempt; the rules come from subqueries, which a locking read does not
-// lock, so the attempts of one assessment do not wait for each other.
+// transaction, with its assessment's rules read in the same round trip.
+// The row lock serialises every writer of one attempt; the rules come from
+// subqueries, which a locking read does not lock, so the attempts of one
+// assessment do not wait for each other. A missing row is errNoAttemptRow:
+// the caller rolls back (a locking read of a missing key holds a gap lock,
+// and two attempts' first commands inserting into the same gap would
+// deadlock), creates the row (createAttemptRow) and tries again.
 func lockAttempt(ctx context.Context, tx *sqlx.Tx, attemptID uint64) (attemptState, State, error) {
 	var st attemptState
-	get := func() error {
-		return tx.GetContext(ctx, &st, `SELECT a.attempt_id, a.assessment_id, a.company_id, a.candidate_id, a.score, a.flagged_at, a.counters, a.last_frame,
-			(SELECT r.rules FROM proctor_rules r WHERE r.assessment_id = a.assessment_id) AS rules,
-			(SELECT r.flag_at FROM proctor_rules r WHERE r.assessment_id = a.assessment_id) AS flag_at
-			FROM proctor_attempts a WHERE a.attempt_id = ? FOR UPDATE`, attemptID)
-	}
-	err := get()
+	err := tx.GetContext(ctx, &st, `SELECT a.attempt_id, a.assessment_id, a.company_id, a.candidate_id, a.score, a.flagged_at, a.counters, a.last_frame,
+		(SELECT r.rules FROM proctor_rules r WHERE r.assessment_id = a.assessment_id) AS rules,
+		(SELECT r.flag_at FROM proctor_rules r WHERE r.assessment_id = a.assessment_id) AS flag_at
+		FROM proctor_attempts a WHERE a.attempt_id = ? FOR UPDATE`, attemptID)
 	if errors.Is(err, sql.ErrNoRows) {
-		info, aerr := assess.AttemptByID(ctx, tx, attemptID)
-		if aerr != nil {
-			return st, State{}, mapAssess(aerr)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT IGNORE INTO proctor_attempts (attempt_id, assessment_id, company_id, candidate_id, counters)
-			VALUES (?, ?, ?, ?, '{}')`, info.ID, info.AssessmentID, info.CompanyID, info.CandidateID); err != nil {
-			return st, State{}, fmt.Errorf("proctor: attempt row: %w", store.Translate(err))
-		}
-		err = get()
+		return st, State{}, errNoAttemptRow
 	}
 	if err != nil {
 		return st, State{}, fmt.Errorf("proctor: lock attempt %d: %w", attemptID, store.Translate(err))
@@ -211,6 +206,21 @@ func lockAttempt(ctx context.Context, tx *sqlx.Tx, attemptID uint64) (attemptSta
 	}
 	state.init()
 	return st, state, nil
+}
+
+// createAttemptRow creates an attempt's proctor_attempts row on its first
+// command, outside any transaction holding locks (INSERT IGNORE: a
+// concurrent first command may create it too).
+func (s *Service) createAttemptRow(ctx context.Context, attemptID uint64) error {
+	info, err := assess.AttemptByID(ctx, s.DB, attemptID)
+	if err != nil {
+		return mapAssess(err)
+	}
+	if _, err := s.DB.ExecContext(ctx, `INSERT IGNORE INTO proctor_attempts (attempt_id, assessment_id, company_id, candidate_id, counters)
+		VALUES (?, ?, ?, ?, '{}')`, info.ID, info.AssessmentID, info.CompanyID, info.CandidateID); err != nil {
+		return fmt.Errorf("proctor: attempt row: %w", store.Translate(err))
+	}
+	return nil
 }
 
 // input is one event to log: a signal or a frame.
@@ -289,7 +299,7 @@ type pendingLog struct {
 func (s *Service) apply(ctx context.Context, attemptID uint64, ins []input, accepted *time.Time, frameKey string) (Result, error) {
 	var res Result
 	var subject string // the attempt's live feed
-	err := s.Relay.Tx(ctx, func(tx *sqlx.Tx, ob *outbox.Batch) error {
+	tx := func(tx *sqlx.Tx, ob *outbox.Batch) error {
 		res = Result{}
 		row, state, err := lockAttempt(ctx, tx, attemptID)
 		if err != nil {
@@ -396,11 +406,18 @@ func (s *Service) apply(ctx context.Context, attemptID uint64, ins []input, acce
 		}
 		res.Update = up
 		return ob.Add(subject, env)
-	}, outbox.DeferCleanup(), outbox.MustPublish(), outbox.AfterCommit(func() {
+	}
+	opts := []outbox.TxOption{outbox.DeferCleanup(), outbox.MustPublish(), outbox.AfterCommit(func() {
 		if accepted != nil {
 			events.ObserveProctorStage(events.StageWorkerCommitted, *accepted)
 		}
-	}))
+	})}
+	err := s.Relay.Tx(ctx, tx, opts...)
+	if errors.Is(err, errNoAttemptRow) { // the attempt's first command
+		if err = s.createAttemptRow(ctx, attemptID); err == nil {
+			err = s.Relay.Tx(ctx, tx, opts...)
+		}
+	}
 	if err == nil && res.Duplicates > 0 && len(res.Update.Events) == 0 && subject != "" {
 		// A redelivery: its first run committed; if that run's update never
 		// reached the feed (publish failed, or the process died), it goes

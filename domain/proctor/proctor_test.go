@@ -3,6 +3,7 @@ package proctor_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -22,6 +23,9 @@ import (
 
 type world struct {
 	e                               *domaintest.Env
+	as                              *assess.Service
+	js                              *jobs.Service
+	jobID                           uint64
 	svc                             *proctor.Service
 	owner, rec, viewer, other       company.Actor
 	cand, cand2                     company.Actor
@@ -37,7 +41,7 @@ func setup(t *testing.T) *world {
 	co := &company.Service{DB: e.DB, Relay: e.Relay}
 	as := &assess.Service{DB: e.DB, Relay: e.Relay}
 	js := &jobs.Service{DB: e.DB, Relay: e.Relay}
-	w := &world{e: e, svc: &proctor.Service{DB: e.DB, Relay: e.Relay}}
+	w := &world{e: e, svc: &proctor.Service{DB: e.DB, Relay: e.Relay}, as: as, js: js}
 	w.owner, w.rec, w.viewer = e.User(t, "owner", "recruiter"), e.User(t, "rec", "recruiter"), e.User(t, "viewer", "recruiter")
 	w.other = e.User(t, "other", "recruiter")
 	w.cand, w.cand2 = e.User(t, "cand", "candidate"), e.User(t, "cand2", "candidate")
@@ -66,7 +70,7 @@ func setup(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.assessmentID = a.ID
+	w.assessmentID, w.jobID = a.ID, job.ID
 	for _, x := range []struct {
 		who company.Actor
 		out *uint64
@@ -85,6 +89,25 @@ func setup(t *testing.T) *world {
 		*x.out = at.ID
 	}
 	return w
+}
+
+// newAttempt starts another candidate's attempt of the assessment.
+func (w *world) newAttempt(t *testing.T, name string) uint64 {
+	t.Helper()
+	ctx := context.Background()
+	c := w.e.User(t, name, "candidate")
+	app, err := w.js.Apply(ctx, c, w.jobID, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.as.Invite(ctx, w.rec, w.assessmentID, app.ID); err != nil {
+		t.Fatal(err)
+	}
+	at, err := w.as.Start(ctx, c, w.assessmentID, assess.StartInput{Consent: true, ConsentVersion: assess.ConsentVersion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at.ID
 }
 
 func (w *world) signals(attempt uint64, evs ...events.ProctorSignal) events.ProctorSignals {
@@ -309,6 +332,35 @@ func TestPurge(t *testing.T) {
 	}
 	if n := w.e.Count(t, `SELECT COUNT(*) FROM proctor_attempts WHERE attempt_id = ?`, w.attempt2); n != 1 {
 		t.Fatal("recent attempt purged")
+	}
+}
+
+// TestFirstCommandsOfManyAttemptsAtOnce: the first batches of many new
+// attempts handled at the same moment all succeed at the first try (no
+// deadlock between their proctor_attempts rows, which used to cost a
+// retry 200 ms later).
+func TestFirstCommandsOfManyAttemptsAtOnce(t *testing.T) {
+	w := setup(t)
+	ctx := context.Background()
+	for round := range 3 {
+		var attempts []uint64
+		for i := range 8 {
+			attempts = append(attempts, w.newAttempt(t, fmt.Sprintf("c%d-%d", round, i)))
+		}
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for _, a := range attempts {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				if _, err := w.svc.ApplySignals(ctx, w.signals(a, sig(1, events.SigCopy, events.ProctorData{}))); err != nil {
+					t.Errorf("attempt %d's first batch: %v", a, err)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
 	}
 }
 

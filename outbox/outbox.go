@@ -70,6 +70,21 @@ type row struct {
 	headers nats.Header
 }
 
+// stored is an outbox row as read back by a sweep or PublishPending.
+type stored struct {
+	ID      int64  `db:"id"`
+	MsgID   string `db:"msg_id"`
+	Subject string `db:"subject"`
+	Headers []byte `db:"headers"`
+	Data    []byte `db:"data"`
+}
+
+func (s stored) row() row {
+	var h nats.Header
+	_ = json.Unmarshal(s.Headers, &h)
+	return row{id: s.ID, subject: s.Subject, msgID: s.MsgID, data: s.Data, headers: h}
+}
+
 // Add stores a message in the outbox inside the batch's transaction.
 func (b *Batch) Add(subject string, env events.Envelope) error {
 	data, h, err := events.Encode(b.ctx, env)
@@ -160,22 +175,15 @@ func (r *Relay) Tx(ctx context.Context, fn func(tx *sqlx.Tx, out *Batch) error, 
 // JetStream as a duplicate of its id. It returns how many it published, and
 // an error when one could not be published (the rest stay, in order).
 func (r *Relay) PublishPending(ctx context.Context, subject string) (int, error) {
-	var rows []struct {
-		ID      int64  `db:"id"`
-		MsgID   string `db:"msg_id"`
-		Headers []byte `db:"headers"`
-		Data    []byte `db:"data"`
-	}
+	var rows []stored
 	// A plain read: the outbox is small (rows leave it once published), and
 	// a locking read would hold up every writer of the outbox.
-	if err := r.db.SelectContext(ctx, &rows, `SELECT id, msg_id, headers, data FROM outbox WHERE subject = ? ORDER BY id`, subject); err != nil {
+	if err := r.db.SelectContext(ctx, &rows, `SELECT id, msg_id, subject, headers, data FROM outbox WHERE subject = ? ORDER BY id`, subject); err != nil {
 		return 0, fmt.Errorf("outbox: pending on %s: %w", subject, store.Translate(err))
 	}
 	pending := make([]row, 0, len(rows))
 	for _, m := range rows {
-		var h nats.Header
-		_ = json.Unmarshal(m.Headers, &h)
-		pending = append(pending, row{id: m.ID, subject: subject, msgID: m.MsgID, data: m.Data, headers: h})
+		pending = append(pending, m.row())
 	}
 	var done []int64
 	for _, m := range pending { // stop at the first failure: later ones must not overtake it
@@ -290,32 +298,25 @@ func (r *Relay) Run(ctx context.Context) error {
 func (r *Relay) Sweep(ctx context.Context) (int, error) {
 	n := 0
 	err := store.InTx(ctx, r.db, func(tx *sqlx.Tx) error {
-		var rows []struct {
-			ID      int64  `db:"id"`
-			MsgID   string `db:"msg_id"`
-			Subject string `db:"subject"`
-			Headers []byte `db:"headers"`
-			Data    []byte `db:"data"`
-		}
+		var rows []stored
 		cutoff := time.Now().UTC().Add(-r.minAge)
 		if err := tx.SelectContext(ctx, &rows, `SELECT id, msg_id, subject, headers, data FROM outbox
 			WHERE created_at < ? ORDER BY id LIMIT 256 FOR UPDATE SKIP LOCKED`, cutoff); err != nil {
 			return fmt.Errorf("outbox: sweep select: %w", store.Translate(err))
 		}
 		var done []int64
-		for _, m := range rows {
-			var h nats.Header
-			_ = json.Unmarshal(m.Headers, &h)
+		for _, st := range rows {
+			m := st.row()
 			// A short bound: the rows stay locked while we publish, and a
 			// NATS failover must not hold writers of the outbox up.
 			pctx, cancel := context.WithTimeout(ctx, time.Second)
-			err := r.pub.PublishRaw(pctx, m.Subject, m.MsgID, m.Data, h)
+			err := r.pub.PublishRaw(pctx, m.subject, m.msgID, m.data, m.headers)
 			cancel()
 			if err != nil {
-				_, _ = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1 WHERE id = ?`, m.ID)
+				_, _ = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1 WHERE id = ?`, m.id)
 				break // NATS is likely down; keep order and try again next tick
 			}
-			done = append(done, m.ID)
+			done = append(done, m.id)
 		}
 		if len(done) > 0 {
 			q, args, err := sqlx.In(`DELETE FROM outbox WHERE id IN (?)`, done)

@@ -71,31 +71,14 @@ func setup(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	w.assessmentID, w.jobID = a.ID, job.ID
-	for _, x := range []struct {
-		who company.Actor
-		out *uint64
-	}{{w.cand, &w.attempt}, {w.cand2, &w.attempt2}} {
-		app, err := js.Apply(ctx, x.who, job.ID, "", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := as.Invite(ctx, w.rec, a.ID, app.ID); err != nil {
-			t.Fatal(err)
-		}
-		at, err := as.Start(ctx, x.who, a.ID, assess.StartInput{Consent: true, ConsentVersion: assess.ConsentVersion})
-		if err != nil {
-			t.Fatal(err)
-		}
-		*x.out = at.ID
-	}
+	w.attempt, w.attempt2 = w.startAttempt(t, w.cand), w.startAttempt(t, w.cand2)
 	return w
 }
 
-// newAttempt starts another candidate's attempt of the assessment.
-func (w *world) newAttempt(t *testing.T, name string) uint64 {
+// startAttempt invites candidate c to the assessment and starts c's attempt.
+func (w *world) startAttempt(t *testing.T, c company.Actor) uint64 {
 	t.Helper()
 	ctx := context.Background()
-	c := w.e.User(t, name, "candidate")
 	app, err := w.js.Apply(ctx, c, w.jobID, "", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -345,7 +328,7 @@ func TestFirstCommandsOfManyAttemptsAtOnce(t *testing.T) {
 	for round := range 3 {
 		var attempts []uint64
 		for i := range 8 {
-			attempts = append(attempts, w.newAttempt(t, fmt.Sprintf("c%d-%d", round, i)))
+			attempts = append(attempts, w.startAttempt(t, w.e.User(t, fmt.Sprintf("c%d-%d", round, i), "candidate")))
 		}
 		start := make(chan struct{})
 		var wg sync.WaitGroup
